@@ -1,0 +1,324 @@
+//! The command line: flags are parsed here and resolved once into what the stages need.
+
+use crate::engine::Engine;
+use crate::findings::Severity;
+use crate::report::{self, Report};
+use crate::scan::{self, ScanRequest};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mlguard",
+    version,
+    about = "SOC 2 controls for AI/ML infrastructure code"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan Terraform and IAM policy files for violations.
+    Scan(ScanArgs),
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+        /// Extra rule directories.
+        #[arg(long)]
+        policies: Vec<PathBuf>,
+    },
+    /// Show a rule's documentation.
+    Explain {
+        /// Rule id (`DT002`) or name (`training-reads-raw`).
+        rule: String,
+    },
+    /// Print the Cedar schema that rules are written against.
+    Schema,
+    /// Validate a directory of Cedar rules against the schema.
+    CheckPolicies { dir: PathBuf },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Severity {
+        match f {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Files and directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Write the report to a file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Extra Cedar rules.
+    #[arg(long)]
+    pub policies: Vec<PathBuf>,
+    /// Only these rule ids (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these rule ids (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Fail (exit 1) on findings at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Low)]
+    pub fail_on: FailOn,
+    /// Terraform variables file, loaded after the automatic ones.
+    #[arg(long = "var-file")]
+    pub var_files: Vec<PathBuf>,
+    /// Terraform variable, NAME=VALUE.
+    #[arg(long = "var")]
+    pub vars: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// No progress output.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Print only the summary line.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Exit codes of cli.md.
+pub enum Exit {
+    Clean = 0,
+    Findings = 1,
+    Usage = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Usage.into()
+            } else {
+                Exit::Clean.into()
+            };
+        }
+    };
+    match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Rules { format, policies } => rules(format, &policies),
+        Command::Explain { rule } => explain(&rule),
+        Command::Schema => write_stdout(crate::engine::SCHEMA),
+        Command::CheckPolicies { dir } => match Engine::load(&[dir.as_path()]) {
+            Ok(e) => {
+                let user = e.rules().iter().filter(|r| !r.builtin).count();
+                write_stdout(&format!(
+                    "{} valid in {}\n",
+                    plural(user, "rule is", "rules are"),
+                    dir.display()
+                ))
+            }
+            Err(errors) => rule_errors(errors),
+        },
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn rule_errors(errors: Vec<miette::Report>) -> ExitCode {
+    for e in errors {
+        eprintln!("{e:?}");
+    }
+    Exit::Usage.into()
+}
+
+fn load_engine(policies: &[PathBuf]) -> Result<Engine, ExitCode> {
+    let dirs: Vec<&Path> = policies.iter().map(PathBuf::as_path).collect();
+    Engine::load(&dirs).map_err(rule_errors)
+}
+
+fn scan(args: ScanArgs) -> ExitCode {
+    if let Some(jobs) = args.jobs {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global();
+    }
+    let engine = match load_engine(&args.policies) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let known: BTreeSet<&str> = engine.rules().iter().map(|r| r.id.as_str()).collect();
+    for id in args.select.iter().chain(&args.ignore) {
+        if !known.contains(id.as_str()) {
+            eprintln!("error: unknown rule id `{id}` in --select/--ignore\n  help: `mlguard rules` lists the rule ids");
+            return Exit::Usage.into();
+        }
+    }
+    let select: BTreeSet<String> = args.select.iter().cloned().collect();
+    let ignore: BTreeSet<String> = args.ignore.iter().cloned().collect();
+    let enabled = |r: &crate::engine::Rule| {
+        (select.is_empty() || select.contains(&r.id)) && !ignore.contains(&r.id)
+    };
+    let request = ScanRequest {
+        paths: args.paths.clone(),
+        var_files: args.var_files.clone(),
+        vars: args.vars.clone(),
+    };
+    let output = scan::run(&request, &engine, &enabled);
+    let report = Report {
+        scan: &output,
+        fail_on: args.fail_on.into(),
+    };
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
+    let text = if args.quiet && args.format == OutputFormat::Human {
+        format!("{}\n", report::human::summary(&report))
+    } else {
+        let format = match args.format {
+            OutputFormat::Human => "human",
+            OutputFormat::Json => "json",
+        };
+        report::format(format)
+            .expect("every OutputFormat has a renderer")
+            .render(&report, color)
+    };
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &text)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
+        None => {
+            let _ = write_stdout(&text);
+            Ok(())
+        }
+    };
+    if let Err(e) = written {
+        eprintln!("error: {e}");
+        return Exit::Usage.into();
+    }
+    if report.failing().next().is_some() || !output.errors.is_empty() {
+        Exit::Findings.into()
+    } else {
+        Exit::Clean.into()
+    }
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+fn write_stdout(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Exit::Clean.into(),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Clean.into(),
+        Err(e) => {
+            eprintln!("error: cannot write output: {e}");
+            Exit::Usage.into()
+        }
+    }
+}
+
+fn rules(format: ListFormat, policies: &[PathBuf]) -> ExitCode {
+    let engine = match load_engine(policies) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let mut rules: Vec<_> = engine.rules().iter().collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    match format {
+        ListFormat::Json => {
+            let v: Vec<_> = rules
+                .iter()
+                .map(|r| {
+                    serde_json::json!({"id": r.id, "name": r.name, "severity": r.severity, "tsc": r.tsc,
+                        "summary": summary_line(r), "builtin": r.builtin})
+                })
+                .collect();
+            write_stdout(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            ))
+        }
+        ListFormat::Table => {
+            let mut out = format!(
+                "{:<7} {:<36} {:<9} {:<14} {}\n",
+                "ID", "NAME", "SEVERITY", "TSC", "SUMMARY"
+            );
+            for r in rules {
+                out.push_str(&format!(
+                    "{:<7} {:<36} {:<9} {:<14} {}\n",
+                    r.id,
+                    r.name,
+                    r.severity,
+                    r.tsc.join(","),
+                    summary_line(r)
+                ));
+            }
+            write_stdout(&out)
+        }
+    }
+}
+
+/// The first sentence of the rule's "What it does" section, or its help.
+fn summary_line(r: &crate::engine::Rule) -> String {
+    r.docs()
+        .and_then(|d| {
+            let section = d.split("## What it does").nth(1)?;
+            let para = section.trim_start().split("\n\n").next()?;
+            Some(para.split_whitespace().collect::<Vec<_>>().join(" "))
+        })
+        .unwrap_or_else(|| r.help.clone())
+}
+
+fn explain(query: &str) -> ExitCode {
+    let engine = match load_engine(&[]) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let found = engine
+        .rules()
+        .iter()
+        .find(|r| r.id.eq_ignore_ascii_case(query) || r.name == query || r.stem() == query);
+    match found.and_then(|r| r.docs()) {
+        Some(doc) => write_stdout(doc),
+        None => {
+            eprintln!("error: no rule `{query}`\n  help: `mlguard rules` lists every rule");
+            Exit::Usage.into()
+        }
+    }
+}

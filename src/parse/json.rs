@@ -1,0 +1,339 @@
+//! Strict JSON (IAM policy documents, `.tfvars.json`) into spanned [`Value`]s.
+//!
+//! The text may have been rendered from somewhere else (a heredoc, a template with references), so
+//! positions go through a [`TextMap`] back to the source the user wrote.
+
+use crate::parse::ParseError;
+use crate::source::{Sources, Span};
+use crate::terraform::value::{normalize_parts, Entry, Kind, Part, Reference, Value};
+use jsonc_parser::ast;
+use jsonc_parser::common::Ranged;
+use jsonc_parser::{parse_to_ast, CollectOptions, ParseOptions};
+
+/// Maps byte offsets of a rendered text back to source spans.
+#[derive(Clone, Debug, Default)]
+pub struct TextMap {
+    segments: Vec<Segment>,
+}
+
+#[derive(Clone, Debug)]
+struct Segment {
+    text_start: usize,
+    text_end: usize,
+    span: Span,
+    /// The text is the source byte for byte, so offsets map one to one.
+    exact: bool,
+}
+
+impl TextMap {
+    /// Text that is the source itself, starting at `span.start`.
+    pub fn exact(span: Span, len: usize) -> TextMap {
+        let mut map = TextMap::default();
+        map.push(0..len, span, true);
+        map
+    }
+
+    pub fn push(&mut self, text: std::ops::Range<usize>, span: Span, exact: bool) {
+        self.segments.push(Segment {
+            text_start: text.start,
+            text_end: text.end,
+            span,
+            exact,
+        });
+    }
+
+    /// Where a range of the rendered text was written. Offsets between segments (text that
+    /// could not be found in the source) take the nearest segment before them.
+    pub fn map(&self, start: usize, end: usize) -> Option<Span> {
+        let seg = |off: usize| {
+            self.segments
+                .iter()
+                .find(|s| s.text_start <= off && off < s.text_end.max(s.text_start + 1))
+                .or_else(|| self.segments.iter().rev().find(|s| s.text_start <= off))
+                .or_else(|| self.segments.first())
+        };
+        let (a, b) = (seg(start)?, seg(end.saturating_sub(1).max(start))?);
+        let pos = |s: &Segment, off: usize, is_end: bool| -> u32 {
+            if s.exact {
+                s.span.start + (off.min(s.text_end) - s.text_start) as u32
+            } else if is_end {
+                s.span.end
+            } else {
+                s.span.start
+            }
+        };
+        let span = Span {
+            file: a.span.file,
+            start: pos(a, start, false),
+            end: if a.span.file == b.span.file {
+                pos(b, end, true)
+            } else {
+                a.span.end
+            },
+        };
+        Some(if span.end < span.start {
+            Span {
+                end: span.start,
+                ..span
+            }
+        } else {
+            span
+        })
+    }
+}
+
+const STRICT: ParseOptions = ParseOptions {
+    allow_comments: false,
+    allow_loose_object_property_names: false,
+    allow_trailing_commas: false,
+    allow_missing_commas: false,
+    allow_single_quoted_strings: false,
+    allow_hexadecimal_numbers: false,
+    allow_unary_plus_numbers: false,
+    allow_bare_decimal_point_numbers: false,
+    allow_non_finite_numbers: false,
+    allow_extended_string_escapes: false,
+};
+
+/// Decode a Terraform value that holds JSON text (a policy in a heredoc, a `file()`, a template
+/// with references). A `jsonencode` result is already structured; an unknown stays unknown.
+pub fn decode_value(v: &Value, sources: &Sources) -> Result<Value, ParseError> {
+    match &v.kind {
+        Kind::Json(inner) => Ok((**inner).clone()),
+        Kind::Unknown(_) => Ok(v.clone()),
+        Kind::String(s) => parse(s, &anchored_map(s, v.span, sources), &[]),
+        Kind::Symbolic(parts) => {
+            let mut text = String::new();
+            let mut refs = Vec::new();
+            for p in parts {
+                match p {
+                    Part::Lit(s) => text.push_str(s),
+                    Part::Ref(r) => {
+                        text.push_str(&ref_placeholder(refs.len()));
+                        refs.push(r.clone());
+                    }
+                }
+            }
+            parse(&text, &anchored_map(&text, v.span, sources), &refs)
+        }
+        _ => Err(ParseError {
+            message: "expected JSON text here".into(),
+            span: v.span,
+        }),
+    }
+}
+
+/// Map rendered text back into the source it came from by finding its pieces there in order:
+/// exact when the text is the source (a `file()`, a plain heredoc), piecewise when indentation
+/// was stripped (`<<-EOT`) or references were interpolated.
+fn anchored_map(text: &str, span: Span, sources: &Sources) -> TextMap {
+    let mut map = TextMap::default();
+    if (span.file as usize) >= sources.len() {
+        map.push(0..text.len(), span, false);
+        return map;
+    }
+    let file = sources.get(span.file);
+    let source = file.slice(span);
+    if let Some(k) = source.find(text) {
+        map.push(
+            0..text.len(),
+            Span::new(
+                span.file,
+                span.start as usize + k..span.start as usize + k + text.len(),
+            ),
+            true,
+        );
+        return map;
+    }
+    let mut cursor = 0usize;
+    let mut offset = 0usize;
+    for line in text.split_inclusive('\n') {
+        let mut piece_start = offset;
+        for piece in line.split(|c| c == REF_OPEN || c == REF_CLOSE) {
+            let trimmed = piece.trim_start();
+            let lead = piece.len() - trimmed.len();
+            if trimmed.len() >= 2 {
+                if let Some(k) = source[cursor..].find(trimmed) {
+                    let at = span.start as usize + cursor + k;
+                    map.push(
+                        piece_start + lead..piece_start + piece.len(),
+                        Span::new(span.file, at..at + trimmed.len()),
+                        true,
+                    );
+                    cursor += k + trimmed.len();
+                }
+            }
+            piece_start += piece.len() + REF_OPEN.len_utf8();
+        }
+        offset += line.len();
+    }
+    if map.segments.is_empty() {
+        map.push(0..text.len(), span, false);
+    }
+    map
+}
+
+/// Placeholders for symbolic references inside rendered JSON text: private-use characters that
+/// cannot occur in real policy text.
+const REF_OPEN: char = '\u{E000}';
+const REF_CLOSE: char = '\u{E001}';
+
+/// Render a reference placeholder for [`parse`].
+pub fn ref_placeholder(index: usize) -> String {
+    format!("{REF_OPEN}{index}{REF_CLOSE}")
+}
+
+/// Parse strict JSON. `refs` resolves placeholders written with [`ref_placeholder`].
+pub fn parse(text: &str, map: &TextMap, refs: &[Reference]) -> Result<Value, ParseError> {
+    let whole = map.map(0, text.len()).unwrap_or_default();
+    let ast = parse_to_ast(text, &CollectOptions::default(), &STRICT).map_err(|e| {
+        let r = e.range();
+        ParseError {
+            message: lowercase_first(&e.kind().to_string()),
+            span: map.map(r.start, r.end.max(r.start + 1)).unwrap_or(whole),
+        }
+    })?;
+    let Some(root) = ast.value else {
+        return Err(ParseError {
+            message: "the file holds no JSON value".into(),
+            span: whole,
+        });
+    };
+    let conv = Converter { map, refs, whole };
+    Ok(conv.value(&root))
+}
+
+struct Converter<'m> {
+    map: &'m TextMap,
+    refs: &'m [Reference],
+    whole: Span,
+}
+
+impl Converter<'_> {
+    fn span(&self, r: jsonc_parser::common::Range) -> Span {
+        self.map.map(r.start, r.end).unwrap_or(self.whole)
+    }
+
+    fn value(&self, v: &ast::Value) -> Value {
+        let span = self.span(v.range());
+        let kind = match v {
+            ast::Value::StringLit(s) => return self.string(&s.value, span),
+            ast::Value::NumberLit(n) => Kind::Number(n.value.parse().unwrap_or(f64::NAN)),
+            ast::Value::BooleanLit(b) => Kind::Bool(b.value),
+            ast::Value::NullKeyword(_) => Kind::Null,
+            ast::Value::Array(a) => Kind::List(a.elements.iter().map(|e| self.value(e)).collect()),
+            ast::Value::Object(o) => Kind::Object(
+                o.properties
+                    .iter()
+                    .map(|p| {
+                        let (key, key_range) = match &p.name {
+                            ast::ObjectPropName::String(s) => (s.value.to_string(), s.range),
+                            ast::ObjectPropName::Word(w) => (w.value.to_string(), w.range),
+                        };
+                        Entry {
+                            key,
+                            key_span: self.span(key_range),
+                            value: self.value(&p.value),
+                        }
+                    })
+                    .collect(),
+            ),
+        };
+        Value::new(kind, span)
+    }
+
+    fn string(&self, s: &str, span: Span) -> Value {
+        if !s.contains(REF_OPEN) {
+            return Value::string(s, span);
+        }
+        let mut parts = Vec::new();
+        let mut rest = s;
+        while let Some(open) = rest.find(REF_OPEN) {
+            parts.push(Part::Lit(rest[..open].to_string()));
+            let after = &rest[open + REF_OPEN.len_utf8()..];
+            let Some(close) = after.find(REF_CLOSE) else {
+                break;
+            };
+            match after[..close]
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| self.refs.get(i))
+            {
+                Some(r) => parts.push(Part::Ref(r.clone())),
+                None => return Value::unknown("a reference inside JSON text", span),
+            }
+            rest = &after[close + REF_CLOSE.len_utf8()..];
+        }
+        parts.push(Part::Lit(rest.to_string()));
+        Value::new(Kind::Symbolic(normalize_parts(parts)), span)
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact(text: &str) -> TextMap {
+        TextMap::exact(Span::new(0, 0..text.len()), text.len())
+    }
+
+    #[test]
+    fn statements_keep_byte_spans() {
+        let text = r#"{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}"#;
+        let v = parse(text, &exact(text), &[]).unwrap();
+        let stmt = &v.get("Statement").unwrap().as_list().unwrap()[0];
+        assert_eq!(
+            &text[stmt.span.start as usize..stmt.span.end as usize],
+            r#"{"Effect": "Allow", "Action": "s3:GetObject"}"#
+        );
+        let action = stmt.entry("Action").unwrap();
+        assert_eq!(
+            &text[action.key_span.start as usize..action.key_span.end as usize],
+            "\"Action\""
+        );
+        assert_eq!(action.value.as_str(), Some("s3:GetObject"));
+    }
+
+    #[test]
+    fn trailing_commas_are_errors_with_a_span() {
+        let text = r#"{"a": 1,}"#;
+        let e = parse(text, &exact(text), &[]).unwrap_err();
+        assert!(e.message.contains("trailing comma"), "{}", e.message);
+        assert_eq!(e.span.start, 8);
+    }
+
+    #[test]
+    fn dedented_heredocs_map_line_by_line() {
+        let sources = Sources::new("/".into());
+        let src = "x = <<-EOT\n    {\n      \"a\": \"b\"\n    }\n    EOT\n";
+        let id = sources.add("/m.tf".into(), src.to_string());
+        let text = "{\n  \"a\": \"b\"\n}\n";
+        let v = Value::string(text, Span::new(id, 4..src.len()));
+        let decoded = decode_value(&v, &sources).unwrap();
+        let a = decoded.get("a").unwrap();
+        assert_eq!(&src[a.span.start as usize..a.span.end as usize], "\"b\"");
+    }
+
+    #[test]
+    fn offsets_shift_with_the_map() {
+        let text = r#"{"a": "b"}"#;
+        let map = TextMap::exact(Span::new(3, 100..110), text.len());
+        let v = parse(text, &map, &[]).unwrap();
+        assert_eq!(
+            v.get("a").unwrap().span,
+            Span {
+                file: 3,
+                start: 106,
+                end: 109
+            }
+        );
+    }
+}

@@ -1,0 +1,1606 @@
+//! The expression evaluator: Terraform semantics over the hcl-edit tree, lazily, with memoised
+//! locals, resources and module instances. Values keep spans; what cannot be known stays
+//! symbolic (a computed resource attribute) or unknown (an unset variable), never invented.
+
+use crate::parse::ParseError;
+use crate::source::{FileId, Span};
+use crate::terraform::module::{span_of, Expr, ModuleSource, ResourceBlock};
+use crate::terraform::value::{
+    string_from_parts, Address, Entry, InstanceKey, Kind, Mode, ModuleStep, Part, Reference, Value,
+};
+use crate::terraform::{functions, policy_document, Host, ResourceInstance, Unresolved};
+use hcl_edit::expr::{
+    BinaryOperator, Expression, ForExpr, ObjectKey, TraversalOperator, UnaryOperator,
+};
+use hcl_edit::structure::{Block, Body};
+use hcl_edit::template::{Directive, Element, Template};
+use hcl_edit::Span as _;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Most instances one resource or module call may expand to; beyond, the expansion is unknown.
+pub const MAX_INSTANCES: usize = 100_000;
+/// Deepest module nesting followed (a module calling itself would recurse forever).
+const MAX_MODULE_DEPTH: usize = 32;
+
+enum Memo<T> {
+    Pending,
+    Done(T),
+}
+
+/// The evaluated instances of one resource block.
+enum Group {
+    Single(Rc<Instance>),
+    Count(Vec<Rc<Instance>>),
+    ForEach(Vec<(String, Rc<Instance>)>),
+    Unknown(Value),
+}
+
+struct Instance {
+    address: Arc<Address>,
+    file: FileId,
+    span: Span,
+    attrs: Value,
+}
+
+enum ChildGroup {
+    Single(Rc<ModuleInst>),
+    Count(Vec<Rc<ModuleInst>>),
+    ForEach(Vec<(String, Rc<ModuleInst>)>),
+    Unknown(Value),
+}
+
+/// One instance of a module: its inputs and memo tables.
+pub(crate) struct ModuleInst {
+    src: Arc<ModuleSource>,
+    path: Vec<ModuleStep>,
+    /// Terraform-style `path.module`, relative to the root module.
+    rel_dir: String,
+    vars: HashMap<String, Value>,
+    locals: RefCell<HashMap<String, Memo<Value>>>,
+    resources: RefCell<HashMap<(Mode, String, String), Memo<Rc<Group>>>>,
+    children: RefCell<HashMap<String, Memo<Rc<ChildGroup>>>>,
+    outputs: RefCell<HashMap<String, Memo<Value>>>,
+}
+
+/// Names bound while evaluating one expression: `each`, `count`, for-expression and iterator variables.
+#[derive(Clone, Default)]
+struct Bindings {
+    vars: Vec<(String, Value)>,
+    each: Option<(Value, Value)>,
+    count: Option<Value>,
+}
+
+pub(crate) struct Evaluator<'h> {
+    pub host: &'h dyn Host,
+    pub unresolved: RefCell<Vec<Unresolved>>,
+    pub errors: RefCell<Vec<ParseError>>,
+    pub modules_seen: RefCell<usize>,
+}
+
+struct Scope<'a> {
+    inst: &'a Rc<ModuleInst>,
+    file: FileId,
+    b: Bindings,
+}
+
+/// Where a traversal stands while its operators are applied.
+enum Cursor {
+    Val(Value),
+    Res(Rc<Group>, Span),
+    Inst(Rc<Instance>, Span),
+    Mod(Rc<ChildGroup>, Span),
+    ModInst(Rc<ModuleInst>, Span),
+}
+
+impl<'h> Evaluator<'h> {
+    pub fn new(host: &'h dyn Host) -> Evaluator<'h> {
+        Evaluator {
+            host,
+            unresolved: RefCell::default(),
+            errors: RefCell::default(),
+            modules_seen: RefCell::new(0),
+        }
+    }
+
+    fn unresolved(&self, span: Span, what: String) {
+        let mut u = self.unresolved.borrow_mut();
+        if !u.iter().any(|x| x.span == span && x.what == what) {
+            u.push(Unresolved { span, what });
+        }
+    }
+
+    fn unknown(&self, span: Span, what: String) -> Value {
+        self.unresolved(span, what.clone());
+        Value::unknown(what, span)
+    }
+
+    /// Instantiate a module with evaluated inputs. Variables without input or default are unknown.
+    pub fn instantiate(
+        &self,
+        src: Arc<ModuleSource>,
+        path: Vec<ModuleStep>,
+        rel_dir: String,
+        inputs: HashMap<String, Value>,
+    ) -> Rc<ModuleInst> {
+        *self.modules_seen.borrow_mut() += 1;
+        let mut vars = HashMap::new();
+        let empty = Rc::new(ModuleInst {
+            src: src.clone(),
+            path: path.clone(),
+            rel_dir: rel_dir.clone(),
+            vars: HashMap::new(),
+            locals: RefCell::default(),
+            resources: RefCell::default(),
+            children: RefCell::default(),
+            outputs: RefCell::default(),
+        });
+        for v in &src.variables {
+            let value = match inputs.get(&v.name) {
+                Some(x) if !(x.is_null() && !v.nullable) => x.clone(),
+                _ => match &v.default {
+                    Some(d) => {
+                        let scope = Scope {
+                            inst: &empty,
+                            file: d.file,
+                            b: Bindings::default(),
+                        };
+                        self.eval(&d.expr, &scope)
+                    }
+                    None => Value::unknown(format!("var.{} has no value", v.name), v.span),
+                },
+            };
+            vars.insert(v.name.clone(), value);
+        }
+        Rc::new(ModuleInst {
+            src,
+            path,
+            rel_dir,
+            vars,
+            locals: RefCell::default(),
+            resources: RefCell::default(),
+            children: RefCell::default(),
+            outputs: RefCell::default(),
+        })
+    }
+
+    /// Evaluate everything a module instance declares, depth first, and collect resource instances.
+    pub fn force_all(&self, inst: &Rc<ModuleInst>, out: &mut Vec<ResourceInstance>) {
+        for r in &inst.src.resources {
+            let group = self.resource_group(inst, r.mode, &r.rtype, &r.name);
+            let push = |i: &Rc<Instance>, out: &mut Vec<ResourceInstance>| {
+                out.push(ResourceInstance {
+                    address: i.address.clone(),
+                    file: i.file,
+                    span: i.span,
+                    attrs: i.attrs.clone(),
+                })
+            };
+            match group.as_deref() {
+                Some(Group::Single(i)) => push(i, out),
+                Some(Group::Count(v)) => v.iter().for_each(|i| push(i, out)),
+                Some(Group::ForEach(v)) => v.iter().for_each(|(_, i)| push(i, out)),
+                Some(Group::Unknown(_)) | None => {}
+            }
+        }
+        for name in inst.src.locals.keys() {
+            self.local(inst, name, None);
+        }
+        for call in &inst.src.calls {
+            if let Some(group) = self.child_group(inst, &call.name) {
+                match &*group {
+                    ChildGroup::Single(c) => self.force_all(c, out),
+                    ChildGroup::Count(v) => v.iter().for_each(|c| self.force_all(c, out)),
+                    ChildGroup::ForEach(v) => v.iter().for_each(|(_, c)| self.force_all(c, out)),
+                    ChildGroup::Unknown(_) => {}
+                }
+            }
+        }
+    }
+
+    /// The evaluated `provider` blocks of a module instance, as objects.
+    pub fn providers(&self, inst: &Rc<ModuleInst>) -> Vec<(String, Value)> {
+        inst.src
+            .providers
+            .iter()
+            .filter_map(|(file, block)| {
+                let name = block.labels.first()?.as_str().to_string();
+                let scope = Scope {
+                    inst,
+                    file: *file,
+                    b: Bindings::default(),
+                };
+                Some((
+                    name,
+                    self.eval_body(&block.body, &scope, span_of(*file, block.span())),
+                ))
+            })
+            .collect()
+    }
+
+    // ---- named values -------------------------------------------------------------------
+
+    fn local(&self, inst: &Rc<ModuleInst>, name: &str, at: Option<Span>) -> Value {
+        if let Some(memo) = inst.locals.borrow().get(name) {
+            return match memo {
+                Memo::Done(v) => v.clone(),
+                Memo::Pending => {
+                    let span = inst.src.local_spans.get(name).copied().unwrap_or_default();
+                    self.errors.borrow_mut().push(ParseError {
+                        message: format!("local value `{name}` depends on itself"),
+                        span,
+                    });
+                    Value::unknown(
+                        format!("local.{name} is part of a cycle"),
+                        at.unwrap_or(span),
+                    )
+                }
+            };
+        }
+        let Some(expr) = inst.src.locals.get(name) else {
+            return self.unknown(
+                at.unwrap_or_default(),
+                format!("local.{name} is not declared"),
+            );
+        };
+        inst.locals
+            .borrow_mut()
+            .insert(name.to_string(), Memo::Pending);
+        let scope = Scope {
+            inst,
+            file: expr.file,
+            b: Bindings::default(),
+        };
+        let v = self.eval(&expr.expr, &scope);
+        inst.locals
+            .borrow_mut()
+            .insert(name.to_string(), Memo::Done(v.clone()));
+        v
+    }
+
+    fn var(&self, inst: &Rc<ModuleInst>, name: &str, at: Span) -> Value {
+        match inst.vars.get(name) {
+            Some(v) => {
+                if let Kind::Unknown(reason) = &v.kind {
+                    self.unresolved(at, reason.to_string());
+                }
+                v.clone()
+            }
+            None => self.unknown(at, format!("var.{name} is not declared")),
+        }
+    }
+
+    fn output(&self, inst: &Rc<ModuleInst>, name: &str, at: Span) -> Value {
+        if let Some(memo) = inst.outputs.borrow().get(name) {
+            return match memo {
+                Memo::Done(v) => v.clone(),
+                Memo::Pending => Value::unknown(format!("output {name} depends on itself"), at),
+            };
+        }
+        let Some(expr) = inst.src.outputs.get(name) else {
+            return self.unknown(at, format!("module output `{name}` is not declared"));
+        };
+        inst.outputs
+            .borrow_mut()
+            .insert(name.to_string(), Memo::Pending);
+        let scope = Scope {
+            inst,
+            file: expr.file,
+            b: Bindings::default(),
+        };
+        let v = self.eval(&expr.expr, &scope);
+        inst.outputs
+            .borrow_mut()
+            .insert(name.to_string(), Memo::Done(v.clone()));
+        v
+    }
+
+    fn resource_group(
+        &self,
+        inst: &Rc<ModuleInst>,
+        mode: Mode,
+        rtype: &str,
+        name: &str,
+    ) -> Option<Rc<Group>> {
+        let key = (mode, rtype.to_string(), name.to_string());
+        if let Some(memo) = inst.resources.borrow().get(&key) {
+            return Some(match memo {
+                Memo::Done(g) => g.clone(),
+                Memo::Pending => Rc::new(Group::Unknown(Value::unknown(
+                    format!("{rtype}.{name} refers to itself"),
+                    Span::default(),
+                ))),
+            });
+        }
+        let block = inst.src.resource(mode, rtype, name)?;
+        inst.resources
+            .borrow_mut()
+            .insert(key.clone(), Memo::Pending);
+        let group = Rc::new(self.expand_resource(inst, block));
+        inst.resources
+            .borrow_mut()
+            .insert(key, Memo::Done(group.clone()));
+        Some(group)
+    }
+
+    fn expand_resource(&self, inst: &Rc<ModuleInst>, r: &ResourceBlock) -> Group {
+        let scope = Scope {
+            inst,
+            file: r.file,
+            b: Bindings::default(),
+        };
+        let address = |key: Option<InstanceKey>| {
+            Arc::new(Address {
+                module: inst.path.clone(),
+                mode: r.mode,
+                rtype: r.rtype.clone(),
+                name: r.name.clone(),
+                key,
+            })
+        };
+        let make = |key: Option<InstanceKey>, b: Bindings| {
+            let scope = Scope {
+                inst,
+                file: r.file,
+                b,
+            };
+            let address = address(key);
+            let mut attrs = self.eval_body(&r.block.body, &scope, r.span);
+            if r.mode == Mode::Data && r.rtype == "aws_iam_policy_document" {
+                let doc = policy_document::render(&attrs, self.host, &self.errors);
+                if let Kind::Object(entries) = &mut attrs.kind {
+                    for key in ["json", "minified_json"] {
+                        entries.push(Entry {
+                            key: key.into(),
+                            key_span: r.span,
+                            value: doc.clone(),
+                        });
+                    }
+                }
+            }
+            Rc::new(Instance {
+                address,
+                file: r.file,
+                span: r.span,
+                attrs,
+            })
+        };
+        match self.expansion(&r.block.body, &scope) {
+            Expansion::Single => Group::Single(make(None, Bindings::default())),
+            Expansion::Count(n) => Group::Count(
+                (0..n)
+                    .map(|i| {
+                        let b = Bindings {
+                            count: Some(Value::new(Kind::Number(i as f64), r.span)),
+                            ..Bindings::default()
+                        };
+                        make(Some(InstanceKey::Index(i as i64)), b)
+                    })
+                    .collect(),
+            ),
+            Expansion::ForEach(items) => Group::ForEach(
+                items
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let b = Bindings {
+                            each: Some((Value::string(k.clone(), v.span), v)),
+                            ..Bindings::default()
+                        };
+                        let i = make(Some(InstanceKey::Key(k.clone())), b);
+                        (k, i)
+                    })
+                    .collect(),
+            ),
+            Expansion::Unknown(v) => Group::Unknown(v),
+        }
+    }
+
+    fn expansion(&self, body: &Body, scope: &Scope) -> Expansion {
+        if let Some(attr) = body.get_attribute("count") {
+            let v = self.eval(&attr.value, scope);
+            return match v.as_number() {
+                Some(n) if n >= 0.0 && (n as usize) <= MAX_INSTANCES => {
+                    Expansion::Count(n as usize)
+                }
+                Some(_) => Expansion::Unknown(
+                    self.unknown(v.span, format!("count is outside 0..={MAX_INSTANCES}")),
+                ),
+                None => Expansion::Unknown(self.unknown(v.span, "count is not known".into())),
+            };
+        }
+        if let Some(attr) = body.get_attribute("for_each") {
+            let v = self.eval(&attr.value, scope);
+            let items: Option<Vec<(String, Value)>> = match &v.kind {
+                Kind::Object(entries) => Some(
+                    entries
+                        .iter()
+                        .map(|e| (e.key.clone(), e.value.clone()))
+                        .collect(),
+                ),
+                Kind::List(items) => items
+                    .iter()
+                    .map(|i| i.to_plain_string().map(|s| (s, i.clone())))
+                    .collect(),
+                Kind::Null => Some(Vec::new()),
+                _ => None,
+            };
+            return match items {
+                Some(mut items) if items.len() <= MAX_INSTANCES => {
+                    // Terraform orders instances by key
+                    items.sort_by(|a, b| a.0.cmp(&b.0));
+                    items.dedup_by(|a, b| a.0 == b.0);
+                    Expansion::ForEach(items)
+                }
+                Some(_) => Expansion::Unknown(
+                    self.unknown(v.span, format!("for_each has over {MAX_INSTANCES} items")),
+                ),
+                None => Expansion::Unknown(self.unknown(v.span, "for_each is not known".into())),
+            };
+        }
+        Expansion::Single
+    }
+
+    fn child_group(&self, inst: &Rc<ModuleInst>, name: &str) -> Option<Rc<ChildGroup>> {
+        if let Some(memo) = inst.children.borrow().get(name) {
+            return Some(match memo {
+                Memo::Done(g) => g.clone(),
+                Memo::Pending => Rc::new(ChildGroup::Unknown(Value::unknown(
+                    format!("module.{name} refers to itself"),
+                    Span::default(),
+                ))),
+            });
+        }
+        let call = inst.src.calls.iter().find(|c| c.name == name)?;
+        inst.children
+            .borrow_mut()
+            .insert(name.to_string(), Memo::Pending);
+        let group = Rc::new(self.expand_call(inst, call));
+        inst.children
+            .borrow_mut()
+            .insert(name.to_string(), Memo::Done(group.clone()));
+        Some(group)
+    }
+
+    fn expand_call(
+        &self,
+        inst: &Rc<ModuleInst>,
+        call: &crate::terraform::module::ModuleCall,
+    ) -> ChildGroup {
+        let src = if inst.path.len() >= MAX_MODULE_DEPTH {
+            Err(format!(
+                "module.{} nests deeper than {MAX_MODULE_DEPTH} levels",
+                call.name
+            ))
+        } else {
+            self.host.load_module(&inst.src, &inst.path, call)
+        };
+        let (src, rel_dir) = match src {
+            Ok(s) => s,
+            Err(why) => {
+                return ChildGroup::Unknown(self.unknown(call.span, why));
+            }
+        };
+        let scope = Scope {
+            inst,
+            file: call.file,
+            b: Bindings::default(),
+        };
+        let make = |key: Option<InstanceKey>, b: Bindings| {
+            let scope = Scope {
+                inst,
+                file: call.file,
+                b,
+            };
+            let mut inputs = HashMap::new();
+            for attr in call.block.body.attributes() {
+                let k = attr.key.as_str();
+                if matches!(
+                    k,
+                    "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+                ) {
+                    continue;
+                }
+                inputs.insert(k.to_string(), self.eval(&attr.value, &scope));
+            }
+            let mut path = inst.path.clone();
+            path.push(ModuleStep {
+                name: call.name.clone(),
+                key,
+            });
+            self.instantiate(src.clone(), path, rel_dir.clone(), inputs)
+        };
+        match self.expansion(&call.block.body, &scope) {
+            Expansion::Single => ChildGroup::Single(make(None, Bindings::default())),
+            Expansion::Count(n) => ChildGroup::Count(
+                (0..n)
+                    .map(|i| {
+                        let b = Bindings {
+                            count: Some(Value::new(Kind::Number(i as f64), call.span)),
+                            ..Bindings::default()
+                        };
+                        make(Some(InstanceKey::Index(i as i64)), b)
+                    })
+                    .collect(),
+            ),
+            Expansion::ForEach(items) => ChildGroup::ForEach(
+                items
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let b = Bindings {
+                            each: Some((Value::string(k.clone(), v.span), v)),
+                            ..Bindings::default()
+                        };
+                        (k.clone(), make(Some(InstanceKey::Key(k)), b))
+                    })
+                    .collect(),
+            ),
+            Expansion::Unknown(v) => ChildGroup::Unknown(v),
+        }
+    }
+
+    // ---- bodies -------------------------------------------------------------------------
+
+    /// A block body as an object: attributes by name, nested blocks as lists of objects by type.
+    fn eval_body(&self, body: &Body, scope: &Scope, span: Span) -> Value {
+        let mut entries: Vec<Entry> = Vec::new();
+        for attr in body.attributes() {
+            let key = attr.key.as_str();
+            if matches!(key, "count" | "for_each" | "depends_on" | "provider") {
+                continue;
+            }
+            entries.push(Entry {
+                key: key.to_string(),
+                key_span: span_of(scope.file, attr.key.span()),
+                value: self.eval(&attr.value, scope),
+            });
+        }
+        for block in body.blocks() {
+            let ident = block.ident.as_str();
+            if matches!(ident, "lifecycle" | "provisioner" | "connection") {
+                continue;
+            }
+            if ident == "dynamic" {
+                self.eval_dynamic(block, scope, &mut entries);
+                continue;
+            }
+            let value = self.eval_body(&block.body, scope, span_of(scope.file, block.span()));
+            push_block(
+                &mut entries,
+                ident,
+                span_of(scope.file, block.ident.span()),
+                value,
+            );
+        }
+        Value::new(Kind::Object(entries), span)
+    }
+
+    fn eval_dynamic(&self, block: &Block, scope: &Scope, entries: &mut Vec<Entry>) {
+        let Some(label) = block.labels.first() else {
+            return;
+        };
+        let name = label.as_str();
+        let span = span_of(scope.file, block.span());
+        let iterator = match block.body.get_attribute("iterator").map(|a| &a.value) {
+            Some(Expression::Variable(v)) => v.as_str().to_string(),
+            _ => name.to_string(),
+        };
+        let Some(content) = block.body.get_blocks("content").next() else {
+            return;
+        };
+        let Some(each) = block.body.get_attribute("for_each") else {
+            return;
+        };
+        let collection = self.eval(&each.value, scope);
+        let items: Vec<(Value, Value)> = match &collection.kind {
+            Kind::List(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Value::new(Kind::Number(i as f64), v.span), v.clone()))
+                .collect(),
+            Kind::Object(es) => es
+                .iter()
+                .map(|e| (Value::string(e.key.clone(), e.key_span), e.value.clone()))
+                .collect(),
+            Kind::Null => Vec::new(),
+            _ => {
+                self.unresolved(
+                    collection.span,
+                    format!("the for_each of dynamic \"{name}\" is not known"),
+                );
+                return;
+            }
+        };
+        for (k, v) in items {
+            let mut b = scope.b.clone();
+            let obj = Value::new(
+                Kind::Object(vec![
+                    Entry {
+                        key: "key".into(),
+                        key_span: k.span,
+                        value: k,
+                    },
+                    Entry {
+                        key: "value".into(),
+                        key_span: v.span,
+                        value: v,
+                    },
+                ]),
+                span,
+            );
+            b.vars.push((iterator.clone(), obj));
+            let inner = Scope {
+                inst: scope.inst,
+                file: scope.file,
+                b,
+            };
+            let value = self.eval_body(&content.body, &inner, span);
+            push_block(entries, name, span, value);
+        }
+    }
+
+    // ---- expressions --------------------------------------------------------------------
+
+    fn span(&self, scope: &Scope, range: Option<std::ops::Range<usize>>) -> Span {
+        span_of(scope.file, range)
+    }
+
+    pub(crate) fn eval_expr(&self, e: &Expr, inst: &Rc<ModuleInst>) -> Value {
+        let scope = Scope {
+            inst,
+            file: e.file,
+            b: Bindings::default(),
+        };
+        self.eval(&e.expr, &scope)
+    }
+
+    fn eval(&self, expr: &Expression, scope: &Scope) -> Value {
+        let span = self.span(scope, expr.span());
+        match expr {
+            Expression::Null(_) => Value::null(span),
+            Expression::Bool(b) => Value::new(Kind::Bool(*b.value()), span),
+            Expression::Number(n) => {
+                Value::new(Kind::Number(n.value().as_f64().unwrap_or(f64::NAN)), span)
+            }
+            Expression::String(s) => Value::string(s.value().as_str(), span),
+            Expression::Array(a) => Value::new(
+                Kind::List(a.iter().map(|e| self.eval(e, scope)).collect()),
+                span,
+            ),
+            Expression::Object(o) => {
+                let mut entries: Vec<Entry> = Vec::with_capacity(o.len());
+                for (k, v) in o.iter() {
+                    let key_span = self.span(scope, k.span());
+                    let key = match k {
+                        ObjectKey::Ident(id) => id.as_str().to_string(),
+                        ObjectKey::Expression(e) => {
+                            let kv = match e {
+                                // a bare name as a key is a literal, as in Terraform
+                                Expression::Variable(v) => Value::string(v.as_str(), key_span),
+                                e => self.eval(e, scope),
+                            };
+                            match kv.to_plain_string() {
+                                Some(s) => s,
+                                None => {
+                                    return Value::unknown("an object key that is not known", span)
+                                }
+                            }
+                        }
+                    };
+                    let value = self.eval(v.expr(), scope);
+                    entries.retain(|e| e.key != key);
+                    entries.push(Entry {
+                        key,
+                        key_span,
+                        value,
+                    });
+                }
+                Value::new(Kind::Object(entries), span)
+            }
+            Expression::StringTemplate(t) => {
+                let mut parts = Vec::new();
+                for el in t.iter() {
+                    if let Err(u) = self.template_element(el, scope, &mut parts) {
+                        return u;
+                    }
+                }
+                string_from_parts(parts, span)
+            }
+            Expression::HeredocTemplate(h) => match self.template(&h.template, scope) {
+                Ok(parts) => string_from_parts(parts, span),
+                Err(u) => u,
+            },
+            Expression::Parenthesis(p) => self.eval(p.inner(), scope),
+            Expression::Variable(v) => self.lookup_root(v.as_str(), span, scope),
+            Expression::Conditional(c) => {
+                let cond = self.eval(&c.cond_expr, scope);
+                match cond.as_bool() {
+                    Some(true) => self.eval(&c.true_expr, scope),
+                    Some(false) => self.eval(&c.false_expr, scope),
+                    None if cond.is_unknown() => Value::new(cond.kind, span),
+                    None => Value::unknown("a condition that is not a boolean", span),
+                }
+            }
+            Expression::FuncCall(f) => self.call(f, scope, span),
+            Expression::Traversal(t) => self.traversal(t, scope, span),
+            Expression::UnaryOp(u) => {
+                let v = self.eval(&u.expr, scope);
+                match (u.operator.value(), &v.kind) {
+                    (UnaryOperator::Neg, _) => match v.as_number() {
+                        Some(n) => Value::new(Kind::Number(-n), span),
+                        None => unknown_from(&v, span),
+                    },
+                    (UnaryOperator::Not, _) => match v.as_bool() {
+                        Some(b) => Value::new(Kind::Bool(!b), span),
+                        None => unknown_from(&v, span),
+                    },
+                }
+            }
+            Expression::BinaryOp(op) => {
+                let lhs = self.eval(&op.lhs_expr, scope);
+                // `&&` and `||` short-circuit on a known side, as Terraform does
+                let operator = *op.operator.value();
+                if operator == BinaryOperator::And && lhs.as_bool() == Some(false) {
+                    return Value::new(Kind::Bool(false), span);
+                }
+                if operator == BinaryOperator::Or && lhs.as_bool() == Some(true) {
+                    return Value::new(Kind::Bool(true), span);
+                }
+                let rhs = self.eval(&op.rhs_expr, scope);
+                binary(operator, &lhs, &rhs, span)
+            }
+            Expression::ForExpr(f) => self.for_expr(f, scope, span),
+        }
+    }
+
+    fn template(&self, t: &Template, scope: &Scope) -> Result<Vec<Part>, Value> {
+        let mut parts = Vec::new();
+        for el in t.iter() {
+            self.template_element(el, scope, &mut parts)?;
+        }
+        Ok(parts)
+    }
+
+    fn template_element(
+        &self,
+        el: &Element,
+        scope: &Scope,
+        parts: &mut Vec<Part>,
+    ) -> Result<(), Value> {
+        match el {
+            Element::Literal(l) => parts.push(Part::Lit(l.value().to_string())),
+            Element::Interpolation(i) => {
+                let v = self.eval(&i.expr, scope);
+                match v.string_parts() {
+                    Some(p) => parts.extend(p),
+                    None => match &v.kind {
+                        Kind::Json(_) => match functions::json_text(&v) {
+                            Some(s) => parts.push(Part::Lit(s)),
+                            None => {
+                                return Err(Value::unknown(
+                                    "jsonencode of a value not fully known",
+                                    v.span,
+                                ))
+                            }
+                        },
+                        Kind::Unknown(_) => return Err(v),
+                        Kind::Null => {
+                            return Err(Value::unknown("a null value in a template", v.span))
+                        }
+                        _ => {
+                            return Err(Value::unknown(
+                                "a collection interpolated into a string",
+                                v.span,
+                            ))
+                        }
+                    },
+                }
+            }
+            Element::Directive(d) => match &**d {
+                Directive::If(i) => {
+                    let cond = self.eval(&i.if_expr.cond_expr, scope);
+                    match cond.as_bool() {
+                        Some(true) => parts.extend(self.template(&i.if_expr.template, scope)?),
+                        Some(false) => {
+                            if let Some(e) = &i.else_expr {
+                                parts.extend(self.template(&e.template, scope)?);
+                            }
+                        }
+                        None => return Err(unknown_from(&cond, cond.span)),
+                    }
+                }
+                Directive::For(f) => {
+                    let coll = self.eval(&f.for_expr.collection_expr, scope);
+                    let key_var = f.for_expr.key_var.as_ref().map(|k| k.as_str().to_string());
+                    let value_var = f.for_expr.value_var.as_str().to_string();
+                    for (k, v) in iterate(&coll).ok_or_else(|| unknown_from(&coll, coll.span))? {
+                        let mut b = scope.b.clone();
+                        if let Some(kv) = &key_var {
+                            b.vars.push((kv.clone(), k));
+                        }
+                        b.vars.push((value_var.clone(), v));
+                        let inner = Scope {
+                            inst: scope.inst,
+                            file: scope.file,
+                            b,
+                        };
+                        parts.extend(self.template(&f.for_expr.template, &inner)?);
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+
+    fn for_expr(&self, f: &ForExpr, scope: &Scope, span: Span) -> Value {
+        let coll = self.eval(&f.intro.collection_expr, scope);
+        let Some(items) = iterate(&coll) else {
+            return unknown_from(&coll, span);
+        };
+        let key_var = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+        let value_var = f.intro.value_var.as_str().to_string();
+        let mut list = Vec::new();
+        let mut object: Vec<Entry> = Vec::new();
+        for (k, v) in items {
+            let mut b = scope.b.clone();
+            if let Some(kv) = &key_var {
+                b.vars.push((kv.clone(), k));
+            }
+            b.vars.push((value_var.clone(), v));
+            let inner = Scope {
+                inst: scope.inst,
+                file: scope.file,
+                b,
+            };
+            if let Some(cond) = &f.cond {
+                let c = self.eval(&cond.expr, &inner);
+                match c.as_bool() {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => return unknown_from(&c, span),
+                }
+            }
+            let value = self.eval(&f.value_expr, &inner);
+            match &f.key_expr {
+                None => list.push(value),
+                Some(ke) => {
+                    let key = self.eval(ke, &inner);
+                    let Some(key_s) = key.to_plain_string() else {
+                        return unknown_from(&key, span);
+                    };
+                    if f.grouping {
+                        match object.iter_mut().find(|e| e.key == key_s) {
+                            Some(e) => {
+                                if let Kind::List(items) = &mut e.value.kind {
+                                    items.push(value)
+                                }
+                            }
+                            None => object.push(Entry {
+                                key: key_s,
+                                key_span: key.span,
+                                value: Value::new(Kind::List(vec![value]), span),
+                            }),
+                        }
+                    } else {
+                        object.retain(|e| e.key != key_s);
+                        object.push(Entry {
+                            key: key_s,
+                            key_span: key.span,
+                            value,
+                        });
+                    }
+                }
+            }
+        }
+        if f.key_expr.is_some() {
+            object.sort_by(|a, b| a.key.cmp(&b.key));
+            Value::new(Kind::Object(object), span)
+        } else {
+            Value::new(Kind::List(list), span)
+        }
+    }
+
+    fn call(&self, f: &hcl_edit::expr::FuncCall, scope: &Scope, span: Span) -> Value {
+        let name = f.name.name.as_str();
+        if f.name.is_namespaced() {
+            return self.unknown(span, format!("provider function `{name}` is not evaluated"));
+        }
+        match name {
+            "try" => {
+                let mut last = Value::unknown("no argument of try succeeded", span);
+                for a in f.args.iter() {
+                    let v = self.eval_quiet(a, scope);
+                    if !v.has_unknown() {
+                        return v;
+                    }
+                    last = v;
+                }
+                return last;
+            }
+            "can" => {
+                let v = f.args.iter().next().map(|a| self.eval_quiet(a, scope));
+                return match v {
+                    Some(v) if !v.has_unknown() => Value::new(Kind::Bool(true), span),
+                    _ => Value::unknown("can() of a value that is not known", span),
+                };
+            }
+            _ => {}
+        }
+        let mut args: Vec<Value> = f.args.iter().map(|a| self.eval(a, scope)).collect();
+        if f.args.expand_final() {
+            if let Some(last) = args.pop() {
+                match last.kind {
+                    Kind::List(items) => args.extend(items),
+                    _ => return unknown_from(&last, span),
+                }
+            }
+        }
+        match name {
+            "file" | "templatefile" | "fileexists" | "filebase64" | "jsondecode" | "yamldecode"
+            | "abspath" | "dirname" | "basename" | "pathexpand" | "fileset" => {
+                self.host_call(name, args, span, scope)
+            }
+            _ => match functions::call_pure(name, &args, span) {
+                Some(Ok(v)) => v,
+                Some(Err(msg)) => self.unknown(span, format!("`{name}`: {msg}")),
+                None => self.unknown(span, format!("function `{name}` is not supported")),
+            },
+        }
+    }
+
+    /// Evaluate without recording unresolved values: `try` and `can` expect failures.
+    fn eval_quiet(&self, e: &Expression, scope: &Scope) -> Value {
+        let before = self.unresolved.borrow().len();
+        let v = self.eval(e, scope);
+        self.unresolved.borrow_mut().truncate(before);
+        v
+    }
+
+    fn host_call(&self, name: &str, args: Vec<Value>, span: Span, scope: &Scope) -> Value {
+        if let Some(u) = args.iter().find(|a| a.is_unknown()) {
+            return Value::new(u.kind.clone(), span);
+        }
+        let path_arg = || args.first().and_then(|a| a.as_str()).map(str::to_string);
+        match name {
+            "file" | "fileexists" | "filebase64" | "templatefile" => {
+                let Some(path) = path_arg() else {
+                    return self.unknown(span, format!("`{name}` of a path that is not known"));
+                };
+                let read = self
+                    .host
+                    .read_file(&scope.inst.src.dir, &scope.inst.rel_dir, &path);
+                match (name, read) {
+                    ("fileexists", r) => Value::new(Kind::Bool(r.is_ok()), span),
+                    ("file", Ok((file, text))) => {
+                        // the value points at the whole file, so a JSON policy maps into it exactly
+                        Value::string(text.as_str(), Span::new(file, 0..text.len()))
+                    }
+                    ("templatefile", Ok((file, text))) => {
+                        let vars = args.get(1).cloned().unwrap_or_else(|| Value::null(span));
+                        self.templatefile(file, &text, vars, span)
+                    }
+                    (_, Ok(_)) => Value::unknown("filebase64 content", span),
+                    (_, Err(why)) => self.unknown(span, why),
+                }
+            }
+            "jsondecode" => match args.first() {
+                Some(v) => match crate::parse::json::decode_value(v, self.host.sources()) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.errors.borrow_mut().push(e.clone());
+                        Value::unknown(format!("jsondecode: {}", e.message), span)
+                    }
+                },
+                None => Value::unknown("jsondecode without an argument", span),
+            },
+            "basename" | "dirname" | "abspath" | "pathexpand" => match path_arg() {
+                Some(p) => {
+                    let path = std::path::Path::new(&p);
+                    let out = match name {
+                        "basename" => path.file_name().map(|s| s.to_string_lossy().into_owned()),
+                        "dirname" => path.parent().map(|s| s.to_string_lossy().into_owned()),
+                        _ => Some(p.clone()),
+                    };
+                    out.map_or_else(|| Value::unknown("path", span), |s| Value::string(s, span))
+                }
+                None => Value::unknown("a path that is not known", span),
+            },
+            _ => self.unknown(span, format!("function `{name}` is not supported")),
+        }
+    }
+
+    fn templatefile(&self, file: FileId, text: &str, vars: Value, span: Span) -> Value {
+        let template = match hcl_edit::parser::parse_template(text) {
+            Ok(t) => t,
+            Err(e) => {
+                let off = e.location().offset().min(text.len());
+                self.errors.borrow_mut().push(ParseError {
+                    message: format!("template: {}", e.message().lines().next().unwrap_or("")),
+                    span: Span::new(file, off..off),
+                });
+                return Value::unknown("templatefile that does not parse", span);
+            }
+        };
+        let mut b = Bindings::default();
+        if let Some(entries) = vars.decoded().as_object() {
+            for e in entries {
+                b.vars.push((e.key.clone(), e.value.clone()));
+            }
+        }
+        // A template sees only its variables, not the module's names.
+        let inst = self.instantiate(
+            Arc::new(ModuleSource::new(Default::default())),
+            Vec::new(),
+            String::new(),
+            HashMap::new(),
+        );
+        let scope = Scope {
+            inst: &inst,
+            file,
+            b,
+        };
+        match self.template(&template, &scope) {
+            Ok(parts) => string_from_parts(parts, Span::new(file, 0..text.len())),
+            Err(u) => u,
+        }
+    }
+
+    // ---- traversals ---------------------------------------------------------------------
+
+    fn lookup_root(&self, name: &str, span: Span, scope: &Scope) -> Value {
+        if let Some((_, v)) = scope.b.vars.iter().rev().find(|(n, _)| n == name) {
+            return v.clone();
+        }
+        match self.root_cursor(name, span, scope, &mut [].iter()) {
+            Some(c) => self.cursor_value(c),
+            None => self.unknown(span, format!("`{name}` is not defined here")),
+        }
+    }
+
+    fn traversal(&self, t: &hcl_edit::expr::Traversal, scope: &Scope, span: Span) -> Value {
+        let mut ops = t.operators.iter();
+        let mut cursor = match &t.expr {
+            Expression::Variable(v) => {
+                let name = v.as_str();
+                if let Some((_, val)) = scope.b.vars.iter().rev().find(|(n, _)| n == name) {
+                    Cursor::Val(val.clone())
+                } else {
+                    match self.root_cursor(name, span, scope, &mut ops) {
+                        Some(c) => c,
+                        None => return self.unknown(span, format!("`{name}` is not defined here")),
+                    }
+                }
+            }
+            e => Cursor::Val(self.eval(e, scope)),
+        };
+        let rest: Vec<_> = ops.collect();
+        let mut i = 0;
+        while i < rest.len() {
+            match rest[i].value() {
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let items = self.splat_items(cursor, span);
+                    let Some(items) = items else {
+                        return Value::unknown("a splat over a value that is not known", span);
+                    };
+                    let results = items
+                        .into_iter()
+                        .map(|c| {
+                            let mut c = c;
+                            for op in &rest[i + 1..] {
+                                c = self.apply(c, op.value(), scope, span);
+                            }
+                            self.cursor_value(c)
+                        })
+                        .collect();
+                    return Value::new(Kind::List(results), span);
+                }
+                op => cursor = self.apply(cursor, op, scope, span),
+            }
+            i += 1;
+        }
+        let mut v = self.cursor_value(cursor);
+        if matches!(v.kind, Kind::Symbolic(_) | Kind::Unknown(_)) {
+            v.span = span;
+        }
+        v
+    }
+
+    /// Resolve the first name of a traversal, consuming the operators that name a resource.
+    fn root_cursor<'o, I>(
+        &self,
+        name: &str,
+        span: Span,
+        scope: &Scope,
+        ops: &mut I,
+    ) -> Option<Cursor>
+    where
+        I: Iterator<Item = &'o hcl_edit::Decorated<TraversalOperator>> + Clone,
+    {
+        let inst = scope.inst;
+        let next_attr = |ops: &mut I| -> Option<String> {
+            let mut probe = ops.clone();
+            match probe.next()?.value() {
+                TraversalOperator::GetAttr(id) => {
+                    ops.next();
+                    Some(id.as_str().to_string())
+                }
+                _ => None,
+            }
+        };
+        Some(match name {
+            "var" => Cursor::Val(self.var(inst, &next_attr(ops)?, span)),
+            "local" => Cursor::Val(self.local(inst, &next_attr(ops)?, Some(span))),
+            "module" => {
+                let call = next_attr(ops)?;
+                match self.child_group(inst, &call) {
+                    Some(g) => Cursor::Mod(g, span),
+                    None => {
+                        Cursor::Val(self.unknown(span, format!("module.{call} is not declared")))
+                    }
+                }
+            }
+            "data" => {
+                let rtype = next_attr(ops)?;
+                let rname = next_attr(ops)?;
+                match self.resource_group(inst, Mode::Data, &rtype, &rname) {
+                    Some(g) => Cursor::Res(g, span),
+                    None => Cursor::Val(
+                        self.unknown(span, format!("data.{rtype}.{rname} is not declared")),
+                    ),
+                }
+            }
+            "each" => {
+                let (k, v) = scope.b.each.clone()?;
+                match next_attr(ops)?.as_str() {
+                    "key" => Cursor::Val(k),
+                    "value" => Cursor::Val(v),
+                    _ => return None,
+                }
+            }
+            "count" => {
+                next_attr(ops)?;
+                Cursor::Val(scope.b.count.clone()?)
+            }
+            "path" => {
+                let which = next_attr(ops)?;
+                let s = match which.as_str() {
+                    "module" => {
+                        if inst.rel_dir.is_empty() {
+                            ".".to_string()
+                        } else {
+                            inst.rel_dir.clone()
+                        }
+                    }
+                    "root" | "cwd" => ".".to_string(),
+                    _ => return None,
+                };
+                Cursor::Val(Value::string(s, span))
+            }
+            "terraform" => {
+                next_attr(ops)?;
+                Cursor::Val(Value::string("default", span))
+            }
+            "self" => return None,
+            rtype if inst.src.has_resource_type(rtype) => {
+                let rname = next_attr(ops)?;
+                match self.resource_group(inst, Mode::Managed, rtype, &rname) {
+                    Some(g) => Cursor::Res(g, span),
+                    None => {
+                        Cursor::Val(self.unknown(span, format!("{rtype}.{rname} is not declared")))
+                    }
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    fn apply(&self, cursor: Cursor, op: &TraversalOperator, scope: &Scope, span: Span) -> Cursor {
+        let key = |op: &TraversalOperator| -> Option<Value> {
+            match op {
+                TraversalOperator::GetAttr(id) => Some(Value::string(id.as_str(), span)),
+                TraversalOperator::Index(e) => Some(self.eval(e, scope)),
+                TraversalOperator::LegacyIndex(i) => {
+                    Some(Value::new(Kind::Number(*i.value() as f64), span))
+                }
+                _ => None,
+            }
+        };
+        let is_attr = matches!(op, TraversalOperator::GetAttr(_));
+        match cursor {
+            Cursor::Res(g, s) => match (&*g, is_attr) {
+                (Group::Single(i), true) => self.apply(Cursor::Inst(i.clone(), s), op, scope, span),
+                (Group::Count(items), false) => {
+                    let k = key(op).and_then(|k| k.as_number());
+                    match k.and_then(|k| items.get(k as usize)) {
+                        Some(i) => Cursor::Inst(i.clone(), s),
+                        None => {
+                            Cursor::Val(Value::unknown("an instance index that is not known", span))
+                        }
+                    }
+                }
+                (Group::ForEach(items), false) => {
+                    let k = key(op).and_then(|k| k.to_plain_string());
+                    match k.and_then(|k| items.iter().find(|(ik, _)| *ik == k)) {
+                        Some((_, i)) => Cursor::Inst(i.clone(), s),
+                        None => {
+                            Cursor::Val(Value::unknown("an instance key that is not known", span))
+                        }
+                    }
+                }
+                (Group::Unknown(v), _) => Cursor::Val(v.clone()),
+                _ => Cursor::Val(self.apply_value(self.group_value(&g, s), key(op), span)),
+            },
+            Cursor::Inst(i, _) => {
+                let Some(TraversalOperator::GetAttr(attr)) = Some(op) else {
+                    return Cursor::Val(Value::unknown("an index on a resource instance", span));
+                };
+                let attr = attr.as_str();
+                match i.attrs.get(attr) {
+                    Some(v) => Cursor::Val(v.clone()),
+                    None => Cursor::Val(Value::new(
+                        Kind::Symbolic(vec![Part::Ref(Reference {
+                            target: i.address.clone(),
+                            attr: attr.into(),
+                        })]),
+                        span,
+                    )),
+                }
+            }
+            Cursor::Mod(g, s) => match (&*g, is_attr) {
+                (ChildGroup::Single(m), true) => {
+                    self.apply(Cursor::ModInst(m.clone(), s), op, scope, span)
+                }
+                (ChildGroup::Count(items), false) => {
+                    match key(op)
+                        .and_then(|k| k.as_number())
+                        .and_then(|k| items.get(k as usize))
+                    {
+                        Some(m) => Cursor::ModInst(m.clone(), s),
+                        None => {
+                            Cursor::Val(Value::unknown("a module index that is not known", span))
+                        }
+                    }
+                }
+                (ChildGroup::ForEach(items), false) => {
+                    let k = key(op).and_then(|k| k.to_plain_string());
+                    match k.and_then(|k| items.iter().find(|(ik, _)| *ik == k)) {
+                        Some((_, m)) => Cursor::ModInst(m.clone(), s),
+                        None => Cursor::Val(Value::unknown("a module key that is not known", span)),
+                    }
+                }
+                (ChildGroup::Unknown(v), _) => Cursor::Val(v.clone()),
+                _ => Cursor::Val(self.apply_value(self.child_value(&g, s), key(op), span)),
+            },
+            Cursor::ModInst(m, _) => match op {
+                TraversalOperator::GetAttr(out) => Cursor::Val(self.output(&m, out.as_str(), span)),
+                _ => Cursor::Val(Value::unknown("an index on a module instance", span)),
+            },
+            Cursor::Val(v) => Cursor::Val(self.apply_value(v, key(op), span)),
+        }
+    }
+
+    fn apply_value(&self, v: Value, key: Option<Value>, span: Span) -> Value {
+        let Some(key) = key else {
+            return Value::unknown("an unsupported traversal", span);
+        };
+        match &v.kind {
+            Kind::Object(entries) => {
+                let Some(k) = key.to_plain_string() else {
+                    return unknown_from(&key, span);
+                };
+                match entries.iter().find(|e| e.key == k) {
+                    Some(e) => e.value.clone(),
+                    None => self.unknown(span, format!("no attribute or key `{k}`")),
+                }
+            }
+            Kind::List(items) => match key.as_number() {
+                Some(n) if n >= 0.0 && (n as usize) < items.len() => items[n as usize].clone(),
+                Some(n) => self.unknown(span, format!("index {n} is out of range")),
+                None => unknown_from(&key, span),
+            },
+            Kind::Json(inner) => self.apply_value((**inner).clone(), Some(key), span),
+            Kind::Unknown(_) => Value::new(v.kind.clone(), span),
+            Kind::Symbolic(parts) => match (parts.as_slice(), key.as_str()) {
+                // an attribute of a computed object stays a reference into it
+                ([Part::Ref(r)], Some(k)) => Value::new(
+                    Kind::Symbolic(vec![Part::Ref(Reference {
+                        target: r.target.clone(),
+                        attr: format!("{}.{k}", r.attr).into(),
+                    })]),
+                    span,
+                ),
+                _ => Value::unknown("a traversal into a value known only after apply", span),
+            },
+            _ => self.unknown(
+                span,
+                "a traversal into a value that has no attributes".into(),
+            ),
+        }
+    }
+
+    fn splat_items(&self, cursor: Cursor, span: Span) -> Option<Vec<Cursor>> {
+        Some(match cursor {
+            Cursor::Res(g, s) => match &*g {
+                Group::Single(i) => vec![Cursor::Inst(i.clone(), s)],
+                Group::Count(items) => items.iter().map(|i| Cursor::Inst(i.clone(), s)).collect(),
+                Group::ForEach(items) => items
+                    .iter()
+                    .map(|(_, i)| Cursor::Inst(i.clone(), s))
+                    .collect(),
+                Group::Unknown(_) => return None,
+            },
+            Cursor::Mod(g, s) => match &*g {
+                ChildGroup::Single(m) => vec![Cursor::ModInst(m.clone(), s)],
+                ChildGroup::Count(items) => items
+                    .iter()
+                    .map(|m| Cursor::ModInst(m.clone(), s))
+                    .collect(),
+                ChildGroup::ForEach(items) => items
+                    .iter()
+                    .map(|(_, m)| Cursor::ModInst(m.clone(), s))
+                    .collect(),
+                ChildGroup::Unknown(_) => return None,
+            },
+            Cursor::Val(v) => match v.kind {
+                Kind::List(items) => items.into_iter().map(Cursor::Val).collect(),
+                Kind::Null => Vec::new(),
+                Kind::Unknown(_) => return None,
+                _ => vec![Cursor::Val(v)],
+            },
+            c @ (Cursor::Inst(..) | Cursor::ModInst(..)) => vec![c],
+        })
+        .map(|v: Vec<Cursor>| {
+            let _ = span;
+            v
+        })
+    }
+
+    fn cursor_value(&self, c: Cursor) -> Value {
+        match c {
+            Cursor::Val(v) => v,
+            Cursor::Inst(i, s) => instance_value(&i, s),
+            Cursor::Res(g, s) => self.group_value(&g, s),
+            Cursor::Mod(g, s) => self.child_value(&g, s),
+            Cursor::ModInst(m, s) => self.module_value(&m, s),
+        }
+    }
+
+    fn group_value(&self, g: &Group, span: Span) -> Value {
+        match g {
+            Group::Single(i) => instance_value(i, span),
+            Group::Count(items) => Value::new(
+                Kind::List(items.iter().map(|i| instance_value(i, span)).collect()),
+                span,
+            ),
+            Group::ForEach(items) => Value::new(
+                Kind::Object(
+                    items
+                        .iter()
+                        .map(|(k, i)| Entry {
+                            key: k.clone(),
+                            key_span: span,
+                            value: instance_value(i, span),
+                        })
+                        .collect(),
+                ),
+                span,
+            ),
+            Group::Unknown(v) => v.clone(),
+        }
+    }
+
+    fn child_value(&self, g: &ChildGroup, span: Span) -> Value {
+        match g {
+            ChildGroup::Single(m) => self.module_value(m, span),
+            ChildGroup::Count(items) => Value::new(
+                Kind::List(items.iter().map(|m| self.module_value(m, span)).collect()),
+                span,
+            ),
+            ChildGroup::ForEach(items) => Value::new(
+                Kind::Object(
+                    items
+                        .iter()
+                        .map(|(k, m)| Entry {
+                            key: k.clone(),
+                            key_span: span,
+                            value: self.module_value(m, span),
+                        })
+                        .collect(),
+                ),
+                span,
+            ),
+            ChildGroup::Unknown(v) => v.clone(),
+        }
+    }
+
+    fn module_value(&self, m: &Rc<ModuleInst>, span: Span) -> Value {
+        let mut names: Vec<&String> = m.src.outputs.keys().collect();
+        names.sort();
+        Value::new(
+            Kind::Object(
+                names
+                    .into_iter()
+                    .map(|n| Entry {
+                        key: n.clone(),
+                        key_span: span,
+                        value: self.output(m, n, span),
+                    })
+                    .collect(),
+            ),
+            span,
+        )
+    }
+}
+
+enum Expansion {
+    Single,
+    Count(usize),
+    ForEach(Vec<(String, Value)>),
+    Unknown(Value),
+}
+
+/// A whole resource instance as a value: its arguments plus the usual computed attributes.
+fn instance_value(i: &Instance, span: Span) -> Value {
+    let mut entries = i
+        .attrs
+        .as_object()
+        .map(<[Entry]>::to_vec)
+        .unwrap_or_default();
+    for attr in ["id", "arn", "name"] {
+        if !entries.iter().any(|e| e.key == attr) {
+            entries.push(Entry {
+                key: attr.into(),
+                key_span: span,
+                value: Value::new(
+                    Kind::Symbolic(vec![Part::Ref(Reference {
+                        target: i.address.clone(),
+                        attr: attr.into(),
+                    })]),
+                    span,
+                ),
+            });
+        }
+    }
+    Value::new(Kind::Object(entries), i.span)
+}
+
+fn push_block(entries: &mut Vec<Entry>, ident: &str, key_span: Span, value: Value) {
+    match entries.iter_mut().find(|e| e.key == ident) {
+        Some(Entry {
+            value: Value {
+                kind: Kind::List(items),
+                ..
+            },
+            ..
+        }) => items.push(value),
+        _ => {
+            let span = value.span;
+            entries.push(Entry {
+                key: ident.to_string(),
+                key_span,
+                value: Value::new(Kind::List(vec![value]), span),
+            })
+        }
+    }
+}
+
+/// (key, value) pairs of a collection, for `for` expressions and directives.
+fn iterate(v: &Value) -> Option<Vec<(Value, Value)>> {
+    match &v.decoded().kind {
+        Kind::List(items) => Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (Value::new(Kind::Number(i as f64), x.span), x.clone()))
+                .collect(),
+        ),
+        Kind::Object(entries) => {
+            let mut sorted: Vec<&Entry> = entries.iter().collect();
+            sorted.sort_by(|a, b| a.key.cmp(&b.key));
+            Some(
+                sorted
+                    .into_iter()
+                    .map(|e| (Value::string(e.key.clone(), e.key_span), e.value.clone()))
+                    .collect(),
+            )
+        }
+        Kind::Null => Some(Vec::new()),
+        _ => None,
+    }
+}
+
+fn unknown_from(v: &Value, span: Span) -> Value {
+    match &v.kind {
+        Kind::Unknown(r) => Value::unknown(r.clone(), span),
+        Kind::Symbolic(_) => Value::unknown("an operation on a value known only after apply", span),
+        _ => Value::unknown("an operation on a value of the wrong type", span),
+    }
+}
+
+fn binary(op: BinaryOperator, lhs: &Value, rhs: &Value, span: Span) -> Value {
+    use BinaryOperator::*;
+    match op {
+        Eq | NotEq => {
+            let eq = match values_equal(lhs, rhs) {
+                Some(eq) => eq,
+                None => {
+                    let which = if lhs.has_unknown() || matches!(lhs.kind, Kind::Symbolic(_)) {
+                        lhs
+                    } else {
+                        rhs
+                    };
+                    return unknown_from(which, span);
+                }
+            };
+            Value::new(Kind::Bool(if op == Eq { eq } else { !eq }), span)
+        }
+        And | Or => match (lhs.as_bool(), rhs.as_bool()) {
+            (Some(a), Some(b)) => {
+                Value::new(Kind::Bool(if op == And { a && b } else { a || b }), span)
+            }
+            (None, _) => unknown_from(lhs, span),
+            _ => unknown_from(rhs, span),
+        },
+        _ => {
+            let (Some(a), Some(b)) = (lhs.as_number(), rhs.as_number()) else {
+                let which = if lhs.as_number().is_none() { lhs } else { rhs };
+                return unknown_from(which, span);
+            };
+            let kind = match op {
+                Plus => Kind::Number(a + b),
+                Minus => Kind::Number(a - b),
+                Mul => Kind::Number(a * b),
+                Div if b != 0.0 => Kind::Number(a / b),
+                Mod if b != 0.0 => Kind::Number(a % b),
+                Div | Mod => return Value::unknown("division by zero", span),
+                Less => Kind::Bool(a < b),
+                LessEq => Kind::Bool(a <= b),
+                Greater => Kind::Bool(a > b),
+                GreaterEq => Kind::Bool(a >= b),
+                Eq | NotEq | And | Or => unreachable!("handled above"),
+            };
+            Value::new(kind, span)
+        }
+    }
+}
+
+/// Structural equality; `None` when it depends on something not known.
+pub(crate) fn values_equal(a: &Value, b: &Value) -> Option<bool> {
+    match (&a.kind, &b.kind) {
+        (Kind::Unknown(_), _) | (_, Kind::Unknown(_)) => None,
+        (Kind::Null, Kind::Null) => Some(true),
+        (Kind::Null, _) | (_, Kind::Null) => Some(false),
+        (Kind::Symbolic(x), Kind::Symbolic(y)) if x == y => Some(true),
+        (Kind::Symbolic(_), _) | (_, Kind::Symbolic(_)) => None,
+        (Kind::Json(x), Kind::Json(y)) => values_equal(x, y),
+        (Kind::List(x), Kind::List(y)) => {
+            if x.len() != y.len() {
+                return Some(false);
+            }
+            let mut all = true;
+            for (p, q) in x.iter().zip(y) {
+                all &= values_equal(p, q)?;
+            }
+            Some(all)
+        }
+        (Kind::Object(x), Kind::Object(y)) => {
+            if x.len() != y.len() {
+                return Some(false);
+            }
+            let ym: BTreeMap<&str, &Value> = y.iter().map(|e| (e.key.as_str(), &e.value)).collect();
+            let mut all = true;
+            for e in x {
+                match ym.get(e.key.as_str()) {
+                    Some(v) => all &= values_equal(&e.value, v)?,
+                    None => return Some(false),
+                }
+            }
+            Some(all)
+        }
+        (Kind::Number(x), Kind::Number(y)) => Some(x == y),
+        (Kind::Bool(x), Kind::Bool(y)) => Some(x == y),
+        (Kind::String(x), Kind::String(y)) => Some(x == y),
+        _ => Some(false),
+    }
+}

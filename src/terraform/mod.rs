@@ -1,0 +1,303 @@
+//! Terraform evaluation: module directories in, resource instances with evaluated attributes out.
+
+pub mod eval;
+pub mod functions;
+pub mod module;
+pub mod policy_document;
+pub mod value;
+pub mod vars;
+
+use crate::parse::ParseError;
+use crate::source::{FileId, Sources, Span};
+use module::{ModuleCall, ModuleSource};
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use value::{Address, ModuleStep, Value};
+
+/// One resource or data source instance after evaluation.
+#[derive(Clone, Debug)]
+pub struct ResourceInstance {
+    pub address: Arc<Address>,
+    pub file: FileId,
+    /// The whole block.
+    pub span: Span,
+    /// Arguments by name; nested blocks as lists of objects under their block type.
+    pub attrs: Value,
+}
+
+/// A value the evaluator could not know, with where it was needed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unresolved {
+    pub span: Span,
+    pub what: String,
+}
+
+/// What evaluating one root module produced.
+#[derive(Debug, Default)]
+pub struct Evaluated {
+    pub root_dir: PathBuf,
+    pub instances: Vec<ResourceInstance>,
+    /// `provider` blocks of the root module, evaluated: (provider name, body).
+    pub providers: Vec<(String, Value)>,
+    pub unresolved: Vec<Unresolved>,
+    pub errors: Vec<ParseError>,
+    /// Module instances evaluated, the root included.
+    pub modules: usize,
+}
+
+/// What the evaluator needs from outside: files and module sources.
+pub trait Host {
+    fn sources(&self) -> &Sources;
+    /// Read a file for `file()`/`templatefile()`: relative paths resolve against the root module
+    /// directory, as Terraform runs there; reads are confined to the scanned tree.
+    fn read_file(
+        &self,
+        module_dir: &Path,
+        module_rel: &str,
+        path: &str,
+    ) -> Result<(FileId, Arc<String>), String>;
+    /// The source of a called module and its directory relative to the root module.
+    fn load_module(
+        &self,
+        parent: &ModuleSource,
+        parent_path: &[ModuleStep],
+        call: &ModuleCall,
+    ) -> Result<(Arc<ModuleSource>, String), String>;
+}
+
+/// Parsed module directories shared across root modules (a module called by many roots is parsed once).
+#[derive(Default)]
+pub struct ModuleCache {
+    modules: Mutex<HashMap<PathBuf, Arc<ModuleSource>>>,
+    /// Errors from modules parsed on demand (outside the discovered tree).
+    pub errors: Mutex<Vec<ParseError>>,
+}
+
+impl ModuleCache {
+    pub fn insert(&self, dir: PathBuf, module: Arc<ModuleSource>) {
+        self.modules
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(dir, module);
+    }
+
+    pub fn get(&self, dir: &Path) -> Option<Arc<ModuleSource>> {
+        self.modules
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(dir)
+            .cloned()
+    }
+
+    /// The module in `dir`, parsing its `.tf` files on first use.
+    pub fn load(&self, sources: &Sources, dir: &Path) -> Result<Arc<ModuleSource>, String> {
+        if let Some(m) = self.get(dir) {
+            return Ok(m);
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("module directory {} cannot be read: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(format!(
+                "module directory {} has no .tf files",
+                dir.display()
+            ));
+        }
+        let mut module = ModuleSource::new(dir.to_path_buf());
+        for path in files {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let id = sources.add(path, text);
+            let text = sources.get(id).text.clone();
+            match crate::parse::hcl::parse(id, &text) {
+                Ok(body) => module.add_file(id, body),
+                Err(e) => self
+                    .errors
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(e),
+            }
+        }
+        let module = Arc::new(module);
+        self.insert(dir.to_path_buf(), module.clone());
+        Ok(module)
+    }
+}
+
+/// The [`Host`] for one root module.
+pub struct Workspace<'s> {
+    pub sources: &'s Sources,
+    pub cache: &'s ModuleCache,
+    /// Reads by `file()` must stay under this directory.
+    pub confine: PathBuf,
+    pub root_dir: PathBuf,
+    /// `.terraform/modules/modules.json`: module key (`a.b`) -> directory.
+    manifest: HashMap<String, PathBuf>,
+}
+
+impl<'s> Workspace<'s> {
+    pub fn new(
+        sources: &'s Sources,
+        cache: &'s ModuleCache,
+        confine: PathBuf,
+        root_dir: PathBuf,
+    ) -> Self {
+        let manifest = read_manifest(&root_dir);
+        Workspace {
+            sources,
+            cache,
+            confine,
+            root_dir,
+            manifest,
+        }
+    }
+
+    /// Evaluate a root module with the given variable values.
+    pub fn evaluate(&self, root: Arc<ModuleSource>, inputs: HashMap<String, Value>) -> Evaluated {
+        let ev = eval::Evaluator::new(self);
+        let inst = ev.instantiate(root.clone(), Vec::new(), String::new(), inputs);
+        let mut instances = Vec::new();
+        ev.force_all(&inst, &mut instances);
+        let providers = ev.providers(&inst);
+        let mut errors = ev.errors.into_inner();
+        errors.extend(root.errors.iter().cloned());
+        Evaluated {
+            root_dir: self.root_dir.clone(),
+            instances,
+            providers,
+            unresolved: ev.unresolved.into_inner(),
+            errors,
+            modules: ev.modules_seen.into_inner(),
+        }
+    }
+}
+
+impl Host for Workspace<'_> {
+    fn sources(&self) -> &Sources {
+        self.sources
+    }
+
+    fn read_file(
+        &self,
+        _module_dir: &Path,
+        _module_rel: &str,
+        path: &str,
+    ) -> Result<(FileId, Arc<String>), String> {
+        let p = Path::new(path);
+        let full = normalize(&if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.root_dir.join(p)
+        });
+        if !full.starts_with(&self.confine) {
+            return Err(format!("file `{path}` lies outside the scanned tree"));
+        }
+        if let Some(id) = self.sources.find(&full) {
+            let f = self.sources.get(id);
+            return Ok((id, f.text.clone()));
+        }
+        let text = std::fs::read_to_string(&full)
+            .map_err(|e| format!("file `{path}` cannot be read: {e}"))?;
+        let id = self.sources.add(full, text);
+        Ok((id, self.sources.get(id).text.clone()))
+    }
+
+    fn load_module(
+        &self,
+        parent: &ModuleSource,
+        parent_path: &[ModuleStep],
+        call: &ModuleCall,
+    ) -> Result<(Arc<ModuleSource>, String), String> {
+        let local = call
+            .source
+            .as_deref()
+            .filter(|s| s.starts_with("./") || s.starts_with("../"));
+        let dir = match local {
+            Some(s) => normalize(&parent.dir.join(s)),
+            None => {
+                let mut key: Vec<&str> = parent_path.iter().map(|s| s.name.as_str()).collect();
+                key.push(&call.name);
+                match self.manifest.get(&key.join(".")) {
+                    Some(dir) => dir.clone(),
+                    None => {
+                        return Err(format!(
+                            "module.{} comes from `{}`, which is not downloaded (run `terraform init` to resolve it)",
+                            call.name,
+                            call.source.as_deref().unwrap_or("a computed source")
+                        ))
+                    }
+                }
+            }
+        };
+        if !dir.starts_with(&self.confine) && local.is_some() {
+            return Err(format!(
+                "module.{} lies outside the scanned tree",
+                call.name
+            ));
+        }
+        let module = self.cache.load(self.sources, &dir)?;
+        Ok((module, relative(&self.root_dir, &dir)))
+    }
+}
+
+fn read_manifest(root: &Path) -> HashMap<String, PathBuf> {
+    let path = root.join(".terraform/modules/modules.json");
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return HashMap::new();
+    };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return HashMap::new();
+    };
+    json.get("Modules")
+        .and_then(|m| m.as_array())
+        .map(|mods| {
+            mods.iter()
+                .filter_map(|m| {
+                    let key = m.get("Key")?.as_str()?;
+                    let dir = m.get("Dir")?.as_str()?;
+                    (!key.is_empty()).then(|| (key.to_string(), normalize(&root.join(dir))))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Lexically resolve `.` and `..` (no symlinks followed; the files may not exist).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            c => out.push(c.as_os_str()),
+        }
+    }
+    out
+}
+
+/// `to` relative to `from`, with `/`, as Terraform's `path.module` shows it.
+pub fn relative(from: &Path, to: &Path) -> String {
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); f.len() - common];
+    parts.extend(
+        t[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}

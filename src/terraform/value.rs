@@ -1,0 +1,296 @@
+//! Evaluated Terraform values. Each value keeps the span it came from, and a value that is only
+//! known at apply time stays symbolic (a reference to a resource attribute) or unknown, never guessed.
+
+use crate::source::Span;
+use std::fmt;
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub struct Value {
+    pub kind: Kind,
+    /// Where the value was written: the literal, the object, or the expression that computed it.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Kind {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    /// A string with parts only Terraform's apply knows, e.g. `"${aws_s3_bucket.raw.arn}/*"`.
+    Symbolic(Vec<Part>),
+    /// Lists, tuples and sets.
+    List(Vec<Value>),
+    /// Objects and maps, in source order.
+    Object(Vec<Entry>),
+    /// The result of `jsonencode(x)`: a string, kept structured so a policy document written in
+    /// HCL keeps the spans of its statements.
+    Json(Box<Value>),
+    /// Cannot be known statically; the reason is shown to users.
+    Unknown(Arc<str>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Value,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Part {
+    Lit(String),
+    Ref(Reference),
+}
+
+/// A computed attribute of a resource, data source or module instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Reference {
+    pub target: Arc<Address>,
+    pub attr: Arc<str>,
+}
+
+/// An instance key: `[0]` from `count`, `["vision"]` from `for_each`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InstanceKey {
+    Index(i64),
+    Key(String),
+}
+
+impl fmt::Display for InstanceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstanceKey::Index(i) => write!(f, "[{i}]"),
+            InstanceKey::Key(k) => write!(f, "[{k:?}]"),
+        }
+    }
+}
+
+/// One step of a module path: `module.team["vision"]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModuleStep {
+    pub name: String,
+    pub key: Option<InstanceKey>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    Managed,
+    Data,
+}
+
+/// A resource instance address as Terraform prints it:
+/// `module.team["vision"].aws_iam_role.this`, `data.aws_iam_policy_document.p`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Address {
+    pub module: Vec<ModuleStep>,
+    pub mode: Mode,
+    pub rtype: String,
+    pub name: String,
+    pub key: Option<InstanceKey>,
+}
+
+impl Address {
+    /// The address without any instance key, for fingerprints and config lookups.
+    pub fn without_keys(&self) -> String {
+        let mut s = String::new();
+        for m in &self.module {
+            s.push_str("module.");
+            s.push_str(&m.name);
+            s.push('.');
+        }
+        if self.mode == Mode::Data {
+            s.push_str("data.");
+        }
+        s.push_str(&self.rtype);
+        s.push('.');
+        s.push_str(&self.name);
+        s
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for m in &self.module {
+            write!(f, "module.{}", m.name)?;
+            if let Some(k) = &m.key {
+                write!(f, "{k}")?;
+            }
+            f.write_str(".")?;
+        }
+        if self.mode == Mode::Data {
+            f.write_str("data.")?;
+        }
+        write!(f, "{}.{}", self.rtype, self.name)?;
+        if let Some(k) = &self.key {
+            write!(f, "{k}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Value {
+    pub fn new(kind: Kind, span: Span) -> Value {
+        Value { kind, span }
+    }
+
+    pub fn null(span: Span) -> Value {
+        Value::new(Kind::Null, span)
+    }
+
+    pub fn string(s: impl Into<String>, span: Span) -> Value {
+        Value::new(Kind::String(s.into()), span)
+    }
+
+    pub fn unknown(reason: impl Into<Arc<str>>, span: Span) -> Value {
+        Value::new(Kind::Unknown(reason.into()), span)
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, Kind::Null)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.kind, Kind::Unknown(_))
+    }
+
+    /// True when the value or anything inside it is unknown.
+    pub fn has_unknown(&self) -> bool {
+        match &self.kind {
+            Kind::Unknown(_) => true,
+            Kind::List(items) => items.iter().any(Value::has_unknown),
+            Kind::Object(entries) => entries.iter().any(|e| e.value.has_unknown()),
+            Kind::Json(v) => v.has_unknown(),
+            _ => false,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.kind {
+            Kind::Bool(b) => Some(*b),
+            Kind::String(s) if s == "true" => Some(true),
+            Kind::String(s) if s == "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<f64> {
+        match &self.kind {
+            Kind::Number(n) => Some(*n),
+            Kind::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match &self.kind {
+            Kind::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&[Entry]> {
+        match &self.kind {
+            Kind::Object(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The entry of an object, by key.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_object()?.iter().find(|e| e.key == key)
+    }
+
+    /// The parts of a string-like value: known strings are one literal part.
+    pub fn string_parts(&self) -> Option<Vec<Part>> {
+        match &self.kind {
+            Kind::String(s) => Some(vec![Part::Lit(s.clone())]),
+            Kind::Symbolic(parts) => Some(parts.clone()),
+            Kind::Number(_) | Kind::Bool(_) => self.to_plain_string().map(|s| vec![Part::Lit(s)]),
+            _ => None,
+        }
+    }
+
+    /// A known primitive as Terraform would convert it to a string.
+    pub fn to_plain_string(&self) -> Option<String> {
+        match &self.kind {
+            Kind::String(s) => Some(s.clone()),
+            Kind::Bool(b) => Some(b.to_string()),
+            Kind::Number(n) => Some(format_number(*n)),
+            _ => None,
+        }
+    }
+
+    /// Items of a list, or the value itself as a one-item list (IAM's "string or array").
+    pub fn one_or_many(&self) -> Vec<&Value> {
+        match &self.kind {
+            Kind::List(items) => items.iter().collect(),
+            Kind::Null => Vec::new(),
+            _ => vec![self],
+        }
+    }
+
+    /// Decode a `jsonencode` result back to its structure; other values unchanged.
+    pub fn decoded(&self) -> &Value {
+        match &self.kind {
+            Kind::Json(inner) => inner.decoded(),
+            _ => self,
+        }
+    }
+}
+
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.target, self.attr)
+    }
+}
+
+/// Join string parts, merging adjacent literals.
+pub fn normalize_parts(parts: Vec<Part>) -> Vec<Part> {
+    let mut out: Vec<Part> = Vec::with_capacity(parts.len());
+    for p in parts {
+        match (out.last_mut(), p) {
+            (Some(Part::Lit(a)), Part::Lit(b)) => a.push_str(&b),
+            (_, Part::Lit(b)) if b.is_empty() => {}
+            (_, p) => out.push(p),
+        }
+    }
+    out
+}
+
+/// A string value from parts: a plain string when every part is known.
+pub fn string_from_parts(parts: Vec<Part>, span: Span) -> Value {
+    let parts = normalize_parts(parts);
+    if parts.iter().all(|p| matches!(p, Part::Lit(_))) {
+        let s: String = parts
+            .into_iter()
+            .map(|p| match p {
+                Part::Lit(s) => s,
+                Part::Ref(_) => unreachable!(),
+            })
+            .collect();
+        Value::string(s, span)
+    } else {
+        Value::new(Kind::Symbolic(parts), span)
+    }
+}
