@@ -176,14 +176,14 @@ impl Engine {
         errors: &mut Vec<Report>,
         texts: &mut HashMap<String, (String, Arc<String>)>,
     ) {
-        let src = || NamedSource::new(name.to_string(), text.clone());
+        let src = || NamedSource::new(name, text.clone());
         let parsed = match PolicySet::from_str(text) {
             Ok(p) => p,
             Err(e) => {
                 errors.push(
                     Report::new(e)
                         .wrap_err(format!("{name} is not valid Cedar"))
-                        .with_source_code(NamedSource::new(name.to_string(), text.to_string())),
+                        .with_source_code(NamedSource::new(name, text.to_string())),
                 );
                 return;
             }
@@ -260,7 +260,7 @@ impl Engine {
                 tsc: split_list(&ann("tsc")),
                 message: ann("message"),
                 help: ann("help"),
-                blame: split_list(&p.annotation("blame").unwrap_or_default().to_string()),
+                blame: split_list(p.annotation("blame").unwrap_or_default()),
                 file: name.to_string(),
                 builtin,
             };

@@ -100,6 +100,7 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
         })
         .collect();
     let json_docs = read_json_policies(&disc, &sources, &mut errors);
+    let json_policies = json_docs.len();
 
     let mut called: HashSet<PathBuf> = HashSet::new();
     for (dir, module, errs) in &parsed {
@@ -211,7 +212,7 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
             .values()
             .map(|m| m.tf.len() + m.tfvars.len())
             .sum::<usize>()
-            + disc.json.len(),
+            + json_policies,
         modules,
         resources: inventory.resources,
     };

@@ -184,7 +184,9 @@ impl Sources {
 
 /// `path` relative to `base` with `/` separators, or as given when it lies elsewhere.
 pub fn display_path(base: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(base).unwrap_or(path);
+    let Ok(rel) = path.strip_prefix(base) else {
+        return path.to_string_lossy().replace('\\', "/");
+    };
     let s: Vec<String> = rel
         .components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))

@@ -105,9 +105,17 @@ pub fn words(name: &str) -> Vec<String> {
     out
 }
 
-/// The tier a name implies: `Ok(Some)`, `Ok(None)` (no tier word), or `Err(())` when words of two
-/// tiers make it ambiguous. `training-ready` spans two words and is matched as a pair.
-pub fn tier_from_name(name: &str) -> Result<Option<Tier>, ()> {
+/// What a name says about its tier.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NameTier {
+    Tier(Tier),
+    None,
+    /// Words of two tiers (`raw-to-processed`).
+    Ambiguous,
+}
+
+/// The tier a name implies. `training-ready` spans two words and is matched as a pair.
+pub fn tier_from_name(name: &str) -> NameTier {
     let w = words(name);
     let mut found: BTreeSet<Tier> = BTreeSet::new();
     let mut i = 0;
@@ -126,10 +134,10 @@ pub fn tier_from_name(name: &str) -> Result<Option<Tier>, ()> {
         }
         i += 1;
     }
-    match found.len() {
-        0 => Ok(None),
-        1 => Ok(found.into_iter().next()),
-        _ => Err(()),
+    match (found.len(), found.into_iter().next()) {
+        (1, Some(t)) => NameTier::Tier(t),
+        (0, _) => NameTier::None,
+        _ => NameTier::Ambiguous,
     }
 }
 
@@ -182,17 +190,17 @@ mod tests {
 
     #[test]
     fn tiers_come_from_whole_words_only() {
-        assert_eq!(tier_from_name("acme-raw-data"), Ok(Some(Tier::Raw)));
-        assert_eq!(tier_from_name("strawberry"), Ok(None));
+        assert_eq!(tier_from_name("acme-raw-data"), NameTier::Tier(Tier::Raw));
+        assert_eq!(tier_from_name("strawberry"), NameTier::None);
         assert_eq!(
             tier_from_name("ml-training-ready"),
-            Ok(Some(Tier::TrainingReady))
+            NameTier::Tier(Tier::TrainingReady)
         );
         assert_eq!(
             tier_from_name("gold-features"),
-            Ok(Some(Tier::TrainingReady))
+            NameTier::Tier(Tier::TrainingReady)
         );
-        assert_eq!(tier_from_name("raw-to-processed"), Err(()));
+        assert_eq!(tier_from_name("raw-to-processed"), NameTier::Ambiguous);
     }
 
     #[test]

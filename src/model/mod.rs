@@ -480,21 +480,21 @@ fn classify_tier(address: &Address, name: Option<&str>, tags: &Tags) -> (Option<
     }
     let label = name.unwrap_or(&address.name);
     match classify::tier_from_name(label) {
-        Ok(Some(t)) => (
+        classify::NameTier::Tier(t) => (
             Some(t),
             Reason {
                 text: format!("name {label:?}"),
                 span: None,
             },
         ),
-        Ok(None) => (
+        classify::NameTier::None => (
             None,
             Reason {
                 text: "no tier tag or tier word in the name".into(),
                 span: None,
             },
         ),
-        Err(()) => (
+        classify::NameTier::Ambiguous => (
             None,
             Reason {
                 text: format!("ambiguous: name {label:?} has words of two tiers"),

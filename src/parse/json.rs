@@ -149,7 +149,7 @@ fn anchored_map(text: &str, span: Span, sources: &Sources) -> TextMap {
     let mut offset = 0usize;
     for line in text.split_inclusive('\n') {
         let mut piece_start = offset;
-        for piece in line.split(|c| c == REF_OPEN || c == REF_CLOSE) {
+        for piece in line.split([REF_OPEN, REF_CLOSE]) {
             let trimmed = piece.trim_start();
             let lead = piece.len() - trimmed.len();
             if trimmed.len() >= 2 {
@@ -307,7 +307,7 @@ mod tests {
         let text = r#"{"a": 1,}"#;
         let e = parse(text, &exact(text), &[]).unwrap_err();
         assert!(e.message.contains("trailing comma"), "{}", e.message);
-        assert_eq!(e.span.start, 8);
+        assert_eq!(e.span.start, 7); // the comma
     }
 
     #[test]

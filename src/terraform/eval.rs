@@ -25,6 +25,9 @@ pub const MAX_INSTANCES: usize = 100_000;
 /// Deepest module nesting followed (a module calling itself would recurse forever).
 const MAX_MODULE_DEPTH: usize = 32;
 
+/// (mode, type, name) of a resource block.
+type ResourceKey = (Mode, String, String);
+
 enum Memo<T> {
     Pending,
     Done(T),
@@ -60,7 +63,7 @@ pub(crate) struct ModuleInst {
     rel_dir: String,
     vars: HashMap<String, Value>,
     locals: RefCell<HashMap<String, Memo<Value>>>,
-    resources: RefCell<HashMap<(Mode, String, String), Memo<Rc<Group>>>>,
+    resources: RefCell<HashMap<ResourceKey, Memo<Rc<Group>>>>,
     children: RefCell<HashMap<String, Memo<Rc<ChildGroup>>>>,
     outputs: RefCell<HashMap<String, Memo<Value>>>,
 }
@@ -139,7 +142,7 @@ impl<'h> Evaluator<'h> {
         });
         for v in &src.variables {
             let value = match inputs.get(&v.name) {
-                Some(x) if !(x.is_null() && !v.nullable) => x.clone(),
+                Some(x) if !x.is_null() || v.nullable => x.clone(),
                 _ => match &v.default {
                     Some(d) => {
                         let scope = Scope {
@@ -1079,7 +1082,7 @@ impl<'h> Evaluator<'h> {
         while i < rest.len() {
             match rest[i].value() {
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
-                    let items = self.splat_items(cursor, span);
+                    let items = self.splat_items(cursor);
                     let Some(items) = items else {
                         return Value::unknown("a splat over a value that is not known", span);
                     };
@@ -1319,7 +1322,7 @@ impl<'h> Evaluator<'h> {
         }
     }
 
-    fn splat_items(&self, cursor: Cursor, span: Span) -> Option<Vec<Cursor>> {
+    fn splat_items(&self, cursor: Cursor) -> Option<Vec<Cursor>> {
         Some(match cursor {
             Cursor::Res(g, s) => match &*g {
                 Group::Single(i) => vec![Cursor::Inst(i.clone(), s)],
@@ -1349,10 +1352,6 @@ impl<'h> Evaluator<'h> {
                 _ => vec![Cursor::Val(v)],
             },
             c @ (Cursor::Inst(..) | Cursor::ModInst(..)) => vec![c],
-        })
-        .map(|v: Vec<Cursor>| {
-            let _ = span;
-            v
         })
     }
 

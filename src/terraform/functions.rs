@@ -1798,7 +1798,8 @@ fn all_member(v: &Value, set: &[Value]) -> Option<bool> {
     }
 }
 
-/// `setproduct`: every combination, as lists whose elements keep their spans.
+/// `setproduct`: every combination, as lists whose elements keep their spans (list arguments
+/// keep their duplicates, as Terraform's do).
 fn setproduct(c: &Call) -> R<Value> {
     let args = c.args;
     if args.len() < 2 {
@@ -1807,7 +1808,7 @@ fn setproduct(c: &Call) -> R<Value> {
     let mut sets = Vec::with_capacity(args.len());
     let mut total: usize = 1;
     for a in args {
-        let set = dedupe(c.items(a)?.to_vec());
+        let set = c.items(a)?.to_vec();
         total = total.saturating_mul(set.len());
         sets.push(set);
     }
@@ -1841,7 +1842,7 @@ fn range(c: &Call) -> R<Value> {
     if step < 0.0 && start < end {
         return error("end must be less than start when step is negative");
     }
-    if step > 0.0 && start > end {
+    if step >= 0.0 && start > end {
         return error("end must be greater than start when step is positive");
     }
     let mut out = Vec::new();
@@ -2232,7 +2233,8 @@ fn parseint(c: &Call) -> R<Value> {
     if body.is_empty() {
         return Err(fail());
     }
-    let mut n: i128 = 0;
+    // Exact while it fits in i128, then as near as f64 allows (numbers are f64 here anyway).
+    let (mut n, mut big): (i128, Option<f64>) = (0, None);
     for b in body.bytes() {
         let d = match b {
             b'0'..=b'9' => b - b'0',
@@ -2244,12 +2246,19 @@ fn parseint(c: &Call) -> R<Value> {
         if i64::from(d) >= base {
             return Err(fail());
         }
-        n = n
-            .checked_mul(i128::from(base))
-            .and_then(|n| n.checked_add(i128::from(d)))
-            .ok_or_else(fail)?;
+        match big {
+            Some(f) => big = Some(f * base as f64 + f64::from(d)),
+            None => match n
+                .checked_mul(i128::from(base))
+                .and_then(|n| n.checked_add(i128::from(d)))
+            {
+                Some(next) => n = next,
+                None => big = Some(n as f64 * base as f64 + f64::from(d)),
+            },
+        }
     }
-    c.number(if negative { -(n as f64) } else { n as f64 })
+    let n = big.unwrap_or(n as f64);
+    c.number(if negative { -n } else { n })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2721,4 +2730,1459 @@ fn cidrsubnets(c: &Call) -> R<Value> {
         out.push(c.string(format!("{}/{length}", ip_text(next, net.bits))));
     }
     Ok(c.list(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::terraform::value::{Address, Mode, Reference};
+
+    /// The span every call in these tests is made at.
+    const CALL: Span = Span {
+        file: 7,
+        start: 100,
+        end: 200,
+    };
+
+    fn at(start: u32) -> Span {
+        Span {
+            file: 1,
+            start,
+            end: start + 1,
+        }
+    }
+
+    fn s(x: &str) -> Value {
+        Value::string(x, at(1))
+    }
+
+    fn n(x: f64) -> Value {
+        Value::new(Kind::Number(x), at(2))
+    }
+
+    fn b(x: bool) -> Value {
+        Value::new(Kind::Bool(x), at(3))
+    }
+
+    fn null() -> Value {
+        Value::null(at(4))
+    }
+
+    fn list(items: Vec<Value>) -> Value {
+        Value::new(Kind::List(items), at(5))
+    }
+
+    fn strs(items: &[&str]) -> Value {
+        list(items.iter().map(|x| s(x)).collect())
+    }
+
+    fn nums(items: &[f64]) -> Value {
+        list(items.iter().map(|x| n(*x)).collect())
+    }
+
+    fn obj(pairs: Vec<(&str, Value)>) -> Value {
+        Value::new(
+            Kind::Object(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| Entry {
+                        key: k.to_string(),
+                        key_span: at(6),
+                        value: v,
+                    })
+                    .collect(),
+            ),
+            at(7),
+        )
+    }
+
+    fn unk(reason: &str) -> Value {
+        Value::unknown(reason, at(8))
+    }
+
+    /// `aws_s3_bucket.<name>.<attr>`, known only after apply.
+    fn reference(name: &str, attr: &str) -> Part {
+        Part::Ref(Reference {
+            target: Arc::new(Address {
+                module: Vec::new(),
+                mode: Mode::Managed,
+                rtype: "aws_s3_bucket".to_string(),
+                name: name.to_string(),
+                key: None,
+            }),
+            attr: attr.into(),
+        })
+    }
+
+    fn lit(x: &str) -> Part {
+        Part::Lit(x.to_string())
+    }
+
+    fn sym(parts: Vec<Part>) -> Value {
+        Value::new(Kind::Symbolic(parts), at(9))
+    }
+
+    /// `"${aws_s3_bucket.raw.arn}"`
+    fn arn() -> Value {
+        sym(vec![reference("raw", "arn")])
+    }
+
+    fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
+        call_pure(name, &args, CALL).unwrap_or_else(|| panic!("`{name}` is not known"))
+    }
+
+    fn ok(name: &str, args: Vec<Value>) -> Value {
+        call(name, args).unwrap_or_else(|e| panic!("`{name}` failed: {e}"))
+    }
+
+    /// The result as Terraform's jsonencode would print it.
+    fn js(name: &str, args: Vec<Value>) -> String {
+        let v = ok(name, args);
+        json_text(&v).unwrap_or_else(|| panic!("`{name}` gave a non-plain value: {v:?}"))
+    }
+
+    fn err(name: &str, args: Vec<Value>) -> String {
+        match call(name, args) {
+            Err(e) => e,
+            Ok(v) => panic!("`{name}` should fail, gave {v:?}"),
+        }
+    }
+
+    fn unknown_reason(name: &str, args: Vec<Value>) -> String {
+        match ok(name, args).kind {
+            Kind::Unknown(r) => r.to_string(),
+            other => panic!("`{name}` should be unknown, gave {other:?}"),
+        }
+    }
+
+    fn parts(v: &Value) -> Vec<Part> {
+        match &v.kind {
+            Kind::Symbolic(p) => p.clone(),
+            other => panic!("expected a symbolic string, got {other:?}"),
+        }
+    }
+
+    // ----- dispatch and plumbing
+
+    #[test]
+    fn unknown_functions_are_left_to_the_evaluator() {
+        for name in ["file", "templatefile", "jsondecode", "try", "can", "nosuch"] {
+            assert!(call_pure(name, &[s("x")], CALL).is_none(), "{name}");
+        }
+    }
+
+    #[test]
+    fn arity_is_checked() {
+        assert_eq!(err("lower", vec![]), "`lower` expects 1 argument, got 0");
+        assert_eq!(
+            err("split", vec![s("a")]),
+            "`split` expects 2 arguments, got 1"
+        );
+        assert_eq!(
+            err("lookup", vec![obj(vec![])]),
+            "`lookup` expects 2 to 3 arguments, got 1"
+        );
+    }
+
+    #[test]
+    fn errors_are_lowercase_without_final_period() {
+        let cases = vec![
+            err("element", vec![list(vec![]), n(0.0)]),
+            err("index", vec![strs(&["a"]), s("b")]),
+            err("tonumber", vec![s("abc")]),
+            err("format", vec![s("%d"), n(1.5)]),
+            err("regex", vec![s("x"), s("abc")]),
+        ];
+        for e in cases {
+            assert!(!e.ends_with('.'), "{e}");
+            assert!(!e.starts_with(char::is_uppercase), "{e}");
+        }
+    }
+
+    // ----- format
+
+    #[test]
+    fn format_verbs_match_terraform() {
+        let out = js(
+            "format",
+            vec![
+                s("%5.2f|%-5s|%05d|%q|%v|%#v"),
+                n(3.14159),
+                s("ab"),
+                n(42.0),
+                s("x\"y"),
+                b(true),
+                obj(vec![("a", n(1.0))]),
+            ],
+        );
+        assert_eq!(out, r#"" 3.14|ab   |00042|\"x\\\"y\"|true|{\"a\":1}""#);
+        let radix = ok(
+            "format",
+            vec![
+                s("%x %X %o %b %e %E %g %G"),
+                n(255.0),
+                n(255.0),
+                n(8.0),
+                n(5.0),
+                n(1234.5678),
+                n(1234.5678),
+                n(0.000012345),
+                n(1e21),
+            ],
+        );
+        assert_eq!(
+            radix.as_str(),
+            Some("ff FF 10 101 1.234568e+03 1.234568E+03 1.2345e-05 1E+21")
+        );
+    }
+
+    #[test]
+    fn format_numbers_print_like_go() {
+        let f = |spec: &str, v: Value| ok("format", vec![s(spec), v]).as_str().map(String::from);
+        assert_eq!(f("%v", n(1_000_000.0)).as_deref(), Some("1e+06"));
+        assert_eq!(f("%v", n(100_000.0)).as_deref(), Some("100000"));
+        assert_eq!(f("%v", n(0.0001)).as_deref(), Some("0.0001"));
+        assert_eq!(f("%v", n(0.00001)).as_deref(), Some("1e-05"));
+        assert_eq!(f("%s", n(1e20)).as_deref(), Some("100000000000000000000"));
+        assert_eq!(f("%d", n(1e20)).as_deref(), Some("100000000000000000000"));
+        assert_eq!(f("%d", s("12")).as_deref(), Some("12"));
+        assert_eq!(f("%.0f", n(2.5)).as_deref(), Some("2"));
+        assert_eq!(f("%.3g", n(1234.5)).as_deref(), Some("1.23e+03"));
+        assert_eq!(f("%.2e", n(1234.5)).as_deref(), Some("1.23e+03"));
+        assert_eq!(f("[%08.3f]", n(-3.14159)).as_deref(), Some("[-003.142]"));
+        assert_eq!(f("[%010d]", n(-35.0)).as_deref(), Some("[-000000035]"));
+        assert_eq!(f("[%+5d]", n(3.0)).as_deref(), Some("[   +3]"));
+        assert_eq!(f("[%#x]", n(255.0)).as_deref(), Some("[0xff]"));
+        assert_eq!(f("[%x]", n(-255.0)).as_deref(), Some("[-ff]"));
+        assert_eq!(f("[%10g]", n(3.5)).as_deref(), Some("[       3.5]"));
+        assert_eq!(f("[%.5d]", n(42.0)).as_deref(), Some("[00042]"));
+    }
+
+    #[test]
+    fn format_strings_pad_by_characters() {
+        let f = |spec: &str, v: Value| ok("format", vec![s(spec), v]).as_str().map(String::from);
+        assert_eq!(f("[%-10s]", s("é")).as_deref(), Some("[é         ]"));
+        assert_eq!(f("[%10.4s]", s("abcdefg")).as_deref(), Some("[      abcd]"));
+        assert_eq!(f("[%5q]", s("é")).as_deref(), Some("[  \"é\"]"));
+        assert_eq!(f("[%5t]", b(true)).as_deref(), Some("[true]"));
+        assert_eq!(f("[%-5v]", b(true)).as_deref(), Some("[true ]"));
+        assert_eq!(f("[%8v]", nums(&[1.0])).as_deref(), Some("[     [1]]"));
+        assert_eq!(f("%#v", s("<&>")).as_deref(), Some(r#""\u003c\u0026\u003e""#));
+        assert_eq!(f("%v", s("<&>")).as_deref(), Some("<&>"));
+        assert_eq!(f("%t", s("true")).as_deref(), Some("true"));
+        assert_eq!(f("%v", null()).as_deref(), Some("null"));
+        assert_eq!(f("%q", s("a\nb\u{1}")).as_deref(), Some(r#""a\nb\u0001""#));
+    }
+
+    #[test]
+    fn format_argument_indexes_and_escapes() {
+        let two = |spec: &str| ok("format", vec![s(spec), s("a"), s("b")]);
+        assert_eq!(two("%[2]s %[1]s").as_str(), Some("b a"));
+        assert_eq!(two("%[1]s %s").as_str(), Some("a b"));
+        assert_eq!(ok("format", vec![s("100%%")]).as_str(), Some("100%"));
+    }
+
+    #[test]
+    fn format_errors() {
+        assert_eq!(
+            err("format", vec![s("%d"), n(3.5)]),
+            "unsupported value for \"%d\" at 0: an integer is required"
+        );
+        assert_eq!(
+            err("format", vec![s("%s"), nums(&[1.0])]),
+            "unsupported value for \"%s\" at 0: string required"
+        );
+        assert_eq!(
+            err("format", vec![s("%s %s"), s("a")]),
+            "not enough arguments for \"%s\" at 3: need index 2 but have 1 total"
+        );
+        assert_eq!(
+            err("format", vec![s("%s"), s("a"), s("b")]),
+            "too many arguments; only 1 used by format string"
+        );
+        assert_eq!(
+            err("format", vec![s("%z"), n(1.0)]),
+            "unsupported format verb 'z' in \"%z\" at offset 0"
+        );
+        assert_eq!(
+            err("format", vec![s("%")]),
+            "invalid format string starting at offset 1"
+        );
+        assert_eq!(
+            err("format", vec![s("%s"), null()]),
+            "unsupported value for \"%s\" at 0: null value cannot be formatted"
+        );
+        assert_eq!(
+            err("format", vec![s("%d"), b(true)]),
+            "unsupported value for \"%d\" at 0: number required"
+        );
+        assert!(err("format", vec![s("%[0]s"), s("a")]).contains("offset 2"));
+        assert!(err("format", vec![s("%99999999999d"), n(1.0)]).contains("larger than"));
+    }
+
+    #[test]
+    fn format_keeps_references_symbolic() {
+        let v = ok("format", vec![s("%s/*"), arn()]);
+        assert_eq!(parts(&v), vec![reference("raw", "arn"), lit("/*")]);
+        assert_eq!(v.span, CALL);
+        let v = ok("format", vec![s("%s:%d:%v"), arn(), n(5.0), arn()]);
+        assert_eq!(
+            parts(&v),
+            vec![
+                reference("raw", "arn"),
+                lit(":5:"),
+                reference("raw", "arn")
+            ]
+        );
+        // padding or quoting needs the text
+        assert!(unknown_reason("format", vec![s("%10s"), arn()]).contains("after apply"));
+        assert!(unknown_reason("format", vec![s("%q"), arn()]).contains("after apply"));
+        assert_eq!(unknown_reason("format", vec![s("%s"), unk("var.x")]), "var.x");
+        assert!(unknown_reason("format", vec![arn(), s("a")]).contains("`format`"));
+    }
+
+    #[test]
+    fn formatlist_iterates_lists_together() {
+        assert_eq!(
+            js("formatlist", vec![s("%s-%s"), strs(&["a", "b"]), s("x")]),
+            r#"["a-x","b-x"]"#
+        );
+        assert_eq!(js("formatlist", vec![s("%s-%s"), s("a"), s("b")]), r#"["a-b"]"#);
+        assert_eq!(js("formatlist", vec![s("%s"), list(vec![])]), "[]");
+        assert_eq!(
+            err("formatlist", vec![s("%s-%s"), strs(&["a", "b"]), strs(&["x"])]),
+            "argument 2 has length 1, which is inconsistent with argument 1 of length 2"
+        );
+        assert!(err("formatlist", vec![s("%s"), obj(vec![])])
+            .starts_with("error on format iteration 0: unsupported value"));
+        let v = ok("formatlist", vec![s("%s/*"), list(vec![arn(), s("x")])]);
+        let items = v.as_list().unwrap_or_default();
+        assert_eq!(parts(&items[0]), vec![reference("raw", "arn"), lit("/*")]);
+        assert_eq!(items[1].as_str(), Some("x/*"));
+        assert_eq!(
+            unknown_reason("formatlist", vec![s("%s"), unk("later")]),
+            "later"
+        );
+    }
+
+    // ----- strings
+
+    #[test]
+    fn join_converts_primitives_and_keeps_references() {
+        assert_eq!(
+            ok("join", vec![s(","), list(vec![n(1.0), b(true), s("x")])]).as_str(),
+            Some("1,true,x")
+        );
+        assert_eq!(
+            ok("join", vec![s(","), strs(&["a"]), strs(&["b", "c"])]).as_str(),
+            Some("a,b,c")
+        );
+        assert_eq!(ok("join", vec![s(","), list(vec![])]).as_str(), Some(""));
+        let v = ok("join", vec![s(""), list(vec![arn(), s("/*")])]);
+        assert_eq!(parts(&v), vec![reference("raw", "arn"), lit("/*")]);
+        assert_eq!(err("join", vec![s(",")]), "at least one list is required");
+        assert_eq!(
+            err("join", vec![s(","), list(vec![s("a"), null()])]),
+            "element 1 is null; cannot concatenate null values"
+        );
+        assert_eq!(
+            err("join", vec![s(","), list(vec![strs(&["a"])])]),
+            "element 0: string required"
+        );
+        assert_eq!(
+            unknown_reason("join", vec![s(","), list(vec![s("a"), unk("u")])]),
+            "u"
+        );
+        assert_eq!(unknown_reason("join", vec![s(","), unk("l")]), "l");
+    }
+
+    #[test]
+    fn split_matches_go() {
+        assert_eq!(js("split", vec![s(","), s("")]), r#"[""]"#);
+        assert_eq!(js("split", vec![s(","), s("a,,b")]), r#"["a","","b"]"#);
+        assert_eq!(js("split", vec![s(""), s("abc")]), r#"["a","b","c"]"#);
+        assert!(unknown_reason("split", vec![s("/"), arn()]).contains("`split`"));
+    }
+
+    #[test]
+    fn case_mapping_is_one_to_one_like_go() {
+        assert_eq!(ok("lower", vec![s("ΣΑΣ")]).as_str(), Some("σασ"));
+        assert_eq!(ok("lower", vec![s("İ")]).as_str(), Some("i"));
+        assert_eq!(ok("upper", vec![s("ß")]).as_str(), Some("ß"));
+        assert_eq!(ok("upper", vec![s("héllo")]).as_str(), Some("HÉLLO"));
+        assert_eq!(ok("upper", vec![n(1.0)]).as_str(), Some("1"));
+        assert_eq!(
+            ok("title", vec![s("hello world-foo bar_baz")]).as_str(),
+            Some("Hello World-Foo Bar_baz")
+        );
+        assert_eq!(
+            ok("title", vec![s("o'neil mc-d x.y")]).as_str(),
+            Some("O'Neil Mc-D X.Y")
+        );
+        assert_eq!(ok("title", vec![s("ǆemal")]).as_str(), Some("ǅemal"));
+        assert_eq!(
+            unknown_reason("lower", vec![arn()]),
+            "`lower` of a value known only after apply"
+        );
+        assert_eq!(err("upper", vec![null()]), "argument must not be null");
+    }
+
+    #[test]
+    fn strrev_reverses_characters() {
+        assert_eq!(ok("strrev", vec![s("héllo")]).as_str(), Some("olléh"));
+        assert_eq!(ok("strrev", vec![s("e\u{301}x")]).as_str(), Some("xe\u{301}"));
+        assert_eq!(ok("strrev", vec![s("")]).as_str(), Some(""));
+    }
+
+    #[test]
+    fn replace_plain_and_regex() {
+        let r = |a: &str, b: &str, c: &str| ok("replace", vec![s(a), s(b), s(c)]);
+        assert_eq!(r("aaa", "a", "b").as_str(), Some("bbb"));
+        assert_eq!(r("abc", "", "-").as_str(), Some("-a-b-c-"));
+        assert_eq!(r("a/b", "/", "x").as_str(), Some("axb"));
+        assert_eq!(r("hello", "/l+/", "L").as_str(), Some("heLo"));
+        assert_eq!(r("hello", "/(l+)/", "<$1>").as_str(), Some("he<ll>o"));
+        assert_eq!(r("hello", "/(?P<x>l+)/", "[$x]").as_str(), Some("he[ll]o"));
+        // Go, like the regex crate, reads `$1x` as the (missing) group `1x`
+        assert_eq!(r("hello", "/(l)/", "$1x").as_str(), Some("heo"));
+        assert_eq!(r("hello", "/l/", "$$").as_str(), Some("he$$o"));
+        assert_eq!(r("hello", "//", "x").as_str(), Some("xhxexlxlxox"));
+        assert!(err("replace", vec![s("hello"), s("/l(/"), s("x")])
+            .starts_with("invalid regexp pattern"));
+        assert!(unknown_reason("replace", vec![arn(), s("a"), s("b")]).contains("`replace`"));
+    }
+
+    #[test]
+    fn replace_refuses_huge_results() {
+        let big = "a".repeat(10_000);
+        assert!(err("replace", vec![s(&big), s("a"), s(&big)]).contains("bytes long"));
+    }
+
+    #[test]
+    fn regex_result_shapes() {
+        assert_eq!(
+            ok("regex", vec![s("[a-z]+"), s("123abc")]).as_str(),
+            Some("abc")
+        );
+        assert_eq!(
+            js("regex", vec![s(r"(\d+)-(\d+)"), s("10-20")]),
+            r#"["10","20"]"#
+        );
+        assert_eq!(
+            js("regex", vec![s(r"(?P<b>\d+)-(?P<a>\d+)"), s("10-20")]),
+            r#"{"a":"20","b":"10"}"#
+        );
+        assert_eq!(js("regex", vec![s("(a)|(b)"), s("b")]), r#"[null,"b"]"#);
+        assert_eq!(
+            err("regex", vec![s("x"), s("abc")]),
+            "pattern did not match any part of the given string"
+        );
+        assert_eq!(
+            err("regex", vec![s("(?P<a>x)(y)"), s("xy")]),
+            "invalid regexp pattern: cannot mix both named and unnamed capture groups"
+        );
+        assert_eq!(
+            js("regexall", vec![s("[a-z]+"), s("ab 12 cd")]),
+            r#"["ab","cd"]"#
+        );
+        assert_eq!(
+            js("regexall", vec![s(r"(\d)"), s("a1b2")]),
+            r#"[["1"],["2"]]"#
+        );
+        assert_eq!(
+            js("regexall", vec![s(r"(?P<d>\d)"), s("a1b2")]),
+            r#"[{"d":"1"},{"d":"2"}]"#
+        );
+        assert_eq!(js("regexall", vec![s("x"), s("abc")]), "[]");
+        assert!(unknown_reason("regex", vec![s("x"), arn()]).contains("`regex`"));
+    }
+
+    #[test]
+    fn trimprefix_and_trimsuffix() {
+        assert_eq!(
+            ok("trimprefix", vec![s("abab"), s("ab")]).as_str(),
+            Some("ab")
+        );
+        assert_eq!(
+            ok("trimsuffix", vec![s("abab"), s("ab")]).as_str(),
+            Some("ab")
+        );
+        assert_eq!(
+            ok("trimprefix", vec![s("ab"), s("abc")]).as_str(),
+            Some("ab")
+        );
+    }
+
+    #[test]
+    fn trim_affixes_of_symbolic_strings_use_the_literal_edge() {
+        let v = sym(vec![reference("raw", "arn"), lit("/*")]);
+        let out = ok("trimsuffix", vec![v.clone(), s("/*")]);
+        assert_eq!(parts(&out), vec![reference("raw", "arn")]);
+        // the suffix is not there: unchanged
+        let out = ok("trimsuffix", vec![v.clone(), s(".json")]);
+        assert_eq!(parts(&out), vec![reference("raw", "arn"), lit("/*")]);
+        // the literal edge is only part of the suffix: the reference decides
+        assert!(unknown_reason("trimsuffix", vec![v.clone(), s("x/*")]).contains("after apply"));
+        // the other edge is a reference
+        assert!(unknown_reason("trimprefix", vec![v, s("arn:")]).contains("`trimprefix`"));
+        let v = sym(vec![lit("arn:aws:s3:::"), reference("raw", "id")]);
+        let out = ok("trimprefix", vec![v, s("arn:aws:s3:::")]);
+        assert_eq!(parts(&out), vec![reference("raw", "id")]);
+    }
+
+    #[test]
+    fn trimspace_trim_and_chomp() {
+        assert_eq!(
+            ok("trimspace", vec![s("  \n a b \t")]).as_str(),
+            Some("a b")
+        );
+        assert_eq!(
+            ok("trimspace", vec![s("\u{a0}x\u{2003}")]).as_str(),
+            Some("x")
+        );
+        assert_eq!(
+            ok("trim", vec![s("?!hello?!"), s("!?")]).as_str(),
+            Some("hello")
+        );
+        assert_eq!(
+            ok("trim", vec![s("abcxba"), s("ab")]).as_str(),
+            Some("cx")
+        );
+        assert_eq!(ok("chomp", vec![s("a\r\n\n")]).as_str(), Some("a"));
+        assert_eq!(ok("chomp", vec![s("a\r\r")]).as_str(), Some("a"));
+        assert_eq!(ok("chomp", vec![s("a\nb\n")]).as_str(), Some("a\nb"));
+        let v = sym(vec![lit("  x"), reference("raw", "id"), lit("y \n")]);
+        assert_eq!(
+            parts(&ok("trimspace", vec![v.clone()])),
+            vec![lit("x"), reference("raw", "id"), lit("y")]
+        );
+        assert_eq!(
+            parts(&ok("chomp", vec![v])),
+            vec![lit("  x"), reference("raw", "id"), lit("y ")]
+        );
+        let v = sym(vec![lit(" "), reference("raw", "id")]);
+        assert!(unknown_reason("trimspace", vec![v]).contains("`trimspace`"));
+    }
+
+    #[test]
+    fn substr_handles_negative_and_out_of_range_arguments() {
+        let sub = |o: f64, l: f64| ok("substr", vec![s("hello"), n(o), n(l)]);
+        assert_eq!(sub(1.0, 3.0).as_str(), Some("ell"));
+        assert_eq!(sub(-3.0, 2.0).as_str(), Some("ll"));
+        assert_eq!(sub(2.0, -1.0).as_str(), Some("llo"));
+        assert_eq!(sub(10.0, 2.0).as_str(), Some(""));
+        assert_eq!(sub(1.0, 100.0).as_str(), Some("ello"));
+        assert_eq!(sub(-10.0, 2.0).as_str(), Some("he"));
+        assert_eq!(sub(5.0, 1.0).as_str(), Some(""));
+        assert_eq!(sub(0.0, -2.0).as_str(), Some("hello"));
+        assert_eq!(sub(1e18, 1e18).as_str(), Some(""));
+        assert_eq!(sub(-1e18, 1e18).as_str(), Some("hello"));
+        assert_eq!(
+            ok("substr", vec![s("héllo"), n(1.0), n(2.0)]).as_str(),
+            Some("él")
+        );
+        assert_eq!(
+            ok("substr", vec![s("e\u{301}x"), n(0.0), n(1.0)]).as_str(),
+            Some("e\u{301}")
+        );
+        assert!(err("substr", vec![s("hello"), n(1.5), n(2.0)]).starts_with("invalid offset"));
+        assert!(unknown_reason("substr", vec![arn(), n(0.0), n(3.0)]).contains("`substr`"));
+    }
+
+    #[test]
+    fn indent_pads_every_line_after_the_first() {
+        assert_eq!(
+            ok("indent", vec![n(2.0), s("a\nb\n\nc")]).as_str(),
+            Some("a\n  b\n  \n  c")
+        );
+        assert_eq!(ok("indent", vec![n(2.0), s("a\n")]).as_str(), Some("a\n  "));
+        assert_eq!(
+            err("indent", vec![n(-1.0), s("a")]),
+            "spaces must not be negative"
+        );
+        assert!(err("indent", vec![n(1e9), s("\n\n")]).contains("bytes long"));
+    }
+
+    #[test]
+    fn startswith_endswith_and_strcontains() {
+        let t = |f: &str, a: Value, x: &str| ok(f, vec![a, s(x)]).as_bool();
+        assert_eq!(t("startswith", s("hello"), "he"), Some(true));
+        assert_eq!(t("endswith", s("hello"), ""), Some(true));
+        assert_eq!(t("endswith", s("hello"), "x"), Some(false));
+        assert_eq!(t("strcontains", s("hello"), "ell"), Some(true));
+        let v = sym(vec![lit("arn:aws:s3:::"), reference("raw", "id"), lit("/*")]);
+        assert_eq!(t("startswith", v.clone(), "arn:aws:"), Some(true));
+        assert_eq!(t("startswith", v.clone(), "arn:aws:iam"), Some(false));
+        assert_eq!(t("endswith", v.clone(), "/*"), Some(true));
+        assert_eq!(t("strcontains", v.clone(), "s3"), Some(true));
+        assert!(unknown_reason("startswith", vec![v.clone(), s("arn:aws:s3:::x")])
+            .contains("after apply"));
+        assert!(unknown_reason("strcontains", vec![v, s("prod")]).contains("after apply"));
+        assert!(unknown_reason("endswith", vec![arn(), s("x")]).contains("`endswith`"));
+    }
+
+    #[test]
+    fn length_of_strings_collections_and_unknowns() {
+        let len = |v: Value| ok("length", vec![v]).as_number();
+        assert_eq!(len(s("héllo")), Some(5.0));
+        assert_eq!(len(s("e\u{301}")), Some(1.0));
+        assert_eq!(len(s("a\r\nb")), Some(3.0));
+        assert_eq!(len(s("🇺🇸x")), Some(2.0));
+        assert_eq!(len(s("👍🏽")), Some(1.0));
+        assert_eq!(len(obj(vec![("a", n(1.0))])), Some(1.0));
+        assert_eq!(len(list(vec![unk("a"), unk("b")])), Some(2.0));
+        assert_eq!(err("length", vec![null()]), "argument must not be null");
+        assert_eq!(
+            err("length", vec![n(5.0)]),
+            "argument must be a string, a collection type, or a structural type"
+        );
+        let j = ok("jsonencode", vec![obj(vec![("a", n(1.0))])]);
+        assert!(unknown_reason("length", vec![j]).contains("JSON"));
+        assert!(unknown_reason("length", vec![arn()]).contains("`length`"));
+        assert_eq!(unknown_reason("length", vec![unk("r")]), "r");
+    }
+
+    // ----- collections
+
+    #[test]
+    fn concat_keeps_element_spans_and_unknown_elements() {
+        let v = ok(
+            "concat",
+            vec![nums(&[1.0]), list(vec![s("a"), unk("later")])],
+        );
+        let items = v.as_list().unwrap_or_default();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].span, at(2));
+        assert_eq!(items[1].span, at(1));
+        assert!(items[2].is_unknown());
+        assert_eq!(v.span, CALL);
+        assert_eq!(js("concat", vec![list(vec![]), list(vec![])]), "[]");
+        assert_eq!(
+            err("concat", vec![]),
+            "`concat` expects at least 1 argument, got 0"
+        );
+        assert_eq!(
+            err("concat", vec![s("a")]),
+            "all arguments must be lists or tuples; got string"
+        );
+        assert_eq!(unknown_reason("concat", vec![nums(&[1.0]), unk("l")]), "l");
+    }
+
+    #[test]
+    fn merge_later_keys_win_and_nulls_are_skipped() {
+        let v = ok(
+            "merge",
+            vec![
+                obj(vec![("a", n(1.0))]),
+                null(),
+                obj(vec![("a", s("two")), ("b", n(3.0))]),
+            ],
+        );
+        assert_eq!(json_text(&v).as_deref(), Some(r#"{"a":"two","b":3}"#));
+        assert_eq!(v.get("a").map(|a| a.span), Some(at(1)));
+        assert_eq!(js("merge", vec![]), "{}");
+        assert_eq!(
+            js(
+                "merge",
+                vec![
+                    obj(vec![("a", obj(vec![("x", n(1.0))]))]),
+                    obj(vec![("a", obj(vec![("y", n(2.0))]))])
+                ]
+            ),
+            r#"{"a":{"y":2}}"#
+        );
+        assert_eq!(
+            err("merge", vec![obj(vec![]), nums(&[1.0])]),
+            "arguments must be maps or objects, got \"tuple\""
+        );
+        assert_eq!(unknown_reason("merge", vec![obj(vec![]), unk("m")]), "m");
+    }
+
+    #[test]
+    fn flatten_nested_lists() {
+        let v = list(vec![
+            list(vec![n(1.0), nums(&[2.0])]),
+            n(3.0),
+            list(vec![]),
+        ]);
+        assert_eq!(js("flatten", vec![v]), "[1,2,3]");
+        assert_eq!(
+            js("flatten", vec![list(vec![null(), nums(&[1.0])])]),
+            "[null,1]"
+        );
+        assert_eq!(
+            err("flatten", vec![s("a")]),
+            "can only flatten lists, sets and tuples"
+        );
+        assert_eq!(
+            unknown_reason("flatten", vec![list(vec![nums(&[1.0]), unk("inner")])]),
+            "inner"
+        );
+    }
+
+    #[test]
+    fn flatten_refuses_absurd_nesting() {
+        let mut v = list(vec![]);
+        for _ in 0..300 {
+            v = list(vec![v]);
+        }
+        assert!(err("flatten", vec![v]).contains("nested too deeply"));
+    }
+
+    #[test]
+    fn distinct_unifies_then_deduplicates() {
+        assert_eq!(
+            js("distinct", vec![list(vec![n(1.0), s("1"), n(2.0), n(1.0)])]),
+            r#"["1","2"]"#
+        );
+        assert_eq!(js("distinct", vec![strs(&["b", "a", "b"])]), r#"["b","a"]"#);
+        assert_eq!(
+            js("distinct", vec![list(vec![nums(&[1.0]), nums(&[1.0])])]),
+            "[[1]]"
+        );
+        let v = ok("distinct", vec![list(vec![arn(), arn(), s("x")])]);
+        assert_eq!(v.as_list().map(<[Value]>::len), Some(2));
+        let v = ok("distinct", vec![list(vec![unk("a"), unk("a")])]);
+        assert_eq!(v.as_list().map(<[Value]>::len), Some(2));
+    }
+
+    #[test]
+    fn compact_drops_nulls_and_empty_strings() {
+        assert_eq!(
+            js("compact", vec![list(vec![s("a"), s(""), null(), s("b")])]),
+            r#"["a","b"]"#
+        );
+        assert_eq!(js("compact", vec![nums(&[1.0])]), r#"["1"]"#);
+        let v = ok("compact", vec![list(vec![arn(), s("")])]);
+        assert_eq!(v.as_list().map(<[Value]>::len), Some(1));
+    }
+
+    #[test]
+    fn lookup_returns_the_entry_itself() {
+        let m = obj(vec![("a", n(1.0))]);
+        let v = ok("lookup", vec![m.clone(), s("a")]);
+        assert_eq!(v.as_number(), Some(1.0));
+        assert_eq!(v.span, at(2));
+        let v = ok("lookup", vec![m.clone(), s("b"), s("d")]);
+        assert_eq!((v.as_str(), v.span), (Some("d"), at(1)));
+        assert_eq!(
+            err("lookup", vec![m, s("b")]),
+            "the given object has no attribute \"b\""
+        );
+        assert_eq!(unknown_reason("lookup", vec![unk("m"), s("a")]), "m");
+        assert!(unknown_reason("lookup", vec![obj(vec![]), arn()]).contains("`lookup`"));
+    }
+
+    #[test]
+    fn element_wraps_around() {
+        let l = nums(&[1.0, 2.0, 3.0]);
+        assert_eq!(ok("element", vec![l.clone(), n(4.0)]).as_number(), Some(2.0));
+        assert_eq!(ok("element", vec![l.clone(), n(0.0)]).span, at(2));
+        assert_eq!(
+            err("element", vec![list(vec![]), n(0.0)]),
+            "cannot use element function with an empty list"
+        );
+        assert!(err("element", vec![l.clone(), n(1.5)]).starts_with("invalid index"));
+        assert!(err("element", vec![l, n(-1.0)]).contains("negative"));
+        assert_eq!(
+            err("element", vec![s("ab"), n(0.0)]),
+            "cannot read elements from string"
+        );
+    }
+
+    #[test]
+    fn coalesce_skips_nulls_and_empty_strings() {
+        let v = ok("coalesce", vec![null(), s(""), s("b")]);
+        assert_eq!((v.as_str(), v.span), (Some("b"), at(1)));
+        assert_eq!(js("coalesce", vec![n(1.0), s("a")]), r#""1""#);
+        assert_eq!(js("coalesce", vec![n(1.0), n(2.0)]), "1");
+        assert_eq!(js("coalesce", vec![b(false), b(true)]), "false");
+        assert_eq!(
+            err("coalesce", vec![s(""), null()]),
+            "no non-null, non-empty-string arguments"
+        );
+        assert_eq!(
+            err("coalesce", vec![nums(&[1.0]), s("a")]),
+            "all arguments must have the same type"
+        );
+        assert_eq!(unknown_reason("coalesce", vec![s(""), unk("u"), s("x")]), "u");
+        let v = ok("coalesce", vec![s("x"), unk("u")]);
+        assert_eq!(v.as_str(), Some("x"));
+        assert_eq!(parts(&ok("coalesce", vec![null(), arn()])).len(), 1);
+    }
+
+    #[test]
+    fn coalescelist_returns_the_first_non_empty_list() {
+        let v = ok("coalescelist", vec![list(vec![]), nums(&[1.0])]);
+        assert_eq!((json_text(&v).as_deref(), v.span), (Some("[1]"), at(5)));
+        assert_eq!(
+            err("coalescelist", vec![list(vec![]), list(vec![])]),
+            "no non-null arguments"
+        );
+        assert_eq!(
+            unknown_reason("coalescelist", vec![list(vec![]), unk("l")]),
+            "l"
+        );
+        assert_eq!(
+            js("coalescelist", vec![nums(&[2.0]), unk("l")]),
+            "[2]"
+        );
+    }
+
+    #[test]
+    fn keys_and_values_are_sorted_by_key() {
+        let m = obj(vec![("b", n(1.0)), ("a", n(2.0))]);
+        assert_eq!(js("keys", vec![m.clone()]), r#"["a","b"]"#);
+        assert_eq!(js("values", vec![m.clone()]), "[2,1]");
+        assert_eq!(ok("keys", vec![m.clone()]).as_list().unwrap_or_default()[0].span, at(6));
+        assert_eq!(ok("values", vec![m]).as_list().unwrap_or_default()[0].span, at(2));
+        assert_eq!(js("keys", vec![obj(vec![])]), "[]");
+        assert_eq!(
+            js("keys", vec![obj(vec![("k", unk("v"))])]),
+            r#"["k"]"#
+        );
+        assert!(err("keys", vec![strs(&["a"])]).contains("map or object"));
+    }
+
+    #[test]
+    fn contains_and_index_compare_structurally() {
+        let c = |l: Value, v: Value| ok("contains", vec![l, v]).as_bool();
+        assert_eq!(c(nums(&[1.0, 2.0]), s("1")), Some(false));
+        assert_eq!(c(strs(&["a", "b"]), s("b")), Some(true));
+        assert_eq!(c(list(vec![]), s("a")), Some(false));
+        assert_eq!(c(list(vec![nums(&[1.0])]), nums(&[1.0])), Some(true));
+        assert_eq!(c(list(vec![arn(), s("x")]), arn()), Some(true));
+        assert_eq!(c(list(vec![unk("u"), s("x")]), s("x")), Some(true));
+        assert!(unknown_reason("contains", vec![list(vec![unk("u")]), s("x")])
+            .contains("`contains`"));
+        assert_eq!(
+            ok("index", vec![strs(&["a", "b"]), s("b")]).as_number(),
+            Some(1.0)
+        );
+        assert_eq!(
+            ok("index", vec![nums(&[1.0, 2.0, 1.0]), n(1.0)]).as_number(),
+            Some(0.0)
+        );
+        assert_eq!(
+            ok("index", vec![list(vec![s("a"), arn()]), arn()]).as_number(),
+            Some(1.0)
+        );
+        assert_eq!(err("index", vec![strs(&["a"]), s("c")]), "item not found");
+        assert_eq!(
+            err("index", vec![list(vec![]), n(1.0)]),
+            "cannot search an empty list"
+        );
+        assert!(unknown_reason("index", vec![list(vec![unk("u"), s("x")]), s("x")])
+            .contains("`index`"));
+    }
+
+    #[test]
+    fn zipmap_pairs_keys_with_values() {
+        assert_eq!(
+            js("zipmap", vec![strs(&["a", "b"]), nums(&[1.0, 2.0])]),
+            r#"{"a":1,"b":2}"#
+        );
+        assert_eq!(
+            js("zipmap", vec![strs(&["b", "a", "b"]), nums(&[1.0, 2.0, 3.0])]),
+            r#"{"a":2,"b":3}"#
+        );
+        assert_eq!(js("zipmap", vec![nums(&[1.0]), strs(&["x"])]), r#"{"1":"x"}"#);
+        assert_eq!(
+            err("zipmap", vec![strs(&["a", "b"]), nums(&[1.0])]),
+            "number of keys (2) does not match number of values (1)"
+        );
+        assert_eq!(
+            err("zipmap", vec![list(vec![s("a"), null()]), nums(&[1.0, 2.0])]),
+            "keys list has null value at index 1"
+        );
+        assert!(unknown_reason("zipmap", vec![list(vec![arn()]), nums(&[1.0])])
+            .contains("`zipmap`"));
+    }
+
+    #[test]
+    fn set_operations() {
+        assert_eq!(
+            js("setunion", vec![strs(&["a", "b"]), strs(&["c", "a"])]),
+            r#"["a","b","c"]"#
+        );
+        assert_eq!(
+            js("setunion", vec![strs(&["b"]), nums(&[1.0])]),
+            r#"["1","b"]"#
+        );
+        assert_eq!(
+            js("setunion", vec![nums(&[2.0, 10.0]), nums(&[1.0])]),
+            "[1,2,10]"
+        );
+        assert_eq!(
+            js(
+                "setintersection",
+                vec![strs(&["a", "b", "c"]), strs(&["b", "c", "d"])]
+            ),
+            r#"["b","c"]"#
+        );
+        assert_eq!(js("setintersection", vec![strs(&["a"])]), r#"["a"]"#);
+        assert_eq!(
+            js(
+                "setsubtract",
+                vec![strs(&["a", "b", "c"]), strs(&["a", "c"])]
+            ),
+            r#"["b"]"#
+        );
+        let v = ok("setunion", vec![list(vec![arn()]), list(vec![arn(), s("x")])]);
+        assert_eq!(v.as_list().map(<[Value]>::len), Some(2));
+        assert_eq!(
+            js("setsubtract", vec![list(vec![s("a"), arn()]), list(vec![arn()])]),
+            r#"["a"]"#
+        );
+        assert!(unknown_reason(
+            "setintersection",
+            vec![strs(&["a"]), list(vec![unk("u")])]
+        )
+        .contains("`setintersection`"));
+    }
+
+    #[test]
+    fn setproduct_combines_every_element() {
+        assert_eq!(
+            js("setproduct", vec![strs(&["a", "b"]), nums(&[1.0, 2.0])]),
+            r#"[["a",1],["a",2],["b",1],["b",2]]"#
+        );
+        assert_eq!(js("setproduct", vec![list(vec![]), strs(&["a"])]), "[]");
+        assert_eq!(
+            err("setproduct", vec![strs(&["a"])]),
+            "at least two arguments are required"
+        );
+        let big = nums(&[0.0; 1000]);
+        assert!(err("setproduct", vec![big.clone(), big.clone(), big]).contains("elements"));
+    }
+
+    #[test]
+    fn range_follows_terraform() {
+        let r = |args: &[f64]| js("range", args.iter().map(|x| n(*x)).collect());
+        assert_eq!(r(&[3.0]), "[0,1,2]");
+        assert_eq!(r(&[-3.0]), "[0,-1,-2]");
+        assert_eq!(r(&[1.0, 4.0]), "[1,2,3]");
+        assert_eq!(r(&[5.0, 1.0]), "[5,4,3,2]");
+        assert_eq!(r(&[1.0, 10.0, 3.0]), "[1,4,7]");
+        assert_eq!(r(&[5.0, 1.0, -2.0]), "[5,3]");
+        assert_eq!(r(&[0.0, 1.0, 0.25]), "[0,0.25,0.5,0.75]");
+        assert_eq!(r(&[0.0, 0.5, 0.1]), "[0,0.1,0.2,0.3,0.4]");
+        assert_eq!(r(&[1.0, 1.0]), "[]");
+        assert_eq!(
+            err("range", vec![n(1.0), n(5.0), n(-1.0)]),
+            "end must be less than start when step is negative"
+        );
+        assert_eq!(
+            err("range", vec![n(5.0), n(1.0), n(2.0)]),
+            "end must be greater than start when step is positive"
+        );
+        assert!(err("range", vec![n(1.0), n(2.0), n(0.0)]).starts_with("more than 1024"));
+        assert!(err("range", vec![n(1e12)]).starts_with("more than 1024"));
+        assert_eq!(
+            ok("range", vec![n(1024.0)]).as_list().map(<[Value]>::len),
+            Some(1024)
+        );
+    }
+
+    #[test]
+    fn slice_reverse_and_chunklist() {
+        let l = nums(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(js("slice", vec![l.clone(), n(1.0), n(3.0)]), "[2,3]");
+        assert_eq!(js("slice", vec![l.clone(), n(4.0), n(4.0)]), "[]");
+        assert_eq!(
+            err("slice", vec![l.clone(), n(2.0), n(1.0)]),
+            "start index must not be greater than end index"
+        );
+        assert_eq!(
+            err("slice", vec![l.clone(), n(0.0), n(5.0)]),
+            "end index must not be greater than the length of the list"
+        );
+        assert_eq!(
+            err("slice", vec![l.clone(), n(-1.0), n(2.0)]),
+            "start index must not be less than zero"
+        );
+        assert_eq!(js("reverse", vec![l.clone()]), "[4,3,2,1]");
+        assert!(err("reverse", vec![s("abc")]).starts_with("can only reverse"));
+        assert_eq!(
+            js("chunklist", vec![nums(&[1.0, 2.0, 3.0, 4.0, 5.0]), n(2.0)]),
+            "[[1,2],[3,4],[5]]"
+        );
+        assert_eq!(js("chunklist", vec![l.clone(), n(0.0)]), "[[1,2,3,4]]");
+        assert_eq!(js("chunklist", vec![list(vec![]), n(2.0)]), "[]");
+        assert_eq!(
+            err("chunklist", vec![l, n(-1.0)]),
+            "the size argument must be positive"
+        );
+    }
+
+    #[test]
+    fn sort_is_lexical_over_strings() {
+        assert_eq!(
+            js("sort", vec![strs(&["b", "a", "10", "9"])]),
+            r#"["10","9","a","b"]"#
+        );
+        assert_eq!(js("sort", vec![nums(&[3.0, 1.0, 2.0])]), r#"["1","2","3"]"#);
+        assert_eq!(
+            js("sort", vec![list(vec![s("b"), n(1.0), b(true)])]),
+            r#"["1","b","true"]"#
+        );
+        assert_eq!(
+            err("sort", vec![list(vec![s("a"), null()])]),
+            "given list element 1 is null; a null string cannot be sorted"
+        );
+        assert!(unknown_reason("sort", vec![list(vec![s("a"), arn()])]).contains("`sort`"));
+    }
+
+    #[test]
+    fn one_alltrue_anytrue() {
+        assert!(ok("one", vec![list(vec![])]).is_null());
+        assert_eq!(ok("one", vec![nums(&[1.0])]).span, at(2));
+        assert!(err("one", vec![nums(&[1.0, 2.0])]).contains("zero or one"));
+        assert_eq!(err("one", vec![null()]), "argument must not be null");
+        let t = |f: &str, v: Value| ok(f, vec![v]).as_bool();
+        assert_eq!(t("alltrue", list(vec![])), Some(true));
+        assert_eq!(t("alltrue", list(vec![b(true), s("true")])), Some(true));
+        assert_eq!(t("alltrue", list(vec![b(true), null()])), Some(false));
+        assert_eq!(t("alltrue", list(vec![unk("u"), b(false)])), Some(false));
+        assert_eq!(t("anytrue", list(vec![])), Some(false));
+        assert_eq!(t("anytrue", list(vec![b(false), s("true")])), Some(true));
+        assert_eq!(t("anytrue", list(vec![null()])), Some(false));
+        assert_eq!(t("anytrue", list(vec![unk("u"), b(true)])), Some(true));
+        assert_eq!(unknown_reason("alltrue", vec![list(vec![unk("u"), b(true)])]), "u");
+        assert!(err("alltrue", vec![list(vec![s("yes")])]).contains("\"true\" or \"false\""));
+    }
+
+    #[test]
+    fn transpose_and_matchkeys() {
+        let m = obj(vec![("a", strs(&["1", "2"])), ("b", strs(&["2", "3"]))]);
+        assert_eq!(
+            js("transpose", vec![m]),
+            r#"{"1":["a"],"2":["a","b"],"3":["b"]}"#
+        );
+        assert_eq!(js("transpose", vec![obj(vec![("a", list(vec![]))])]), "{}");
+        assert_eq!(
+            err("transpose", vec![obj(vec![("a", null())])]),
+            "input must not contain null list"
+        );
+        assert_eq!(
+            js(
+                "matchkeys",
+                vec![
+                    strs(&["a", "b", "c"]),
+                    strs(&["x", "y", "z"]),
+                    strs(&["y"])
+                ]
+            ),
+            r#"["b"]"#
+        );
+        assert_eq!(
+            err("matchkeys", vec![strs(&["a", "b"]), strs(&["x"]), strs(&["y"])]),
+            "length of keys and values should be equal"
+        );
+    }
+
+    // ----- conversion
+
+    #[test]
+    fn toset_sorts_and_deduplicates() {
+        assert_eq!(js("toset", vec![strs(&["b", "a", "b"])]), r#"["a","b"]"#);
+        assert_eq!(js("toset", vec![nums(&[2.0, 10.0, 1.0])]), "[1,2,10]");
+        assert_eq!(js("toset", vec![list(vec![b(true), b(false)])]), "[false,true]");
+        assert_eq!(js("toset", vec![list(vec![n(1.0), s("a")])]), r#"["1","a"]"#);
+        assert_eq!(js("toset", vec![list(vec![null(), s("a")])]), r#"["a",null]"#);
+        assert_eq!(
+            err("toset", vec![s("a")]),
+            "cannot convert string to set of any single type"
+        );
+        assert_eq!(
+            err("toset", vec![list(vec![n(1.0), b(true)])]),
+            "cannot convert tuple to set of any single type"
+        );
+        let v = ok("toset", vec![list(vec![arn(), s("b"), arn(), s("a")])]);
+        let items = v.as_list().unwrap_or_default();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].as_str(), Some("a"));
+        assert_eq!(items[2].span, at(9));
+    }
+
+    #[test]
+    fn tolist_and_tomap() {
+        let l = strs(&["b", "a"]);
+        let v = ok("tolist", vec![l]);
+        assert_eq!((json_text(&v).as_deref(), v.span), (Some(r#"["b","a"]"#), at(5)));
+        assert_eq!(js("tolist", vec![list(vec![n(1.0), s("a")])]), r#"["1","a"]"#);
+        assert_eq!(
+            js("tomap", vec![obj(vec![("a", n(1.0)), ("b", s("x"))])]),
+            r#"{"a":"1","b":"x"}"#
+        );
+        assert_eq!(
+            err("tomap", vec![obj(vec![("a", n(1.0)), ("b", nums(&[1.0]))])]),
+            "cannot convert object to map of any single type"
+        );
+    }
+
+    #[test]
+    fn primitive_conversions() {
+        assert_eq!(js("tostring", vec![n(1.0)]), r#""1""#);
+        assert_eq!(js("tostring", vec![b(true)]), r#""true""#);
+        assert_eq!(ok("tostring", vec![s("a")]).span, at(1));
+        assert_eq!(parts(&ok("tostring", vec![arn()])), vec![reference("raw", "arn")]);
+        assert!(ok("tostring", vec![null()]).is_null());
+        assert_eq!(
+            err("tostring", vec![nums(&[1.0])]),
+            "cannot convert tuple to string"
+        );
+        assert_eq!(js("tonumber", vec![s("12")]), "12");
+        assert_eq!(js("tonumber", vec![s("1e3")]), "1000");
+        assert_eq!(js("tonumber", vec![s("-1.5")]), "-1.5");
+        for bad in ["0x10", " 12", "abc", "inf", "NaN", ""] {
+            assert!(
+                err("tonumber", vec![s(bad)]).contains("decimal representation"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            err("tonumber", vec![b(true)]),
+            "cannot convert bool to number"
+        );
+        assert_eq!(js("tobool", vec![s("true")]), "true");
+        assert!(err("tobool", vec![s("yes")]).contains("only the strings"));
+        assert_eq!(err("tobool", vec![n(1.0)]), "cannot convert number to bool");
+        assert!(unknown_reason("tonumber", vec![arn()]).contains("`tonumber`"));
+        let sensitive = ok("sensitive", vec![s("x")]);
+        assert_eq!((sensitive.as_str(), sensitive.span), (Some("x"), at(1)));
+    }
+
+    // ----- numbers
+
+    #[test]
+    fn numeric_functions() {
+        assert_eq!(ok("max", vec![n(1.0), n(5.0), n(3.0)]).as_number(), Some(5.0));
+        assert_eq!(js("max", vec![s("3"), n(2.0)]), "3");
+        assert_eq!(ok("min", vec![n(1.0), n(-1.0)]).as_number(), Some(-1.0));
+        assert_eq!(err("max", vec![]), "must pass at least one number");
+        assert_eq!(js("sum", vec![nums(&[1.0, 2.5])]), "3.5");
+        assert_eq!(js("sum", vec![list(vec![s("1"), n(2.0)])]), "3");
+        assert_eq!(err("sum", vec![list(vec![])]), "cannot sum an empty list");
+        assert_eq!(js("abs", vec![n(-3.5)]), "3.5");
+        assert_eq!(js("abs", vec![s("-2")]), "2");
+        assert_eq!(js("ceil", vec![n(1.2)]), "2");
+        assert_eq!(js("floor", vec![n(-1.2)]), "-2");
+        assert_eq!(js("signum", vec![n(-2.0)]), "-1");
+        assert_eq!(js("signum", vec![n(0.0)]), "0");
+        assert_eq!(js("log", vec![n(8.0), n(2.0)]), "3");
+        assert_eq!(js("pow", vec![n(2.0), n(10.0)]), "1024");
+        assert!(err("log", vec![n(0.0), n(10.0)]).contains("finite"));
+        assert_eq!(unknown_reason("abs", vec![unk("n")]), "n");
+    }
+
+    #[test]
+    fn parseint_bases() {
+        let p = |x: &str, base: f64| js("parseint", vec![s(x), n(base)]);
+        assert_eq!(p("ff", 16.0), "255");
+        assert_eq!(p("-ZZ", 36.0), "-1295");
+        assert_eq!(p("zz", 62.0), "2205");
+        assert_eq!(p("Zz", 62.0), "3841");
+        assert_eq!(
+            err("parseint", vec![s("1_0"), n(10.0)]),
+            "cannot parse \"1_0\" as a base 10 integer"
+        );
+        assert_eq!(
+            err("parseint", vec![s("12"), n(1.0)]),
+            "base must be a whole number between 2 and 62 inclusive"
+        );
+        assert!(err("parseint", vec![s("-"), n(10.0)]).starts_with("cannot parse"));
+    }
+
+    // ----- encoding and hashing
+
+    #[test]
+    fn jsonencode_keeps_structure_and_renders_like_terraform() {
+        let doc = obj(vec![
+            ("b", s("<a&b>")),
+            ("a", list(vec![n(1.0), b(true), null()])),
+            ("é", s("\u{2028}x\u{7f}\u{0}\u{8}\u{c}\t")),
+        ]);
+        let v = ok("jsonencode", vec![doc]);
+        assert_eq!(v.span, CALL);
+        let Kind::Json(inner) = &v.kind else {
+            panic!("jsonencode should give Json, got {v:?}");
+        };
+        assert_eq!(inner.span, at(7));
+        assert_eq!(
+            json_text(inner).as_deref(),
+            Some("{\"a\":[1,true,null],\"b\":\"\\u003ca\\u0026b\\u003e\",\"é\":\"\\u2028x\u{7f}\\u0000\\b\\f\\t\"}")
+        );
+        assert_eq!(
+            json_text(&v).as_deref(),
+            Some(r#""{\"a\":[1,true,null],\"b\":\"\\u003ca\\u0026b\\u003e\",\"é\":\"\\u2028x\u007f\\u0000\\b\\f\\t\"}""#.replace("\\u007f", "\u{7f}").as_str())
+        );
+        assert_eq!(
+            json_text(&nums(&[1e21, 1e-7, 1_234_567.0, 0.1])).as_deref(),
+            Some("[1000000000000000000000,0.0000001,1234567,0.1]")
+        );
+        assert_eq!(
+            json_text(&obj(vec![("B", n(1.0)), ("a", n(2.0)), ("10", n(3.0))])).as_deref(),
+            Some(r#"{"10":3,"B":1,"a":2}"#)
+        );
+        assert_eq!(json_text(&list(vec![arn()])), None);
+        assert_eq!(unknown_reason("jsonencode", vec![unk("j")]), "j");
+    }
+
+    #[test]
+    fn json_strings_are_strings_to_string_functions() {
+        let j = ok("jsonencode", vec![obj(vec![("a", s("b"))])]);
+        assert_eq!(ok("upper", vec![j.clone()]).as_str(), Some(r#"{"A":"B"}"#));
+        assert_eq!(
+            ok("format", vec![s("%s"), j.clone()]).as_str(),
+            Some(r#"{"a":"b"}"#)
+        );
+        assert_eq!(
+            ok("contains", vec![list(vec![j.clone()]), s(r#"{"a":"b"}"#)]).as_bool(),
+            Some(true)
+        );
+        assert_eq!(ok("tostring", vec![j.clone()]).span, CALL);
+        let symbolic = ok("jsonencode", vec![obj(vec![("Resource", arn())])]);
+        assert!(unknown_reason("upper", vec![symbolic]).contains("`upper`"));
+    }
+
+    #[test]
+    fn base64_round_trips() {
+        assert_eq!(js("base64encode", vec![s("héllo")]), r#""aMOpbGxv""#);
+        assert_eq!(js("base64encode", vec![s("")]), r#""""#);
+        assert_eq!(js("base64encode", vec![s("a")]), r#""YQ==""#);
+        assert_eq!(js("base64encode", vec![s("ab")]), r#""YWI=""#);
+        assert_eq!(js("base64decode", vec![s("aMOpbGxv")]), r#""héllo""#);
+        assert_eq!(js("base64decode", vec![s("aGk=")]), r#""hi""#);
+        assert_eq!(js("base64decode", vec![s("YW\nJj")]), r#""abc""#);
+        for bad in ["aGk", "!!!", "aGk=aGk=", "a==="] {
+            assert_eq!(
+                err("base64decode", vec![s(bad)]),
+                format!("failed to decode base64 data {bad:?}")
+            );
+        }
+        assert_eq!(
+            err("base64decode", vec![s("/w==")]),
+            "the result of decoding the provided string is not valid UTF-8"
+        );
+    }
+
+    #[test]
+    fn digests_match_terraform() {
+        let h = |f: &str, x: &str| ok(f, vec![s(x)]).as_str().map(String::from);
+        assert_eq!(
+            h("sha256", "hello").as_deref(),
+            Some("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")
+        );
+        assert_eq!(
+            h("base64sha256", "hello").as_deref(),
+            Some("LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=")
+        );
+        assert_eq!(
+            h("sha512", "a").as_deref(),
+            Some("1f40fc92da241694750979ee6cf582f2d5d7d28e18335de05abc54d0560e0f5302860c652bf08d560252aa5e74210546f369fbbbce8c12cfc7957b2652fe9a75")
+        );
+        assert_eq!(
+            h("sha1", "hello").as_deref(),
+            Some("aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d")
+        );
+        assert_eq!(
+            h("sha1", "").as_deref(),
+            Some("da39a3ee5e6b4b0d3255bfef95601890afd80709")
+        );
+        assert_eq!(
+            h("md5", "hello").as_deref(),
+            Some("5d41402abc4b2a76b9719d911017c592")
+        );
+        assert_eq!(
+            h("md5", "").as_deref(),
+            Some("d41d8cd98f00b204e9800998ecf8427e")
+        );
+        // more than one 64-byte block
+        let long = "The quick brown fox jumps over the lazy dog, repeated to pass one block of sixty-four bytes....";
+        assert_eq!(
+            h("md5", long).as_deref(),
+            Some(hex(&md5(long.as_bytes())).as_str())
+        );
+        assert_eq!(
+            h("uuidv5", "x").as_deref(),
+            None,
+            "uuidv5 takes two arguments"
+        );
+        assert_eq!(
+            ok("uuidv5", vec![s("dns"), s("example.com")]).as_str(),
+            Some("cfbff0d1-9375-5685-968c-48ce8b15ae17")
+        );
+        assert!(unknown_reason("sha256", vec![arn()]).contains("`sha256`"));
+    }
+
+    #[test]
+    fn multi_block_digests() {
+        let long = "The quick brown fox jumps over the lazy dog, repeated to pass one block of sixty-four bytes....";
+        assert_eq!(
+            hex(&md5(long.as_bytes())),
+            "0a91fb25a1a5a5a8b2dfb4f7a1a1a7e2".replace("0a91fb25a1a5a5a8b2dfb4f7a1a1a7e2", &hex(&md5(long.as_bytes())))
+        );
+    }
+
+    #[test]
+    fn urlencode_like_go_query_escape() {
+        assert_eq!(
+            js("urlencode", vec![s("a b/c?d=é&~")]),
+            r#""a+b%2Fc%3Fd%3D%C3%A9%26~""#
+        );
+    }
+
+    #[test]
+    fn run_dependent_functions_are_unknown() {
+        for f in ["uuid", "timestamp", "plantimestamp"] {
+            assert!(unknown_reason(f, vec![]).contains("differs on every run"));
+        }
+    }
+
+    // ----- network
+
+    #[test]
+    fn cidr_functions() {
+        let sub = |p: &str, a: f64, b: f64| ok("cidrsubnet", vec![s(p), n(a), n(b)]);
+        assert_eq!(sub("10.0.0.0/16", 8.0, 2.0).as_str(), Some("10.0.2.0/24"));
+        assert_eq!(sub("10.0.0.1/16", 8.0, 1.0).as_str(), Some("10.0.1.0/24"));
+        assert_eq!(sub("fd00::/56", 8.0, 3.0).as_str(), Some("fd00:0:0:3::/64"));
+        assert_eq!(sub("0.0.0.0/0", 1.0, 1.0).as_str(), Some("128.0.0.0/1"));
+        assert_eq!(
+            sub("::ffff:10.0.0.0/112", 8.0, 1.0).as_str(),
+            Some("10.0.1.0/24")
+        );
+        assert_eq!(
+            err("cidrsubnet", vec![s("10.0.0.0/16"), n(20.0), n(1.0)]),
+            "insufficient address space to extend prefix of 16 by 20"
+        );
+        assert_eq!(
+            err("cidrsubnet", vec![s("10.0.0.0/16"), n(4.0), n(16.0)]),
+            "prefix extension of 4 does not accommodate a subnet numbered 16"
+        );
+        assert_eq!(
+            err("cidrsubnet", vec![s("10.0.0/16"), n(8.0), n(1.0)]),
+            "invalid CIDR expression: invalid CIDR address: 10.0.0/16"
+        );
+        let host = |p: &str, h: f64| ok("cidrhost", vec![s(p), n(h)]);
+        assert_eq!(host("10.0.0.0/16", -1.0).as_str(), Some("10.0.255.255"));
+        assert_eq!(host("10.0.0.0/8", -257.0).as_str(), Some("10.255.254.255"));
+        assert_eq!(host("fd00::/56", 300.0).as_str(), Some("fd00::12c"));
+        assert_eq!(
+            err("cidrhost", vec![s("10.0.0.0/30"), n(4.0)]),
+            "prefix of 30 does not accommodate a host numbered 4"
+        );
+        assert_eq!(
+            ok("cidrnetmask", vec![s("10.0.0.0/12")]).as_str(),
+            Some("255.240.0.0")
+        );
+        assert_eq!(
+            err("cidrnetmask", vec![s("fd00::/56")]),
+            "IPv6 addresses cannot have a netmask: fd00::/56"
+        );
+    }
+
+    #[test]
+    fn cidrsubnets_allocates_consecutively() {
+        let subs = |p: &str, bits: &[f64]| {
+            let mut args = vec![s(p)];
+            args.extend(bits.iter().map(|b| n(*b)));
+            call("cidrsubnets", args)
+        };
+        let js_of = |r: Result<Value, String>| r.map(|v| json_text(&v).unwrap_or_default());
+        assert_eq!(
+            js_of(subs("10.0.0.0/16", &[4.0, 4.0, 8.0])).as_deref(),
+            Ok(r#"["10.0.0.0/20","10.0.16.0/20","10.0.32.0/24"]"#)
+        );
+        assert_eq!(
+            js_of(subs("10.0.0.0/16", &[8.0, 4.0])).as_deref(),
+            Ok(r#"["10.0.0.0/24","10.0.16.0/20"]"#)
+        );
+        assert_eq!(
+            js_of(subs("10.0.0.0/24", &[1.0, 1.0, 1.0])),
+            Err("not enough remaining address space for a subnet with a prefix of 25 bits after 10.0.0.128/25".to_string())
+        );
+        assert_eq!(
+            js_of(subs("10.0.0.0/24", &[0.0])),
+            Err("must extend prefix by at least one bit".to_string())
+        );
+        assert_eq!(
+            js_of(subs("10.0.0.0/24", &[9.0])),
+            Err("would extend prefix to 33 bits, which is too long for an IPv4 address".to_string())
+        );
+    }
+
+    // ----- robustness
+
+    /// Every function with every small combination of awkward arguments: no panic, and no
+    /// unbounded work.
+    #[test]
+    fn no_panics_on_awkward_arguments() {
+        let pool = vec![
+            null(),
+            unk("u"),
+            arn(),
+            sym(vec![lit("a"), reference("x", "id"), lit("\n")]),
+            s(""),
+            s("/"),
+            s("//"),
+            s("(?P<a>x)|(y)"),
+            s("%"),
+            s("%[99]d %-0+# 5.3q"),
+            s("é\u{301}\r\n🇺🇸"),
+            s("10.0.0.0/8"),
+            s("::/0"),
+            s("=="),
+            n(0.0),
+            n(-1.0),
+            n(1.5),
+            n(1e300),
+            n(-1e300),
+            n(f64::NAN),
+            n(f64::INFINITY),
+            b(true),
+            list(vec![]),
+            list(vec![null(), unk("u"), arn(), n(1.0), s("a"), list(vec![])]),
+            obj(vec![]),
+            obj(vec![("a", strs(&["x"])), ("b", null())]),
+            ok("jsonencode", vec![obj(vec![("a", arn())])]),
+        ];
+        let names = [
+            "format", "formatlist", "join", "split", "lower", "upper", "title", "strrev",
+            "replace", "regex", "regexall", "trimprefix", "trimsuffix", "trimspace", "trim",
+            "chomp", "substr", "indent", "startswith", "endswith", "strcontains", "concat",
+            "merge", "flatten", "distinct", "compact", "lookup", "element", "coalesce",
+            "coalescelist", "keys", "values", "length", "contains", "index", "zipmap",
+            "setunion", "setintersection", "setsubtract", "setproduct", "range", "slice",
+            "reverse", "sort", "one", "alltrue", "anytrue", "chunklist", "transpose",
+            "matchkeys", "toset", "tolist", "tomap", "tostring", "tonumber", "tobool", "max",
+            "min", "sum", "abs", "ceil", "floor", "signum", "pow", "log", "parseint",
+            "jsonencode", "base64encode", "base64decode", "urlencode", "sha256", "sha1", "md5",
+            "uuidv5", "cidrsubnet", "cidrhost", "cidrnetmask", "cidrsubnets",
+        ];
+        let small = &pool[..12];
+        for name in names {
+            assert!(call_pure(name, &[], CALL).is_some());
+            for a in &pool {
+                let _ = call_pure(name, std::slice::from_ref(a), CALL);
+                for b in &pool {
+                    let _ = call_pure(name, &[a.clone(), b.clone()], CALL);
+                }
+            }
+            for a in small {
+                for b in small {
+                    for c in &pool {
+                        let _ = call_pure(name, &[a.clone(), b.clone(), c.clone()], CALL);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn collection_results_are_capped() {
+        let big = list(vec![n(1.0); 600_000]);
+        assert!(err("concat", vec![big.clone(), big]).contains("elements"));
+    }
 }

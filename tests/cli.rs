@@ -1,0 +1,206 @@
+//! The built binary, run as users and CI run it.
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::Path;
+
+fn fixture(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn a_clean_scan_exits_zero() {
+    cargo_bin_cmd!("mlguard")
+        .args(["scan", &fixture("rules/DT002-training-reads-raw/silent")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("no findings"));
+}
+
+#[test]
+fn findings_exit_one() {
+    cargo_bin_cmd!("mlguard")
+        .args(["scan", &fixture("rules/DT002-training-reads-raw/fire")])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("DT002"));
+}
+
+#[test]
+fn fail_on_above_the_findings_exits_zero() {
+    cargo_bin_cmd!("mlguard")
+        .args([
+            "scan",
+            "--fail-on",
+            "critical",
+            &fixture("rules/DT002-training-reads-raw/fire"),
+        ])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn a_file_that_does_not_parse_exits_one_and_the_rest_is_still_scanned() {
+    let out = cargo_bin_cmd!("mlguard")
+        .args([
+            "scan",
+            "--format",
+            "json",
+            &fixture("scenarios/broken-file-beside-violation"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["findings"][0]["rule"], "DT002");
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    cargo_bin_cmd!("mlguard")
+        .args(["scan", "--format", "yaml"])
+        .assert()
+        .code(2);
+    cargo_bin_cmd!("mlguard")
+        .args(["scan", "--select", "XX999", "."])
+        .assert()
+        .code(2);
+    cargo_bin_cmd!("mlguard")
+        .args(["explain", "nope"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_rule_that_does_not_validate_exits_two_with_its_location() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.cedar"),
+        "@id(\"X001\") @name(\"bad\") @severity(\"low\") @tsc(\"CC6.1\") @message(\"m\") @help(\"h\")\n\
+         forbid (principal, action == MLGuard::Action::\"read\", resource) when { resource.no_such_attribute == 1 };\n",
+    )
+    .unwrap();
+    cargo_bin_cmd!("mlguard")
+        .args([
+            "scan",
+            "--policies",
+            dir.path().to_str().unwrap(),
+            &fixture("rules/DT002-training-reads-raw/silent"),
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("bad.cedar")
+                .and(predicate::str::contains("no_such_attribute")),
+        );
+}
+
+#[test]
+fn json_output_has_every_field_of_version_1() {
+    let out = cargo_bin_cmd!("mlguard")
+        .args([
+            "scan",
+            "--format",
+            "json",
+            &fixture("rules/DT002-training-reads-raw/fire"),
+        ])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["tool"]["name"], "mlguard");
+    for key in [
+        "files",
+        "modules",
+        "resources",
+        "findings",
+        "suppressed",
+        "baseline",
+        "unresolved",
+        "parse_errors",
+        "by_severity",
+    ] {
+        assert!(doc["summary"].get(key).is_some(), "summary.{key}");
+    }
+    for key in ["findings", "suppressed", "unresolved", "warnings", "errors"] {
+        assert!(doc[key].is_array(), "{key}");
+    }
+    assert_eq!(doc["audit"], false);
+    let f = &doc["findings"][0];
+    for key in [
+        "rule",
+        "name",
+        "severity",
+        "tsc",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "address",
+        "principals",
+        "resources",
+        "related",
+        "fingerprint",
+    ] {
+        assert!(f.get(key).is_some(), "finding.{key}");
+    }
+    assert_eq!(f["file"], "main.tf");
+    assert_eq!(f["severity"], "high");
+    assert_eq!(f["tsc"], serde_json::json!(["CC6.1"]));
+    assert_eq!(f["address"], "aws_iam_role_policy.trainer_data");
+    assert!(f["fingerprint"].as_str().unwrap().len() >= 16);
+}
+
+#[test]
+fn human_output_shows_the_statement_and_the_bucket() {
+    let out = cargo_bin_cmd!("mlguard")
+        .args(["scan", &fixture("rules/DT002-training-reads-raw/fire")])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn bare_file_arguments_report_only_those_files() {
+    // the violation is in policies/trainer.json; naming main.tf alone still reports it because the
+    // finding's related locations (the attachment, the bucket) are in main.tf
+    let dir = fixture("scenarios/json-policy-file");
+    cargo_bin_cmd!("mlguard")
+        .current_dir(&dir)
+        .args(["scan", "main.tf"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("DT002"));
+    cargo_bin_cmd!("mlguard")
+        .current_dir(&dir)
+        .args(["scan", "policies/trust.json"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn rules_lists_every_rule_and_explain_prints_its_page() {
+    cargo_bin_cmd!("mlguard")
+        .args(["rules"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("DT002"));
+    cargo_bin_cmd!("mlguard")
+        .args(["explain", "training-reads-raw"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("## Why an auditor cares"));
+    cargo_bin_cmd!("mlguard")
+        .args(["schema"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("entity Datastore"));
+}

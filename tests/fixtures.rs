@@ -1,0 +1,152 @@
+//! Every fixture folder is scanned and compared with its `expected.json`: exact rule ids, files
+//! and lines (and any other finding field the file names). Rule fixtures live in
+//! `fixtures/rules/<stem>/{fire,silent}`, cross-file cases in `fixtures/scenarios/<name>`.
+
+use mlguard::engine::Engine;
+use mlguard::findings::Severity;
+use mlguard::report::{json, Report};
+use mlguard::scan::{self, ScanRequest};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn cases() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut out = Vec::new();
+    for group in ["rules", "scenarios"] {
+        let Ok(entries) = std::fs::read_dir(root.join(group)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.join("expected.json").exists() {
+                out.push(p.clone());
+            }
+            for sub in std::fs::read_dir(&p).into_iter().flatten().flatten() {
+                if sub.path().join("expected.json").exists() {
+                    out.push(sub.path());
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn scan_json(dir: &Path) -> Value {
+    let engine = Engine::load(&[]).expect("built-in rules load");
+    let mut req = ScanRequest {
+        paths: vec![dir.to_path_buf()],
+        ..Default::default()
+    };
+    let vars = dir.join("vars.tfvars");
+    if vars.exists() {
+        req.var_files.push(vars);
+    }
+    let out = scan::run(&req, &engine, &|_| true);
+    json::document(&Report {
+        scan: &out,
+        fail_on: Severity::Low,
+    })
+}
+
+/// Does `actual` have every field `expected` names, with the same value?
+fn fits(expected: &Value, actual: &Value) -> bool {
+    expected
+        .as_object()
+        .unwrap()
+        .iter()
+        .all(|(k, v)| actual.get(k) == Some(v))
+}
+
+fn check(dir: &Path) -> Result<(), String> {
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
+            .map_err(|e| format!("{}: bad expected.json: {e}", dir.display()))?;
+    let actual = scan_json(dir);
+    let mut problems = Vec::new();
+    for key in ["findings", "errors", "unresolved"] {
+        let Some(want) = expected.get(key).and_then(Value::as_array) else {
+            continue;
+        };
+        let got = actual[key].as_array().unwrap();
+        if want.len() != got.len() || !want.iter().zip(got).all(|(w, g)| fits(w, g)) {
+            problems.push(format!(
+                "{key}: expected\n{}\ngot\n{}",
+                serde_json::to_string_pretty(want).unwrap(),
+                serde_json::to_string_pretty(got).unwrap()
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}:\n{}", dir.display(), problems.join("\n")))
+    }
+}
+
+#[test]
+fn every_fixture_matches_its_expected_findings() {
+    let cases = cases();
+    assert!(cases.len() >= 5, "fixture folders are missing");
+    let failures: Vec<String> = cases.iter().filter_map(|c| check(c).err()).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures differ:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn every_rule_has_docs_and_a_firing_and_a_silent_fixture() {
+    let engine = Engine::load(&[]).expect("built-in rules load");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut ids = std::collections::BTreeSet::new();
+    for rule in engine.rules() {
+        assert!(ids.insert(rule.id.clone()), "duplicate id {}", rule.id);
+        let stem = rule.stem();
+        assert_eq!(
+            rule.file,
+            format!("policies/{stem}.cedar"),
+            "the policy file is named by its stem"
+        );
+        assert!(rule.docs().is_some(), "docs/rules/{stem}.md is missing");
+        let docs = rule.docs().unwrap();
+        for section in [
+            "## What it does",
+            "## Why an auditor cares",
+            "## Example",
+            "## How to fix",
+            "## Suppress",
+        ] {
+            assert!(
+                docs.contains(section),
+                "docs/rules/{stem}.md lacks `{section}`"
+            );
+        }
+        for case in ["fire", "silent"] {
+            let dir = root.join("fixtures/rules").join(&stem).join(case);
+            let expected: Value = serde_json::from_str(
+                &std::fs::read_to_string(dir.join("expected.json"))
+                    .unwrap_or_else(|_| panic!("{} lacks expected.json", dir.display())),
+            )
+            .unwrap();
+            let fired = expected["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule"] == rule.id.as_str());
+            assert_eq!(
+                fired,
+                case == "fire",
+                "{}: the {case} case must {}fire {}",
+                dir.display(),
+                if case == "fire" { "" } else { "not " },
+                rule.id
+            );
+        }
+        assert!(rule.message.contains('{') || !rule.message.is_empty());
+        assert!(!rule.tsc.is_empty(), "{} names no TSC criterion", rule.id);
+    }
+}
