@@ -39,6 +39,29 @@ pub struct Stats {
     pub files: usize,
     pub modules: usize,
     pub resources: usize,
+    /// Wall time of each stage, for benchmarks and `--verbose` runs.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
+}
+
+/// Records how long each stage takes.
+struct Clock {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((stage, now - self.last));
+        self.last = now;
+    }
 }
 
 pub struct ScanOutput {
@@ -57,7 +80,9 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
     } else {
         req.paths.clone()
     };
+    let mut clock = Clock::start();
     let disc = discover::discover(&paths);
+    clock.lap("discover");
     let sources = Arc::new(Sources::new(disc.base.clone()));
     let mut errors: Vec<ScanError> = disc
         .errors
@@ -129,6 +154,8 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
         }
     }
 
+    clock.lap("parse");
+
     // terraform: evaluate every root module, in parallel
     let evaluated: Vec<_> = roots
         .par_iter()
@@ -140,6 +167,8 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
             ev
         })
         .collect();
+
+    clock.lap("evaluate");
 
     // model
     let mut inventory = Inventory::default();
@@ -176,8 +205,11 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
     }
 
     // access -> facts -> engine -> findings
+    clock.lap("model");
     let grants = crate::access::analyze(&inventory);
+    clock.lap("access");
     let facts = facts::build(&inventory, &grants, &sources);
+    clock.lap("facts");
     let (mut found, rule_errors) = match engine.decide(&facts, enabled) {
         Ok((hits, rule_errors)) => (
             findings::collect(&hits, &facts, engine, &sources),
@@ -192,6 +224,7 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
             (Vec::new(), Vec::new())
         }
     };
+    clock.lap("decide");
     if let Some(focus) = &disc.focus {
         let keep: BTreeSet<FileId> = (0..sources.len() as FileId)
             .filter(|&id| focus.contains(&sources.get(id).path))
@@ -206,7 +239,9 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
     sort_errors(&mut errors, &sources);
     unresolved.sort_by_key(|u| (sources.get(u.span.file).display.clone(), u.span.start));
     unresolved.dedup();
+    clock.lap("findings");
     let stats = Stats {
+        timings: clock.laps,
         files: disc
             .modules
             .values()

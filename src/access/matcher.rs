@@ -3,7 +3,8 @@
 //! key in it (glob overlap, not string equality).
 
 use crate::model::{Datastore, DatastoreKind};
-use crate::terraform::value::Part;
+use crate::terraform::value::{Address, Part};
+use std::collections::HashMap;
 
 /// Stands for a datastore's name inside rendered patterns and ARNs: cannot occur in real text.
 const TOKEN_OPEN: char = '\u{E010}';
@@ -15,35 +16,144 @@ fn token(id: usize) -> String {
     format!("{TOKEN_OPEN}{id}{TOKEN_CLOSE}")
 }
 
-/// A pattern rendered to a glob, with references to datastores replaced by tokens.
-/// References resolve within the root module the pattern was written in.
-pub fn render(parts: &[Part], root: usize, datastores: &[Datastore]) -> String {
-    let mut out = String::new();
-    for p in parts {
-        match p {
-            Part::Lit(s) => out.push_str(s),
-            Part::Ref(r) => {
-                let ds = datastores
-                    .iter()
-                    .position(|d| d.root == root && *d.target == *r.target);
-                match (ds, &*r.attr) {
-                    (Some(i), "arn") => match datastores[i].kind {
-                        DatastoreKind::Bucket => {
-                            out.push_str("arn:aws:s3:::");
-                            out.push_str(&token(i));
-                        }
-                        DatastoreKind::LogGroup => {
-                            out.push_str("arn:aws:logs:*:*:log-group:");
-                            out.push_str(&token(i));
-                        }
-                    },
-                    (Some(i), "id" | "bucket" | "name") => out.push_str(&token(i)),
-                    _ => out.push(OPAQUE),
+/// Finds the datastores a pattern can name without trying every one: references resolve through
+/// a map, literal ARNs through a sorted list of names by service.
+pub struct Index {
+    by_target: HashMap<(usize, Address), usize>,
+    /// `s3:<bucket>` and `logs:log-group:<name>` for datastores with a known name, sorted.
+    keys: Vec<(String, usize)>,
+    /// Every datastore of a service, for patterns that name any of them.
+    by_service: HashMap<&'static str, Vec<usize>>,
+}
+
+/// The datastores worth matching a pattern against.
+pub enum Candidates {
+    All,
+    Some(Vec<usize>),
+}
+
+impl Index {
+    pub fn new(datastores: &[Datastore]) -> Index {
+        let mut by_target = HashMap::new();
+        let mut keys = Vec::new();
+        let mut by_service: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        for (i, d) in datastores.iter().enumerate() {
+            by_target.insert((d.root, (*d.target).clone()), i);
+            let service = service_of(&d.kind);
+            by_service.entry(service).or_default().push(i);
+            if let Some(name) = &d.name {
+                keys.push((key_of(&d.kind, name), i));
+            }
+        }
+        keys.sort();
+        Index {
+            by_target,
+            keys,
+            by_service,
+        }
+    }
+
+    /// A pattern rendered to a glob, with references to datastores replaced by tokens. References
+    /// resolve within the root module the pattern was written in.
+    pub fn render(&self, parts: &[Part], root: usize, datastores: &[Datastore]) -> String {
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                Part::Lit(s) => out.push_str(s),
+                Part::Ref(r) => {
+                    let ds = self.by_target.get(&(root, (*r.target).clone())).copied();
+                    match (ds, &*r.attr) {
+                        (Some(i), "arn") => match datastores[i].kind {
+                            DatastoreKind::Bucket => {
+                                out.push_str("arn:aws:s3:::");
+                                out.push_str(&token(i));
+                            }
+                            DatastoreKind::LogGroup => {
+                                out.push_str("arn:aws:logs:*:*:log-group:");
+                                out.push_str(&token(i));
+                            }
+                        },
+                        (Some(i), "id" | "bucket" | "name") => out.push_str(&token(i)),
+                        _ => out.push(OPAQUE),
+                    }
                 }
             }
         }
+        out
     }
-    out
+
+    pub fn candidates(&self, pattern: &str) -> Candidates {
+        if pattern.contains(TOKEN_OPEN) {
+            // a reference names its datastore and no other
+            let mut ids = Vec::new();
+            let mut rest = pattern;
+            while let Some(open) = rest.find(TOKEN_OPEN) {
+                let after = &rest[open + TOKEN_OPEN.len_utf8()..];
+                let Some(close) = after.find(TOKEN_CLOSE) else {
+                    break;
+                };
+                if let Ok(id) = after[..close].parse() {
+                    ids.push(id);
+                }
+                rest = &after[close..];
+            }
+            return Candidates::Some(ids);
+        }
+        let fields: Vec<&str> = pattern.splitn(6, ':').collect();
+        if fields.len() != 6 {
+            return if pattern.starts_with(['*', '?']) {
+                Candidates::All
+            } else {
+                Candidates::Some(Vec::new())
+            };
+        }
+        let service = fields[2];
+        if service.contains(['*', '?']) {
+            return Candidates::All;
+        }
+        let Some(service) = ["s3", "logs"].into_iter().find(|s| *s == service) else {
+            return Candidates::Some(Vec::new());
+        };
+        let literal = &fields[5][..fields[5].find(['*', '?']).unwrap_or(fields[5].len())];
+        // the name ends at `/` (an object key) for S3, at the `:` after `log-group:` for logs
+        let name_end = match service {
+            "s3" => literal.find('/'),
+            _ => literal.match_indices(':').nth(1).map(|(i, _)| i),
+        };
+        let literal = &literal[..name_end.unwrap_or(literal.len())];
+        let bare = match service {
+            "s3" => literal.is_empty(),
+            _ => literal.len() <= "log-group:".len(),
+        };
+        if bare {
+            return Candidates::Some(self.by_service.get(service).cloned().unwrap_or_default());
+        }
+        let prefix = format!("{service}:{literal}");
+        let start = self
+            .keys
+            .partition_point(|(k, _)| k.as_str() < prefix.as_str());
+        Candidates::Some(
+            self.keys[start..]
+                .iter()
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .map(|(_, i)| *i)
+                .collect(),
+        )
+    }
+}
+
+fn service_of(kind: &DatastoreKind) -> &'static str {
+    match kind {
+        DatastoreKind::Bucket => "s3",
+        DatastoreKind::LogGroup => "logs",
+    }
+}
+
+fn key_of(kind: &DatastoreKind, name: &str) -> String {
+    match kind {
+        DatastoreKind::Bucket => format!("s3:{name}"),
+        DatastoreKind::LogGroup => format!("logs:log-group:{name}"),
+    }
 }
 
 /// The ARN forms a datastore answers to for one resource kind: with its token, and with its

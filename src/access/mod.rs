@@ -36,12 +36,13 @@ struct Reach {
 }
 
 pub fn analyze(inv: &Inventory) -> Vec<Grant> {
+    let index = matcher::Index::new(&inv.datastores);
     let mut reach_cache: HashMap<(DocumentId, usize), Reach> = HashMap::new();
     let mut reach = |doc: DocumentId, st: &Statement| -> Vec<(usize, &'static ActionInfo)> {
         reach_cache
             .entry((doc, st.index))
             .or_insert_with(|| Reach {
-                pairs: statement_reach(st, inv.documents[doc].root, &inv.datastores),
+                pairs: statement_reach(st, inv.documents[doc].root, &inv.datastores, &index),
             })
             .pairs
             .clone()
@@ -135,45 +136,63 @@ fn statement_reach(
     st: &Statement,
     root: usize,
     datastores: &[Datastore],
+    index: &matcher::Index,
 ) -> Vec<(usize, &'static ActionInfo)> {
     let (Some(actions), Some(resources)) = (&st.actions, &st.resources) else {
         return Vec::new();
     };
     let matched = actions_of(actions);
-    if matched.is_empty() {
+    if !matched.iter().any(|a| a.class.is_some()) {
         return Vec::new();
     }
     let patterns: Vec<String> = resources
         .items
         .iter()
         .filter(|e| !e.unknown)
-        .map(|e| matcher::render(&e.parts, root, datastores))
+        .map(|e| index.render(&e.parts, root, datastores))
         .collect();
+    // NotResource covers what its patterns do not name: every datastore is a candidate
+    let mut candidates: Vec<usize> = Vec::new();
+    let mut all = resources.not;
+    for p in &patterns {
+        match index.candidates(p) {
+            matcher::Candidates::All => all = true,
+            matcher::Candidates::Some(ids) => candidates.extend(ids),
+        }
+    }
+    if all {
+        candidates = (0..datastores.len()).collect();
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
     let mut out = Vec::new();
-    for (i, ds) in datastores.iter().enumerate() {
-        let kinds: [(ResourceKinds, matcher::Target); 2] = match ds.kind {
-            DatastoreKind::Bucket => [
-                (ResourceKinds::BUCKET, matcher::bucket_targets(i, ds, false)),
-                (ResourceKinds::OBJECT, matcher::bucket_targets(i, ds, true)),
-            ],
-            DatastoreKind::LogGroup => [
-                (
-                    ResourceKinds::LOG_GROUP,
-                    matcher::log_group_targets(i, ds, false),
-                ),
-                (
-                    ResourceKinds::LOG_STREAM,
-                    matcher::log_group_targets(i, ds, true),
-                ),
-            ],
+    for i in candidates {
+        let ds = &datastores[i];
+        let (service, kinds) = match ds.kind {
+            DatastoreKind::Bucket => (
+                "s3",
+                [
+                    (ResourceKinds::BUCKET, matcher::bucket_targets(i, ds, false)),
+                    (ResourceKinds::OBJECT, matcher::bucket_targets(i, ds, true)),
+                ],
+            ),
+            DatastoreKind::LogGroup => (
+                "logs",
+                [
+                    (
+                        ResourceKinds::LOG_GROUP,
+                        matcher::log_group_targets(i, ds, false),
+                    ),
+                    (
+                        ResourceKinds::LOG_STREAM,
+                        matcher::log_group_targets(i, ds, true),
+                    ),
+                ],
+            ),
         };
-        let service = match ds.kind {
-            DatastoreKind::Bucket => "s3",
-            DatastoreKind::LogGroup => "logs",
-        };
+        let mut seen: BTreeSet<&'static str> = BTreeSet::new();
         for (kind, target) in &kinds {
             let hit = patterns.iter().any(|p| matcher::matches(p, target));
-            // NotResource: the statement covers everything the listed patterns do not
             let covered = if resources.not { !hit } else { hit };
             if !covered {
                 continue;
@@ -182,10 +201,7 @@ fn statement_reach(
                 .iter()
                 .filter(|a| a.service == service && a.resources.intersects(*kind))
             {
-                if !out
-                    .iter()
-                    .any(|(d, x): &(usize, &ActionInfo)| *d == i && x.name == a.name)
-                {
+                if seen.insert(a.name) {
                     out.push((i, *a));
                 }
             }
