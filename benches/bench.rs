@@ -245,7 +245,11 @@ resource "aws_iam_role_policy" "trainer" {{
             );
         }
         _ => {
-            let raw = if m.is_multiple_of(7) { "raw" } else { "processed" };
+            let raw = if m.is_multiple_of(7) {
+                "raw"
+            } else {
+                "processed"
+            };
             let _ = write!(
                 s,
                 r#"resource "aws_iam_role_policy" "etl" {{

@@ -8,7 +8,7 @@ use crate::terraform::module::{span_of, Expr, ModuleSource, ResourceBlock};
 use crate::terraform::value::{
     string_from_parts, Address, Entry, InstanceKey, Kind, Mode, ModuleStep, Part, Reference, Value,
 };
-use crate::terraform::{functions, policy_document, Host, ResourceInstance, Unresolved};
+use crate::terraform::{functions, policy_document, types, Host, ResourceInstance, Unresolved};
 use hcl_edit::expr::{
     BinaryOperator, Expression, ForExpr, ObjectKey, TraversalOperator, UnaryOperator,
 };
@@ -61,16 +61,29 @@ pub(crate) struct ModuleInst {
     path: Vec<ModuleStep>,
     /// Terraform-style `path.module`, relative to the root module.
     rel_dir: String,
-    vars: HashMap<String, Value>,
+    inputs: Inputs,
+    vars: RefCell<HashMap<String, Memo<Value>>>,
     locals: RefCell<HashMap<String, Memo<Value>>>,
     resources: RefCell<HashMap<ResourceKey, Memo<Rc<Group>>>>,
     children: RefCell<HashMap<String, Memo<Rc<ChildGroup>>>>,
     outputs: RefCell<HashMap<String, Memo<Value>>>,
 }
 
+/// Where a module instance's variable values come from.
+pub(crate) enum Inputs {
+    /// The root module: values from variables files and flags.
+    Values(HashMap<String, Value>),
+    /// A called module: the call's argument expressions, evaluated in the caller's scope.
+    Call {
+        exprs: Rc<HashMap<String, Expr>>,
+        parent: std::rc::Weak<ModuleInst>,
+        bindings: Bindings,
+    },
+}
+
 /// Names bound while evaluating one expression: `each`, `count`, for-expression and iterator variables.
 #[derive(Clone, Default)]
-struct Bindings {
+pub(crate) struct Bindings {
     vars: Vec<(String, Value)>,
     each: Option<(Value, Value)>,
     count: Option<Value>,
@@ -120,48 +133,22 @@ impl<'h> Evaluator<'h> {
         Value::unknown(what, span)
     }
 
-    /// Instantiate a module with evaluated inputs. Variables without input or default are unknown.
+    /// Instantiate a module. Its variables are evaluated on first use, so a module whose inputs
+    /// refer to its own outputs (legal in Terraform) does not become a cycle.
     pub fn instantiate(
         &self,
         src: Arc<ModuleSource>,
         path: Vec<ModuleStep>,
         rel_dir: String,
-        inputs: HashMap<String, Value>,
+        inputs: Inputs,
     ) -> Rc<ModuleInst> {
         *self.modules_seen.borrow_mut() += 1;
-        let mut vars = HashMap::new();
-        let empty = Rc::new(ModuleInst {
-            src: src.clone(),
-            path: path.clone(),
-            rel_dir: rel_dir.clone(),
-            vars: HashMap::new(),
-            locals: RefCell::default(),
-            resources: RefCell::default(),
-            children: RefCell::default(),
-            outputs: RefCell::default(),
-        });
-        for v in &src.variables {
-            let value = match inputs.get(&v.name) {
-                Some(x) if !x.is_null() || v.nullable => x.clone(),
-                _ => match &v.default {
-                    Some(d) => {
-                        let scope = Scope {
-                            inst: &empty,
-                            file: d.file,
-                            b: Bindings::default(),
-                        };
-                        self.eval(&d.expr, &scope)
-                    }
-                    None => Value::unknown(format!("var.{} has no value", v.name), v.span),
-                },
-            };
-            vars.insert(v.name.clone(), value);
-        }
         Rc::new(ModuleInst {
             src,
             path,
             rel_dir,
-            vars,
+            inputs,
+            vars: RefCell::default(),
             locals: RefCell::default(),
             resources: RefCell::default(),
             children: RefCell::default(),
@@ -264,14 +251,71 @@ impl<'h> Evaluator<'h> {
     }
 
     fn var(&self, inst: &Rc<ModuleInst>, name: &str, at: Span) -> Value {
-        match inst.vars.get(name) {
-            Some(v) => {
-                if let Kind::Unknown(reason) = &v.kind {
-                    self.unresolved(at, reason.to_string());
-                }
-                v.clone()
+        let memo = inst.vars.borrow().get(name).map(|m| match m {
+            Memo::Done(v) => v.clone(),
+            Memo::Pending => Value::unknown(format!("var.{name} depends on itself"), at),
+        });
+        let v = match memo {
+            Some(v) => v,
+            None => {
+                inst.vars
+                    .borrow_mut()
+                    .insert(name.to_string(), Memo::Pending);
+                let v = self.var_value(inst, name, at);
+                inst.vars
+                    .borrow_mut()
+                    .insert(name.to_string(), Memo::Done(v.clone()));
+                v
             }
-            None => self.unknown(at, format!("var.{name} is not declared")),
+        };
+        if let Kind::Unknown(reason) = &v.kind {
+            self.unresolved(at, reason.to_string());
+        }
+        v
+    }
+
+    /// A variable's value: the input, else the default, converted to the declared type.
+    fn var_value(&self, inst: &Rc<ModuleInst>, name: &str, at: Span) -> Value {
+        let Some(decl) = inst.src.variables.iter().find(|v| v.name == name) else {
+            return Value::unknown(format!("var.{name} is not declared"), at);
+        };
+        let input = match &inst.inputs {
+            Inputs::Values(values) => values.get(name).cloned(),
+            Inputs::Call {
+                exprs,
+                parent,
+                bindings,
+            } => match (exprs.get(name), parent.upgrade()) {
+                (Some(e), Some(parent)) => {
+                    let scope = Scope {
+                        inst: &parent,
+                        file: e.file,
+                        b: bindings.clone(),
+                    };
+                    Some(self.eval(&e.expr, &scope))
+                }
+                _ => None,
+            },
+        };
+        let constant_scope = |file| Scope {
+            inst,
+            file,
+            b: Bindings::default(),
+        };
+        let value = match input {
+            Some(x) if !x.is_null() || decl.nullable => x,
+            _ => match &decl.default {
+                Some(d) => self.eval(&d.expr, &constant_scope(d.file)),
+                None => return Value::unknown(format!("var.{name} has no value"), decl.span),
+            },
+        };
+        match &decl.ty {
+            Some(t) => {
+                let scope = constant_scope(t.file);
+                let ty = types::parse(&t.expr, &|e| self.eval(e, &scope));
+                types::convert(value, &ty)
+            }
+            None => value,
         }
     }
 
@@ -490,28 +534,43 @@ impl<'h> Evaluator<'h> {
             file: call.file,
             b: Bindings::default(),
         };
+        let exprs: Rc<HashMap<String, Expr>> = Rc::new(
+            call.block
+                .body
+                .attributes()
+                .filter(|a| {
+                    !matches!(
+                        a.key.as_str(),
+                        "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+                    )
+                })
+                .map(|a| {
+                    (
+                        a.key.as_str().to_string(),
+                        Expr {
+                            file: call.file,
+                            expr: a.value.clone(),
+                        },
+                    )
+                })
+                .collect(),
+        );
         let make = |key: Option<InstanceKey>, b: Bindings| {
             let scope = Scope {
                 inst,
                 file: call.file,
                 b,
             };
-            let mut inputs = HashMap::new();
-            for attr in call.block.body.attributes() {
-                let k = attr.key.as_str();
-                if matches!(
-                    k,
-                    "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
-                ) {
-                    continue;
-                }
-                inputs.insert(k.to_string(), self.eval(&attr.value, &scope));
-            }
             let mut path = inst.path.clone();
             path.push(ModuleStep {
                 name: call.name.clone(),
                 key,
             });
+            let inputs = Inputs::Call {
+                exprs: exprs.clone(),
+                parent: Rc::downgrade(inst),
+                bindings: scope.b,
+            };
             self.instantiate(src.clone(), path, rel_dir.clone(), inputs)
         };
         match self.expansion(&call.block.body, &scope) {
@@ -946,6 +1005,10 @@ impl<'h> Evaluator<'h> {
             }
             _ => match functions::call_pure(name, &args, span) {
                 Some(Ok(v)) => v,
+                // an apply-time attribute may be a list or a map: no type error can be concluded
+                Some(Err(_)) if args.iter().any(|a| matches!(a.kind, Kind::Symbolic(_))) => {
+                    self.unknown(span, format!("`{name}` of a value known only after apply"))
+                }
                 Some(Err(msg)) => self.unknown(span, format!("`{name}`: {msg}")),
                 None => self.unknown(span, format!("function `{name}` is not supported")),
             },
@@ -954,9 +1017,10 @@ impl<'h> Evaluator<'h> {
 
     /// Evaluate without recording unresolved values: `try` and `can` expect failures.
     fn eval_quiet(&self, e: &Expression, scope: &Scope) -> Value {
-        let before = self.unresolved.borrow().len();
+        let before = (self.unresolved.borrow().len(), self.errors.borrow().len());
         let v = self.eval(e, scope);
-        self.unresolved.borrow_mut().truncate(before);
+        self.unresolved.borrow_mut().truncate(before.0);
+        self.errors.borrow_mut().truncate(before.1);
         v
     }
 
@@ -998,16 +1062,16 @@ impl<'h> Evaluator<'h> {
                 None => Value::unknown("jsondecode without an argument", span),
             },
             "basename" | "dirname" | "abspath" | "pathexpand" => match path_arg() {
-                Some(p) => {
-                    let path = std::path::Path::new(&p);
-                    let out = match name {
-                        "basename" => path.file_name().map(|s| s.to_string_lossy().into_owned()),
-                        "dirname" => path.parent().map(|s| s.to_string_lossy().into_owned()),
-                        _ => Some(p.clone()),
-                    };
-                    out.map_or_else(|| Value::unknown("path", span), |s| Value::string(s, span))
-                }
-                None => Value::unknown("a path that is not known", span),
+                Some(p) => Value::string(
+                    match name {
+                        "basename" => go_base(&p),
+                        "dirname" => go_dir(&p),
+                        "abspath" => self.host.root_dir().join(&p).to_string_lossy().into_owned(),
+                        _ => p,
+                    },
+                    span,
+                ),
+                None => Value::unknown(format!("`{name}` of a path that is not known"), span),
             },
             _ => self.unknown(span, format!("function `{name}` is not supported")),
         }
@@ -1036,7 +1100,7 @@ impl<'h> Evaluator<'h> {
             Arc::new(ModuleSource::new(Default::default())),
             Vec::new(),
             String::new(),
-            HashMap::new(),
+            Inputs::Values(HashMap::new()),
         );
         let scope = Scope {
             inst: &inst,
@@ -1175,7 +1239,8 @@ impl<'h> Evaluator<'h> {
                             inst.rel_dir.clone()
                         }
                     }
-                    "root" | "cwd" => ".".to_string(),
+                    "root" => ".".to_string(),
+                    "cwd" => self.host.root_dir().to_string_lossy().into_owned(),
                     _ => return None,
                 };
                 Cursor::Val(Value::string(s, span))
@@ -1429,6 +1494,34 @@ impl<'h> Evaluator<'h> {
             ),
             span,
         )
+    }
+}
+
+/// Go's `filepath.Base`, which Terraform's `basename` is.
+fn go_base(p: &str) -> String {
+    let t = p.trim_end_matches('/');
+    if p.is_empty() {
+        return ".".into();
+    }
+    if t.is_empty() {
+        return "/".into();
+    }
+    t.rsplit('/').next().unwrap_or(t).to_string()
+}
+
+/// Go's `filepath.Dir`, which Terraform's `dirname` is.
+fn go_dir(p: &str) -> String {
+    match p.rfind('/') {
+        None => ".".into(),
+        Some(0) => "/".into(),
+        Some(i) => {
+            let d = p[..i].trim_end_matches('/');
+            if d.is_empty() {
+                "/".into()
+            } else {
+                d.to_string()
+            }
+        }
     }
 }
 

@@ -4,6 +4,7 @@ pub mod eval;
 pub mod functions;
 pub mod module;
 pub mod policy_document;
+pub mod types;
 pub mod value;
 pub mod vars;
 
@@ -49,6 +50,8 @@ pub struct Evaluated {
 /// What the evaluator needs from outside: files and module sources.
 pub trait Host {
     fn sources(&self) -> &Sources;
+    /// The root module's directory (`path.cwd`: Terraform runs there).
+    fn root_dir(&self) -> &Path;
     /// Read a file for `file()`/`templatefile()`: relative paths resolve against the root module
     /// directory, as Terraform runs there; reads are confined to the scanned tree.
     fn read_file(
@@ -160,7 +163,12 @@ impl<'s> Workspace<'s> {
     /// Evaluate a root module with the given variable values.
     pub fn evaluate(&self, root: Arc<ModuleSource>, inputs: HashMap<String, Value>) -> Evaluated {
         let ev = eval::Evaluator::new(self);
-        let inst = ev.instantiate(root.clone(), Vec::new(), String::new(), inputs);
+        let inst = ev.instantiate(
+            root.clone(),
+            Vec::new(),
+            String::new(),
+            eval::Inputs::Values(inputs),
+        );
         let mut instances = Vec::new();
         ev.force_all(&inst, &mut instances);
         let providers = ev.providers(&inst);
@@ -180,6 +188,10 @@ impl<'s> Workspace<'s> {
 impl Host for Workspace<'_> {
     fn sources(&self) -> &Sources {
         self.sources
+    }
+
+    fn root_dir(&self) -> &Path {
+        &self.root_dir
     }
 
     fn read_file(

@@ -30,6 +30,8 @@ pub fn span_of(file: FileId, range: Option<std::ops::Range<usize>>) -> Span {
 pub struct Variable {
     pub name: String,
     pub default: Option<Expr>,
+    /// The `type` constraint expression.
+    pub ty: Option<Expr>,
     pub nullable: bool,
     pub span: Span,
 }
@@ -94,6 +96,10 @@ impl ModuleSource {
                         file,
                         expr: a.value.clone(),
                     });
+                    let ty = block.body.get_attribute("type").map(|a| Expr {
+                        file,
+                        expr: a.value.clone(),
+                    });
                     let nullable = !matches!(
                         block.body.get_attribute("nullable").map(|a| &a.value),
                         Some(Expression::Bool(b)) if !*b.value()
@@ -101,6 +107,7 @@ impl ModuleSource {
                     self.variables.push(Variable {
                         name,
                         default,
+                        ty,
                         nullable,
                         span,
                     });

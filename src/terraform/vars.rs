@@ -3,7 +3,7 @@
 
 use crate::parse::{json, ParseError};
 use crate::source::{FileId, Span};
-use crate::terraform::eval::Evaluator;
+use crate::terraform::eval::{self, Evaluator};
 use crate::terraform::module::{Expr, ModuleSource};
 use crate::terraform::value::Value;
 use crate::terraform::Host;
@@ -22,7 +22,7 @@ pub fn load_files(
         Arc::new(ModuleSource::default()),
         Vec::new(),
         String::new(),
-        HashMap::new(),
+        eval::Inputs::Values(HashMap::new()),
     );
     for &file in files {
         let source = host.sources().get(file);
@@ -88,7 +88,7 @@ pub fn parse_flag(host: &dyn Host, flag: &str) -> Result<(String, Value), String
             Arc::new(ModuleSource::default()),
             Vec::new(),
             String::new(),
-            HashMap::new(),
+            eval::Inputs::Values(HashMap::new()),
         );
         return Ok((name.to_string(), ev.eval_expr(&Expr { file, expr }, &empty)));
     }
