@@ -1,5 +1,6 @@
 //! The command line: flags are parsed here and resolved once into what the stages need.
 
+use crate::config::Config;
 use crate::engine::Engine;
 use crate::findings::Severity;
 use crate::report::{self, Report};
@@ -87,6 +88,9 @@ pub struct ScanArgs {
     /// Write the report to a file instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Config file (default: mlguard.toml in the first path or an ancestor, up to the git root).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Extra Cedar rules.
     #[arg(long)]
     pub policies: Vec<PathBuf>,
@@ -96,9 +100,9 @@ pub struct ScanArgs {
     /// Skip these rule ids (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
-    /// Fail (exit 1) on findings at or above this severity.
-    #[arg(long, value_enum, default_value_t = FailOn::Low)]
-    pub fail_on: FailOn,
+    /// Fail (exit 1) on findings at or above this severity [default: low, or the config's].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Terraform variables file, loaded after the automatic ones.
     #[arg(long = "var-file")]
     pub var_files: Vec<PathBuf>,
@@ -182,7 +186,31 @@ fn scan(args: ScanArgs) -> ExitCode {
             .num_threads(jobs.max(1))
             .build_global();
     }
-    let engine = match load_engine(&args.policies) {
+    let first = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let config = match Config::discover(args.config.as_deref(), &first) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{:?}", miette::Report::new(*e));
+            return Exit::Usage.into();
+        }
+    };
+    // user rules: --policies, then policies/ beside the config file
+    let mut policy_dirs = args.policies.clone();
+    if let Some(dir) = config
+        .path
+        .as_ref()
+        .and_then(|p| p.parent())
+        .map(|d| d.join("policies"))
+    {
+        if dir.is_dir() && !policy_dirs.contains(&dir) {
+            policy_dirs.push(dir);
+        }
+    }
+    let engine = match load_engine(&policy_dirs) {
         Ok(e) => e,
         Err(code) => return code,
     };
@@ -193,20 +221,48 @@ fn scan(args: ScanArgs) -> ExitCode {
             return Exit::Usage.into();
         }
     }
-    let select: BTreeSet<String> = args.select.iter().cloned().collect();
-    let ignore: BTreeSet<String> = args.ignore.iter().cloned().collect();
+    if let Err(e) = config.check_rule_ids(&|id| known.contains(id)) {
+        eprintln!("{:?}", miette::Report::new(*e));
+        return Exit::Usage.into();
+    }
+    // command-line options override the config file's [rules]
+    let from_config = |list: &[toml::Spanned<String>]| {
+        list.iter()
+            .map(|s| s.get_ref().clone())
+            .collect::<BTreeSet<String>>()
+    };
+    let select: BTreeSet<String> = if args.select.is_empty() {
+        from_config(&config.rules.select)
+    } else {
+        args.select.iter().cloned().collect()
+    };
+    let ignore: BTreeSet<String> = if args.ignore.is_empty() {
+        from_config(&config.rules.ignore)
+    } else {
+        args.ignore.iter().cloned().collect()
+    };
+    let fail_on: Severity = match args.fail_on {
+        Some(f) => f.into(),
+        None => config
+            .rules
+            .fail_on
+            .as_ref()
+            .and_then(|f| Severity::parse(f.get_ref()))
+            .unwrap_or(Severity::Low),
+    };
     let enabled = |r: &crate::engine::Rule| {
         (select.is_empty() || select.contains(&r.id)) && !ignore.contains(&r.id)
     };
     let request = ScanRequest {
         paths: args.paths.clone(),
+        config: std::sync::Arc::new(config),
         var_files: args.var_files.clone(),
         vars: args.vars.clone(),
     };
     let output = scan::run(&request, &engine, &enabled);
     let report = Report {
         scan: &output,
-        fail_on: args.fail_on.into(),
+        fail_on,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none();

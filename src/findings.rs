@@ -64,6 +64,16 @@ pub struct Related {
     pub label: String,
 }
 
+/// Why a finding does not count: a `# mlguard:ignore` comment or a config `[[exceptions]]` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    pub reason: Option<String>,
+    /// `YYYY-MM-DD`; after it the suppression stops working.
+    pub until: Option<String>,
+    /// The comment, or the `[[exceptions]]` entry in the config file.
+    pub span: Option<Span>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub rule: String,
@@ -79,6 +89,8 @@ pub struct Finding {
     pub resources: Vec<String>,
     pub related: Vec<Related>,
     pub fingerprint: String,
+    /// Set on findings listed under `suppressed`.
+    pub suppression: Option<Suppression>,
 }
 
 impl Finding {
@@ -217,6 +229,7 @@ pub fn collect(
             resources: acc.resources.into_iter().collect(),
             related: acc.related,
             fingerprint: String::new(),
+            suppression: None,
         };
         f.compute_fingerprint(sources);
         out.push(f);

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod engine;
 pub mod facts;

@@ -1,6 +1,7 @@
 //! One scan, stage by stage: discover -> parse -> terraform -> model -> access -> facts -> engine
 //! -> findings. Soft errors (a file that does not parse) are collected and the scan goes on.
 
+use crate::config::Config;
 use crate::discover::{self, Discovery};
 use crate::engine::{Engine, EvalError, Rule};
 use crate::facts;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Default)]
 pub struct ScanRequest {
     pub paths: Vec<PathBuf>,
+    pub config: Arc<Config>,
     /// `--var-file`, loaded after the automatic variables files.
     pub var_files: Vec<PathBuf>,
     /// `--var NAME=VALUE`, last.
@@ -64,9 +66,25 @@ impl Clock {
     }
 }
 
+/// Something the user should know that is not a finding: an expired or unused suppression, a
+/// suppression without a reason, a tag value that is not a tier.
+#[derive(Clone, Debug)]
+pub struct Warning {
+    pub span: Option<Span>,
+    pub message: String,
+}
+
 pub struct ScanOutput {
     pub sources: Arc<Sources>,
+    /// Findings that count (not suppressed, not in the baseline).
     pub findings: Vec<Finding>,
+    /// Findings a suppression or exception covers, with it.
+    pub suppressed: Vec<Finding>,
+    /// Findings whose fingerprint is in the baseline file.
+    pub baseline: Vec<Finding>,
+    pub warnings: Vec<Warning>,
+    /// Suppressions were turned off (`--ignore-suppressions`).
+    pub audit: bool,
     pub errors: Vec<ScanError>,
     pub unresolved: Vec<Unresolved>,
     pub rule_errors: Vec<EvalError>,
@@ -254,6 +272,10 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
     ScanOutput {
         sources,
         findings: found,
+        suppressed: Vec::new(),
+        baseline: Vec::new(),
+        warnings: Vec::new(),
+        audit: false,
         errors,
         unresolved,
         rule_errors,

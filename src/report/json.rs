@@ -33,19 +33,29 @@ pub fn document(report: &Report) -> Value {
             "modules": scan.stats.modules,
             "resources": scan.stats.resources,
             "findings": scan.findings.len(),
-            "suppressed": 0,
-            "baseline": 0,
+            "suppressed": scan.suppressed.len(),
+            "baseline": scan.baseline.len(),
             "unresolved": scan.unresolved.len(),
             "parse_errors": scan.errors.len(),
             "by_severity": by_severity,
         },
         "findings": scan.findings.iter().map(|f| finding(f, sources)).collect::<Vec<_>>(),
-        "suppressed": [],
+        "suppressed": scan.suppressed.iter().map(|f| {
+            let mut v = finding(f, sources);
+            let s = f.suppression.as_ref();
+            v["reason"] = json!(s.and_then(|s| s.reason.clone()));
+            v["until"] = json!(s.and_then(|s| s.until.clone()));
+            v
+        }).collect::<Vec<_>>(),
+        "baseline": scan.baseline.iter().map(|f| finding(f, sources)).collect::<Vec<_>>(),
         "unresolved": scan.unresolved.iter().map(|u| {
             let (file, line, _) = position(sources, u.span);
             json!({"file": file, "line": line, "what": u.what})
         }).collect::<Vec<_>>(),
-        "warnings": scan.rule_errors.iter().map(|e| json!({"file": "", "line": 0, "message": format!("rule `{}` failed to evaluate: {}", e.rule, e.message)})).collect::<Vec<_>>(),
+        "warnings": scan.warnings.iter().map(|w| {
+            let (file, line, _) = w.span.map_or((String::new(), 0, 0), |s| position(sources, s));
+            json!({"file": file, "line": line, "message": w.message})
+        }).chain(scan.rule_errors.iter().map(|e| json!({"file": "", "line": 0, "message": format!("rule `{}` failed to evaluate: {}", e.rule, e.message)}))).collect::<Vec<_>>(),
         "errors": scan.errors.iter().map(|e| match e.span {
             Some(span) => {
                 let (file, line, column) = position(sources, span);
@@ -53,7 +63,7 @@ pub fn document(report: &Report) -> Value {
             }
             None => json!({"file": e.path.clone().unwrap_or_default(), "line": 0, "column": 0, "message": e.message}),
         }).collect::<Vec<_>>(),
-        "audit": false,
+        "audit": scan.audit,
     })
 }
 
