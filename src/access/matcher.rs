@@ -24,6 +24,8 @@ pub struct Index {
     keys: Vec<(String, usize)>,
     /// Every datastore of a service, for patterns that name any of them.
     by_service: HashMap<&'static str, Vec<usize>>,
+    /// Prefix datastores of each bucket: a pattern that reaches a bucket may reach them.
+    children: HashMap<usize, Vec<usize>>,
 }
 
 /// The datastores worth matching a pattern against.
@@ -37,7 +39,13 @@ impl Index {
         let mut by_target = HashMap::new();
         let mut keys = Vec::new();
         let mut by_service: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
         for (i, d) in datastores.iter().enumerate() {
+            if let DatastoreKind::Prefix { bucket, .. } = d.kind {
+                children.entry(bucket).or_default().push(i);
+                by_service.entry("s3").or_default().push(i);
+                continue;
+            }
             by_target.insert((d.root, (*d.target).clone()), i);
             let service = service_of(&d.kind);
             by_service.entry(service).or_default().push(i);
@@ -50,7 +58,18 @@ impl Index {
             by_target,
             keys,
             by_service,
+            children,
         }
+    }
+
+    /// Candidates plus the prefix datastores of candidate buckets.
+    fn with_children(&self, mut ids: Vec<usize>) -> Vec<usize> {
+        let extra: Vec<usize> = ids
+            .iter()
+            .flat_map(|i| self.children.get(i).into_iter().flatten().copied())
+            .collect();
+        ids.extend(extra);
+        ids
     }
 
     /// A pattern rendered to a glob, with references to datastores replaced by tokens. References
@@ -59,12 +78,12 @@ impl Index {
         let mut out = String::new();
         for p in parts {
             match p {
-                Part::Lit(s) => out.push_str(s),
+                Part::Lit(s) => out.push_str(&policy_variables(s, out.contains('/'))),
                 Part::Ref(r) => {
                     let ds = self.by_target.get(&(root, (*r.target).clone())).copied();
                     match (ds, &*r.attr) {
                         (Some(i), "arn") => match datastores[i].kind {
-                            DatastoreKind::Bucket => {
+                            DatastoreKind::Bucket | DatastoreKind::Prefix { .. } => {
                                 out.push_str("arn:aws:s3:::");
                                 out.push_str(&token(i));
                             }
@@ -97,7 +116,7 @@ impl Index {
                 }
                 rest = &after[close..];
             }
-            return Candidates::Some(ids);
+            return Candidates::Some(self.with_children(ids));
         }
         let fields: Vec<&str> = pattern.splitn(6, ':').collect();
         if fields.len() != 6 {
@@ -132,28 +151,50 @@ impl Index {
         let start = self
             .keys
             .partition_point(|(k, _)| k.as_str() < prefix.as_str());
-        Candidates::Some(
-            self.keys[start..]
-                .iter()
-                .take_while(|(k, _)| k.starts_with(&prefix))
-                .map(|(_, i)| *i)
-                .collect(),
-        )
+        let found: Vec<usize> = self.keys[start..]
+            .iter()
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, i)| *i)
+            .collect();
+        Candidates::Some(self.with_children(found))
     }
 }
 
 fn service_of(kind: &DatastoreKind) -> &'static str {
-    match kind {
-        DatastoreKind::Bucket => "s3",
-        DatastoreKind::LogGroup => "logs",
-    }
+    kind.service()
 }
 
 fn key_of(kind: &DatastoreKind, name: &str) -> String {
     match kind {
-        DatastoreKind::Bucket => format!("s3:{name}"),
         DatastoreKind::LogGroup => format!("logs:log-group:{name}"),
+        _ => format!("s3:{name}"),
     }
+}
+
+/// IAM policy variables (`${aws:username}`) stand for a value known per request. Inside an object
+/// key they can match some key (`*`); anywhere else they match nothing in particular, so a
+/// variable never widens which buckets a statement names.
+fn policy_variables(s: &str, in_key: bool) -> String {
+    if !s.contains("${") {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = s;
+    let mut seen_slash = in_key;
+    while let Some(open) = rest.find("${") {
+        let before = &rest[..open];
+        seen_slash |= before.contains('/');
+        out.push_str(before);
+        let after = &rest[open + 2..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        out.push(if seen_slash { '*' } else { OPAQUE });
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The ARN forms a datastore answers to for one resource kind: with its token, and with its
@@ -163,14 +204,21 @@ pub struct Target {
     pub open: Option<char>,
 }
 
-pub fn bucket_targets(id: usize, ds: &Datastore, objects: bool) -> Target {
-    let mut arns = vec![format!("arn:aws:s3:::{}", token(id))];
-    if let Some(name) = &ds.name {
+/// A bucket's ARNs (bucket-level actions), or its objects' (`objects`). A prefix datastore
+/// answers to its bucket's ARN for bucket-level actions and to `bucket/prefix/...` for objects.
+pub fn bucket_targets(id: usize, datastores: &[Datastore], objects: bool) -> Target {
+    let (bucket, prefix) = match &datastores[id].kind {
+        DatastoreKind::Prefix { bucket, prefix } => (*bucket, prefix.as_str()),
+        _ => (id, ""),
+    };
+    let mut arns = vec![format!("arn:aws:s3:::{}", token(bucket))];
+    if let Some(name) = &datastores[bucket].name {
         arns.push(format!("arn:aws:s3:::{name}"));
     }
     if objects {
         for a in &mut arns {
             a.push('/');
+            a.push_str(prefix);
         }
     }
     Target {
@@ -180,6 +228,7 @@ pub fn bucket_targets(id: usize, ds: &Datastore, objects: bool) -> Target {
 }
 
 pub fn log_group_targets(id: usize, ds: &Datastore, streams: bool) -> Target {
+    debug_assert_eq!(ds.kind, DatastoreKind::LogGroup);
     let mut arns = vec![format!("arn:aws:logs:*:*:log-group:{}", token(id))];
     if let Some(name) = &ds.name {
         arns.push(format!("arn:aws:logs:*:*:log-group:{name}"));
