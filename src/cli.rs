@@ -340,7 +340,7 @@ fn rules(format: ListFormat, policies: &[PathBuf]) -> ExitCode {
                     "{:<7} {:<36} {:<9} {:<14} {}\n",
                     r.id,
                     r.name,
-                    r.severity,
+                    r.severity.as_str(),
                     r.tsc.join(","),
                     summary_line(r)
                 ));
@@ -356,7 +356,12 @@ fn summary_line(r: &crate::engine::Rule) -> String {
         .and_then(|d| {
             let section = d.split("## What it does").nth(1)?;
             let para = section.trim_start().split("\n\n").next()?;
-            Some(para.split_whitespace().collect::<Vec<_>>().join(" "))
+            let text = para.split_whitespace().collect::<Vec<_>>().join(" ");
+            // the first sentence is the summary
+            Some(match text.find(". ") {
+                Some(end) => text[..=end].to_string(),
+                None => text,
+            })
         })
         .unwrap_or_else(|| r.help.clone())
 }

@@ -420,6 +420,7 @@ fn grant_fact(inv: &Inventory, g: &Grant, workloads_cache: &mut HashMap<usize, S
             spans.push(("document", at(doc.span, String::new())));
         }
     }
+    spans.push(("datastore", located(d.span, &d.address, "")));
     let mut related = Vec::new();
     if let Some(att) = attachment {
         spans.push(("attachment", located(att.span, &att.address, "")));

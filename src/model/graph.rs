@@ -85,14 +85,14 @@ impl Builder<'_> {
                     .chain(blocks(a, &["container"]))
                 {
                     if let Some(uri) = c.get("model_data_url") {
-                        self.s3_role(
+                        self.s3_bucket_role(
                             uri,
                             Tier::ModelArtifacts,
                             &format!("the model data of `{what}`"),
                         );
                     }
                     for src in blocks(c, &["model_data_source", "s3_data_source", "s3_uri"]) {
-                        self.s3_role(
+                        self.s3_bucket_role(
                             src,
                             Tier::ModelArtifacts,
                             &format!("the model data of `{what}`"),
@@ -259,18 +259,17 @@ impl Builder<'_> {
         }
     }
 
+    /// A source URI (a model's artifacts): it classifies the whole bucket.
+    fn s3_bucket_role(&mut self, uri: &Value, tier: Tier, why: &str) {
+        if let Some((bucket, _)) = self.s3_uri(uri) {
+            self.add_tier_role(bucket, tier, why.to_string(), uri.span);
+        }
+    }
+
+    /// A destination URI: its prefix becomes a datastore of its own (a capture or output path).
     fn s3_role(&mut self, uri: &Value, tier: Tier, why: &str) {
         if let Some((bucket, prefix)) = self.s3_uri(uri) {
-            // an object URI (model.tar.gz) names its directory
-            let dir = if prefix.ends_with('/') || !prefix.contains('.') {
-                prefix.clone()
-            } else {
-                prefix
-                    .rsplit_once('/')
-                    .map(|(d, _)| format!("{d}/"))
-                    .unwrap_or_default()
-            };
-            let d = self.prefix_datastore(bucket, &dir);
+            let d = self.prefix_datastore(bucket, &prefix);
             self.add_tier_role(d, tier, why.to_string(), uri.span);
         }
     }
