@@ -90,6 +90,7 @@ pub struct ScanOutput {
     pub rule_errors: Vec<EvalError>,
     pub stats: Stats,
     pub inventory: Inventory,
+    pub analysis: crate::access::Analysis,
 }
 
 pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) -> ScanOutput {
@@ -281,6 +282,7 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
         rule_errors,
         stats,
         inventory,
+        analysis,
     }
 }
 
