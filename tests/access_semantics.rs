@@ -24,8 +24,11 @@ resource "aws_iam_role" "r" {
 }
 "#;
 
+/// (datastore name, action class, conditional).
+type Grants = BTreeSet<(String, String, bool)>;
+
 /// (datastore name, class) pairs the role gets from `policy` (a JSON document), with `conditional`.
-fn grants(policy: &str) -> BTreeSet<(String, String, bool)> {
+fn grants(policy: &str) -> Grants {
     let dir = tempfile::tempdir().unwrap();
     // HCL heredocs interpolate `${`: IAM policy variables are written `$${` there
     let escaped = policy.replace("${", "$${");
@@ -55,7 +58,7 @@ fn grants(policy: &str) -> BTreeSet<(String, String, bool)> {
         .collect()
 }
 
-fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String, bool)> {
+fn set(items: &[(&str, &str)]) -> Grants {
     items
         .iter()
         .map(|(d, c)| (d.to_string(), c.to_string(), false))
@@ -68,7 +71,7 @@ fn doc(statements: &str) -> String {
 
 #[test]
 fn actions_and_resources_match_like_iam() {
-    let cases: Vec<(&str, String, BTreeSet<(String, String, bool)>)> = vec![
+    let cases: Vec<(&str, String, Grants)> = vec![
         (
             "an object action on object ARNs reads",
             doc(
