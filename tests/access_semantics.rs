@@ -183,6 +183,22 @@ fn actions_and_resources_match_like_iam() {
             set(&[("acme-curated", "read")]),
         ),
         (
+            "a Deny on part of a bucket leaves the rest granted",
+            doc(
+                r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-raw/*"},
+                   {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-raw/private/*"}"#,
+            ),
+            set(&[("acme-raw", "read")]),
+        ),
+        (
+            "a Deny with NotResource removes what it does not name",
+            doc(
+                r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-*/*"},
+                   {"Effect": "Deny", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::acme-curated/*"}"#,
+            ),
+            set(&[("acme-curated", "read")]),
+        ),
+        (
             "a Deny on a request key removes nothing",
             doc(
                 r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-raw/*"},

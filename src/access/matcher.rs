@@ -201,7 +201,18 @@ fn policy_variables(s: &str, in_key: bool) -> String {
 /// literal name when known. `open`: the ARN continues (an object key, a log stream).
 pub struct Target {
     pub arns: Vec<String>,
+    /// The ARN continues after this separator (an object key, a log stream).
     pub open: Option<char>,
+    /// The ARN itself is a resource (a bucket, a log group), not only a prefix of some.
+    pub exact: bool,
+}
+
+/// How much of a target a pattern must match: `Some` part of it (what an Allow needs to grant),
+/// or `All` of it (what a Deny needs to remove a grant for certain).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    Some,
+    All,
 }
 
 /// A bucket's ARNs (bucket-level actions), or its objects' (`objects`). A prefix datastore
@@ -224,6 +235,7 @@ pub fn bucket_targets(id: usize, datastores: &[Datastore], objects: bool) -> Tar
     Target {
         arns,
         open: objects.then_some('/'),
+        exact: !objects,
     }
 }
 
@@ -241,20 +253,39 @@ pub fn log_group_targets(id: usize, ds: &Datastore, streams: bool) -> Target {
     Target {
         arns,
         open: Some(':'),
+        exact: !streams,
     }
 }
 
 /// Does the pattern match one of the target's ARNs (or, when open, some continuation of one)?
-pub fn matches(pattern: &str, target: &Target) -> bool {
+/// Does the pattern match the target: some of it (one of its ARNs, or a continuation), or all of
+/// it (the ARN and every continuation)?
+pub fn matches(pattern: &str, target: &Target, reach: Reach) -> bool {
     if pattern == "*" {
         return true;
     }
     target.arns.iter().any(|arn| {
-        arn_match(pattern, arn, false)
-            || target
+        let exact = target.exact && arn_match(pattern, arn, Glob::Exact);
+        let rest = |mode| {
+            target
                 .open
-                .is_some_and(|sep| arn_match(pattern, &with_sep(arn, sep), true))
+                .is_some_and(|sep| arn_match(pattern, &with_sep(arn, sep), mode))
+        };
+        match reach {
+            Reach::Some => exact || rest(Glob::Some),
+            // a bucket-level target is covered by an exact match; a continuing one needs `*` after it
+            Reach::All => (exact && target.open.is_none()) || rest(Glob::All),
+        }
     })
+}
+
+/// What a glob must match of a text: exactly it, some string starting with it, or every string
+/// starting with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Glob {
+    Exact,
+    Some,
+    All,
 }
 
 fn with_sep(arn: &str, sep: char) -> String {
@@ -267,25 +298,30 @@ fn with_sep(arn: &str, sep: char) -> String {
 
 /// Field-wise ARN match. A `*` region or account in the datastore's ARN is unknown, and any
 /// pattern value matches it (model.md: unknown account/region is "this account").
-fn arn_match(pattern: &str, arn: &str, open: bool) -> bool {
+fn arn_match(pattern: &str, arn: &str, mode: Glob) -> bool {
     let pf: Vec<&str> = pattern.splitn(6, ':').collect();
     let af: Vec<&str> = arn.splitn(6, ':').collect();
     if pf.len() != 6 || af.len() != 6 {
-        return glob(pattern, arn, open);
+        return glob_mode(pattern, arn, mode);
     }
     for i in 0..5 {
         let unknown_field = (i == 3 || i == 4) && af[i] == "*";
-        if !unknown_field && !glob(pf[i], af[i], false) {
+        if !unknown_field && !glob_mode(pf[i], af[i], Glob::Exact) {
             return false;
         }
     }
-    glob(pf[5], af[5], open)
+    glob_mode(pf[5], af[5], mode)
 }
 
 /// IAM glob (`*`, `?`, case-sensitive as ARNs are). With `open`, true when the pattern matches
 /// some string that starts with `text`. Tokens and opaque references are single characters to
 /// the matcher, so `*` can cover them but no literal can.
 pub fn glob(pattern: &str, text: &str, open: bool) -> bool {
+    glob_mode(pattern, text, if open { Glob::Some } else { Glob::Exact })
+}
+
+/// [`glob`] with the three modes of [`Glob`].
+pub fn glob_mode(pattern: &str, text: &str, mode: Glob) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     // set of pattern positions reachable after consuming a prefix of the text
@@ -311,14 +347,18 @@ pub fn glob(pattern: &str, text: &str, open: bool) -> bool {
             return false;
         }
     }
-    if open {
+    match mode {
+        Glob::Exact => states[p.len()],
         // the rest of the pattern can always match some continuation, unless it is an opaque ref
-        states
+        Glob::Some => states
             .iter()
             .enumerate()
-            .any(|(i, on)| *on && !p[i.min(p.len())..].contains(&OPAQUE))
-    } else {
-        states[p.len()]
+            .any(|(i, on)| *on && !p[i.min(p.len())..].contains(&OPAQUE)),
+        // only a run of `*` to the end matches every continuation
+        Glob::All => states
+            .iter()
+            .enumerate()
+            .any(|(i, on)| *on && i < p.len() && p[i..].iter().all(|c| *c == '*')),
     }
 }
 
@@ -363,8 +403,17 @@ mod tests {
         assert!(arn_match(
             "arn:aws:logs:us-east-1:123456789012:log-group:/aws/x:*",
             "arn:aws:logs:*:*:log-group:/aws/x:",
-            true
+            Glob::Some
         ));
+    }
+
+    #[test]
+    fn covering_needs_a_trailing_star() {
+        assert!(glob_mode("bucket/*", "bucket/", Glob::All));
+        assert!(glob_mode("bucket*", "bucket/", Glob::All));
+        assert!(!glob_mode("bucket/x*", "bucket/", Glob::All));
+        assert!(glob_mode("bucket/x*", "bucket/", Glob::Some));
+        assert!(!glob_mode("bucket/", "bucket/", Glob::All));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::model::{
     Datastore, DatastoreKind, DocumentId, DocumentKind, Inventory, PrincipalId, PrincipalKind,
 };
 use catalog::{ActionClass, ActionInfo, ResourceKinds};
+
 use conditions::Truth;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -461,14 +462,22 @@ fn statement_reach(
         let service = ds.kind.service();
         let mut seen: BTreeSet<&'static str> = BTreeSet::new();
         for (kind, target) in &kinds {
-            let mut hit = patterns.iter().any(|p| matcher::matches(p, target));
-            if hit && *kind == ResourceKinds::OBJECT && ds.kind == DatastoreKind::Bucket {
-                // a bucket with tiered prefixes keeps the keys outside them
-                hit = patterns.iter().any(|p| {
-                    matcher::matches(p, target) && !only_inside_prefixes(p, i, datastores)
-                });
-            }
-            let covered = if resources.not { !hit } else { hit };
+            // An Allow grants when it names some of the datastore; a Deny removes the grant only
+            // when it names all of it. NotResource turns both around.
+            let some = |p: &String| matcher::matches(p, target, matcher::Reach::Some);
+            let all = |p: &String| matcher::matches(p, target, matcher::Reach::All);
+            let covered = match (st.is_allow(), resources.not) {
+                (true, false) => patterns.iter().any(|p| {
+                    // a bucket with tiered prefixes keeps the keys outside them
+                    some(p)
+                        && !(*kind == ResourceKinds::OBJECT
+                            && ds.kind == DatastoreKind::Bucket
+                            && only_inside_prefixes(p, i, datastores))
+                }),
+                (true, true) => !patterns.iter().any(all),
+                (false, false) => patterns.iter().any(all),
+                (false, true) => !patterns.iter().any(some),
+            };
             if !covered {
                 continue;
             }
