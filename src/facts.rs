@@ -3,8 +3,10 @@
 //! point at and the values its `@message` can show.
 
 use crate::access::{Analysis, Grant};
+use crate::config::Config;
 use crate::findings::{Located, Related};
-use crate::model::{Datastore, Document, Inventory, Principal};
+use crate::model::classify::Tier;
+use crate::model::{Datastore, DatastoreKind, Document, Inventory, Principal};
 use crate::source::{Sources, Span};
 use cedar_policy::{EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 use std::collections::{BTreeSet, HashMap};
@@ -120,13 +122,90 @@ fn principal_entity(i: usize, p: &Principal) -> cedar_policy::Entity {
         .expect("principal attributes are plain values")
 }
 
-fn datastore_entity(i: usize, d: &Datastore, all: &[Datastore]) -> cedar_policy::Entity {
+/// Storage facts of one datastore that depend on the others or on the config.
+struct Derived {
+    retention_days: Option<i64>,
+    noncurrent_expiration: bool,
+    mixed_with_app_logs: bool,
+    missing_tags: Vec<String>,
+}
+
+fn derive(i: usize, inv: &Inventory, config: &Config) -> Derived {
+    let d = &inv.datastores[i];
+    let prefix_of = |k: &DatastoreKind| match k {
+        DatastoreKind::Prefix { prefix, .. } => prefix.clone(),
+        _ => String::new(),
+    };
+    let own_prefix = prefix_of(&d.kind);
+    // a lifecycle rule covers a store when its filter prefix is empty or a prefix of the store's
+    let covering: Vec<&crate::model::LifecycleRule> = d
+        .storage
+        .lifecycle
+        .iter()
+        .filter(|r| own_prefix.starts_with(r.prefix.as_str()))
+        .collect();
+    let retention_days = match d.kind {
+        DatastoreKind::LogGroup => d.storage.retention_days,
+        _ => covering.iter().filter_map(|r| r.expiration_days).min(),
+    };
+    let noncurrent_expiration = covering.iter().any(|r| r.noncurrent_days.is_some());
+    // inference data and application logs in the same bucket with overlapping prefixes
+    let bucket = inv.bucket_of(i);
+    let mixed_with_app_logs = d.roles.contains(&Tier::InferenceLogs)
+        && (d.roles.contains(&Tier::ApplicationLogs)
+            || (d.kind != DatastoreKind::LogGroup
+                && inv.datastores.iter().enumerate().any(|(j, o)| {
+                    let other_prefix = prefix_of(&o.kind);
+                    j != i
+                        && o.roles.contains(&Tier::ApplicationLogs)
+                        && inv.bucket_of(j) == bucket
+                        && (own_prefix.starts_with(&other_prefix)
+                            || other_prefix.starts_with(&own_prefix))
+                })));
+    let missing_tags = config
+        .lineage
+        .required()
+        .into_iter()
+        .filter(|t| !d.tags.map.contains_key(t))
+        .collect();
+    Derived {
+        retention_days,
+        noncurrent_expiration,
+        mixed_with_app_logs,
+        missing_tags,
+    }
+}
+
+fn datastore_entity(
+    i: usize,
+    d: &Datastore,
+    all: &[Datastore],
+    derived: &Derived,
+) -> cedar_policy::Entity {
     let mut attrs = vec![
         ("address".to_string(), s(&d.address)),
         ("kind".to_string(), s(d.kind.as_str())),
         ("label".to_string(), s(d.label(all))),
         ("tier_reason".to_string(), s(&d.tier_reason.text)),
         ("roles".to_string(), set(d.roles.iter().map(|t| t.as_str()))),
+        ("customer_managed_key".to_string(), b(d.storage.kms_key)),
+        ("versioning".to_string(), b(d.storage.versioning)),
+        (
+            "public_access_block".to_string(),
+            b(d.storage.public_access_block),
+        ),
+        (
+            "noncurrent_expiration".to_string(),
+            b(derived.noncurrent_expiration),
+        ),
+        (
+            "mixed_with_app_logs".to_string(),
+            b(derived.mixed_with_app_logs),
+        ),
+        (
+            "missing_tags".to_string(),
+            set(derived.missing_tags.iter().cloned()),
+        ),
         ("unknown".to_string(), set(d.unknown.iter().cloned())),
     ];
     if let Some(n) = &d.name {
@@ -134,6 +213,15 @@ fn datastore_entity(i: usize, d: &Datastore, all: &[Datastore]) -> cedar_policy:
     }
     if let Some(t) = d.tier {
         attrs.push(("tier".to_string(), s(t.as_str())));
+    }
+    if let Some(e) = &d.storage.encryption {
+        attrs.push(("encryption".to_string(), s(e)));
+    }
+    if let Some(r) = derived.retention_days {
+        attrs.push((
+            "retention_days".to_string(),
+            RestrictedExpression::new_long(r),
+        ));
     }
     let tags = d.tags.map.iter().map(|(k, v)| (k.clone(), s(v)));
     cedar_policy::Entity::new_with_tags(datastore_uid(i), attrs, [], tags)
@@ -171,12 +259,12 @@ fn tier_label(d: &Datastore) -> String {
     }
 }
 
-pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Facts {
-    let _ = sources;
+pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &Config) -> Facts {
     let mut entities =
-        Vec::with_capacity(inv.principals.len() + inv.datastores.len() + inv.documents.len() + 1);
+        Vec::with_capacity(inv.principals.len() + inv.datastores.len() + inv.documents.len() + 2);
+    entities.push(repo_entity(inv, config));
     entities.push(cedar_policy::Entity::new_no_attrs(
-        uid("Repo", "scan"),
+        uid("Registry", "sagemaker"),
         Default::default(),
     ));
     entities.extend(
@@ -185,11 +273,14 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Facts {
             .enumerate()
             .map(|(i, p)| principal_entity(i, p)),
     );
+    let derived: Vec<Derived> = (0..inv.datastores.len())
+        .map(|i| derive(i, inv, config))
+        .collect();
     entities.extend(
         inv.datastores
             .iter()
             .enumerate()
-            .map(|(i, d)| datastore_entity(i, d, &inv.datastores)),
+            .map(|(i, d)| datastore_entity(i, d, &inv.datastores, &derived[i])),
     );
     entities.extend(
         inv.documents
@@ -218,12 +309,41 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Facts {
         if let Some(t) = d.tags.span {
             spans.push(("tags", located(t, &d.address, "tags")));
         }
+        if let (Some(e), Some("AES256")) =
+            (d.storage.encryption_span, d.storage.encryption.as_deref())
+        {
+            spans.push(("encryption", located(e, &d.address, "encryption")));
+        }
+        if let Some(r) = d.storage.retention_span {
+            spans.push((
+                "retention_in_days",
+                located(r, &d.address, "retention_in_days"),
+            ));
+        }
+        if let Some(c) = d.capture_spans.first() {
+            spans.push((
+                "capture_destination",
+                located(*c, &d.address, "capture_destination"),
+            ));
+        }
         let mut f = declare(datastore_uid(i), spans, &d.address);
         f.resources = vec![d.address.clone()];
-        f.vars = vec![(
-            "tier",
-            d.tier.map_or("unclassified", |t| t.as_str()).to_string(),
-        )];
+        f.vars = vec![
+            (
+                "tier",
+                d.tier.map_or("unclassified", |t| t.as_str()).to_string(),
+            ),
+            ("attribute", derived[i].missing_tags.join(", ")),
+            (
+                "value",
+                match (derived[i].retention_days, d.storage.encryption.as_deref()) {
+                    (Some(r), _) => format!("{r} days"),
+                    (None, Some(e)) => e.to_string(),
+                    _ => String::new(),
+                },
+            ),
+        ];
+
         facts.push(f);
     }
     for (i, d) in inv.documents.iter().enumerate() {
@@ -263,6 +383,10 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Facts {
         facts.push(f);
     }
     statement_facts(inv, analysis, &mut entities, &mut facts);
+    ml_facts(inv, sources, config, &mut entities, &mut facts);
+    for g in &analysis.control {
+        facts.push(control_fact(inv, g));
+    }
     let mut workloads_cache: HashMap<usize, String> = HashMap::new();
     for g in &analysis.grants {
         facts.push(grant_fact(inv, g, &mut workloads_cache));
@@ -298,6 +422,11 @@ fn statement_facts(
                 ("wildcard_action".to_string(), b(reach.wildcard_action)),
                 ("wildcard_resource".to_string(), b(reach.wildcard_resource)),
                 ("conditional".to_string(), b(!st.conditions.is_empty())),
+                ("public".to_string(), b(reach.public)),
+                (
+                    "tiers".to_string(),
+                    set(reach.tiers.iter().map(|t| t.as_str())),
+                ),
                 (
                     "data_tiers".to_string(),
                     set(reach.data_tiers.iter().map(|t| t.as_str())),
@@ -356,6 +485,16 @@ fn statement_facts(
                 let ds = &inv.datastores[g.datastore];
                 if ds.tier.is_some_and(|t| t.is_data_tier()) {
                     resources.insert(ds.address.clone());
+                }
+            }
+            if reach.public {
+                // a public resource policy exposes the tiered datastores it governs
+                for (j, ds) in inv.datastores.iter().enumerate() {
+                    if doc.governs == Some(inv.bucket_of(j))
+                        && ds.tier.is_some_and(|t| t.is_data_tier())
+                    {
+                        resources.insert(ds.address.clone());
+                    }
                 }
             }
             for ds in inv
@@ -490,5 +629,261 @@ mod tests {
             strip_keys(r#"module.team["a[b]"].aws_iam_role.this[0]"#),
             "module.team.aws_iam_role.this"
         );
+    }
+}
+
+fn repo_entity(inv: &Inventory, config: &Config) -> cedar_policy::Entity {
+    let il = &config.inference_logs;
+    let external = il
+        .bedrock_invocation_logging
+        .as_ref()
+        .is_some_and(|v| v.get_ref() == "external");
+    let mut attrs = vec![
+        (
+            "bedrock_invocation_logging_external".to_string(),
+            b(external),
+        ),
+        (
+            "bedrock_invocation_logging".to_string(),
+            b(inv.bedrock_invocation_logging),
+        ),
+        (
+            "declared_subservices".to_string(),
+            set(config
+                .subservices
+                .declared
+                .iter()
+                .map(|s| s.get_ref().clone())),
+        ),
+    ];
+    if let Some(min) = &il.retention_min_days {
+        attrs.push((
+            "retention_min_days".to_string(),
+            RestrictedExpression::new_long(*min.get_ref()),
+        ));
+    }
+    if let Some(max) = &il.retention_max_days {
+        attrs.push((
+            "retention_max_days".to_string(),
+            RestrictedExpression::new_long(*max.get_ref()),
+        ));
+    }
+    cedar_policy::Entity::new(
+        uid("Repo", "scan"),
+        attrs.into_iter().collect(),
+        Default::default(),
+    )
+    .expect("repo attributes are plain values")
+}
+
+fn entity(
+    kind: &str,
+    id: String,
+    attrs: Vec<(&str, RestrictedExpression)>,
+) -> cedar_policy::Entity {
+    let attrs = attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    cedar_policy::Entity::new(uid(kind, &id), attrs, Default::default())
+        .expect("ML resource attributes are plain values")
+}
+
+fn declaration(resource: EntityUid, spans: Vec<(&'static str, Located)>, address: &str) -> Fact {
+    Fact {
+        principal: uid("Repo", "scan"),
+        action: action_uid("declare"),
+        resource,
+        context: Vec::new(),
+        spans,
+        related: Vec::new(),
+        principals: Vec::new(),
+        resources: vec![address.to_string()],
+        vars: Vec::new(),
+        address: address.to_string(),
+    }
+}
+
+/// Endpoint configurations, endpoints, models, agents and third-party AI services.
+fn ml_facts(
+    inv: &Inventory,
+    sources: &Sources,
+    config: &Config,
+    entities: &mut Vec<cedar_policy::Entity>,
+    facts: &mut Vec<Fact>,
+) {
+    for (i, c) in inv.endpoint_configs.iter().enumerate() {
+        // an endpoint tagged public makes its configuration exempt too
+        let public = c.public
+            || inv
+                .endpoints
+                .iter()
+                .any(|e| e.config == Some(i) && e.public);
+        let mut attrs = vec![
+            ("address", s(&c.address)),
+            ("capture", b(c.capture_span.is_some())),
+            ("capture_enabled", b(c.capture_enabled)),
+            ("capture_modes", set(c.capture_modes.iter().cloned())),
+            ("serverless", b(c.serverless)),
+            ("public", b(public)),
+            ("unknown", set(c.unknown.iter().cloned())),
+        ];
+        if let Some(p) = c.sampling_percentage {
+            attrs.push(("sampling_percentage", RestrictedExpression::new_long(p)));
+        }
+        entities.push(entity("EndpointConfig", format!("c{i}"), attrs));
+        let mut spans = vec![("block", located(c.span, &c.address, ""))];
+        if let Some(cs) = c.capture_span {
+            spans.push(("capture", located(cs, &c.address, "data_capture_config")));
+        }
+        facts.push(declaration(
+            uid("EndpointConfig", &format!("c{i}")),
+            spans,
+            &c.address,
+        ));
+    }
+    for (i, e) in inv.endpoints.iter().enumerate() {
+        let serverless = e.config.is_some_and(|c| inv.endpoint_configs[c].serverless);
+        let public = e.public || e.config.is_some_and(|c| inv.endpoint_configs[c].public);
+        entities.push(entity(
+            "Endpoint",
+            format!("e{i}"),
+            vec![
+                ("address", s(&e.address)),
+                ("serverless", b(serverless)),
+                ("public", b(public)),
+                ("monitored", b(e.monitored)),
+                ("alarmed", b(e.alarmed)),
+                ("unknown", set(e.unknown.iter().cloned())),
+            ],
+        ));
+        let spans = vec![("block", located(e.span, &e.address, ""))];
+        facts.push(declaration(
+            uid("Endpoint", &format!("e{i}")),
+            spans,
+            &e.address,
+        ));
+    }
+    for (i, m) in inv.models.iter().enumerate() {
+        entities.push(entity(
+            "Model",
+            format!("m{i}"),
+            vec![
+                ("address", s(&m.address)),
+                ("from_registry", b(m.from_registry)),
+                ("served", b(m.served)),
+                ("unknown", set(m.unknown.iter().cloned())),
+            ],
+        ));
+        let spans = vec![
+            (
+                "container",
+                located(m.container_span, &m.address, "primary_container"),
+            ),
+            ("block", located(m.span, &m.address, "")),
+        ];
+        facts.push(declaration(
+            uid("Model", &format!("m{i}")),
+            spans,
+            &m.address,
+        ));
+    }
+    for (i, a) in inv.agents.iter().enumerate() {
+        entities.push(entity(
+            "Agent",
+            format!("a{i}"),
+            vec![
+                ("address", s(&a.address)),
+                ("guardrail", b(a.guardrail)),
+                ("unknown", set(a.unknown.iter().cloned())),
+            ],
+        ));
+        let spans = vec![("block", located(a.span, &a.address, ""))];
+        facts.push(declaration(
+            uid("Agent", &format!("a{i}")),
+            spans,
+            &a.address,
+        ));
+    }
+    // one AI service entity per service, at its first use in (file, line) order
+    let mut uses: Vec<&crate::model::ml::AiUse> = inv.ai_uses.iter().collect();
+    uses.sort_by_cached_key(|u| {
+        let f = sources.get(u.span.file);
+        (
+            f.display.clone(),
+            f.position(u.span.start).line,
+            u.span.start,
+        )
+    });
+    let mut seen = BTreeSet::new();
+    for u in uses {
+        if !seen.insert(u.service) {
+            continue;
+        }
+        let declared = config
+            .subservices
+            .declared
+            .iter()
+            .any(|d| d.get_ref() == u.service);
+        entities.push(entity(
+            "AiService",
+            u.service.to_string(),
+            vec![
+                ("name", s(u.service)),
+                ("declared", b(declared)),
+                ("how", s(&u.how)),
+            ],
+        ));
+        let spans = vec![("use", located(u.span, "", format!("use:{}", u.service)))];
+        let mut f = declaration(uid("AiService", u.service), spans, u.service);
+        f.vars = vec![
+            ("value", u.service.to_string()),
+            ("attribute", u.how.clone()),
+        ];
+        facts.push(f);
+    }
+}
+
+fn control_fact(inv: &Inventory, g: &crate::access::ControlGrant) -> Fact {
+    let p = &inv.principals[g.principal];
+    let doc = &inv.documents[g.document];
+    let st = &doc.statements[g.statement];
+    let attachment = g.attachment.map(|a| &inv.attachments[a]);
+    let mut spans = Vec::new();
+    match (doc.external, attachment) {
+        (true, Some(att)) => spans.push(("statement", located(att.span, &att.address, ""))),
+        _ => {
+            spans.push(("statement", located(st.span, &doc.owner, st.path.clone())));
+            spans.push(("document", located(doc.span, &doc.owner, "")));
+        }
+    }
+    if let Some(att) = attachment {
+        spans.push(("attachment", located(att.span, &att.address, "")));
+    }
+    let workloads = if p.workloads.is_empty() {
+        "no workload".to_string()
+    } else {
+        p.workloads.iter().cloned().collect::<Vec<_>>().join(", ")
+    };
+    Fact {
+        principal: principal_uid(g.principal),
+        action: action_uid(g.class.as_str()),
+        resource: uid("Registry", "sagemaker"),
+        context: vec![
+            ("actions".to_string(), set(g.actions.iter().cloned())),
+            ("conditional".to_string(), b(g.conditional)),
+            ("wildcard_action".to_string(), b(false)),
+            ("wildcard_resource".to_string(), b(false)),
+            ("via".to_string(), s(doc.kind.as_str())),
+        ],
+        spans,
+        related: Vec::new(),
+        principals: vec![p.address.clone()],
+        resources: Vec::new(),
+        vars: vec![
+            ("workloads", workloads),
+            (
+                "actions",
+                g.actions.iter().cloned().collect::<Vec<_>>().join(", "),
+            ),
+        ],
+        address: doc.owner.clone(),
     }
 }

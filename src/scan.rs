@@ -227,7 +227,7 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
     clock.lap("model");
     let analysis = crate::access::analyze(&inventory, &req.config);
     clock.lap("access");
-    let facts = facts::build(&inventory, &analysis, &sources);
+    let facts = facts::build(&inventory, &analysis, &sources, &req.config);
     clock.lap("facts");
     let (mut found, rule_errors) = match engine.decide(&facts, enabled) {
         Ok((hits, rule_errors)) => (

@@ -43,13 +43,30 @@ pub struct Grant {
 pub struct StatementReach {
     /// Tiers it grants data access (read or write) to, after the Denies that apply.
     pub data_tiers: BTreeSet<Tier>,
+    /// Tiers of every datastore it names, whatever the access.
+    pub tiers: BTreeSet<Tier>,
     pub wildcard_action: bool,
     pub wildcard_resource: bool,
+    /// A resource policy statement open to anyone (S3 Block Public Access's definition).
+    pub public: bool,
+}
+
+/// A principal's permission to approve or deploy models (the ML control plane).
+#[derive(Clone, Debug)]
+pub struct ControlGrant {
+    pub principal: PrincipalId,
+    pub class: ActionClass,
+    pub actions: BTreeSet<String>,
+    pub document: DocumentId,
+    pub statement: usize,
+    pub attachment: Option<usize>,
+    pub conditional: bool,
 }
 
 #[derive(Debug, Default)]
 pub struct Analysis {
     pub grants: Vec<Grant>,
+    pub control: Vec<ControlGrant>,
     pub statements: BTreeMap<(DocumentId, usize), StatementReach>,
     /// Per document: the tiers it grants data access to on its own (after its own Denies).
     pub document_tiers: Vec<BTreeSet<Tier>>,
@@ -101,7 +118,13 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
                 .collect();
             let st_tiers = data_tiers(&reach, &inv.datastores);
             tiers.extend(st_tiers.iter().copied());
+            let all_tiers: BTreeSet<Tier> = reach
+                .iter()
+                .filter_map(|(ds, _)| inv.datastores[*ds].tier)
+                .collect();
             let entry = out.statements.entry((d, st.index)).or_default();
+            entry.tiers.extend(all_tiers);
+            entry.public |= doc.kind == DocumentKind::Resource && is_public(st);
             entry.wildcard_action |= st.actions.as_ref().is_some_and(is_service_wildcard);
             entry.wildcard_resource |= is_resource_wildcard(st);
             let unattached = doc.kind == DocumentKind::Standalone
@@ -233,6 +256,7 @@ impl Analyzer<'_> {
                 }
             }
         }
+        self.control_grants(p, &sources, out);
         sources.extend(resource_allows.into_iter().map(|(d, s, c)| (d, s, None, c)));
         for (d, si, attachment, conditional) in sources {
             let st = &inv.documents[d].statements[si];
@@ -280,6 +304,142 @@ impl Analyzer<'_> {
             }
         }
     }
+}
+
+impl Analyzer<'_> {
+    /// Model approval and deployment rights from identity policies, after unconditional Denies
+    /// of the same actions.
+    fn control_grants(
+        &mut self,
+        p: PrincipalId,
+        sources: &[(DocumentId, usize, Option<usize>, bool)],
+        out: &mut Analysis,
+    ) {
+        fn control(a: &&&ActionInfo) -> bool {
+            matches!(
+                a.class,
+                Some(ActionClass::ApproveModel | ActionClass::DeployModel)
+            )
+        }
+        let mut denied: BTreeSet<&'static str> = BTreeSet::new();
+        for &(d, _, _, _) in sources {
+            for st in self.inv.documents[d]
+                .statements
+                .iter()
+                .filter(|s| !s.is_allow() && s.conditions.is_empty())
+            {
+                let everywhere = st
+                    .resources
+                    .as_ref()
+                    .is_some_and(|r| !r.not && r.items.iter().any(|e| e.literal() == Some("*")));
+                if everywhere {
+                    denied.extend(
+                        st.actions
+                            .as_ref()
+                            .map(actions_of)
+                            .unwrap_or_default()
+                            .iter()
+                            .filter(control)
+                            .map(|a| a.name),
+                    );
+                }
+            }
+        }
+        for &(d, si, attachment, conditional) in sources {
+            let st = &self.inv.documents[d].statements[si];
+            let Some(actions) = &st.actions else { continue };
+            // the resource must be able to name a SageMaker resource
+            let names_sagemaker = st.resources.as_ref().is_some_and(|r| {
+                r.not
+                    || r.items.iter().any(|e| match e.literal() {
+                        Some(l) => l == "*" || l.contains(":sagemaker:") || l.starts_with("arn:*"),
+                        None => !e.unknown,
+                    })
+            });
+            if !names_sagemaker {
+                continue;
+            }
+            let mut by_class: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
+            for a in actions_of(actions)
+                .iter()
+                .filter(control)
+                .filter(|a| !denied.contains(a.name))
+            {
+                if let Some(c) = a.class {
+                    by_class.entry(c).or_default().insert(a.full_name());
+                }
+            }
+            for (class, actions) in by_class {
+                out.control.push(ControlGrant {
+                    principal: p,
+                    class,
+                    actions,
+                    document: d,
+                    statement: si,
+                    attachment,
+                    conditional,
+                });
+            }
+        }
+    }
+}
+
+/// Condition keys that make a public statement non-public when they fix a value (S3 Block Public
+/// Access's list).
+const FIXING_KEYS: [&str; 12] = [
+    "aws:sourceip",
+    "aws:sourcearn",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceowner",
+    "aws:sourceaccount",
+    "aws:principalorgid",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:userid",
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
+];
+
+/// An Allow open to anyone: `Principal: "*"` (or `AWS: "*"`) or any `NotPrincipal`, unless a
+/// condition fixes one of the keys above to a value without wildcards, with a positive operator
+/// and no `IfExists`.
+fn is_public(st: &Statement) -> bool {
+    let Some((not, principals, _)) = &st.principals else {
+        return false;
+    };
+    if !st.is_allow() {
+        return false;
+    }
+    let anyone = *not
+        || principals
+            .iter()
+            .any(|p| p.kind == "*" || p.id.literal() == Some("*"));
+    if !anyone {
+        return false;
+    }
+    let fixed = st.conditions.iter().any(|c| {
+        let key = c.key.to_ascii_lowercase();
+        let op = c.operator.rsplit(':').next().unwrap_or(&c.operator);
+        if !FIXING_KEYS.contains(&key.as_str())
+            || op.contains("Not")
+            || op.ends_with("IfExists")
+            || op == "Null"
+        {
+            return false;
+        }
+        !c.values.is_empty()
+            && c.values.iter().all(|v| match v.literal() {
+                Some(l) => {
+                    let wild = l.contains(['*', '?']);
+                    let anywhere = key == "aws:sourceip" && (l == "0.0.0.0/0" || l == "::/0");
+                    let any_role = key == "aws:userid" && l.ends_with(":*");
+                    !(wild || anywhere || any_role)
+                }
+                None => !v.unknown, // a reference is a fixed value
+            })
+    });
+    !fixed
 }
 
 /// Does a resource policy statement's `Principal`/`NotPrincipal` name this principal?

@@ -276,6 +276,11 @@ impl Builder<'_> {
 
     fn add_tier_role(&mut self, d: DatastoreId, tier: Tier, why: String, span: Span) {
         self.inv.datastores[d].roles.insert(tier);
+        match tier {
+            Tier::InferenceLogs => self.inv.datastores[d].capture_spans.push(span),
+            Tier::ApplicationLogs => self.inv.datastores[d].app_log_spans.push(span),
+            _ => {}
+        }
         self.tier_roles
             .entry(d)
             .or_default()

@@ -5,6 +5,7 @@
 pub mod classify;
 mod graph;
 mod iam;
+pub mod ml;
 pub mod policy;
 mod resolve;
 
@@ -83,8 +84,42 @@ pub struct Datastore {
     pub tier_reason: Reason,
     /// Roles the graph gives it (`inference-logs`, `model-artifacts`, `application-logs`), all of them.
     pub roles: BTreeSet<Tier>,
+    /// How it is stored: encryption, versioning, public access block, lifecycle, retention.
+    pub storage: Storage,
+    /// Destinations that send inference data here (capture URIs, invocation logging targets).
+    pub capture_spans: Vec<Span>,
+    /// Destinations that send application logs here (access logs, load balancer logs, trails).
+    pub app_log_spans: Vec<Span>,
     /// Attributes that could not be evaluated (not the same as absent).
     pub unknown: BTreeSet<String>,
+}
+
+/// Storage settings of a bucket (prefixes share their bucket's) or a log group.
+#[derive(Clone, Debug, Default)]
+pub struct Storage {
+    /// Default encryption algorithm: `aws:kms`, `aws:kms:dsse`, `AES256`.
+    pub encryption: Option<String>,
+    /// The encryption rule, when written.
+    pub encryption_span: Option<Span>,
+    /// A customer-managed KMS key is named (`kms_master_key_id`, `kms_key_id`).
+    pub kms_key: bool,
+    /// S3 versioning is enabled.
+    pub versioning: bool,
+    /// A public access block with all four settings true covers it (its own or the account's).
+    pub public_access_block: bool,
+    pub lifecycle: Vec<LifecycleRule>,
+    /// A log group's `retention_in_days` (0 means never expire).
+    pub retention_days: Option<i64>,
+    pub retention_span: Option<Span>,
+}
+
+/// An enabled lifecycle rule of a bucket.
+#[derive(Clone, Debug)]
+pub struct LifecycleRule {
+    /// Keys it applies to (empty: all).
+    pub prefix: String,
+    pub expiration_days: Option<i64>,
+    pub noncurrent_days: Option<i64>,
 }
 
 impl Datastore {
@@ -222,6 +257,14 @@ pub struct Inventory {
     pub principals: Vec<Principal>,
     pub documents: Vec<Document>,
     pub attachments: Vec<Attachment>,
+    pub endpoint_configs: Vec<ml::EndpointConfig>,
+    pub endpoints: Vec<ml::Endpoint>,
+    pub models: Vec<ml::Model>,
+    pub agents: Vec<ml::Agent>,
+    /// Every place a third-party AI service is used, in the order found.
+    pub ai_uses: Vec<ml::AiUse>,
+    /// An `aws_bedrock_model_invocation_logging_configuration` is declared.
+    pub bedrock_invocation_logging: bool,
     /// Resource instances seen, of any type.
     pub resources: usize,
     /// Root modules added.
@@ -268,6 +311,14 @@ impl Inventory {
                 _ => {}
             }
         }
+        for r in ev
+            .instances
+            .iter()
+            .filter(|r| r.address.mode == Mode::Managed)
+        {
+            b.storage(r);
+        }
+        b.account_public_access_block(&ev.instances);
         b.config_prefixes();
         for r in ev
             .instances
@@ -292,6 +343,14 @@ impl Inventory {
             b.graph(r);
         }
         b.classify();
+        for r in ev
+            .instances
+            .iter()
+            .filter(|r| r.address.mode == Mode::Managed)
+        {
+            b.ml(r);
+        }
+        b.ml_links(ev);
     }
 
     /// A JSON policy file found in the tree (not loaded by Terraform).
@@ -381,6 +440,9 @@ impl Builder<'_> {
             tier: None,
             tier_reason: Reason::default(),
             roles: BTreeSet::new(),
+            storage: Storage::default(),
+            capture_spans: Vec::new(),
+            app_log_spans: Vec::new(),
             unknown,
         });
         self.by_address
@@ -565,6 +627,8 @@ impl Builder<'_> {
             tier: None,
             tier_reason: Reason::default(),
             roles: BTreeSet::new(),
+            capture_spans: Vec::new(),
+            app_log_spans: Vec::new(),
             ..b
         });
         id

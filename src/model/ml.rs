@@ -1,0 +1,650 @@
+//! Storage settings of buckets and log groups, and the ML resources the controls are about:
+//! SageMaker endpoint configurations, endpoints, models, Bedrock agents, and every use of a
+//! third-party AI service.
+
+use super::{Builder, DatastoreId, DatastoreKind, Entity, LifecycleRule};
+use crate::source::Span;
+use crate::terraform::value::{Kind, Part, Value};
+use crate::terraform::{Evaluated, ResourceInstance};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Debug)]
+pub struct EndpointConfig {
+    pub root: usize,
+    pub address: String,
+    pub name: Option<String>,
+    pub span: Span,
+    /// The `data_capture_config` block, when written.
+    pub capture_span: Option<Span>,
+    pub capture_enabled: bool,
+    pub sampling_percentage: Option<i64>,
+    /// `Input`, `Output` (`InputAndOutput` counts as both).
+    pub capture_modes: BTreeSet<String>,
+    /// Every production variant is serverless (no capture possible).
+    pub serverless: bool,
+    /// Tagged `data-classification = public`.
+    pub public: bool,
+    pub unknown: BTreeSet<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    pub root: usize,
+    pub address: String,
+    pub name: Option<String>,
+    pub span: Span,
+    pub config: Option<usize>,
+    /// A monitoring schedule targets it through its job definition's `endpoint_input`.
+    pub monitored: bool,
+    /// A CloudWatch metric alarm names it in its dimensions (weaker evidence).
+    pub alarmed: bool,
+    pub public: bool,
+    pub unknown: BTreeSet<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub root: usize,
+    pub address: String,
+    pub name: Option<String>,
+    pub span: Span,
+    /// The `primary_container` (or first `container`) block.
+    pub container_span: Span,
+    /// A container names a `model_package_name` (the model registry).
+    pub from_registry: bool,
+    /// An endpoint configuration serves it.
+    pub served: bool,
+    pub unknown: BTreeSet<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Agent {
+    pub root: usize,
+    pub address: String,
+    pub span: Span,
+    pub guardrail: bool,
+    pub unknown: BTreeSet<String>,
+}
+
+/// One place the configuration uses a third-party AI service.
+#[derive(Clone, Debug)]
+pub struct AiUse {
+    /// `bedrock`, `openai`, `anthropic`, `vertex-ai`, `azure-openai`.
+    pub service: &'static str,
+    pub span: Span,
+    /// How it was detected, for the report.
+    pub how: String,
+}
+
+fn blocks<'v>(v: &'v Value, key: &str) -> Vec<&'v Value> {
+    v.get(key).map(|x| x.one_or_many()).unwrap_or_default()
+}
+
+fn int(v: Option<&Value>) -> Option<i64> {
+    v.and_then(Value::as_number).map(|n| n as i64)
+}
+
+fn tagged_public(r: &ResourceInstance) -> bool {
+    r.attrs
+        .get("tags")
+        .and_then(|t| t.get("data-classification"))
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.eq_ignore_ascii_case("public"))
+}
+
+/// Which AI service an environment variable, secret or parameter name points at.
+fn service_of_name(name: &str) -> Option<&'static str> {
+    let n = name.to_ascii_lowercase().replace(['-', '/', '.'], "_");
+    let key =
+        n.contains("api_key") || n.contains("apikey") || n.ends_with("_key") || n.contains("token");
+    if !key {
+        return None;
+    }
+    if n.contains("azure_openai") {
+        Some("azure-openai")
+    } else if n.contains("openai") {
+        Some("openai")
+    } else if n.contains("anthropic") || n.contains("claude") {
+        Some("anthropic")
+    } else if n.contains("vertex") || n.contains("gemini") {
+        Some("vertex-ai")
+    } else {
+        None
+    }
+}
+
+impl Builder<'_> {
+    /// Encryption, versioning, public access blocks, lifecycle and retention of datastores.
+    pub(super) fn storage(&mut self, r: &ResourceInstance) {
+        let a = &r.attrs;
+        let bucket = |b: &Self| a.get("bucket").and_then(|v| b.datastore_ref(v));
+        match r.address.rtype.as_str() {
+            "aws_s3_bucket_server_side_encryption_configuration" => {
+                if let Some(d) = bucket(self) {
+                    self.encryption(d, a);
+                }
+            }
+            "aws_s3_bucket_versioning" => {
+                let Some(d) = bucket(self) else { return };
+                let status = blocks(a, "versioning_configuration")
+                    .first()
+                    .and_then(|c| c.get("status"))
+                    .cloned();
+                match status {
+                    Some(s) if s.is_unknown() => {
+                        self.inv.datastores[d].unknown.insert("versioning".into());
+                    }
+                    Some(s) => {
+                        self.inv.datastores[d].storage.versioning = s.as_str() == Some("Enabled")
+                    }
+                    None => {}
+                }
+            }
+            "aws_s3_bucket_public_access_block" => {
+                let Some(d) = bucket(self) else { return };
+                match all_four(a) {
+                    Some(on) => self.inv.datastores[d].storage.public_access_block |= on,
+                    None => {
+                        self.inv.datastores[d]
+                            .unknown
+                            .insert("public_access_block".into());
+                    }
+                }
+            }
+            "aws_s3_bucket_lifecycle_configuration" => {
+                let Some(d) = bucket(self) else { return };
+                for rule in blocks(a, "rule") {
+                    if rule.get("status").and_then(Value::as_str) != Some("Enabled") {
+                        continue;
+                    }
+                    self.lifecycle_rule(d, rule);
+                }
+            }
+            "aws_s3_bucket" => {
+                let Some(Entity::Datastore(d)) = self.by_address.get(&r.address).copied() else {
+                    return;
+                };
+                // the inline blocks of provider v3 and earlier
+                for v in blocks(a, "versioning") {
+                    if v.get("enabled").and_then(Value::as_bool) == Some(true) {
+                        self.inv.datastores[d].storage.versioning = true;
+                    }
+                }
+                if a.get("server_side_encryption_configuration").is_some() {
+                    self.encryption(d, &Value::new(Kind::Object(vec![]), r.span));
+                    for c in blocks(a, "server_side_encryption_configuration") {
+                        self.encryption(d, c);
+                    }
+                }
+                for rule in blocks(a, "lifecycle_rule") {
+                    if rule.get("enabled").and_then(Value::as_bool) == Some(true) {
+                        self.lifecycle_rule(d, rule);
+                    }
+                }
+            }
+            "aws_cloudwatch_log_group" => {
+                let Some(Entity::Datastore(d)) = self.by_address.get(&r.address).copied() else {
+                    return;
+                };
+                let ds = &mut self.inv.datastores[d];
+                match a.entry("retention_in_days") {
+                    Some(e) if e.value.has_unknown() => {
+                        ds.unknown.insert("retention_days".into());
+                    }
+                    Some(e) => {
+                        ds.storage.retention_days = e.value.as_number().map(|n| n as i64);
+                        ds.storage.retention_span = Some(e.key_span.to(e.value.span));
+                    }
+                    None => {}
+                }
+                match a.get("kms_key_id") {
+                    Some(k) if k.has_unknown() => {
+                        ds.unknown.insert("kms_key".into());
+                    }
+                    Some(k) if !k.is_null() => ds.storage.kms_key = true,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn encryption(&mut self, d: DatastoreId, config: &Value) {
+        for rule in blocks(config, "rule") {
+            for by_default in blocks(rule, "apply_server_side_encryption_by_default") {
+                let ds = &mut self.inv.datastores[d];
+                match by_default.get("sse_algorithm") {
+                    Some(alg) if alg.has_unknown() => {
+                        ds.unknown.insert("encryption".into());
+                    }
+                    Some(alg) => ds.storage.encryption = alg.as_str().map(str::to_string),
+                    None => {}
+                }
+                ds.storage.encryption_span = Some(by_default.span);
+                match by_default.get("kms_master_key_id") {
+                    Some(k) if k.has_unknown() => {
+                        ds.unknown.insert("kms_key".into());
+                    }
+                    Some(k) if !k.is_null() && k.as_str() != Some("") => ds.storage.kms_key = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn lifecycle_rule(&mut self, d: DatastoreId, rule: &Value) {
+        let prefix = blocks(rule, "filter")
+            .first()
+            .and_then(|f| {
+                f.get("prefix")
+                    .or_else(|| blocks(f, "and").first().and_then(|a| a.get("prefix")))
+                    .and_then(Value::as_str)
+            })
+            .or_else(|| rule.get("prefix").and_then(Value::as_str))
+            .unwrap_or("")
+            .to_string();
+        let expiration_days = blocks(rule, "expiration")
+            .first()
+            .and_then(|e| int(e.get("days")));
+        let noncurrent_days = blocks(rule, "noncurrent_version_expiration")
+            .first()
+            .and_then(|e| int(e.get("noncurrent_days")).or_else(|| int(e.get("days"))));
+        self.inv.datastores[d]
+            .storage
+            .lifecycle
+            .push(LifecycleRule {
+                prefix,
+                expiration_days,
+                noncurrent_days,
+            });
+    }
+
+    /// An account-level public access block with all four settings covers every bucket.
+    pub(super) fn account_public_access_block(&mut self, instances: &[ResourceInstance]) {
+        let covered = instances
+            .iter()
+            .filter(|r| r.address.rtype == "aws_s3_account_public_access_block")
+            .any(|r| all_four(&r.attrs) == Some(true));
+        if covered {
+            for d in self
+                .inv
+                .datastores
+                .iter_mut()
+                .filter(|d| d.root == self.root && d.kind == DatastoreKind::Bucket)
+            {
+                d.storage.public_access_block = true;
+            }
+        }
+    }
+
+    /// SageMaker, Bedrock and third-party AI resources.
+    pub(super) fn ml(&mut self, r: &ResourceInstance) {
+        let a = &r.attrs;
+        let rtype = r.address.rtype.as_str();
+        let name = a.get("name").and_then(Value::as_str).map(str::to_string);
+        match rtype {
+            "aws_sagemaker_endpoint_configuration" => {
+                let mut unknown = BTreeSet::new();
+                let capture = blocks(a, "data_capture_config").into_iter().next();
+                let mut modes = BTreeSet::new();
+                let mut enabled = false;
+                let mut sampling = None;
+                if let Some(c) = capture {
+                    enabled = match c.get("enable_capture") {
+                        Some(v) if v.has_unknown() => {
+                            unknown.insert("capture".into());
+                            true
+                        }
+                        Some(v) => v.as_bool().unwrap_or(true),
+                        None => true,
+                    };
+                    sampling = match c.get("initial_sampling_percentage") {
+                        Some(v) if v.has_unknown() => {
+                            unknown.insert("sampling".into());
+                            None
+                        }
+                        v => int(v),
+                    };
+                    for opt in blocks(c, "capture_options") {
+                        match opt.get("capture_mode") {
+                            Some(m) if m.has_unknown() => {
+                                unknown.insert("capture_modes".into());
+                            }
+                            Some(m) => match m.as_str() {
+                                Some("InputAndOutput") => {
+                                    modes.insert("Input".to_string());
+                                    modes.insert("Output".to_string());
+                                }
+                                Some(m) => {
+                                    modes.insert(m.to_string());
+                                }
+                                None => {}
+                            },
+                            None => {}
+                        }
+                    }
+                }
+                let variants = blocks(a, "production_variants");
+                let serverless = !variants.is_empty()
+                    && variants
+                        .iter()
+                        .all(|v| v.get("serverless_config").is_some());
+                self.inv.endpoint_configs.push(EndpointConfig {
+                    root: self.root,
+                    address: r.address.to_string(),
+                    name,
+                    span: r.span,
+                    capture_span: capture.map(|c| c.span),
+                    capture_enabled: enabled,
+                    sampling_percentage: sampling,
+                    capture_modes: modes,
+                    serverless,
+                    public: tagged_public(r),
+                    unknown,
+                });
+            }
+            "aws_sagemaker_endpoint" => self.inv.endpoints.push(Endpoint {
+                root: self.root,
+                address: r.address.to_string(),
+                name,
+                span: r.span,
+                config: None,
+                monitored: false,
+                alarmed: false,
+                public: tagged_public(r),
+                unknown: BTreeSet::new(),
+            }),
+            "aws_sagemaker_model" => {
+                let containers: Vec<&Value> = blocks(a, "primary_container")
+                    .into_iter()
+                    .chain(blocks(a, "container"))
+                    .collect();
+                let mut unknown = BTreeSet::new();
+                let from_registry = containers
+                    .iter()
+                    .any(|c| match c.get("model_package_name") {
+                        Some(v) if v.has_unknown() => {
+                            unknown.insert("model_package_name".to_string());
+                            false
+                        }
+                        Some(v) => !v.is_null(),
+                        None => false,
+                    });
+                self.inv.models.push(Model {
+                    root: self.root,
+                    address: r.address.to_string(),
+                    name,
+                    span: r.span,
+                    container_span: containers.first().map_or(r.span, |c| c.span),
+                    from_registry,
+                    served: false,
+                    unknown,
+                });
+            }
+            "aws_bedrockagent_agent" => {
+                let guardrail = !blocks(a, "guardrail_configuration").is_empty();
+                self.inv.agents.push(Agent {
+                    root: self.root,
+                    address: r.address.to_string(),
+                    span: r.span,
+                    guardrail,
+                    unknown: BTreeSet::new(),
+                });
+            }
+            _ => {}
+        }
+        if rtype == "aws_bedrock_model_invocation_logging_configuration" {
+            self.inv.bedrock_invocation_logging = true;
+        }
+        // third-party AI services: the resource types of the service itself
+        if rtype.starts_with("aws_bedrock") {
+            self.ai_use("bedrock", r.span, format!("resource `{}`", r.address));
+        } else if rtype.starts_with("google_vertex_ai_") {
+            self.ai_use("vertex-ai", r.span, format!("resource `{}`", r.address));
+        } else if rtype == "azurerm_cognitive_account"
+            && a.get("kind").and_then(Value::as_str) == Some("OpenAI")
+        {
+            self.ai_use("azure-openai", r.span, format!("resource `{}`", r.address));
+        } else if rtype.starts_with("openai_") {
+            self.ai_use("openai", r.span, format!("resource `{}`", r.address));
+        } else if rtype.starts_with("anthropic_") {
+            self.ai_use("anthropic", r.span, format!("resource `{}`", r.address));
+        }
+        // API keys by name: secrets, parameters, environment variables (never their values)
+        match rtype {
+            "aws_secretsmanager_secret" | "aws_ssm_parameter" => {
+                if let Some(e) = a.entry("name").or_else(|| a.entry("name_prefix")) {
+                    if let Some(svc) = e.value.as_str().and_then(service_of_name) {
+                        self.ai_use(
+                            svc,
+                            e.value.span,
+                            format!("{} named `{}`", rtype, e.value.as_str().unwrap_or("")),
+                        );
+                    }
+                }
+            }
+            "aws_lambda_function" => {
+                for env in blocks(a, "environment") {
+                    for v in env
+                        .get("variables")
+                        .and_then(Value::as_object)
+                        .unwrap_or_default()
+                    {
+                        if let Some(svc) = service_of_name(&v.key) {
+                            self.ai_use(
+                                svc,
+                                v.key_span,
+                                format!("environment variable `{}` of `{}`", v.key, r.address),
+                            );
+                        }
+                    }
+                }
+            }
+            "aws_ecs_task_definition" => {
+                if let Some(defs) = a.get("container_definitions") {
+                    if let Ok(decoded) = crate::parse::json::decode_value(defs, self.sources) {
+                        for c in decoded.one_or_many() {
+                            for list in ["environment", "secrets"] {
+                                for env in c.get(list).map(|l| l.one_or_many()).unwrap_or_default()
+                                {
+                                    if let Some(n) = env.get("name").and_then(Value::as_str) {
+                                        if let Some(svc) = service_of_name(n) {
+                                            self.ai_use(
+                                                svc,
+                                                env.span,
+                                                format!(
+                                                    "environment variable `{n}` of `{}`",
+                                                    r.address
+                                                ),
+                                            );
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn ai_use(&mut self, service: &'static str, span: Span, how: String) {
+        self.inv.ai_uses.push(AiUse { service, span, how });
+    }
+
+    /// Links between ML resources: endpoint -> configuration, configuration -> model, monitoring
+    /// schedules and alarms -> endpoint; and AI use through IAM statements and providers.
+    pub(super) fn ml_links(&mut self, ev: &Evaluated) {
+        let root = self.root;
+        let configs: Vec<usize> = (0..self.inv.endpoint_configs.len())
+            .filter(|&i| self.inv.endpoint_configs[i].root == root)
+            .collect();
+        let endpoints: Vec<usize> = (0..self.inv.endpoints.len())
+            .filter(|&i| self.inv.endpoints[i].root == root)
+            .collect();
+        let models: Vec<usize> = (0..self.inv.models.len())
+            .filter(|&i| self.inv.models[i].root == root)
+            .collect();
+        let names = |v: &Value, addresses: &[(String, Option<String>)]| -> Option<usize> {
+            match &v.kind {
+                Kind::Symbolic(parts) => match parts.as_slice() {
+                    [Part::Ref(r)] => addresses
+                        .iter()
+                        .position(|(a, _)| *a == r.target.to_string()),
+                    _ => None,
+                },
+                Kind::String(s) => addresses.iter().position(|(_, n)| n.as_deref() == Some(s)),
+                _ => None,
+            }
+        };
+        let config_keys: Vec<(String, Option<String>)> = configs
+            .iter()
+            .map(|&i| {
+                (
+                    self.inv.endpoint_configs[i].address.clone(),
+                    self.inv.endpoint_configs[i].name.clone(),
+                )
+            })
+            .collect();
+        let endpoint_keys: Vec<(String, Option<String>)> = endpoints
+            .iter()
+            .map(|&i| {
+                (
+                    self.inv.endpoints[i].address.clone(),
+                    self.inv.endpoints[i].name.clone(),
+                )
+            })
+            .collect();
+        let model_keys: Vec<(String, Option<String>)> = models
+            .iter()
+            .map(|&i| {
+                (
+                    self.inv.models[i].address.clone(),
+                    self.inv.models[i].name.clone(),
+                )
+            })
+            .collect();
+        let mut job_definitions: Vec<(String, Option<String>, Option<usize>)> = Vec::new();
+        for r in &ev.instances {
+            let a = &r.attrs;
+            match r.address.rtype.as_str() {
+                "aws_sagemaker_endpoint" => {
+                    let Some(ep) = endpoint_keys
+                        .iter()
+                        .position(|(addr, _)| *addr == r.address.to_string())
+                    else {
+                        continue;
+                    };
+                    if let Some(c) = a
+                        .get("endpoint_config_name")
+                        .and_then(|v| names(v, &config_keys))
+                    {
+                        self.inv.endpoints[endpoints[ep]].config = Some(configs[c]);
+                    }
+                }
+                "aws_sagemaker_endpoint_configuration" => {
+                    for v in blocks(a, "production_variants") {
+                        if let Some(m) = v.get("model_name").and_then(|n| names(n, &model_keys)) {
+                            self.inv.models[models[m]].served = true;
+                        }
+                    }
+                }
+                t if t.starts_with("aws_sagemaker_") && t.ends_with("_job_definition") => {
+                    let input_key = t
+                        .trim_start_matches("aws_sagemaker_")
+                        .trim_end_matches("_definition")
+                        .to_string()
+                        + "_input";
+                    let endpoint = blocks(a, &input_key)
+                        .into_iter()
+                        .flat_map(|i| blocks(i, "endpoint_input"))
+                        .find_map(|e| {
+                            e.get("endpoint_name")
+                                .and_then(|n| names(n, &endpoint_keys))
+                        });
+                    let name = a.get("name").and_then(Value::as_str).map(str::to_string);
+                    job_definitions.push((r.address.to_string(), name, endpoint));
+                }
+                "aws_cloudwatch_metric_alarm" => {
+                    let dims: Vec<&Value> = a
+                        .get("dimensions")
+                        .and_then(Value::as_object)
+                        .map(|d| d.iter().map(|e| &e.value).collect())
+                        .unwrap_or_default();
+                    for d in dims {
+                        if let Some(ep) = names(d, &endpoint_keys) {
+                            self.inv.endpoints[endpoints[ep]].alarmed = true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let jd_keys: Vec<(String, Option<String>)> = job_definitions
+            .iter()
+            .map(|(a, n, _)| (a.clone(), n.clone()))
+            .collect();
+        for r in ev
+            .instances
+            .iter()
+            .filter(|r| r.address.rtype == "aws_sagemaker_monitoring_schedule")
+        {
+            for cfg in blocks(&r.attrs, "monitoring_schedule_config") {
+                let jd = cfg
+                    .get("monitoring_job_definition_name")
+                    .and_then(|n| names(n, &jd_keys));
+                if let Some(ep) = jd.and_then(|j| job_definitions[j].2) {
+                    self.inv.endpoints[endpoints[ep]].monitored = true;
+                }
+            }
+        }
+        // IAM statements that name an AI service's actions explicitly (a bare `*` is not use)
+        let docs: Vec<usize> = (0..self.inv.documents.len())
+            .filter(|&d| self.inv.documents[d].root == root && !self.inv.documents[d].external)
+            .collect();
+        for d in docs {
+            let uses: Vec<(Span, String)> = self.inv.documents[d]
+                .statements
+                .iter()
+                .filter(|s| s.is_allow())
+                .filter_map(|s| s.actions.as_ref())
+                .flat_map(|f| f.items.iter())
+                .filter_map(|e| e.literal().map(|l| (e.span, l.to_string())))
+                .filter(|(_, l)| l.to_ascii_lowercase().starts_with("bedrock:"))
+                .collect();
+            for (span, action) in uses {
+                self.ai_use("bedrock", span, format!("IAM action `{action}`"));
+            }
+        }
+        for (name, body) in &ev.providers {
+            if let Some(svc) = match name.as_str() {
+                "openai" => Some("openai"),
+                "anthropic" => Some("anthropic"),
+                _ => None,
+            } {
+                self.ai_use(svc, body.span, format!("provider `{name}`"));
+            }
+        }
+        // unused by capture but still served: nothing else to link
+        let _ = DatastoreKind::Bucket;
+    }
+}
+
+/// All four public access block settings: `Some(true)` when all are true, `None` when unknown.
+fn all_four(a: &Value) -> Option<bool> {
+    let mut all = true;
+    for k in [
+        "block_public_acls",
+        "block_public_policy",
+        "ignore_public_acls",
+        "restrict_public_buckets",
+    ] {
+        match a.get(k) {
+            Some(v) if v.has_unknown() => return None,
+            Some(v) => all &= v.as_bool() == Some(true),
+            None => all = false,
+        }
+    }
+    Some(all)
+}
