@@ -16,7 +16,12 @@ fn fixture(rel: &str) -> String {
 #[test]
 fn a_clean_scan_exits_zero() {
     cargo_bin_cmd!("mlguard")
-        .args(["scan", &fixture("rules/DT002-training-reads-raw/silent")])
+        .args([
+            "scan",
+            "--select",
+            "DT002",
+            &fixture("rules/DT002-training-reads-raw/silent"),
+        ])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("no findings"));
@@ -51,6 +56,8 @@ fn a_file_that_does_not_parse_exits_one_and_the_rest_is_still_scanned() {
             "scan",
             "--format",
             "json",
+            "--select",
+            "DT002",
             &fixture("scenarios/broken-file-beside-violation"),
         ])
         .output()
@@ -108,6 +115,8 @@ fn json_output_has_every_field_of_version_1() {
             "scan",
             "--format",
             "json",
+            "--select",
+            "DT002",
             &fixture("rules/DT002-training-reads-raw/fire"),
         ])
         .output()
@@ -162,7 +171,12 @@ fn json_output_has_every_field_of_version_1() {
 #[test]
 fn human_output_shows_the_statement_and_the_bucket() {
     let out = cargo_bin_cmd!("mlguard")
-        .args(["scan", &fixture("rules/DT002-training-reads-raw/fire")])
+        .args([
+            "scan",
+            "--select",
+            "DT002",
+            &fixture("rules/DT002-training-reads-raw/fire"),
+        ])
         .output()
         .unwrap();
     insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
