@@ -619,19 +619,6 @@ fn grant_fact(inv: &Inventory, g: &Grant, workloads_cache: &mut HashMap<usize, S
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn instance_keys_are_stripped_from_addresses() {
-        assert_eq!(
-            strip_keys(r#"module.team["a[b]"].aws_iam_role.this[0]"#),
-            "module.team.aws_iam_role.this"
-        );
-    }
-}
-
 fn repo_entity(inv: &Inventory, config: &Config) -> cedar_policy::Entity {
     let il = &config.inference_logs;
     let external = il
@@ -885,5 +872,18 @@ fn control_fact(inv: &Inventory, g: &crate::access::ControlGrant) -> Fact {
             ),
         ],
         address: doc.owner.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_keys_are_stripped_from_addresses() {
+        assert_eq!(
+            strip_keys(r#"module.team["a[b]"].aws_iam_role.this[0]"#),
+            "module.team.aws_iam_role.this"
+        );
     }
 }
