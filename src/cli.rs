@@ -163,7 +163,23 @@ impl From<Exit> for ExitCode {
     }
 }
 
+/// Diagnostics on standard error: colour only on a terminal, and wide enough that paths in
+/// messages are not wrapped when the output is a log.
+fn install_error_hook() {
+    let tty = std::io::stderr().is_terminal();
+    let _ = miette::set_hook(Box::new(move |_| {
+        let theme = if tty && std::env::var_os("NO_COLOR").is_none() {
+            miette::GraphicalTheme::unicode()
+        } else {
+            miette::GraphicalTheme::unicode_nocolor()
+        };
+        let width = if tty { 100 } else { 160 };
+        Box::new(miette::GraphicalReportHandler::new_themed(theme).with_width(width))
+    }));
+}
+
 pub fn main() -> ExitCode {
+    install_error_hook();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

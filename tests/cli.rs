@@ -218,3 +218,92 @@ fn rules_lists_every_rule_and_explain_prints_its_page() {
         .success()
         .stdout(predicate::str::contains("entity Datastore"));
 }
+
+#[test]
+fn users_rules_run_beside_the_built_in_ones() {
+    cargo_bin_cmd!("mlguard")
+        .args(["check-policies", &fixture("custom-rules/rules")])
+        .assert()
+        .code(0);
+    let out = cargo_bin_cmd!("mlguard")
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--select",
+            "NB001",
+            "--policies",
+            &fixture("custom-rules/rules"),
+            &fixture("custom-rules/platform"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"][0]["rule"], "NB001");
+    assert_eq!(doc["findings"][0]["line"], 20);
+}
+
+#[test]
+fn a_users_rule_that_does_not_validate_is_an_error_with_its_location() {
+    cargo_bin_cmd!("mlguard")
+        .args(["check-policies", &fixture("custom-rules/rules-bad")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("NB002").and(predicate::str::contains("`workloads`")));
+}
+
+#[test]
+fn a_users_rule_cannot_reuse_a_built_in_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(fixture("custom-rules/rules/NB001-notebook-reads-raw.cedar"))
+            .unwrap();
+    std::fs::write(dir.path().join("x.cedar"), text.replace("NB001", "DT002")).unwrap();
+    cargo_bin_cmd!("mlguard")
+        .args(["check-policies", dir.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already used"));
+}
+
+#[test]
+fn rules_beside_the_config_file_are_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    std::fs::copy(
+        fixture("custom-rules/rules/NB001-notebook-reads-raw.cedar"),
+        dir.path().join("policies/NB001.cedar"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("custom-rules/platform/main.tf"),
+        dir.path().join("main.tf"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("mlguard.toml"),
+        "[rules]\nselect = [\"NB001\"]\n",
+    )
+    .unwrap();
+    cargo_bin_cmd!("mlguard")
+        .args(["scan", dir.path().to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("NB001"));
+}
+
+#[test]
+fn a_bad_config_file_exits_two_pointing_into_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mlguard.toml"),
+        "[tiers]\n\"aws_s3_bucket.x\" = \"rawish\"\n",
+    )
+    .unwrap();
+    cargo_bin_cmd!("mlguard")
+        .args(["scan", dir.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("rawish").and(predicate::str::contains("not a tier")));
+}
