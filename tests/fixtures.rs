@@ -14,7 +14,7 @@ use std::sync::Arc;
 fn cases() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut out = Vec::new();
-    for group in ["rules", "scenarios"] {
+    for group in ["rules", "scenarios", "examples"] {
         let Ok(entries) = std::fs::read_dir(root.join(group)) else {
             continue;
         };
@@ -220,4 +220,41 @@ fn every_rule_has_docs_and_a_firing_and_a_silent_fixture() {
         assert!(rule.message.contains('{') || !rule.message.is_empty());
         assert!(!rule.tsc.is_empty(), "{} names no TSC criterion", rule.id);
     }
+}
+
+#[test]
+fn the_violations_example_trips_every_built_in_rule_exactly_once() {
+    let engine = Engine::load(&[]).expect("built-in rules load");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/examples/ml-platform-violations");
+    let doc = scan_json(&dir);
+    let mut counts = std::collections::BTreeMap::new();
+    for f in doc["findings"].as_array().unwrap() {
+        *counts
+            .entry(f["rule"].as_str().unwrap().to_string())
+            .or_insert(0) += 1;
+    }
+    for rule in engine.rules() {
+        assert_eq!(
+            counts.get(&rule.id),
+            Some(&1),
+            "{} should fire exactly once: {counts:?}",
+            rule.id
+        );
+    }
+    assert_eq!(counts.len(), engine.rules().len());
+}
+
+#[test]
+fn the_clean_example_platform_has_no_findings() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/examples/ml-platform");
+    let doc = scan_json(&dir);
+    assert_eq!(
+        doc["findings"],
+        serde_json::json!([]),
+        "{:#}",
+        doc["findings"]
+    );
+    assert_eq!(doc["unresolved"], serde_json::json!([]));
+    assert!(doc["summary"]["resources"].as_u64().unwrap() > 40);
 }
