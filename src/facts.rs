@@ -151,7 +151,7 @@ fn derive(i: usize, inv: &Inventory, config: &Config) -> Derived {
     let noncurrent_expiration = covering.iter().any(|r| r.noncurrent_days.is_some());
     // inference data and application logs in the same bucket with overlapping prefixes
     let bucket = inv.bucket_of(i);
-    let mixed_with_app_logs = d.roles.contains(&Tier::InferenceLogs)
+    let mixed_with_app_logs = (d.roles.contains(&Tier::InferenceLogs) || d.tier == Some(Tier::InferenceLogs))
         && (d.roles.contains(&Tier::ApplicationLogs)
             || (d.kind != DatastoreKind::LogGroup
                 && inv.datastores.iter().enumerate().any(|(j, o)| {
@@ -161,6 +161,15 @@ fn derive(i: usize, inv: &Inventory, config: &Config) -> Derived {
                         && inv.bucket_of(j) == bucket
                         && (own_prefix.starts_with(&other_prefix)
                             || other_prefix.starts_with(&own_prefix))
+                        // logs inside a deeper inference-log prefix are that prefix's finding
+                        && !inv.datastores.iter().any(|x| {
+                            let p = prefix_of(&x.kind);
+                            x.roles.contains(&Tier::InferenceLogs)
+                                && p.len() > own_prefix.len()
+                                && p.starts_with(&own_prefix)
+                                && other_prefix.starts_with(&p)
+                                && inv.bucket_of(inv.datastores.iter().position(|y| std::ptr::eq(y, x)).unwrap_or(0)) == bucket
+                        })
                 })));
     let missing_tags = config
         .lineage

@@ -225,7 +225,10 @@ impl Builder<'_> {
                     Some(k) if k.has_unknown() => {
                         ds.unknown.insert("kms_key".into());
                     }
-                    Some(k) if !k.is_null() && k.as_str() != Some("") => ds.storage.kms_key = true,
+                    // `alias/aws/s3` names the AWS managed key, not one the customer manages
+                    Some(k) if !k.is_null() && k.as_str() != Some("") => {
+                        ds.storage.kms_key = !k.as_str().is_some_and(|id| id.contains("alias/aws/"))
+                    }
                     _ => {}
                 }
             }
