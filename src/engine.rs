@@ -71,6 +71,9 @@ pub struct RuleError {
 pub struct Engine {
     schema: Schema,
     policies: PolicySet,
+    /// The policy set split by (action, resource type): a fact is decided only against the rules
+    /// whose scope can match it.
+    partitions: HashMap<(String, String), PolicySet>,
     rules: Vec<Rule>,
     by_id: HashMap<String, usize>,
     authorizer: Authorizer,
@@ -112,6 +115,7 @@ impl Engine {
         let mut engine = Engine {
             schema,
             policies: PolicySet::new(),
+            partitions: HashMap::new(),
             rules: Vec::new(),
             by_id: HashMap::new(),
             authorizer: Authorizer::new(),
@@ -162,9 +166,46 @@ impl Engine {
             }
         }
         if errors.is_empty() {
+            engine.partition();
             Ok(engine)
         } else {
             Err(errors)
+        }
+    }
+
+    /// Split the rules by the actions and resource types their scopes admit.
+    fn partition(&mut self) {
+        use cedar_policy::{ActionConstraint, ResourceConstraint};
+        let actions: Vec<String> = self
+            .schema
+            .actions()
+            .map(|a| a.id().escaped().to_string())
+            .collect();
+        let types: Vec<String> = self.schema.entity_types().map(|t| t.to_string()).collect();
+        for action in &actions {
+            for ty in &types {
+                let mut set = PolicySet::new();
+                for p in self.policies.policies() {
+                    let action_ok = match p.action_constraint() {
+                        ActionConstraint::Any => true,
+                        ActionConstraint::Eq(a) => a.id().escaped().to_string() == *action,
+                        ActionConstraint::In(list) => {
+                            list.iter().any(|a| a.id().escaped().to_string() == *action)
+                        }
+                    };
+                    let type_ok = match p.resource_constraint() {
+                        ResourceConstraint::Is(t) | ResourceConstraint::IsIn(t, _) => {
+                            t.to_string() == *ty
+                        }
+                        ResourceConstraint::Eq(uid) => uid.type_name().to_string() == *ty,
+                        ResourceConstraint::Any | ResourceConstraint::In(_) => true,
+                    };
+                    if action_ok && type_ok {
+                        let _ = set.add(p.clone());
+                    }
+                }
+                self.partitions.insert((action.clone(), ty.clone()), set);
+            }
         }
     }
 
@@ -277,6 +318,14 @@ impl Engine {
         }
     }
 
+    fn policies_for(&self, fact: &Fact) -> &PolicySet {
+        let key = (
+            fact.action.id().escaped().to_string(),
+            fact.resource.type_name().to_string(),
+        );
+        self.partitions.get(&key).unwrap_or(&self.policies)
+    }
+
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }
@@ -360,7 +409,7 @@ impl Engine {
         };
         let response = self
             .authorizer
-            .is_authorized(&request, &self.policies, entities);
+            .is_authorized(&request, self.policies_for(fact), entities);
         let mut hits: Vec<usize> = response
             .diagnostics()
             .reason()

@@ -130,12 +130,31 @@ struct Derived {
     missing_tags: Vec<String>,
 }
 
-fn derive(i: usize, inv: &Inventory, config: &Config) -> Derived {
+/// The datastores of each bucket (the bucket and its prefixes), so cross-datastore facts stay linear.
+fn stores_by_bucket(inv: &Inventory) -> HashMap<usize, Vec<usize>> {
+    let mut out: HashMap<usize, Vec<usize>> = HashMap::new();
+    for i in 0..inv.datastores.len() {
+        if inv.datastores[i].kind != DatastoreKind::LogGroup {
+            out.entry(inv.bucket_of(i)).or_default().push(i);
+        }
+    }
+    out
+}
+
+fn prefix_of(k: &DatastoreKind) -> &str {
+    match k {
+        DatastoreKind::Prefix { prefix, .. } => prefix,
+        _ => "",
+    }
+}
+
+fn derive(
+    i: usize,
+    inv: &Inventory,
+    config: &Config,
+    by_bucket: &HashMap<usize, Vec<usize>>,
+) -> Derived {
     let d = &inv.datastores[i];
-    let prefix_of = |k: &DatastoreKind| match k {
-        DatastoreKind::Prefix { prefix, .. } => prefix.clone(),
-        _ => String::new(),
-    };
     let own_prefix = prefix_of(&d.kind);
     // a lifecycle rule covers a store when its filter prefix is empty or a prefix of the store's
     let covering: Vec<&crate::model::LifecycleRule> = d
@@ -149,28 +168,27 @@ fn derive(i: usize, inv: &Inventory, config: &Config) -> Derived {
         _ => covering.iter().filter_map(|r| r.expiration_days).min(),
     };
     let noncurrent_expiration = covering.iter().any(|r| r.noncurrent_days.is_some());
-    // inference data and application logs in the same bucket with overlapping prefixes
-    let bucket = inv.bucket_of(i);
-    let mixed_with_app_logs = (d.roles.contains(&Tier::InferenceLogs) || d.tier == Some(Tier::InferenceLogs))
+    // inference data and application logs in the same bucket with overlapping prefixes; logs
+    // inside a deeper inference-log prefix are that prefix's finding
+    let inference = d.roles.contains(&Tier::InferenceLogs) || d.tier == Some(Tier::InferenceLogs);
+    let siblings: &[usize] = by_bucket.get(&inv.bucket_of(i)).map_or(&[], Vec::as_slice);
+    let overlaps = |a: &str, b: &str| a.starts_with(b) || b.starts_with(a);
+    let mixed_with_app_logs = inference
         && (d.roles.contains(&Tier::ApplicationLogs)
-            || (d.kind != DatastoreKind::LogGroup
-                && inv.datastores.iter().enumerate().any(|(j, o)| {
-                    let other_prefix = prefix_of(&o.kind);
-                    j != i
-                        && o.roles.contains(&Tier::ApplicationLogs)
-                        && inv.bucket_of(j) == bucket
-                        && (own_prefix.starts_with(&other_prefix)
-                            || other_prefix.starts_with(&own_prefix))
-                        // logs inside a deeper inference-log prefix are that prefix's finding
-                        && !inv.datastores.iter().any(|x| {
-                            let p = prefix_of(&x.kind);
-                            x.roles.contains(&Tier::InferenceLogs)
-                                && p.len() > own_prefix.len()
-                                && p.starts_with(&own_prefix)
-                                && other_prefix.starts_with(&p)
-                                && inv.bucket_of(inv.datastores.iter().position(|y| std::ptr::eq(y, x)).unwrap_or(0)) == bucket
-                        })
-                })));
+            || siblings.iter().any(|&j| {
+                let o = &inv.datastores[j];
+                let other = prefix_of(&o.kind);
+                j != i
+                    && o.roles.contains(&Tier::ApplicationLogs)
+                    && overlaps(own_prefix, other)
+                    && !siblings.iter().any(|&x| {
+                        let p = prefix_of(&inv.datastores[x].kind);
+                        inv.datastores[x].roles.contains(&Tier::InferenceLogs)
+                            && p.len() > own_prefix.len()
+                            && p.starts_with(own_prefix)
+                            && other.starts_with(p)
+                    })
+            }));
     let missing_tags = config
         .lineage
         .required()
@@ -282,8 +300,9 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
             .enumerate()
             .map(|(i, p)| principal_entity(i, p)),
     );
+    let by_bucket = stores_by_bucket(inv);
     let derived: Vec<Derived> = (0..inv.datastores.len())
-        .map(|i| derive(i, inv, config))
+        .map(|i| derive(i, inv, config, &by_bucket))
         .collect();
     entities.extend(
         inv.datastores
@@ -410,6 +429,14 @@ fn statement_facts(
     entities: &mut Vec<cedar_policy::Entity>,
     facts: &mut Vec<Fact>,
 ) {
+    let by_bucket = stores_by_bucket(inv);
+    let mut grants_by_statement: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+    for (i, g) in analysis.grants.iter().enumerate() {
+        grants_by_statement
+            .entry((g.document, g.statement))
+            .or_default()
+            .push(i);
+    }
     for (d, doc) in inv.documents.iter().enumerate() {
         for st in &doc.statements {
             let reach = analysis
@@ -484,33 +511,34 @@ fn statement_facts(
             spans.push(("document", at(doc.span, String::new())));
             let mut related = Vec::new();
             let mut principals = BTreeSet::new();
-            let mut resources = BTreeSet::new();
-            for g in analysis
-                .grants
-                .iter()
-                .filter(|g| g.document == d && g.statement == st.index)
+            let mut resources: BTreeSet<usize> = BTreeSet::new();
+            for g in grants_by_statement
+                .get(&(d, st.index))
+                .into_iter()
+                .flatten()
+                .map(|&g| &analysis.grants[g])
             {
                 principals.insert(inv.principals[g.principal].address.clone());
-                let ds = &inv.datastores[g.datastore];
-                if ds.tier.is_some_and(|t| t.is_data_tier()) {
-                    resources.insert(ds.address.clone());
+                if inv.datastores[g.datastore]
+                    .tier
+                    .is_some_and(|t| t.is_data_tier())
+                {
+                    resources.insert(g.datastore);
                 }
             }
             if reach.public {
                 // a public resource policy exposes the tiered datastores it governs
-                for (j, ds) in inv.datastores.iter().enumerate() {
-                    if doc.governs == Some(inv.bucket_of(j))
-                        && ds.tier.is_some_and(|t| t.is_data_tier())
-                    {
-                        resources.insert(ds.address.clone());
+                let governed = doc
+                    .governs
+                    .and_then(|g| by_bucket.get(&g))
+                    .map_or(&[][..], Vec::as_slice);
+                for &j in governed {
+                    if inv.datastores[j].tier.is_some_and(|t| t.is_data_tier()) {
+                        resources.insert(j);
                     }
                 }
             }
-            for ds in inv
-                .datastores
-                .iter()
-                .filter(|ds| resources.contains(&ds.address))
-            {
+            for ds in resources.iter().map(|&j| &inv.datastores[j]) {
                 let r = Related {
                     span: ds.span,
                     label: format!("`{}`: {}", ds.address, tier_label(ds)),
@@ -527,7 +555,10 @@ fn statement_facts(
                 spans,
                 related,
                 principals: principals.into_iter().collect(),
-                resources: resources.into_iter().collect(),
+                resources: resources
+                    .iter()
+                    .map(|&j| inv.datastores[j].address.clone())
+                    .collect(),
                 vars: vec![
                     (
                         "tier",
