@@ -188,9 +188,9 @@ impl Engine {
                 for p in self.policies.policies() {
                     let action_ok = match p.action_constraint() {
                         ActionConstraint::Any => true,
-                        ActionConstraint::Eq(a) => a.id().escaped().to_string() == *action,
+                        ActionConstraint::Eq(a) => *a.id().escaped() == **action,
                         ActionConstraint::In(list) => {
-                            list.iter().any(|a| a.id().escaped().to_string() == *action)
+                            list.iter().any(|a| *a.id().escaped() == **action)
                         }
                     };
                     let type_ok = match p.resource_constraint() {
