@@ -695,3 +695,98 @@ fn actions_of(field: &Field) -> Vec<&'static ActionInfo> {
         v
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::json;
+    use crate::source::Span;
+
+    fn statement(text: &str) -> Statement {
+        let doc = format!(r#"{{"Statement": [{text}]}}"#);
+        let map = json::TextMap::exact(Span::new(0, 0..doc.len()), doc.len());
+        let v = json::parse(&doc, &map, &[]).unwrap();
+        crate::model::policy::statements(&v).unwrap().remove(0)
+    }
+
+    #[test]
+    fn public_statements_follow_block_public_access() {
+        let cases = [
+            (
+                r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}"#,
+                true,
+            ),
+            (
+                r#"{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "*"}"#,
+                true,
+            ),
+            (
+                r#"{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::1:root"}, "Action": "s3:GetObject", "Resource": "*"}"#,
+                true,
+            ),
+            (
+                r#"{"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}"#,
+                false,
+            ),
+            (
+                r#"{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"}, "Action": "s3:GetObject", "Resource": "*"}"#,
+                false,
+            ),
+            (
+                r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}}"#,
+                false,
+            ),
+            (
+                r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}}"#,
+                true,
+            ),
+            (
+                r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}"#,
+                false,
+            ),
+            (
+                r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringLike": {"aws:PrincipalOrgID": "o-*"}}}"#,
+                true,
+            ),
+            (
+                r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEqualsIfExists": {"aws:SourceAccount": "1"}}}"#,
+                true,
+            ),
+            (
+                r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringNotEquals": {"aws:SourceAccount": "1"}}}"#,
+                true,
+            ),
+            (
+                r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringLike": {"aws:userid": "AROAEXAMPLE:*"}}}"#,
+                true,
+            ),
+            (
+                r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}"#,
+                true,
+            ),
+            (
+                r#"{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::1:root"}, "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalAccount": "1"}}}"#,
+                false,
+            ),
+        ];
+        for (text, public) in cases {
+            assert_eq!(is_public(&statement(text)), public, "{text}");
+        }
+    }
+
+    #[test]
+    fn service_wildcards_are_whole_services_only() {
+        let wild = |a: &str| {
+            let st = statement(&format!(
+                r#"{{"Effect": "Allow", "Action": {a}, "Resource": "*"}}"#
+            ));
+            is_service_wildcard(st.actions.as_ref().unwrap())
+        };
+        assert!(wild(r#""*""#));
+        assert!(wild(r#""s3:*""#));
+        assert!(wild(r#"["s3:GetObject", "logs:*"]"#));
+        assert!(!wild(r#""s3:*Object*""#));
+        assert!(!wild(r#""s3:Get*""#));
+        assert!(!wild(r#""s*:*""#));
+    }
+}
