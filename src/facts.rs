@@ -630,6 +630,7 @@ fn grant_fact(inv: &Inventory, g: &Grant, workloads_cache: &mut HashMap<usize, S
         ("wildcard_action".to_string(), b(g.wildcard_action)),
         ("wildcard_resource".to_string(), b(g.wildcard_resource)),
         ("via".to_string(), s(doc.kind.as_str())),
+        ("kms_gate".to_string(), s(g.kms_gate)),
     ];
     Fact {
         principal: principal_uid(g.principal),
@@ -899,6 +900,7 @@ fn control_fact(inv: &Inventory, g: &crate::access::ControlGrant) -> Fact {
             ("wildcard_action".to_string(), b(false)),
             ("wildcard_resource".to_string(), b(false)),
             ("via".to_string(), s(doc.kind.as_str())),
+            ("kms_gate".to_string(), s("not-needed")),
         ],
         spans,
         related: Vec::new(),

@@ -36,6 +36,9 @@ pub struct Grant {
     pub wildcard_action: bool,
     /// Through a resource wildcard covering every bucket (`*`, `arn:aws:s3:::*`, any `NotResource`).
     pub wildcard_resource: bool,
+    /// For reads of SSE-KMS data: can the principal also decrypt (`granted`, `denied`, `unknown`),
+    /// or is no key of the customer's involved (`not-needed`). Recorded, never used to drop a grant.
+    pub kms_gate: &'static str,
 }
 
 /// What one statement reaches, for rules about statements and documents.
@@ -289,6 +292,11 @@ impl Analyzer<'_> {
             let entry = out.statements.entry((d, si)).or_default();
             entry.data_tiers.extend(reached_tiers);
             for ((datastore, class), actions) in by_key {
+                let kms_gate = if class == ActionClass::Read {
+                    self.kms_gate(p, attachments, datastore)
+                } else {
+                    "not-needed"
+                };
                 out.grants.push(Grant {
                     principal: p,
                     datastore,
@@ -300,8 +308,84 @@ impl Analyzer<'_> {
                     conditional,
                     wildcard_action,
                     wildcard_resource,
+                    kms_gate,
                 });
             }
+        }
+    }
+
+    /// Whether a principal that can read SSE-KMS data can also decrypt it: through its identity
+    /// policies (kms:Decrypt on the key) or the key's own policy.
+    fn kms_gate(&self, p: PrincipalId, attachments: &[usize], datastore: usize) -> &'static str {
+        use crate::terraform::value::Part;
+        let inv = self.inv;
+        let ds = &inv.datastores[datastore];
+        let Some(key) = ds
+            .storage
+            .kms_key_id
+            .as_ref()
+            .filter(|_| ds.storage.kms_key)
+        else {
+            return "not-needed"; // no KMS, or the AWS managed key that S3 uses on the caller's behalf
+        };
+        let key_target = match key.as_slice() {
+            [Part::Ref(r)] => Some(r.target.clone()),
+            _ => None,
+        };
+        let key_literal = match key.as_slice() {
+            [Part::Lit(l)] => Some(l.as_str()),
+            _ => None,
+        };
+        let decrypts = |st: &Statement| {
+            st.is_allow()
+                && st.conditions.is_empty()
+                && st.actions.as_ref().is_some_and(|f| {
+                    actions_of(f)
+                        .iter()
+                        .any(|a| a.service == "kms" && a.name == "Decrypt")
+                })
+        };
+        let names_key = |st: &Statement| {
+            st.resources.as_ref().is_some_and(|f| {
+                f.not
+                    || f.items.iter().any(|e| {
+                        match (e.parts.as_slice(), &key_target, key_literal) {
+                            ([Part::Lit(l)], _, _) if l == "*" => true,
+                            ([Part::Ref(r)], Some(t), _) => r.target == *t,
+                            ([Part::Lit(l)], _, Some(k)) => matcher::glob(l, k, false),
+                            _ => false,
+                        }
+                    })
+            })
+        };
+        for &ai in attachments {
+            let d = inv.attachments[ai].document;
+            if inv.documents[d]
+                .statements
+                .iter()
+                .any(|st| decrypts(st) && names_key(st))
+            {
+                return "granted";
+            }
+        }
+        let key_policy = inv
+            .documents
+            .iter()
+            .find(|d| d.key.is_some() && d.key == key_target);
+        match key_policy {
+            Some(doc) => {
+                let grants = doc.statements.iter().any(|st| {
+                    decrypts(st) && names_principal(st, p, inv, self.config) == Truth::True
+                });
+                if grants {
+                    "granted"
+                } else {
+                    "denied"
+                }
+            }
+            // a key of the configuration with the default key policy: IAM decides, and it did not grant
+            None if key_target.is_some() => "denied",
+            None => "unknown",
         }
     }
 }

@@ -122,6 +122,14 @@ impl Builder<'_> {
                     }
                 }
             }
+            "aws_kms_key" => {
+                if let Some(policy) = a.get("policy").filter(|p| !p.is_null()) {
+                    if let Some(doc) = self.document(policy, r, DocumentKind::Resource) {
+                        self.inv.documents[doc].kind = DocumentKind::Resource;
+                        self.inv.documents[doc].key = Some(r.address.clone());
+                    }
+                }
+            }
             "aws_cloudwatch_log_resource_policy" => {
                 if let Some(policy) = a.get("policy_document") {
                     if let Some(doc) = self.document(policy, r, DocumentKind::Resource) {

@@ -227,7 +227,9 @@ impl Builder<'_> {
                     }
                     // `alias/aws/s3` names the AWS managed key, not one the customer manages
                     Some(k) if !k.is_null() && k.as_str() != Some("") => {
-                        ds.storage.kms_key = !k.as_str().is_some_and(|id| id.contains("alias/aws/"))
+                        ds.storage.kms_key =
+                            !k.as_str().is_some_and(|id| id.contains("alias/aws/"));
+                        ds.storage.kms_key_id = k.string_parts();
                     }
                     _ => {}
                 }

@@ -103,6 +103,8 @@ pub struct Storage {
     pub encryption_span: Option<Span>,
     /// A customer-managed KMS key is named (`kms_master_key_id`, `kms_key_id`).
     pub kms_key: bool,
+    /// The key as written (a reference to an `aws_kms_key`, an ARN, an alias), for the KMS gate.
+    pub kms_key_id: Option<Vec<crate::terraform::value::Part>>,
     /// S3 versioning is enabled.
     pub versioning: bool,
     /// A public access block with all four settings true covers it (its own or the account's).
@@ -240,6 +242,8 @@ pub struct Document {
     pub governs: Option<DatastoreId>,
     /// Used as a permissions boundary somewhere (limits, never grants).
     pub boundary: bool,
+    /// For KMS key policies: the key it governs.
+    pub key: Option<Arc<Address>>,
 }
 
 #[derive(Clone, Debug)]
@@ -368,6 +372,7 @@ impl Inventory {
                 external: false,
                 governs: None,
                 boundary: false,
+                key: None,
             });
         }
     }

@@ -128,6 +128,7 @@ impl Builder<'_> {
             external: false,
             governs: None,
             boundary: false,
+            key: None,
         });
         self.doc_by_span.insert(decoded.span, id);
         Some(id)
@@ -183,6 +184,7 @@ impl Builder<'_> {
             external: true,
             governs: None,
             boundary: false,
+            key: None,
         });
         self.managed_docs.insert(policy.name.clone(), id);
         Some(id)

@@ -21,6 +21,7 @@ struct Row {
     document: String,
     at: Location,
     conditional: bool,
+    kms_gate: &'static str,
 }
 
 struct Location {
@@ -68,6 +69,7 @@ fn collect<'a>(
             document: doc.name.clone(),
             at: location(sources, span),
             conditional: g.conditional,
+            kms_gate: g.kms_gate,
         });
     }
     let listed: Vec<usize> = (0..inv.datastores.len())
@@ -113,7 +115,7 @@ pub fn json(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Value {
                     .map(|r| {
                         json!({"principal": r.principal, "kind": r.kind, "workloads": r.workloads, "actions": r.actions,
                                "via": r.via, "document": r.document, "file": r.at.file, "line": r.at.line,
-                               "conditional": r.conditional})
+                               "conditional": r.conditional, "kms_gate": r.kms_gate})
                     })
                     .collect();
                 if !list.is_empty() {
@@ -158,7 +160,12 @@ pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String 
             let _ = writeln!(out, "  no principal in the configuration has access");
         }
         for r in rows {
-            let cond = if r.conditional { "  (conditional)" } else { "" };
+            let mut cond = if r.conditional { "  (conditional)" } else { "" }.to_string();
+            match r.kms_gate {
+                "denied" => cond.push_str("  (no kms:Decrypt on the bucket key)"),
+                "unknown" => cond.push_str("  (kms:Decrypt on the bucket key not known)"),
+                _ => {}
+            }
             let _ = writeln!(
                 out,
                 "  {:<18} {:<44} {}  via {} {} [{}:{}]{cond}",
