@@ -95,6 +95,8 @@ pub(crate) struct Evaluator<'h> {
     unresolved_seen: RefCell<HashSet<(Span, String)>>,
     pub errors: RefCell<Vec<ParseError>>,
     pub modules_seen: RefCell<usize>,
+    /// Definite errors met so far, so `can` and `try` tell an error from a value not known.
+    failures: std::cell::Cell<usize>,
 }
 
 struct Scope<'a> {
@@ -120,6 +122,7 @@ impl<'h> Evaluator<'h> {
             unresolved_seen: RefCell::default(),
             errors: RefCell::default(),
             modules_seen: RefCell::new(0),
+            failures: std::cell::Cell::new(0),
         }
     }
 
@@ -140,6 +143,12 @@ impl<'h> Evaluator<'h> {
         if !errors.contains(&e) {
             errors.push(e);
         }
+    }
+
+    /// A value Terraform would reject with an error (what `can` and `try` catch).
+    fn fail(&self, span: Span, what: String) -> Value {
+        self.failures.set(self.failures.get() + 1);
+        self.unknown(span, what)
     }
 
     fn unknown(&self, span: Span, what: String) -> Value {
@@ -1116,22 +1125,30 @@ impl<'h> Evaluator<'h> {
             return self.unknown(span, format!("provider function `{name}` is not evaluated"));
         }
         match name {
+            // an argument that fails moves `try` on; one that is merely not known makes the
+            // result not known, as in Terraform
             "try" => {
-                let mut last = Value::unknown("no argument of try succeeded", span);
                 for a in f.args.iter() {
+                    let before = self.failures.get();
                     let v = self.eval_quiet(a, scope);
-                    if !v.has_unknown() {
+                    if self.failures.get() == before {
                         return v;
                     }
-                    last = v;
                 }
-                return last;
+                return self.fail(span, "no argument of try succeeded".into());
             }
             "can" => {
-                let v = f.args.iter().next().map(|a| self.eval_quiet(a, scope));
-                return match v {
-                    Some(v) if !v.has_unknown() => Value::new(Kind::Bool(true), span),
-                    _ => Value::unknown("can() of a value that is not known", span),
+                let Some(a) = f.args.iter().next() else {
+                    return self.fail(span, "can() needs an argument".into());
+                };
+                let before = self.failures.get();
+                let v = self.eval_quiet(a, scope);
+                return if self.failures.get() != before {
+                    Value::new(Kind::Bool(false), span)
+                } else if v.has_unknown() {
+                    Value::unknown("can() of a value that is not known", span)
+                } else {
+                    Value::new(Kind::Bool(true), span)
                 };
             }
             _ => {}
@@ -1156,7 +1173,7 @@ impl<'h> Evaluator<'h> {
                 Some(Err(_)) if args.iter().any(|a| matches!(a.kind, Kind::Symbolic(_))) => {
                     self.unknown(span, format!("`{name}` of a value known only after apply"))
                 }
-                Some(Err(msg)) => self.unknown(span, format!("`{name}`: {msg}")),
+                Some(Err(msg)) => self.fail(span, format!("`{name}`: {msg}")),
                 None => self.unknown(span, format!("function `{name}` is not supported")),
             },
         }
@@ -1529,12 +1546,12 @@ impl<'h> Evaluator<'h> {
                 };
                 match entries.iter().find(|e| e.key == k) {
                     Some(e) => e.value.clone(),
-                    None => self.unknown(span, format!("no attribute or key `{k}`")),
+                    None => self.fail(span, format!("no attribute or key `{k}`")),
                 }
             }
             Kind::List(items) => match key.as_number() {
                 Some(n) if n >= 0.0 && (n as usize) < items.len() => items[n as usize].clone(),
-                Some(n) => self.unknown(span, format!("index {n} is out of range")),
+                Some(n) => self.fail(span, format!("index {n} is out of range")),
                 None => unknown_from(&key, span),
             },
             Kind::Json(inner) => self.apply_value((**inner).clone(), Some(key), span),
@@ -1550,7 +1567,7 @@ impl<'h> Evaluator<'h> {
                 ),
                 _ => Value::unknown("a traversal into a value known only after apply", span),
             },
-            _ => self.unknown(
+            _ => self.fail(
                 span,
                 "a traversal into a value that has no attributes".into(),
             ),
@@ -1893,9 +1910,9 @@ fn binary(op: BinaryOperator, lhs: &Value, rhs: &Value, span: Span) -> Value {
                 return unknown_from(which, span);
             };
             let kind = match op {
-                Plus => Kind::Number(a + b),
-                Minus => Kind::Number(a - b),
-                Mul => Kind::Number(a * b),
+                Plus => Kind::Number(functions::decimal_tidy(a + b)),
+                Minus => Kind::Number(functions::decimal_tidy(a - b)),
+                Mul => Kind::Number(functions::decimal_tidy(a * b)),
                 Div if b != 0.0 => Kind::Number(a / b),
                 Mod if b != 0.0 => Kind::Number(a % b),
                 Div | Mod => return Value::unknown("division by zero", span),
