@@ -39,6 +39,8 @@ pub enum Command {
         /// Rule id (`DT002`) or name (`training-reads-raw`).
         rule: String,
     },
+    /// Who can read, write, list, administer and manage each datastore, and through what.
+    Access(AccessArgs),
     /// Print the Cedar schema that rules are written against.
     Schema,
     /// Validate a directory of Cedar rules against the schema.
@@ -120,6 +122,34 @@ pub struct ScanArgs {
     pub quiet: bool,
 }
 
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AccessFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct AccessArgs {
+    /// Files and directories to analyse.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = AccessFormat::Human)]
+    pub format: AccessFormat,
+    /// Write the report to a file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Config file (default: mlguard.toml in the first path or an ancestor, up to the git root).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Terraform variables file, loaded after the automatic ones.
+    #[arg(long = "var-file")]
+    pub var_files: Vec<PathBuf>,
+    /// Terraform variable, NAME=VALUE.
+    #[arg(long = "var")]
+    pub vars: Vec<String>,
+}
+
 /// Exit codes of cli.md.
 pub enum Exit {
     Clean = 0,
@@ -149,6 +179,7 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan(args),
         Command::Rules { format, policies } => rules(format, &policies),
         Command::Explain { rule } => explain(&rule),
+        Command::Access(args) => access(args),
         Command::Schema => write_stdout(crate::engine::SCHEMA),
         Command::CheckPolicies { dir } => match Engine::load(&[dir.as_path()]) {
             Ok(e) => {
@@ -340,7 +371,7 @@ fn rules(format: ListFormat, policies: &[PathBuf]) -> ExitCode {
                     "{:<7} {:<36} {:<9} {:<14} {}\n",
                     r.id,
                     r.name,
-                    r.severity,
+                    r.severity.as_str(),
                     r.tsc.join(","),
                     summary_line(r)
                 ));
@@ -356,7 +387,12 @@ fn summary_line(r: &crate::engine::Rule) -> String {
         .and_then(|d| {
             let section = d.split("## What it does").nth(1)?;
             let para = section.trim_start().split("\n\n").next()?;
-            Some(para.split_whitespace().collect::<Vec<_>>().join(" "))
+            let text = para.split_whitespace().collect::<Vec<_>>().join(" ");
+            // the first sentence is the summary
+            Some(match text.find(". ") {
+                Some(end) => text[..=end].to_string(),
+                None => text,
+            })
         })
         .unwrap_or_else(|| r.help.clone())
 }
@@ -377,4 +413,67 @@ fn explain(query: &str) -> ExitCode {
             Exit::Usage.into()
         }
     }
+}
+
+/// The config for a run: `--config`, or `mlguard.toml` found from the first path.
+fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Config, ExitCode> {
+    let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    Config::discover(explicit, &first).map_err(|e| {
+        eprintln!("{:?}", miette::Report::new(*e));
+        ExitCode::from(Exit::Usage)
+    })
+}
+
+fn write_output(output: Option<&Path>, text: &str) -> ExitCode {
+    match output {
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => Exit::Clean.into(),
+            Err(e) => {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                Exit::Usage.into()
+            }
+        },
+        None => write_stdout(text),
+    }
+}
+
+fn access(args: AccessArgs) -> ExitCode {
+    let config = match load_config(args.config.as_deref(), &args.paths) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let engine = match load_engine(&[]) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let request = ScanRequest {
+        paths: args.paths.clone(),
+        config: std::sync::Arc::new(config),
+        var_files: args.var_files.clone(),
+        vars: args.vars.clone(),
+    };
+    let out = scan::run(&request, &engine, &|_| false);
+    for e in &out.errors {
+        let at = e.span.map(|s| {
+            let f = out.sources.get(s.file);
+            format!("{}:{}: ", f.display, f.position(s.start).line)
+        });
+        eprintln!("warning: {}{}", at.unwrap_or_default(), e.message);
+    }
+    let text = match args.format {
+        AccessFormat::Human => report::access::human(&out.inventory, &out.analysis, &out.sources),
+        AccessFormat::Markdown => {
+            report::access::markdown(&out.inventory, &out.analysis, &out.sources)
+        }
+        AccessFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report::access::json(
+                &out.inventory,
+                &out.analysis,
+                &out.sources
+            ))
+            .unwrap_or_default()
+        ),
+    };
+    write_output(args.output.as_deref(), &text)
 }

@@ -90,6 +90,7 @@ pub struct ScanOutput {
     pub rule_errors: Vec<EvalError>,
     pub stats: Stats,
     pub inventory: Inventory,
+    pub analysis: crate::access::Analysis,
 }
 
 pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) -> ScanOutput {
@@ -194,7 +195,7 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
     let mut unresolved = Vec::new();
     let mut modules = 0;
     for ev in &evaluated {
-        inventory.add_module(ev, &sources);
+        inventory.add_module(ev, &sources, &req.config);
         unresolved.extend(ev.unresolved.iter().cloned());
         errors.extend(ev.errors.iter().map(|e| ScanError {
             span: Some(e.span),
@@ -225,9 +226,9 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
 
     // access -> facts -> engine -> findings
     clock.lap("model");
-    let grants = crate::access::analyze(&inventory);
+    let analysis = crate::access::analyze(&inventory, &req.config);
     clock.lap("access");
-    let facts = facts::build(&inventory, &grants, &sources);
+    let facts = facts::build(&inventory, &analysis, &sources);
     clock.lap("facts");
     let (mut found, rule_errors) = match engine.decide(&facts, enabled) {
         Ok((hits, rule_errors)) => (
@@ -282,6 +283,7 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
         rule_errors,
         stats,
         inventory,
+        analysis,
     }
 }
 

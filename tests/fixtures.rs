@@ -2,12 +2,14 @@
 //! and lines (and any other finding field the file names). Rule fixtures live in
 //! `fixtures/rules/<stem>/{fire,silent}`, cross-file cases in `fixtures/scenarios/<name>`.
 
+use mlguard::config::Config;
 use mlguard::engine::Engine;
 use mlguard::findings::Severity;
 use mlguard::report::{json, Report};
 use mlguard::scan::{self, ScanRequest};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 fn cases() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
@@ -32,10 +34,13 @@ fn cases() -> Vec<PathBuf> {
     out
 }
 
+/// The scan's JSON document, plus the access report under `access` (as `mlguard access` prints it).
 pub fn scan_json(dir: &Path) -> Value {
     let engine = Engine::load(&[]).expect("built-in rules load");
+    let config = Config::discover(None, dir).expect("the fixture's mlguard.toml is valid");
     let mut req = ScanRequest {
         paths: vec![dir.to_path_buf()],
+        config: Arc::new(config),
         ..Default::default()
     };
     let vars = dir.join("vars.tfvars");
@@ -43,10 +48,51 @@ pub fn scan_json(dir: &Path) -> Value {
         req.var_files.push(vars);
     }
     let out = scan::run(&req, &engine, &|_| true);
-    json::document(&Report {
+    let mut doc = json::document(&Report {
         scan: &out,
         fail_on: Severity::Low,
-    })
+    });
+    doc["access"] = mlguard::report::access::json(&out.inventory, &out.analysis, &out.sources)
+        ["datastores"]
+        .clone();
+    doc
+}
+
+/// Expected access rows (`{"datastore", "class", "principal", ...}`) must be in the access report;
+/// rows listed under `absent` must not.
+fn check_access(want: &Value, got: &Value) -> Vec<String> {
+    let mut rows = Vec::new();
+    for d in got.as_array().unwrap() {
+        for (class, list) in d["access"].as_object().unwrap() {
+            for r in list.as_array().unwrap() {
+                rows.push(serde_json::json!({"datastore": d["address"], "class": class, "principal": r["principal"],
+                    "conditional": r["conditional"], "file": r["file"], "line": r["line"]}));
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for w in want["rows"].as_array().into_iter().flatten() {
+        if !rows.iter().any(|r| fits(w, r)) {
+            problems.push(format!("missing access row {w}"));
+        }
+    }
+    for w in want
+        .get("absent")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if rows.iter().any(|r| fits(w, r)) {
+            problems.push(format!("unexpected access row {w}"));
+        }
+    }
+    if !problems.is_empty() {
+        problems.push(format!(
+            "access rows were:\n{}",
+            serde_json::to_string_pretty(&rows).unwrap()
+        ));
+    }
+    problems
 }
 
 /// Does `actual` have every field `expected` names, with the same value?
@@ -76,6 +122,9 @@ fn check(dir: &Path) -> Result<(), String> {
                 serde_json::to_string_pretty(got).unwrap()
             ));
         }
+    }
+    if let Some(want) = expected.get("access") {
+        problems.extend(check_access(want, &actual["access"]));
     }
     if problems.is_empty() {
         Ok(())

@@ -24,6 +24,8 @@ pub struct Index {
     keys: Vec<(String, usize)>,
     /// Every datastore of a service, for patterns that name any of them.
     by_service: HashMap<&'static str, Vec<usize>>,
+    /// Prefix datastores of each bucket: a pattern that reaches a bucket may reach them.
+    children: HashMap<usize, Vec<usize>>,
 }
 
 /// The datastores worth matching a pattern against.
@@ -37,7 +39,13 @@ impl Index {
         let mut by_target = HashMap::new();
         let mut keys = Vec::new();
         let mut by_service: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
         for (i, d) in datastores.iter().enumerate() {
+            if let DatastoreKind::Prefix { bucket, .. } = d.kind {
+                children.entry(bucket).or_default().push(i);
+                by_service.entry("s3").or_default().push(i);
+                continue;
+            }
             by_target.insert((d.root, (*d.target).clone()), i);
             let service = service_of(&d.kind);
             by_service.entry(service).or_default().push(i);
@@ -50,7 +58,18 @@ impl Index {
             by_target,
             keys,
             by_service,
+            children,
         }
+    }
+
+    /// Candidates plus the prefix datastores of candidate buckets.
+    fn with_children(&self, mut ids: Vec<usize>) -> Vec<usize> {
+        let extra: Vec<usize> = ids
+            .iter()
+            .flat_map(|i| self.children.get(i).into_iter().flatten().copied())
+            .collect();
+        ids.extend(extra);
+        ids
     }
 
     /// A pattern rendered to a glob, with references to datastores replaced by tokens. References
@@ -59,12 +78,12 @@ impl Index {
         let mut out = String::new();
         for p in parts {
             match p {
-                Part::Lit(s) => out.push_str(s),
+                Part::Lit(s) => out.push_str(&policy_variables(s, out.contains('/'))),
                 Part::Ref(r) => {
                     let ds = self.by_target.get(&(root, (*r.target).clone())).copied();
                     match (ds, &*r.attr) {
                         (Some(i), "arn") => match datastores[i].kind {
-                            DatastoreKind::Bucket => {
+                            DatastoreKind::Bucket | DatastoreKind::Prefix { .. } => {
                                 out.push_str("arn:aws:s3:::");
                                 out.push_str(&token(i));
                             }
@@ -97,7 +116,7 @@ impl Index {
                 }
                 rest = &after[close..];
             }
-            return Candidates::Some(ids);
+            return Candidates::Some(self.with_children(ids));
         }
         let fields: Vec<&str> = pattern.splitn(6, ':').collect();
         if fields.len() != 6 {
@@ -132,54 +151,96 @@ impl Index {
         let start = self
             .keys
             .partition_point(|(k, _)| k.as_str() < prefix.as_str());
-        Candidates::Some(
-            self.keys[start..]
-                .iter()
-                .take_while(|(k, _)| k.starts_with(&prefix))
-                .map(|(_, i)| *i)
-                .collect(),
-        )
+        let found: Vec<usize> = self.keys[start..]
+            .iter()
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, i)| *i)
+            .collect();
+        Candidates::Some(self.with_children(found))
     }
 }
 
 fn service_of(kind: &DatastoreKind) -> &'static str {
-    match kind {
-        DatastoreKind::Bucket => "s3",
-        DatastoreKind::LogGroup => "logs",
-    }
+    kind.service()
 }
 
 fn key_of(kind: &DatastoreKind, name: &str) -> String {
     match kind {
-        DatastoreKind::Bucket => format!("s3:{name}"),
         DatastoreKind::LogGroup => format!("logs:log-group:{name}"),
+        _ => format!("s3:{name}"),
     }
+}
+
+/// IAM policy variables (`${aws:username}`) stand for a value known per request. Inside an object
+/// key they can match some key (`*`); anywhere else they match nothing in particular, so a
+/// variable never widens which buckets a statement names.
+fn policy_variables(s: &str, in_key: bool) -> String {
+    if !s.contains("${") {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = s;
+    let mut seen_slash = in_key;
+    while let Some(open) = rest.find("${") {
+        let before = &rest[..open];
+        seen_slash |= before.contains('/');
+        out.push_str(before);
+        let after = &rest[open + 2..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        out.push(if seen_slash { '*' } else { OPAQUE });
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The ARN forms a datastore answers to for one resource kind: with its token, and with its
 /// literal name when known. `open`: the ARN continues (an object key, a log stream).
 pub struct Target {
     pub arns: Vec<String>,
+    /// The ARN continues after this separator (an object key, a log stream).
     pub open: Option<char>,
+    /// The ARN itself is a resource (a bucket, a log group), not only a prefix of some.
+    pub exact: bool,
 }
 
-pub fn bucket_targets(id: usize, ds: &Datastore, objects: bool) -> Target {
-    let mut arns = vec![format!("arn:aws:s3:::{}", token(id))];
-    if let Some(name) = &ds.name {
+/// How much of a target a pattern must match: `Some` part of it (what an Allow needs to grant),
+/// or `All` of it (what a Deny needs to remove a grant for certain).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    Some,
+    All,
+}
+
+/// A bucket's ARNs (bucket-level actions), or its objects' (`objects`). A prefix datastore
+/// answers to its bucket's ARN for bucket-level actions and to `bucket/prefix/...` for objects.
+pub fn bucket_targets(id: usize, datastores: &[Datastore], objects: bool) -> Target {
+    let (bucket, prefix) = match &datastores[id].kind {
+        DatastoreKind::Prefix { bucket, prefix } => (*bucket, prefix.as_str()),
+        _ => (id, ""),
+    };
+    let mut arns = vec![format!("arn:aws:s3:::{}", token(bucket))];
+    if let Some(name) = &datastores[bucket].name {
         arns.push(format!("arn:aws:s3:::{name}"));
     }
     if objects {
         for a in &mut arns {
             a.push('/');
+            a.push_str(prefix);
         }
     }
     Target {
         arns,
         open: objects.then_some('/'),
+        exact: !objects,
     }
 }
 
 pub fn log_group_targets(id: usize, ds: &Datastore, streams: bool) -> Target {
+    debug_assert_eq!(ds.kind, DatastoreKind::LogGroup);
     let mut arns = vec![format!("arn:aws:logs:*:*:log-group:{}", token(id))];
     if let Some(name) = &ds.name {
         arns.push(format!("arn:aws:logs:*:*:log-group:{name}"));
@@ -192,20 +253,39 @@ pub fn log_group_targets(id: usize, ds: &Datastore, streams: bool) -> Target {
     Target {
         arns,
         open: Some(':'),
+        exact: !streams,
     }
 }
 
 /// Does the pattern match one of the target's ARNs (or, when open, some continuation of one)?
-pub fn matches(pattern: &str, target: &Target) -> bool {
+/// Does the pattern match the target: some of it (one of its ARNs, or a continuation), or all of
+/// it (the ARN and every continuation)?
+pub fn matches(pattern: &str, target: &Target, reach: Reach) -> bool {
     if pattern == "*" {
         return true;
     }
     target.arns.iter().any(|arn| {
-        arn_match(pattern, arn, false)
-            || target
+        let exact = target.exact && arn_match(pattern, arn, Glob::Exact);
+        let rest = |mode| {
+            target
                 .open
-                .is_some_and(|sep| arn_match(pattern, &with_sep(arn, sep), true))
+                .is_some_and(|sep| arn_match(pattern, &with_sep(arn, sep), mode))
+        };
+        match reach {
+            Reach::Some => exact || rest(Glob::Some),
+            // a bucket-level target is covered by an exact match; a continuing one needs `*` after it
+            Reach::All => (exact && target.open.is_none()) || rest(Glob::All),
+        }
     })
+}
+
+/// What a glob must match of a text: exactly it, some string starting with it, or every string
+/// starting with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Glob {
+    Exact,
+    Some,
+    All,
 }
 
 fn with_sep(arn: &str, sep: char) -> String {
@@ -218,25 +298,30 @@ fn with_sep(arn: &str, sep: char) -> String {
 
 /// Field-wise ARN match. A `*` region or account in the datastore's ARN is unknown, and any
 /// pattern value matches it (model.md: unknown account/region is "this account").
-fn arn_match(pattern: &str, arn: &str, open: bool) -> bool {
+fn arn_match(pattern: &str, arn: &str, mode: Glob) -> bool {
     let pf: Vec<&str> = pattern.splitn(6, ':').collect();
     let af: Vec<&str> = arn.splitn(6, ':').collect();
     if pf.len() != 6 || af.len() != 6 {
-        return glob(pattern, arn, open);
+        return glob_mode(pattern, arn, mode);
     }
     for i in 0..5 {
         let unknown_field = (i == 3 || i == 4) && af[i] == "*";
-        if !unknown_field && !glob(pf[i], af[i], false) {
+        if !unknown_field && !glob_mode(pf[i], af[i], Glob::Exact) {
             return false;
         }
     }
-    glob(pf[5], af[5], open)
+    glob_mode(pf[5], af[5], mode)
 }
 
 /// IAM glob (`*`, `?`, case-sensitive as ARNs are). With `open`, true when the pattern matches
 /// some string that starts with `text`. Tokens and opaque references are single characters to
 /// the matcher, so `*` can cover them but no literal can.
 pub fn glob(pattern: &str, text: &str, open: bool) -> bool {
+    glob_mode(pattern, text, if open { Glob::Some } else { Glob::Exact })
+}
+
+/// [`glob`] with the three modes of [`Glob`].
+pub fn glob_mode(pattern: &str, text: &str, mode: Glob) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     // set of pattern positions reachable after consuming a prefix of the text
@@ -262,14 +347,18 @@ pub fn glob(pattern: &str, text: &str, open: bool) -> bool {
             return false;
         }
     }
-    if open {
+    match mode {
+        Glob::Exact => states[p.len()],
         // the rest of the pattern can always match some continuation, unless it is an opaque ref
-        states
+        Glob::Some => states
             .iter()
             .enumerate()
-            .any(|(i, on)| *on && !p[i.min(p.len())..].contains(&OPAQUE))
-    } else {
-        states[p.len()]
+            .any(|(i, on)| *on && !p[i.min(p.len())..].contains(&OPAQUE)),
+        // only a run of `*` to the end matches every continuation
+        Glob::All => states
+            .iter()
+            .enumerate()
+            .any(|(i, on)| *on && i < p.len() && p[i..].iter().all(|c| *c == '*')),
     }
 }
 
@@ -314,8 +403,17 @@ mod tests {
         assert!(arn_match(
             "arn:aws:logs:us-east-1:123456789012:log-group:/aws/x:*",
             "arn:aws:logs:*:*:log-group:/aws/x:",
-            true
+            Glob::Some
         ));
+    }
+
+    #[test]
+    fn covering_needs_a_trailing_star() {
+        assert!(glob_mode("bucket/*", "bucket/", Glob::All));
+        assert!(glob_mode("bucket*", "bucket/", Glob::All));
+        assert!(!glob_mode("bucket/x*", "bucket/", Glob::All));
+        assert!(glob_mode("bucket/x*", "bucket/", Glob::Some));
+        assert!(!glob_mode("bucket/", "bucket/", Glob::All));
     }
 
     #[test]

@@ -1,13 +1,22 @@
 //! Access analysis: who can do what to which datastore, through which statement, with IAM's
-//! semantics (Allow/Deny, Not* elements, wildcards, resource types) over the inventory.
+//! semantics: identity policies (inline, managed, AWS managed, through groups) within permissions
+//! boundaries, resource policies that name the principal, every Deny that applies, Not* elements,
+//! wildcards, resource types, and conditions decided against the known principal.
 
 pub mod catalog;
+pub mod conditions;
 pub mod matcher;
 
-use crate::model::policy::{Element, Field, Statement};
-use crate::model::{Datastore, DatastoreKind, DocumentId, Inventory, PrincipalId};
+use crate::config::Config;
+use crate::model::classify::Tier;
+use crate::model::policy::{Field, Statement};
+use crate::model::{
+    Datastore, DatastoreKind, DocumentId, DocumentKind, Inventory, PrincipalId, PrincipalKind,
+};
 use catalog::{ActionClass, ActionInfo, ResourceKinds};
-use std::collections::{BTreeSet, HashMap};
+
+use conditions::Truth;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One way a principal reaches a datastore: a statement that grants an action class.
 #[derive(Clone, Debug)]
@@ -19,8 +28,8 @@ pub struct Grant {
     pub actions: BTreeSet<String>,
     pub document: DocumentId,
     pub statement: usize,
-    /// Index into `Inventory::attachments`.
-    pub attachment: usize,
+    /// Index into `Inventory::attachments`; `None` when a resource policy grants it.
+    pub attachment: Option<usize>,
     /// An Allow whose conditions could not be decided.
     pub conditional: bool,
     /// Through an action wildcard covering a whole service (`*`, `s3:*`, any `NotAction`).
@@ -29,94 +38,344 @@ pub struct Grant {
     pub wildcard_resource: bool,
 }
 
-/// What one statement can touch, before principals are considered.
-struct Reach {
-    /// (datastore, action) pairs.
-    pairs: Vec<(usize, &'static ActionInfo)>,
+/// What one statement reaches, for rules about statements and documents.
+#[derive(Clone, Debug, Default)]
+pub struct StatementReach {
+    /// Tiers it grants data access (read or write) to, after the Denies that apply.
+    pub data_tiers: BTreeSet<Tier>,
+    pub wildcard_action: bool,
+    pub wildcard_resource: bool,
 }
 
-pub fn analyze(inv: &Inventory) -> Vec<Grant> {
-    let index = matcher::Index::new(&inv.datastores);
-    let mut reach_cache: HashMap<(DocumentId, usize), Reach> = HashMap::new();
-    let mut reach = |doc: DocumentId, st: &Statement| -> Vec<(usize, &'static ActionInfo)> {
-        reach_cache
-            .entry((doc, st.index))
-            .or_insert_with(|| Reach {
-                pairs: statement_reach(st, inv.documents[doc].root, &inv.datastores, &index),
-            })
-            .pairs
-            .clone()
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub grants: Vec<Grant>,
+    pub statements: BTreeMap<(DocumentId, usize), StatementReach>,
+    /// Per document: the tiers it grants data access to on its own (after its own Denies).
+    pub document_tiers: Vec<BTreeSet<Tier>>,
+}
+
+/// (datastore, action) pairs a statement's Action and Resource elements cover.
+type Reach = Vec<(usize, &'static ActionInfo)>;
+
+struct Analyzer<'a> {
+    inv: &'a Inventory,
+    config: &'a Config,
+    index: matcher::Index,
+    cache: HashMap<(DocumentId, usize), Reach>,
+}
+
+pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
+    let mut a = Analyzer {
+        inv,
+        config,
+        index: matcher::Index::new(&inv.datastores),
+        cache: HashMap::new(),
     };
-    let mut grants = Vec::new();
-    // Denies apply across every identity policy of the principal.
-    let mut by_principal: HashMap<PrincipalId, Vec<usize>> = HashMap::new();
-    for (i, a) in inv.attachments.iter().enumerate() {
-        by_principal.entry(a.principal).or_default().push(i);
+    let mut out = Analysis::default();
+    let resource_docs: Vec<DocumentId> = (0..inv.documents.len())
+        .filter(|&d| inv.documents[d].kind == DocumentKind::Resource)
+        .collect();
+    // identity attachments per principal, groups reaching their members
+    let mut attached: BTreeMap<PrincipalId, Vec<usize>> = BTreeMap::new();
+    for (i, at) in inv.attachments.iter().enumerate() {
+        attached.entry(at.principal).or_default().push(i);
     }
-    let mut principals: Vec<_> = by_principal.into_iter().collect();
-    principals.sort_by_key(|(p, _)| *p);
-    for (principal, attachments) in principals {
+    for (p, principal) in inv.principals.iter().enumerate() {
+        let mut mine: Vec<usize> = attached.get(&p).cloned().unwrap_or_default();
+        for g in &principal.groups {
+            mine.extend(attached.get(g).into_iter().flatten().copied());
+        }
+        a.principal_grants(p, &mine, &resource_docs, &mut out);
+    }
+    // documents on their own: DT001 reads them whole, DT005 when nothing attaches them
+    for d in 0..inv.documents.len() {
+        let doc = &inv.documents[d];
+        let own_denies = a.denied_by(d, None);
+        let mut tiers = BTreeSet::new();
+        for st in doc.statements.iter().filter(|s| s.is_allow()) {
+            let reach: Vec<(usize, &ActionInfo)> = a
+                .reach(d, st)
+                .into_iter()
+                .filter(|(ds, act)| !own_denies.contains(&(*ds, act.name)))
+                .collect();
+            let st_tiers = data_tiers(&reach, &inv.datastores);
+            tiers.extend(st_tiers.iter().copied());
+            let entry = out.statements.entry((d, st.index)).or_default();
+            entry.wildcard_action |= st.actions.as_ref().is_some_and(is_service_wildcard);
+            entry.wildcard_resource |= is_resource_wildcard(st);
+            let unattached = doc.kind == DocumentKind::Standalone
+                || (!doc.boundary
+                    && doc.kind != DocumentKind::Resource
+                    && !inv.attachments.iter().any(|x| x.document == d));
+            if unattached {
+                entry.data_tiers.extend(st_tiers);
+            }
+        }
+        out.document_tiers.push(
+            if doc.boundary && !inv.attachments.iter().any(|x| x.document == d) {
+                BTreeSet::new() // a boundary limits; it grants nothing
+            } else {
+                tiers
+            },
+        );
+    }
+    out
+}
+
+fn data_tiers(reach: &[(usize, &ActionInfo)], datastores: &[Datastore]) -> BTreeSet<Tier> {
+    reach
+        .iter()
+        .filter(|(_, a)| matches!(a.class, Some(ActionClass::Read | ActionClass::Write)))
+        .filter_map(|(d, _)| datastores[*d].tier)
+        .filter(|t| t.is_data_tier())
+        .collect()
+}
+
+impl Analyzer<'_> {
+    fn reach(&mut self, doc: DocumentId, st: &Statement) -> Reach {
+        if let Some(r) = self.cache.get(&(doc, st.index)) {
+            return r.clone();
+        }
+        let d = &self.inv.documents[doc];
+        let mut r = statement_reach(st, d.root, &self.inv.datastores, &self.index);
+        if let Some(governed) = d.governs {
+            // a bucket policy governs its bucket and the bucket's prefixes, nothing else
+            r.retain(|(ds, _)| self.inv.bucket_of(*ds) == governed);
+        }
+        self.cache.insert((doc, st.index), r.clone());
+        r
+    }
+
+    /// (datastore, action name) pairs a document's Deny statements remove. With a principal,
+    /// conditions on principal keys are decided for it; without, only unconditional Denies count.
+    fn denied_by(
+        &mut self,
+        doc: DocumentId,
+        principal: Option<PrincipalId>,
+    ) -> BTreeSet<(usize, &'static str)> {
+        let mut out = BTreeSet::new();
+        let statements = self.inv.documents[doc].statements.clone();
+        for st in statements.iter().filter(|s| !s.is_allow()) {
+            let applies = match principal {
+                Some(p) => {
+                    conditions::evaluate(&st.conditions, &self.inv.principals[p], self.config)
+                        == Truth::True
+                }
+                None => st.conditions.is_empty(),
+            };
+            if applies {
+                out.extend(self.reach(doc, st).into_iter().map(|(d, a)| (d, a.name)));
+            }
+        }
+        out
+    }
+
+    fn principal_grants(
+        &mut self,
+        p: PrincipalId,
+        attachments: &[usize],
+        resource_docs: &[DocumentId],
+        out: &mut Analysis,
+    ) {
+        let inv = self.inv;
+        let principal = &inv.principals[p];
+        // every Deny that applies: identity documents, and resource policies that name the principal
         let mut denied: BTreeSet<(usize, &'static str)> = BTreeSet::new();
-        for &ai in &attachments {
-            let doc = inv.attachments[ai].document;
-            for st in inv.documents[doc]
-                .statements
-                .iter()
-                .filter(|s| !s.is_allow())
-            {
-                if !st.conditions.is_empty() {
-                    continue; // a conditional Deny removes nothing for certain
+        for &ai in attachments {
+            denied.extend(self.denied_by(inv.attachments[ai].document, Some(p)));
+        }
+        let mut resource_allows: Vec<(DocumentId, usize, bool)> = Vec::new();
+        for &d in resource_docs {
+            for st in &inv.documents[d].statements {
+                let named = names_principal(st, p, inv, self.config);
+                if named == Truth::False {
+                    continue;
                 }
-                for (ds, action) in reach(doc, st) {
-                    denied.insert((ds, action.name));
+                let cond = conditions::evaluate(&st.conditions, principal, self.config);
+                if st.is_allow() {
+                    if cond != Truth::False {
+                        resource_allows.push((
+                            d,
+                            st.index,
+                            cond == Truth::Unknown || named == Truth::Unknown,
+                        ));
+                    }
+                } else if cond == Truth::True && named == Truth::True {
+                    denied.extend(self.reach(d, st).into_iter().map(|(ds, a)| (ds, a.name)));
                 }
             }
         }
-        for &ai in &attachments {
-            let doc = inv.attachments[ai].document;
-            for st in inv.documents[doc]
-                .statements
-                .iter()
-                .filter(|s| s.is_allow())
-            {
-                let wildcard_action = st.actions.as_ref().is_some_and(is_service_wildcard);
-                let wildcard_resource = st.resources.as_ref().is_some_and(|f| {
-                    f.not
-                        || f.items
-                            .iter()
-                            .any(|e| e.literal().is_some_and(matcher::is_every_bucket))
-                });
-                let mut by_key: HashMap<(usize, ActionClass), BTreeSet<String>> = HashMap::new();
-                for (ds, action) in reach(doc, st) {
-                    let Some(class) = action.class else { continue };
-                    if denied.contains(&(ds, action.name)) {
-                        continue;
+        // a permissions boundary caps identity grants; an unknown boundary caps nothing
+        let boundary: Option<BTreeSet<(usize, &'static str)>> = match principal.boundary {
+            Some(Some(b)) => {
+                let mut allowed = BTreeSet::new();
+                let statements = inv.documents[b].statements.clone();
+                for st in statements.iter().filter(|s| s.is_allow()) {
+                    if conditions::evaluate(&st.conditions, principal, self.config) != Truth::False
+                    {
+                        allowed.extend(self.reach(b, st).into_iter().map(|(d, a)| (d, a.name)));
                     }
-                    by_key
-                        .entry((ds, class))
-                        .or_default()
-                        .insert(action.full_name());
                 }
-                let mut keys: Vec<_> = by_key.into_iter().collect();
-                keys.sort_by_key(|((ds, class), _)| (*ds, *class));
-                for ((datastore, class), actions) in keys {
-                    grants.push(Grant {
-                        principal,
-                        datastore,
-                        class,
-                        actions,
-                        document: doc,
-                        statement: st.index,
-                        attachment: ai,
-                        conditional: !st.conditions.is_empty(),
-                        wildcard_action,
-                        wildcard_resource,
-                    });
+                let own_denies = self.denied_by(b, Some(p));
+                allowed.retain(|x| !own_denies.contains(x));
+                Some(allowed)
+            }
+            _ => None,
+        };
+        let mut sources: Vec<(DocumentId, usize, Option<usize>, bool)> = Vec::new();
+        for &ai in attachments {
+            let d = inv.attachments[ai].document;
+            for st in inv.documents[d].statements.iter().filter(|s| s.is_allow()) {
+                match conditions::evaluate(&st.conditions, principal, self.config) {
+                    Truth::False => {}
+                    t => sources.push((d, st.index, Some(ai), t == Truth::Unknown)),
                 }
+            }
+        }
+        sources.extend(resource_allows.into_iter().map(|(d, s, c)| (d, s, None, c)));
+        for (d, si, attachment, conditional) in sources {
+            let st = &inv.documents[d].statements[si];
+            let wildcard_action = st.actions.as_ref().is_some_and(is_service_wildcard);
+            let wildcard_resource = is_resource_wildcard(st);
+            let mut by_key: BTreeMap<(usize, ActionClass), BTreeSet<String>> = BTreeMap::new();
+            let mut reached_tiers = BTreeSet::new();
+            for (ds, action) in self.reach(d, st) {
+                if denied.contains(&(ds, action.name)) {
+                    continue;
+                }
+                if attachment.is_some()
+                    && boundary
+                        .as_ref()
+                        .is_some_and(|b| !b.contains(&(ds, action.name)))
+                {
+                    continue;
+                }
+                let Some(class) = action.class else { continue };
+                if matches!(class, ActionClass::Read | ActionClass::Write) {
+                    if let Some(t) = inv.datastores[ds].tier.filter(|t| t.is_data_tier()) {
+                        reached_tiers.insert(t);
+                    }
+                }
+                by_key
+                    .entry((ds, class))
+                    .or_default()
+                    .insert(action.full_name());
+            }
+            let entry = out.statements.entry((d, si)).or_default();
+            entry.data_tiers.extend(reached_tiers);
+            for ((datastore, class), actions) in by_key {
+                out.grants.push(Grant {
+                    principal: p,
+                    datastore,
+                    class,
+                    actions,
+                    document: d,
+                    statement: si,
+                    attachment,
+                    conditional,
+                    wildcard_action,
+                    wildcard_resource,
+                });
             }
         }
     }
-    grants
+}
+
+/// Does a resource policy statement's `Principal`/`NotPrincipal` name this principal?
+fn names_principal(st: &Statement, p: PrincipalId, inv: &Inventory, config: &Config) -> Truth {
+    let Some((not, listed, _)) = &st.principals else {
+        return Truth::False;
+    };
+    let principal = &inv.principals[p];
+    let mut hit = Truth::False;
+    for l in listed {
+        let t = principal_element_matches(&l.kind, &l.id, principal, config);
+        hit = match (hit, t) {
+            (Truth::True, _) | (_, Truth::True) => Truth::True,
+            (Truth::Unknown, _) | (_, Truth::Unknown) => Truth::Unknown,
+            _ => Truth::False,
+        };
+    }
+    if *not {
+        match hit {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
+        }
+    } else {
+        hit
+    }
+}
+
+/// One `Principal` entry against one principal.
+pub fn principal_element_matches(
+    kind: &str,
+    id: &crate::model::policy::Element,
+    p: &crate::model::Principal,
+    config: &Config,
+) -> Truth {
+    use crate::terraform::value::Part;
+    if id.unknown {
+        return Truth::Unknown;
+    }
+    if kind == "*" || (kind == "AWS" && id.literal() == Some("*")) {
+        return Truth::True;
+    }
+    if p.kind == PrincipalKind::Anyone {
+        return Truth::False; // "anyone" is named only by `*`
+    }
+    if let [Part::Ref(r)] = id.parts.as_slice() {
+        return match &p.target {
+            Some(t)
+                if **t == *r.target && matches!(&*r.attr, "arn" | "id" | "unique_id" | "name") =>
+            {
+                Truth::True
+            }
+            _ => Truth::False,
+        };
+    }
+    let Some(text) = id.literal() else {
+        return Truth::Unknown;
+    };
+    match (kind, p.kind) {
+        ("Service", PrincipalKind::Service)
+        | ("Federated", PrincipalKind::Account)
+        | ("CanonicalUser", PrincipalKind::Account) => {
+            if p.address == text {
+                Truth::True
+            } else {
+                Truth::False
+            }
+        }
+        ("AWS", PrincipalKind::Account) => {
+            if p.address == text {
+                Truth::True
+            } else {
+                Truth::False
+            }
+        }
+        ("AWS", PrincipalKind::Role | PrincipalKind::User) => {
+            // `arn:aws:iam::ACCOUNT:role/path/name`: the configuration's principal of that name,
+            // when the account is this one (unknown, or listed in the config)
+            let parts: Vec<&str> = text.splitn(6, ':').collect();
+            if parts.len() != 6 {
+                return Truth::False;
+            }
+            let account_ok = config.accounts.is_empty()
+                || config.accounts.iter().any(|a| a.get_ref() == parts[4]);
+            let Some((ty, rest)) = parts[5].split_once('/') else {
+                return Truth::False;
+            };
+            let name = rest.rsplit('/').next().unwrap_or(rest);
+            match &p.name {
+                Some(n) if ty == p.kind.as_str() && n == name && account_ok => Truth::True,
+                Some(_) => Truth::False,
+                None => Truth::Unknown,
+            }
+        }
+        _ => Truth::False,
+    }
 }
 
 /// `*`, `s3:*`, or any `NotAction`: a wildcard over a whole service.
@@ -126,9 +385,19 @@ fn is_service_wildcard(f: &Field) -> bool {
             e.literal().is_some_and(|s| {
                 s == "*"
                     || s.split_once(':')
-                        .is_some_and(|(svc, act)| !svc.contains('*') && act == "*")
+                        .is_some_and(|(svc, act)| !svc.contains(['*', '?']) && act == "*")
             })
         })
+}
+
+/// `*`, `arn:aws:s3:::*`, or any `NotResource`: a resource wildcard over every bucket.
+fn is_resource_wildcard(st: &Statement) -> bool {
+    st.resources.as_ref().is_some_and(|f| {
+        f.not
+            || f.items
+                .iter()
+                .any(|e| e.literal().is_some_and(matcher::is_every_bucket))
+    })
 }
 
 /// Every (datastore, action) pair a statement's Action and Resource elements cover.
@@ -137,7 +406,7 @@ fn statement_reach(
     root: usize,
     datastores: &[Datastore],
     index: &matcher::Index,
-) -> Vec<(usize, &'static ActionInfo)> {
+) -> Reach {
     let (Some(actions), Some(resources)) = (&st.actions, &st.resources) else {
         return Vec::new();
     };
@@ -168,32 +437,47 @@ fn statement_reach(
     let mut out = Vec::new();
     for i in candidates {
         let ds = &datastores[i];
-        let (service, kinds) = match ds.kind {
-            DatastoreKind::Bucket => (
-                "s3",
-                [
-                    (ResourceKinds::BUCKET, matcher::bucket_targets(i, ds, false)),
-                    (ResourceKinds::OBJECT, matcher::bucket_targets(i, ds, true)),
-                ],
-            ),
-            DatastoreKind::LogGroup => (
-                "logs",
-                [
-                    (
-                        ResourceKinds::LOG_GROUP,
-                        matcher::log_group_targets(i, ds, false),
-                    ),
-                    (
-                        ResourceKinds::LOG_STREAM,
-                        matcher::log_group_targets(i, ds, true),
-                    ),
-                ],
-            ),
+        let kinds = match ds.kind {
+            DatastoreKind::Bucket | DatastoreKind::Prefix { .. } => [
+                (
+                    ResourceKinds::BUCKET,
+                    matcher::bucket_targets(i, datastores, false),
+                ),
+                (
+                    ResourceKinds::OBJECT,
+                    matcher::bucket_targets(i, datastores, true),
+                ),
+            ],
+            DatastoreKind::LogGroup => [
+                (
+                    ResourceKinds::LOG_GROUP,
+                    matcher::log_group_targets(i, ds, false),
+                ),
+                (
+                    ResourceKinds::LOG_STREAM,
+                    matcher::log_group_targets(i, ds, true),
+                ),
+            ],
         };
+        let service = ds.kind.service();
         let mut seen: BTreeSet<&'static str> = BTreeSet::new();
         for (kind, target) in &kinds {
-            let hit = patterns.iter().any(|p| matcher::matches(p, target));
-            let covered = if resources.not { !hit } else { hit };
+            // An Allow grants when it names some of the datastore; a Deny removes the grant only
+            // when it names all of it. NotResource turns both around.
+            let some = |p: &String| matcher::matches(p, target, matcher::Reach::Some);
+            let all = |p: &String| matcher::matches(p, target, matcher::Reach::All);
+            let covered = match (st.is_allow(), resources.not) {
+                (true, false) => patterns.iter().any(|p| {
+                    // a bucket with tiered prefixes keeps the keys outside them
+                    some(p)
+                        && !(*kind == ResourceKinds::OBJECT
+                            && ds.kind == DatastoreKind::Bucket
+                            && only_inside_prefixes(p, i, datastores))
+                }),
+                (true, true) => !patterns.iter().any(all),
+                (false, false) => patterns.iter().any(all),
+                (false, true) => !patterns.iter().any(some),
+            };
             if !covered {
                 continue;
             }
@@ -210,12 +494,33 @@ fn statement_reach(
     out
 }
 
+/// Does an object pattern stay inside the bucket's prefix datastores (`lake/raw/*` when `raw/`
+/// is one), so it names none of the bucket's other keys?
+fn only_inside_prefixes(pattern: &str, bucket: usize, datastores: &[Datastore]) -> bool {
+    let prefixes: Vec<&str> = datastores
+        .iter()
+        .filter_map(|d| match &d.kind {
+            DatastoreKind::Prefix { bucket: b, prefix } if *b == bucket => Some(prefix.as_str()),
+            _ => None,
+        })
+        .collect();
+    if prefixes.is_empty() {
+        return false;
+    }
+    let Some(slash) = pattern.find('/') else {
+        return false;
+    };
+    let key = &pattern[slash + 1..];
+    let literal = &key[..key.find(['*', '?']).unwrap_or(key.len())];
+    prefixes.iter().any(|p| literal.starts_with(p))
+}
+
 /// Catalogued actions an Action or NotAction element covers.
 fn actions_of(field: &Field) -> Vec<&'static ActionInfo> {
     let listed: Vec<&'static ActionInfo> = field
         .items
         .iter()
-        .filter_map(Element::literal)
+        .filter_map(crate::model::policy::Element::literal)
         .flat_map(catalog::matching)
         .collect();
     if field.not {

@@ -1,14 +1,18 @@
 //! The inventory: typed resources (datastores, principals, policy documents and how they attach)
-//! built from evaluated Terraform instances and standalone JSON policy files.
+//! built from evaluated Terraform instances and standalone JSON policy files, classified into
+//! tiers and workloads (config, then tags, then the graph, then the name).
 
 pub mod classify;
+mod graph;
+mod iam;
 pub mod policy;
+mod resolve;
 
-use crate::parse::json::decode_value;
+use crate::config::Config;
 use crate::source::{Sources, Span};
-use crate::terraform::value::{Address, Kind, Part, Value};
+use crate::terraform::value::{Address, Mode, Value};
 use crate::terraform::{Evaluated, ResourceInstance};
-use classify::{Tier, TIER_TAG_KEYS, WORKLOAD_TAG_KEY};
+use classify::Tier;
 use policy::Statement;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -29,6 +33,12 @@ pub struct Tags {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DatastoreKind {
     Bucket,
+    /// Keys under a prefix of a bucket (data lakes split tiers by prefix).
+    Prefix {
+        bucket: DatastoreId,
+        /// Ends with `/` unless empty.
+        prefix: String,
+    },
     LogGroup,
 }
 
@@ -36,14 +46,24 @@ impl DatastoreKind {
     pub fn as_str(&self) -> &'static str {
         match self {
             DatastoreKind::Bucket => "bucket",
+            DatastoreKind::Prefix { .. } => "prefix",
             DatastoreKind::LogGroup => "log-group",
+        }
+    }
+
+    pub fn service(&self) -> &'static str {
+        match self {
+            DatastoreKind::Bucket | DatastoreKind::Prefix { .. } => "s3",
+            DatastoreKind::LogGroup => "logs",
         }
     }
 }
 
 /// How a tier or workload was decided, shown in reports and `explain`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Reason {
+    /// `config`, `tag`, `graph`, `name`, or `none`.
+    pub source: &'static str,
     pub text: String,
     pub span: Option<Span>,
 }
@@ -61,15 +81,41 @@ pub struct Datastore {
     pub tags: Tags,
     pub tier: Option<Tier>,
     pub tier_reason: Reason,
+    /// Roles the graph gives it (`inference-logs`, `model-artifacts`, `application-logs`), all of them.
+    pub roles: BTreeSet<Tier>,
     /// Attributes that could not be evaluated (not the same as absent).
     pub unknown: BTreeSet<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+impl Datastore {
+    /// `s3://bucket/prefix` or the log group name, for messages.
+    pub fn label(&self, all: &[Datastore]) -> String {
+        match &self.kind {
+            DatastoreKind::Prefix { bucket, prefix } => {
+                format!(
+                    "{}/{prefix}",
+                    all[*bucket]
+                        .name
+                        .as_deref()
+                        .unwrap_or(&all[*bucket].address)
+                )
+            }
+            _ => self.name.clone().unwrap_or_else(|| self.address.clone()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PrincipalKind {
     Role,
     User,
     Group,
+    /// An AWS service (`sagemaker.amazonaws.com`).
+    Service,
+    /// An AWS account (root), or a role of another account.
+    Account,
+    /// `*`: anyone, inside or outside the configuration.
+    Anyone,
 }
 
 impl PrincipalKind {
@@ -78,6 +124,9 @@ impl PrincipalKind {
             PrincipalKind::Role => "role",
             PrincipalKind::User => "user",
             PrincipalKind::Group => "group",
+            PrincipalKind::Service => "service",
+            PrincipalKind::Account => "account",
+            PrincipalKind::Anyone => "anyone",
         }
     }
 }
@@ -85,15 +134,32 @@ impl PrincipalKind {
 #[derive(Clone, Debug)]
 pub struct Principal {
     pub root: usize,
+    /// Terraform address, or for principals outside the configuration their ARN or name.
     pub address: String,
-    pub target: Arc<Address>,
+    /// `None` for principals outside the configuration.
+    pub target: Option<Arc<Address>>,
     pub kind: PrincipalKind,
     pub name: Option<String>,
+    /// IAM path (`/` by default).
+    pub path: String,
     pub span: Span,
     pub tags: Tags,
     pub workloads: BTreeSet<String>,
     pub workload_reason: Reason,
+    /// Groups a user belongs to.
+    pub groups: BTreeSet<PrincipalId>,
+    /// The permissions boundary: a document, or unknown (`Some(None)`).
+    pub boundary: Option<Option<DocumentId>>,
+    /// A declared inference-log reader (`[inference_logs] readers`).
+    pub inference_log_reader: bool,
     pub unknown: BTreeSet<String>,
+}
+
+impl Principal {
+    /// Lives in the scanned configuration (not another account, a service or anyone).
+    pub fn is_internal(&self) -> bool {
+        self.target.is_some()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,7 +170,7 @@ pub enum DocumentKind {
     Managed,
     /// An AWS managed policy, from the catalog.
     AwsManaged,
-    /// A policy on a resource (`aws_s3_bucket_policy`).
+    /// A policy on a resource (`aws_s3_bucket_policy`, `aws_cloudwatch_log_resource_policy`).
     Resource,
     /// A JSON policy file in the tree that nothing loads.
     Standalone,
@@ -127,14 +193,18 @@ pub struct Document {
     pub root: usize,
     /// The block that holds it (`aws_iam_role_policy.trainer`), or the JSON file's path.
     pub owner: String,
+    /// A name for reports: the policy name, the managed policy name, the file.
+    pub name: String,
     pub kind: DocumentKind,
     /// The document itself: the `jsonencode(...)`, heredoc, data block, or JSON object.
     pub span: Span,
     pub statements: Vec<Statement>,
     /// The document lives outside the scanned files (AWS managed): findings point at attachments.
     pub external: bool,
-    /// For resource policies: the datastore it governs.
+    /// For bucket policies: the datastore it is attached to (its prefixes follow it).
     pub governs: Option<DatastoreId>,
+    /// Used as a permissions boundary somewhere (limits, never grants).
+    pub boundary: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -156,49 +226,72 @@ pub struct Inventory {
     pub resources: usize,
     /// Root modules added.
     pub roots: usize,
+    /// Values a rule or the access report could not classify (a tag value that is no tier, ...).
+    pub notes: Vec<(Option<Span>, String)>,
 }
 
 impl Inventory {
     /// Add what one evaluated root module declares.
-    pub fn add_module(&mut self, ev: &Evaluated, sources: &Sources) {
-        let default_tags = default_tags(ev);
+    pub fn add_module(&mut self, ev: &Evaluated, sources: &Sources, config: &Config) {
         let root = self.roots;
         self.roots += 1;
+        self.resources += ev.instances.len();
         let mut b = Builder {
             root,
             inv: self,
             sources,
+            config,
             by_address: HashMap::new(),
             doc_by_span: HashMap::new(),
+            managed_docs: HashMap::new(),
+            policy_docs: HashMap::new(),
+            external: HashMap::new(),
+            tier_roles: HashMap::new(),
+            graph_workloads: HashMap::new(),
         };
-        b.inv.resources += ev.instances.len();
-        // first the things others refer to, then what connects them
-        for r in &ev.instances {
+        let default_tags = default_tags(ev);
+        // things others refer to, then what connects them, then the graph, then classification
+        for r in ev
+            .instances
+            .iter()
+            .filter(|r| r.address.mode == Mode::Managed)
+        {
             let tags = || tags_of(r, &default_tags);
             match r.address.rtype.as_str() {
-                "aws_s3_bucket" if is_managed(r) => {
-                    b.datastore(r, DatastoreKind::Bucket, "bucket", tags())
-                }
-                "aws_cloudwatch_log_group" if is_managed(r) => {
+                "aws_s3_bucket" => b.datastore(r, DatastoreKind::Bucket, "bucket", tags()),
+                "aws_cloudwatch_log_group" => {
                     b.datastore(r, DatastoreKind::LogGroup, "name", tags())
                 }
-                "aws_iam_role" if is_managed(r) => b.principal(r, PrincipalKind::Role, tags()),
-                "aws_iam_user" if is_managed(r) => b.principal(r, PrincipalKind::User, tags()),
-                "aws_iam_group" if is_managed(r) => {
-                    b.principal(r, PrincipalKind::Group, Tags::default())
-                }
+                "aws_iam_role" => b.principal(r, PrincipalKind::Role, tags()),
+                "aws_iam_user" => b.principal(r, PrincipalKind::User, tags()),
+                "aws_iam_group" => b.principal(r, PrincipalKind::Group, Tags::default()),
                 _ => {}
             }
         }
-        for r in ev.instances.iter().filter(|r| is_managed(r)) {
-            match r.address.rtype.as_str() {
-                "aws_iam_role_policy" => b.inline(r, "role", PrincipalKind::Role),
-                "aws_iam_user_policy" => b.inline(r, "user", PrincipalKind::User),
-                "aws_iam_group_policy" => b.inline(r, "group", PrincipalKind::Group),
-                "aws_iam_role" => b.role_inline_blocks(r),
-                _ => {}
-            }
+        b.config_prefixes();
+        for r in ev
+            .instances
+            .iter()
+            .filter(|r| r.address.mode == Mode::Managed)
+        {
+            b.iam(r);
         }
+        for r in ev
+            .instances
+            .iter()
+            .filter(|r| r.address.mode == Mode::Managed)
+        {
+            b.iam_links(r);
+        }
+        b.external_principals();
+        for r in ev
+            .instances
+            .iter()
+            .filter(|r| r.address.mode == Mode::Managed)
+        {
+            b.graph(r);
+        }
+        b.classify();
     }
 
     /// A JSON policy file found in the tree (not loaded by Terraform).
@@ -208,34 +301,51 @@ impl Inventory {
             self.roots += 1;
             self.documents.push(Document {
                 root,
+                name: owner.clone(),
                 owner,
                 kind: DocumentKind::Standalone,
                 span: doc.span,
                 statements,
                 external: false,
                 governs: None,
+                boundary: false,
             });
         }
     }
 
-    /// Principals a document's identity grants reach (groups reach their members later).
-    pub fn attached_to(&self, doc: DocumentId) -> impl Iterator<Item = &Attachment> {
-        self.attachments.iter().filter(move |a| a.document == doc)
+    /// The bucket a datastore lives in (itself for a bucket).
+    pub fn bucket_of(&self, d: DatastoreId) -> DatastoreId {
+        match &self.datastores[d].kind {
+            DatastoreKind::Prefix { bucket, .. } => *bucket,
+            _ => d,
+        }
     }
 }
 
+/// Builds one root module's part of the inventory.
 struct Builder<'a> {
     root: usize,
     inv: &'a mut Inventory,
     sources: &'a Sources,
+    config: &'a Config,
     by_address: HashMap<Address, Entity>,
     doc_by_span: HashMap<Span, DocumentId>,
+    /// AWS managed policies already loaded, by name.
+    managed_docs: HashMap<String, DocumentId>,
+    /// Customer managed policies (`aws_iam_policy`) by address.
+    policy_docs: HashMap<Address, DocumentId>,
+    /// Principals outside the configuration, by kind and identifier.
+    external: HashMap<(PrincipalKind, String), PrincipalId>,
+    /// Tiers the graph gives datastores, with the span that shows it.
+    tier_roles: HashMap<DatastoreId, Vec<(Tier, String, Span)>>,
+    /// Workloads the graph gives principals.
+    graph_workloads: HashMap<PrincipalId, Vec<(&'static str, String, Span)>>,
 }
 
 /// What an address names in the current root module.
 #[derive(Clone, Copy)]
 enum Entity {
-    Datastore,
+    Datastore(DatastoreId),
     Principal(PrincipalId),
 }
 
@@ -249,7 +359,7 @@ impl Builder<'_> {
     ) {
         let mut unknown = BTreeSet::new();
         let name = match r.attrs.get(name_attr) {
-            Some(v) if v.is_unknown() => {
+            Some(v) if v.has_unknown() => {
                 unknown.insert("name".to_string());
                 None
             }
@@ -259,7 +369,7 @@ impl Builder<'_> {
         if tags.unknown {
             unknown.insert("tags".to_string());
         }
-        let (tier, tier_reason) = classify_tier(&r.address, name.as_deref(), &tags);
+        let id = self.inv.datastores.len();
         self.inv.datastores.push(Datastore {
             root: self.root,
             address: r.address.to_string(),
@@ -268,137 +378,197 @@ impl Builder<'_> {
             name,
             span: r.span,
             tags,
-            tier,
-            tier_reason,
+            tier: None,
+            tier_reason: Reason::default(),
+            roles: BTreeSet::new(),
             unknown,
         });
         self.by_address
-            .insert((*r.address).clone(), Entity::Datastore);
+            .insert((*r.address).clone(), Entity::Datastore(id));
     }
 
     fn principal(&mut self, r: &ResourceInstance, kind: PrincipalKind, tags: Tags) {
         let mut unknown = BTreeSet::new();
         let name = match r.attrs.get("name") {
-            Some(v) if v.is_unknown() => {
+            Some(v) if v.has_unknown() => {
                 unknown.insert("name".to_string());
                 None
             }
             Some(v) => v.as_str().map(str::to_string),
             None => None,
         };
-        let (workloads, workload_reason) =
-            classify_workloads(&r.address, kind, name.as_deref(), &tags);
+        let path = r
+            .attrs
+            .get("path")
+            .and_then(Value::as_str)
+            .unwrap_or("/")
+            .to_string();
         let id = self.inv.principals.len();
         self.inv.principals.push(Principal {
             root: self.root,
             address: r.address.to_string(),
-            target: r.address.clone(),
+            target: Some(r.address.clone()),
             kind,
             name,
+            path,
             span: r.span,
             tags,
-            workloads,
-            workload_reason,
+            workloads: BTreeSet::new(),
+            workload_reason: Reason::default(),
+            groups: BTreeSet::new(),
+            boundary: None,
+            inference_log_reader: false,
             unknown,
         });
         self.by_address
             .insert((*r.address).clone(), Entity::Principal(id));
     }
 
-    /// The principal a value names: a reference to it, or its name.
-    fn principal_ref(&self, v: &Value, kind: PrincipalKind) -> Option<PrincipalId> {
-        match &v.kind {
-            Kind::Symbolic(parts) => match parts.as_slice() {
-                [Part::Ref(r)] => match self.by_address.get(&r.target)? {
-                    Entity::Principal(p) => Some(*p),
-                    Entity::Datastore => None,
-                },
-                _ => None,
-            },
-            Kind::String(name) => self.inv.principals.iter().position(|p| {
-                p.root == self.root && p.kind == kind && p.name.as_deref() == Some(name.as_str())
-            }),
-            _ => None,
+    /// A principal outside the configuration, created once per root.
+    fn external_principal(&mut self, kind: PrincipalKind, id: &str, span: Span) -> PrincipalId {
+        if let Some(p) = self.external.get(&(kind, id.to_string())) {
+            return *p;
         }
-    }
-
-    /// Register the document a value holds; the same document written once and used twice is one.
-    fn document(
-        &mut self,
-        value: &Value,
-        owner: &ResourceInstance,
-        kind: DocumentKind,
-    ) -> Option<DocumentId> {
-        let decoded = match decode_value(value, self.sources) {
-            Ok(d) => d,
-            Err(_) => return None, // reported by the caller's parse diagnostics
-        };
-        if let Some(id) = self.doc_by_span.get(&decoded.span) {
-            return Some(*id);
-        }
-        let statements = policy::statements(&decoded)?;
-        let id = self.inv.documents.len();
-        self.inv.documents.push(Document {
+        let p = self.inv.principals.len();
+        self.inv.principals.push(Principal {
             root: self.root,
-            owner: owner.address.to_string(),
+            address: id.to_string(),
+            target: None,
             kind,
-            span: decoded.span,
-            statements,
-            external: false,
-            governs: None,
-        });
-        self.doc_by_span.insert(decoded.span, id);
-        Some(id)
-    }
-
-    fn attach(
-        &mut self,
-        principal: PrincipalId,
-        document: DocumentId,
-        span: Span,
-        address: String,
-    ) {
-        self.inv.attachments.push(Attachment {
-            principal,
-            document,
+            name: Some(id.to_string()),
+            path: "/".into(),
             span,
-            address,
+            tags: Tags::default(),
+            workloads: BTreeSet::new(),
+            workload_reason: Reason {
+                source: "none",
+                text: "outside the configuration".into(),
+                span: None,
+            },
+            groups: BTreeSet::new(),
+            boundary: None,
+            inference_log_reader: false,
+            unknown: BTreeSet::new(),
         });
+        self.external.insert((kind, id.to_string()), p);
+        p
     }
 
-    fn inline(&mut self, r: &ResourceInstance, owner_attr: &str, kind: PrincipalKind) {
-        let (Some(owner), Some(policy)) = (r.attrs.get(owner_attr), r.attrs.get("policy")) else {
-            return;
-        };
-        let Some(principal) = self.principal_ref(owner, kind) else {
-            return;
-        };
-        if let Some(doc) = self.document(policy, r, DocumentKind::Inline) {
-            self.attach(principal, doc, r.span, r.address.to_string());
-        }
-    }
-
-    fn role_inline_blocks(&mut self, r: &ResourceInstance) {
-        let Some(Entity::Principal(principal)) = self.by_address.get(&r.address).copied() else {
-            return;
-        };
-        let blocks = r
-            .attrs
-            .get("inline_policy")
-            .and_then(Value::as_list)
-            .unwrap_or_default();
-        for b in blocks {
-            if let Some(policy) = b.get("policy") {
-                if let Some(doc) = self.document(policy, r, DocumentKind::Inline) {
-                    self.attach(principal, doc, b.span, r.address.to_string());
+    /// Principals that resource policies name and the configuration does not declare: anyone,
+    /// AWS services, other accounts and their roles.
+    fn external_principals(&mut self) {
+        use crate::terraform::value::Part;
+        let docs: Vec<DocumentId> = (0..self.inv.documents.len())
+            .filter(|&d| {
+                self.inv.documents[d].root == self.root
+                    && self.inv.documents[d].kind == DocumentKind::Resource
+            })
+            .collect();
+        for d in docs {
+            let entries: Vec<(String, policy::Element)> = self.inv.documents[d]
+                .statements
+                .iter()
+                .filter_map(|st| st.principals.as_ref())
+                .flat_map(|(_, ps, _)| ps.iter().map(|p| (p.kind.clone(), p.id.clone())))
+                .collect();
+            for (kind, id) in entries {
+                if matches!(id.parts.as_slice(), [Part::Ref(_)]) {
+                    continue;
+                }
+                let Some(text) = id.literal() else { continue };
+                let external = match kind.as_str() {
+                    "*" => Some(PrincipalKind::Anyone),
+                    "AWS" if text == "*" => Some(PrincipalKind::Anyone),
+                    "Service" => Some(PrincipalKind::Service),
+                    "AWS" => {
+                        let internal =
+                            [PrincipalKind::Role, PrincipalKind::User]
+                                .into_iter()
+                                .any(|k| {
+                                    self.principal_ref(&Value::string(text, id.span), k)
+                                        .is_some()
+                                });
+                        (!internal).then_some(PrincipalKind::Account)
+                    }
+                    _ => Some(PrincipalKind::Account),
+                };
+                if let Some(k) = external {
+                    let name = if k == PrincipalKind::Anyone {
+                        "*"
+                    } else {
+                        text
+                    };
+                    self.external_principal(k, name, id.span);
                 }
             }
         }
     }
-}
 
-fn is_managed(r: &ResourceInstance) -> bool {
-    r.address.mode == crate::terraform::value::Mode::Managed
+    /// Prefix datastores named by `[tiers]` ARN patterns (`arn:aws:s3:::lake/curated/*`).
+    fn config_prefixes(&mut self) {
+        let patterns: Vec<(String, Span)> = self
+            .config
+            .tiers
+            .keys()
+            .filter(|k| k.get_ref().starts_with("arn:"))
+            .map(|k| (k.get_ref().clone(), Span::default()))
+            .collect();
+        for (pattern, _) in patterns {
+            let Some(rest) = pattern.strip_prefix("arn:aws:s3:::") else {
+                continue;
+            };
+            let Some((bucket, key)) = rest.split_once('/') else {
+                continue;
+            };
+            let prefix = key.trim_end_matches('*');
+            if prefix.is_empty() || bucket.contains(['*', '?']) {
+                continue;
+            }
+            let buckets: Vec<DatastoreId> = (0..self.inv.datastores.len())
+                .filter(|&i| {
+                    let d = &self.inv.datastores[i];
+                    d.root == self.root
+                        && d.kind == DatastoreKind::Bucket
+                        && d.name.as_deref() == Some(bucket)
+                })
+                .collect();
+            for b in buckets {
+                self.prefix_datastore(b, prefix);
+            }
+        }
+    }
+
+    /// The prefix datastore of a bucket, created on first use.
+    fn prefix_datastore(&mut self, bucket: DatastoreId, prefix: &str) -> DatastoreId {
+        let prefix = if prefix.is_empty() || prefix.ends_with('/') {
+            prefix.to_string()
+        } else {
+            format!("{prefix}/")
+        };
+        if prefix.is_empty() {
+            return bucket;
+        }
+        if let Some(i) = self.inv.datastores.iter().position(|d| {
+            d.kind
+                == DatastoreKind::Prefix {
+                    bucket,
+                    prefix: prefix.clone(),
+                }
+        }) {
+            return i;
+        }
+        let b = self.inv.datastores[bucket].clone();
+        let id = self.inv.datastores.len();
+        self.inv.datastores.push(Datastore {
+            address: format!("{}/{prefix}", b.address),
+            kind: DatastoreKind::Prefix { bucket, prefix },
+            tier: None,
+            tier_reason: Reason::default(),
+            roles: BTreeSet::new(),
+            ..b
+        });
+        id
+    }
 }
 
 /// `default_tags` of the root module's `aws` provider (without alias).
@@ -408,11 +578,11 @@ fn default_tags(ev: &Evaluated) -> BTreeMap<String, String> {
         if name != "aws" || body.get("alias").is_some() {
             continue;
         }
-        let blocks = body
+        for b in body
             .get("default_tags")
             .and_then(Value::as_list)
-            .unwrap_or_default();
-        for b in blocks {
+            .unwrap_or_default()
+        {
             for e in b
                 .get("tags")
                 .and_then(|t| t.as_object())
@@ -429,17 +599,13 @@ fn default_tags(ev: &Evaluated) -> BTreeMap<String, String> {
 
 fn tags_of(r: &ResourceInstance, defaults: &BTreeMap<String, String>) -> Tags {
     let mut tags = Tags {
-        map: if r.address.rtype.starts_with("aws_") {
-            defaults.clone()
-        } else {
-            BTreeMap::new()
-        },
+        map: defaults.clone(),
         ..Tags::default()
     };
     if let Some(e) = r.attrs.entry("tags") {
         tags.span = Some(e.key_span.to(e.value.span));
-        match &e.value.kind {
-            Kind::Object(entries) => {
+        match &e.value.decoded().kind {
+            crate::terraform::value::Kind::Object(entries) => {
                 for t in entries {
                     match t.value.to_plain_string() {
                         Some(s) => {
@@ -450,101 +616,9 @@ fn tags_of(r: &ResourceInstance, defaults: &BTreeMap<String, String>) -> Tags {
                     }
                 }
             }
-            Kind::Null => {}
+            crate::terraform::value::Kind::Null => {}
             _ => tags.unknown = true,
         }
     }
     tags
-}
-
-fn classify_tier(address: &Address, name: Option<&str>, tags: &Tags) -> (Option<Tier>, Reason) {
-    for key in TIER_TAG_KEYS {
-        if let Some(v) = tags.map.get(key) {
-            return match Tier::from_tag_value(v) {
-                Some(t) => (
-                    Some(t),
-                    Reason {
-                        text: format!("tag {key} = {v:?}"),
-                        span: tags.span,
-                    },
-                ),
-                None => (
-                    None,
-                    Reason {
-                        text: format!("tag {key} = {v:?} is not a tier"),
-                        span: tags.span,
-                    },
-                ),
-            };
-        }
-    }
-    let label = name.unwrap_or(&address.name);
-    match classify::tier_from_name(label) {
-        classify::NameTier::Tier(t) => (
-            Some(t),
-            Reason {
-                text: format!("name {label:?}"),
-                span: None,
-            },
-        ),
-        classify::NameTier::None => (
-            None,
-            Reason {
-                text: "no tier tag or tier word in the name".into(),
-                span: None,
-            },
-        ),
-        classify::NameTier::Ambiguous => (
-            None,
-            Reason {
-                text: format!("ambiguous: name {label:?} has words of two tiers"),
-                span: None,
-            },
-        ),
-    }
-}
-
-fn classify_workloads(
-    address: &Address,
-    kind: PrincipalKind,
-    name: Option<&str>,
-    tags: &Tags,
-) -> (BTreeSet<String>, Reason) {
-    if let Some(v) = tags.map.get(WORKLOAD_TAG_KEY) {
-        let (ok, _bad) = classify::workloads_from_tag(v);
-        return (
-            ok,
-            Reason {
-                text: format!("tag {WORKLOAD_TAG_KEY} = {v:?}"),
-                span: tags.span,
-            },
-        );
-    }
-    if kind == PrincipalKind::User {
-        return (
-            BTreeSet::from(["human".to_string()]),
-            Reason {
-                text: "IAM users are people".into(),
-                span: None,
-            },
-        );
-    }
-    let label = name.unwrap_or(&address.name);
-    let found = classify::workloads_from_name(label);
-    if found.is_empty() {
-        return (
-            BTreeSet::new(),
-            Reason {
-                text: "no workload tag or workload word in the name".into(),
-                span: None,
-            },
-        );
-    }
-    (
-        found.into_iter().map(str::to_string).collect(),
-        Reason {
-            text: format!("name {label:?}"),
-            span: None,
-        },
-    )
 }

@@ -1,5 +1,6 @@
 //! Reports: one module per output format behind one trait.
 
+pub mod access;
 pub mod human;
 pub mod json;
 

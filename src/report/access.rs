@@ -1,0 +1,228 @@
+//! `mlguard access`: for each datastore, who can read, write, list, administer, tag and manage
+//! permissions, through which statement (file:line), and whether conditions apply. The view an
+//! auditor asks for first.
+
+use crate::access::catalog::ActionClass;
+use crate::access::Analysis;
+use crate::model::{Datastore, Inventory};
+use crate::source::{Sources, Span};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// One row: a principal's access of one class to one datastore through one statement.
+struct Row {
+    class: ActionClass,
+    principal: String,
+    kind: &'static str,
+    workloads: Vec<String>,
+    actions: Vec<String>,
+    via: &'static str,
+    document: String,
+    at: Location,
+    conditional: bool,
+}
+
+struct Location {
+    file: String,
+    line: u32,
+}
+
+fn location(sources: &Sources, span: Span) -> Location {
+    if (span.file as usize) >= sources.len() {
+        return Location {
+            file: String::new(),
+            line: 0,
+        };
+    }
+    let f = sources.get(span.file);
+    Location {
+        file: f.display.clone(),
+        line: f.position(span.start).line,
+    }
+}
+
+/// Datastores worth listing (tiered, or reached by someone), with their rows, sorted.
+fn collect<'a>(
+    inv: &'a Inventory,
+    analysis: &Analysis,
+    sources: &Sources,
+) -> Vec<(usize, &'a Datastore, Vec<Row>)> {
+    let mut rows: BTreeMap<usize, Vec<Row>> = BTreeMap::new();
+    for g in &analysis.grants {
+        let p = &inv.principals[g.principal];
+        let doc = &inv.documents[g.document];
+        let st = &doc.statements[g.statement];
+        // a managed policy's statement is not in a scanned file: show where it is attached
+        let span = match (doc.external, g.attachment) {
+            (true, Some(a)) => inv.attachments[a].span,
+            _ => st.span,
+        };
+        rows.entry(g.datastore).or_default().push(Row {
+            class: g.class,
+            principal: p.address.clone(),
+            kind: p.kind.as_str(),
+            workloads: p.workloads.iter().cloned().collect(),
+            actions: g.actions.iter().cloned().collect(),
+            via: doc.kind.as_str(),
+            document: doc.name.clone(),
+            at: location(sources, span),
+            conditional: g.conditional,
+        });
+    }
+    let listed: Vec<usize> = (0..inv.datastores.len())
+        .filter(|i| inv.datastores[*i].tier.is_some() || rows.contains_key(i))
+        .collect();
+    let mut out: Vec<(usize, &Datastore, Vec<Row>)> = listed
+        .into_iter()
+        .map(|i| {
+            let d = &inv.datastores[i];
+            let mut r = rows.remove(&i).unwrap_or_default();
+            r.sort_by(|a, b| {
+                (a.class, &a.principal, &a.at.file, a.at.line).cmp(&(
+                    b.class,
+                    &b.principal,
+                    &b.at.file,
+                    b.at.line,
+                ))
+            });
+            (i, d, r)
+        })
+        .collect();
+    // tiered datastores first, in tier order, then by address
+    out.sort_by(|a, b| {
+        (a.1.tier.is_none(), a.1.tier, &a.1.address).cmp(&(
+            b.1.tier.is_none(),
+            b.1.tier,
+            &b.1.address,
+        ))
+    });
+    out
+}
+
+pub fn json(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Value {
+    let stores: Vec<Value> = collect(inv, analysis, sources)
+        .into_iter()
+        .map(|(_, d, rows)| {
+            let at = location(sources, d.span);
+            let mut access = serde_json::Map::new();
+            for class in ActionClass::ALL {
+                let list: Vec<Value> = rows
+                    .iter()
+                    .filter(|r| r.class == class)
+                    .map(|r| {
+                        json!({"principal": r.principal, "kind": r.kind, "workloads": r.workloads, "actions": r.actions,
+                               "via": r.via, "document": r.document, "file": r.at.file, "line": r.at.line,
+                               "conditional": r.conditional})
+                    })
+                    .collect();
+                if !list.is_empty() {
+                    access.insert(class.as_str().to_string(), Value::Array(list));
+                }
+            }
+            json!({"address": d.address, "kind": d.kind.as_str(), "name": d.label(&inv.datastores),
+                   "tier": d.tier.map(|t| t.as_str()), "tier_reason": d.tier_reason.text,
+                   "file": at.file, "line": at.line, "access": access})
+        })
+        .collect();
+    json!({"version": 1, "datastores": stores})
+}
+
+fn who(r: &Row) -> String {
+    let w = if r.workloads.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", r.workloads.join(", "))
+    };
+    format!("{}{w}", r.principal)
+}
+
+pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String {
+    let mut out = String::new();
+    let stores = collect(inv, analysis, sources);
+    for (_, d, rows) in &stores {
+        let at = location(sources, d.span);
+        let tier = d.tier.map_or("unclassified".to_string(), |t| {
+            format!("{} tier", t.as_str())
+        });
+        let _ = writeln!(
+            out,
+            "{} ({})  {tier}, from {}  [{}:{}]",
+            d.address,
+            d.label(&inv.datastores),
+            d.tier_reason.text,
+            at.file,
+            at.line
+        );
+        if rows.is_empty() {
+            let _ = writeln!(out, "  no principal in the configuration has access");
+        }
+        for r in rows {
+            let cond = if r.conditional { "  (conditional)" } else { "" };
+            let _ = writeln!(
+                out,
+                "  {:<18} {:<44} {}  via {} {} [{}:{}]{cond}",
+                r.class.as_str(),
+                who(r),
+                r.actions.join(", "),
+                r.via,
+                r.document,
+                r.at.file,
+                r.at.line
+            );
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "{} datastores, {} grants",
+        stores.len(),
+        analysis.grants.len()
+    );
+    out
+}
+
+pub fn markdown(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String {
+    let mut out = String::from("# Effective access to data stores\n\n");
+    for (_, d, rows) in collect(inv, analysis, sources) {
+        let at = location(sources, d.span);
+        let tier = d
+            .tier
+            .map_or("unclassified".to_string(), |t| t.as_str().to_string());
+        let _ = writeln!(
+            out,
+            "## `{}`\n\n{} (`{}`), tier **{tier}** ({}), declared at `{}:{}`.\n",
+            d.address,
+            d.kind.as_str(),
+            d.label(&inv.datastores),
+            d.tier_reason.text,
+            at.file,
+            at.line
+        );
+        if rows.is_empty() {
+            out.push_str("No principal in the configuration has access.\n\n");
+            continue;
+        }
+        out.push_str("| access | principal | actions | through | where | conditional |\n|---|---|---|---|---|---|\n");
+        for r in &rows {
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} | {} policy `{}` | `{}:{}` | {} |",
+                r.class.as_str(),
+                who(r),
+                r.actions
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                r.via,
+                r.document,
+                r.at.file,
+                r.at.line,
+                if r.conditional { "yes" } else { "no" }
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
