@@ -237,6 +237,8 @@ fn cases() -> Vec<String> {
             "upper(\"${\"a\"}${1 + 1}\")",
             "\"a\\tb\\\"c\\\\\"",
             "\"$${literal}\"",
+            "\"%{ if true }a\\tb\\n%{ endif }\"",
+            "\"%{ for x in [1, 2] }\\\"${x}\\\"%{ endfor }\"",
             "\"%%{literal}\"",
             "null",
             "true ? \"a\" : null",

@@ -284,7 +284,8 @@ pub fn tf_json_blocks(file: FileId, text: &str) -> Result<Vec<TopBlock>, ParseEr
     let whole = Span::new(file, 0..text.len());
     // strict JSON first, for its precise messages
     parse(text, &TextMap::exact(whole, text.len()), &[])?;
-    let root = hcl_edit::parser::parse_expr(text).map_err(|e| {
+    // the expression parser refuses trailing whitespace; trimming the end keeps every offset
+    let root = hcl_edit::parser::parse_expr(text.trim_end()).map_err(|e| {
         let off = e.location().offset().min(text.len());
         ParseError {
             message: format!(

@@ -844,7 +844,7 @@ impl<'h> Evaluator<'h> {
                 if let [Element::Interpolation(i)] = elements.as_slice() {
                     return self.eval(&i.expr, scope);
                 }
-                match self.elements(&elements, scope, false, false) {
+                match self.elements(&elements, scope, false, false, Escapes::Quoted) {
                     Ok(parts) => string_from_parts(parts, span),
                     Err(u) => u,
                 }
@@ -854,7 +854,7 @@ impl<'h> Evaluator<'h> {
                 if let [Element::Interpolation(i)] = elements.as_slice() {
                     return self.eval(&i.expr, scope);
                 }
-                match self.elements(&elements, scope, false, false) {
+                match self.elements(&elements, scope, false, false, Escapes::Raw) {
                     Ok(parts) => string_from_parts(parts, span),
                     Err(u) => u,
                 }
@@ -910,9 +910,15 @@ impl<'h> Evaluator<'h> {
         scope: &Scope,
         strip_first: bool,
         strip_last: bool,
+        escapes: Escapes,
     ) -> Result<Vec<Part>, Value> {
         let elements: Vec<&Element> = t.iter().collect();
-        self.elements(&elements, scope, strip_first, strip_last)
+        // the parser unescapes only the top level of a quoted template, not directive bodies
+        let escapes = match escapes {
+            Escapes::Quoted => Escapes::QuotedNested,
+            e => e,
+        };
+        self.elements(&elements, scope, strip_first, strip_last, escapes)
     }
 
     fn elements(
@@ -921,12 +927,17 @@ impl<'h> Evaluator<'h> {
         scope: &Scope,
         strip_first: bool,
         strip_last: bool,
+        escapes: Escapes,
     ) -> Result<Vec<Part>, Value> {
         let mut parts = Vec::new();
         for (i, el) in elements.iter().enumerate() {
             if let Element::Literal(l) = el {
                 // `~` trims every whitespace character next to the marker, newlines included
-                let mut text = l.value().as_str();
+                let unescaped = match escapes {
+                    Escapes::QuotedNested => unescape_hcl(l.value()),
+                    _ => l.value().to_string(),
+                };
+                let mut text = unescaped.as_str();
                 let before = if i == 0 {
                     strip_first
                 } else {
@@ -945,7 +956,7 @@ impl<'h> Evaluator<'h> {
                 parts.push(Part::Lit(text.to_string()));
                 continue;
             }
-            self.template_element(el, scope, &mut parts)?;
+            self.template_element(el, scope, &mut parts, escapes)?;
         }
         Ok(parts)
     }
@@ -955,6 +966,7 @@ impl<'h> Evaluator<'h> {
         el: &Element,
         scope: &Scope,
         parts: &mut Vec<Part>,
+        escapes: Escapes,
     ) -> Result<(), Value> {
         match el {
             Element::Literal(l) => parts.push(Part::Lit(l.value().to_string())),
@@ -996,7 +1008,13 @@ impl<'h> Evaluator<'h> {
                                 None => endif_strip,
                             };
                             let first = i.if_expr.strip.strip_end();
-                            parts.extend(self.template(&i.if_expr.template, scope, first, last)?)
+                            parts.extend(self.template(
+                                &i.if_expr.template,
+                                scope,
+                                first,
+                                last,
+                                escapes,
+                            )?)
                         }
                         Some(false) => {
                             if let Some(e) = &i.else_expr {
@@ -1006,6 +1024,7 @@ impl<'h> Evaluator<'h> {
                                     scope,
                                     first,
                                     endif_strip,
+                                    escapes,
                                 )?);
                             }
                         }
@@ -1032,6 +1051,7 @@ impl<'h> Evaluator<'h> {
                             &inner,
                             f.for_expr.strip.strip_end(),
                             f.endfor_expr.strip.strip_start(),
+                            escapes,
                         )?);
                     }
                 }
@@ -1291,7 +1311,7 @@ impl<'h> Evaluator<'h> {
                 return v;
             }
         }
-        match self.elements(&elements, &scope, false, false) {
+        match self.elements(&elements, &scope, false, false, Escapes::Raw) {
             Ok(parts) => string_from_parts(parts, whole),
             Err(u) => u,
         }
@@ -1765,6 +1785,51 @@ fn instance_value(i: &Instance, span: Span) -> Value {
         }
     }
     Value::new(Kind::Object(entries), i.span)
+}
+
+/// How a template's literals were written: quoted strings have backslash escapes, heredocs and
+/// template files do not.
+#[derive(Clone, Copy, PartialEq)]
+enum Escapes {
+    Quoted,
+    /// Inside a directive of a quoted string, where the parser left the escapes in place.
+    QuotedNested,
+    Raw,
+}
+
+/// HCL's backslash escapes of a quoted string.
+fn unescape_hcl(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(q @ ('u' | 'U')) => {
+                let len = if q == 'u' { 4 } else { 8 };
+                let hex: String = chars.by_ref().take(len).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => {
+                        out.push('\\');
+                        out.push(q);
+                        out.push_str(&hex);
+                    }
+                }
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// Whether an element asks to trim the literal before it and the literal after it.
