@@ -27,12 +27,16 @@ pub struct Discovery {
     pub errors: Vec<(PathBuf, String)>,
 }
 
+/// Terraform configuration: `.tf` and `.tf.json` (Terraform's JSON syntax).
 fn is_tf(p: &Path) -> bool {
-    p.extension().is_some_and(|e| e == "tf")
+    crate::terraform::module::is_config_file(p)
 }
 
 fn is_json(p: &Path) -> bool {
-    p.extension().is_some_and(|e| e == "json") && !p.to_string_lossy().ends_with(".tfvars.json")
+    let name = p.to_string_lossy();
+    p.extension().is_some_and(|e| e == "json")
+        && !name.ends_with(".tfvars.json")
+        && !name.ends_with(".tf.json")
 }
 
 pub fn discover(paths: &[PathBuf]) -> Discovery {

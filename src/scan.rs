@@ -7,7 +7,7 @@ use crate::engine::{Engine, EvalError, Rule};
 use crate::facts;
 use crate::findings::{self, Finding};
 use crate::model::Inventory;
-use crate::parse::{self, json, ParseError};
+use crate::parse::{json, ParseError};
 use crate::source::{FileId, Sources, Span};
 use crate::terraform::module::ModuleSource;
 use crate::terraform::value::Value;
@@ -135,11 +135,12 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
                 };
                 let id = sources.add(path.clone(), text);
                 let text = sources.get(id).text.clone();
-                match parse::hcl::parse(id, &text) {
-                    Ok(body) => module.add_file(id, body),
-                    Err(e) => errs.push(e),
+                if let Err(e) = terraform::module::load_file(&mut module, id, path, &text) {
+                    errs.push(e);
                 }
             }
+            module.finish();
+            errs.append(&mut module.errors.clone());
             (dir.clone(), module, errs)
         })
         .collect();

@@ -4,8 +4,12 @@
 //! positions go through a [`TextMap`] back to the source the user wrote.
 
 use crate::parse::ParseError;
-use crate::source::{Sources, Span};
+use crate::source::{FileId, Sources, Span};
+use crate::terraform::module::{span_of, TopBlock};
 use crate::terraform::value::{normalize_parts, Entry, Kind, Part, Reference, Value};
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::{Attribute, Block, BlockLabel, Body};
+use hcl_edit::{Ident, Span as _};
 use jsonc_parser::ast;
 use jsonc_parser::common::Ranged;
 use jsonc_parser::{parse_to_ast, CollectOptions, ParseOptions};
@@ -267,6 +271,162 @@ impl Converter<'_> {
         parts.push(Part::Lit(rest.to_string()));
         Value::new(Kind::Symbolic(normalize_parts(parts)), span)
     }
+}
+
+/// The top-level blocks of a `.tf.json` file (Terraform's JSON configuration syntax).
+///
+/// JSON is a subset of HCL's expression syntax (objects may use `:`, strings are templates), so
+/// the whole file parses as one HCL expression whose nodes keep byte spans into the JSON. Its
+/// nested objects become blocks by the nesting Terraform defines (`resource` -> type -> name ->
+/// body); a block body's properties become arguments, nested blocks such as `statement` stay
+/// object or array values, and `dynamic` becomes dynamic blocks.
+pub fn tf_json_blocks(file: FileId, text: &str) -> Result<Vec<TopBlock>, ParseError> {
+    let whole = Span::new(file, 0..text.len());
+    // strict JSON first, for its precise messages
+    parse(text, &TextMap::exact(whole, text.len()), &[])?;
+    // the expression parser refuses trailing whitespace; trimming the end keeps every offset
+    let root = hcl_edit::parser::parse_expr(text.trim_end()).map_err(|e| {
+        let off = e.location().offset().min(text.len());
+        ParseError {
+            message: format!(
+                "JSON that Terraform cannot read as configuration: {}",
+                e.message().lines().next().unwrap_or("")
+            ),
+            span: Span::new(file, off..off),
+        }
+    })?;
+    let mut out = Vec::new();
+    let span = |r: Option<std::ops::Range<usize>>| span_of(file, r);
+    for (kind, kind_value, _) in json_props(&root) {
+        let depth = match kind.as_str() {
+            "resource" | "data" => 2,
+            "module" | "variable" | "output" | "provider" => 1,
+            "locals" => 0,
+            _ => continue, // terraform, moved, import, check: nothing to evaluate
+        };
+        let mut stack: Vec<(Vec<String>, &Expression, Span)> =
+            vec![(Vec::new(), kind_value, span(kind_value.span()))];
+        while let Some((labels, value, at)) = stack.pop() {
+            if labels.len() == depth {
+                for body in json_objects(value) {
+                    let block_span = if depth == 0 {
+                        span(body.span())
+                    } else {
+                        at.to(span(body.span()))
+                    };
+                    out.push(TopBlock {
+                        ident: kind.clone(),
+                        labels: labels.clone(),
+                        block: json_block(&kind, labels.clone(), body),
+                        span: block_span,
+                    });
+                }
+                continue;
+            }
+            for obj in json_objects(value) {
+                // reversed so the stack yields them in file order
+                let props: Vec<_> = json_props(obj);
+                for (label, v, key_span) in props.into_iter().rev() {
+                    let mut l = labels.clone();
+                    l.push(label);
+                    stack.push((l, v, span(key_span)));
+                }
+            }
+        }
+    }
+    out.sort_by_key(|b| b.span.start);
+    Ok(out)
+}
+
+/// The objects of a JSON value: the object itself, or each object of an array (Terraform JSON
+/// allows an array wherever a block may repeat).
+fn json_objects(e: &Expression) -> Vec<&Expression> {
+    match e {
+        Expression::Object(_) => vec![e],
+        Expression::Array(a) => a
+            .iter()
+            .filter(|x| matches!(x, Expression::Object(_)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// (key, value, key span) of a JSON object; `//` comment properties are left out.
+fn json_props(e: &Expression) -> Vec<(String, &Expression, Option<std::ops::Range<usize>>)> {
+    let Expression::Object(o) = e else {
+        return Vec::new();
+    };
+    o.iter()
+        .filter_map(|(k, v)| {
+            let key = match k {
+                ObjectKey::Ident(id) => id.as_str().to_string(),
+                ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
+                ObjectKey::Expression(_) => return None,
+            };
+            (key != "//").then(|| (key, v.expr(), k.span()))
+        })
+        .collect()
+}
+
+fn json_block(kind: &str, labels: Vec<String>, body: &Expression) -> Block {
+    let mut block = Block::new(Ident::new_sanitized(kind));
+    block.labels = labels.into_iter().map(BlockLabel::from).collect();
+    block.body = json_body(kind, body);
+    block
+}
+
+/// A JSON object as a block body. In a `variable` block `type` is an expression written as a
+/// string (`"list(string)"`), so it is parsed as one.
+fn json_body(kind: &str, body: &Expression) -> Body {
+    let mut out = Body::new();
+    for (key, value, _) in json_props(body) {
+        if key == "dynamic" {
+            for obj in json_objects(value) {
+                for (name, spec, _) in json_props(obj) {
+                    for spec in json_objects(spec) {
+                        out.push(json_dynamic(&name, spec));
+                    }
+                }
+            }
+            continue;
+        }
+        let Ok(ident) = Ident::try_new(key.as_str()) else {
+            continue;
+        };
+        let value = match (kind, key.as_str(), value) {
+            ("variable", "type", Expression::String(s)) => {
+                hcl_edit::parser::parse_expr(s.value()).unwrap_or_else(|_| value.clone())
+            }
+            _ => value.clone(),
+        };
+        out.push(Attribute::new(ident, value));
+    }
+    out
+}
+
+/// `"dynamic": {"statement": {"for_each": ..., "iterator": "s", "content": {...}}}`.
+fn json_dynamic(name: &str, spec: &Expression) -> Block {
+    let mut block = Block::new(Ident::new_sanitized("dynamic"));
+    block.labels = vec![BlockLabel::from(name)];
+    for (key, value, _) in json_props(spec) {
+        match key.as_str() {
+            "content" => {
+                if let Some(c) = json_objects(value).first() {
+                    let mut content = Block::new(Ident::new_sanitized("content"));
+                    content.body = json_body("content", c);
+                    block.body.push(content);
+                }
+            }
+            "for_each" | "iterator" | "labels" => {
+                block.body.push(Attribute::new(
+                    Ident::new_sanitized(key.as_str()),
+                    value.clone(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    block
 }
 
 fn lowercase_first(s: &str) -> String {

@@ -4,7 +4,7 @@
 
 use crate::parse::ParseError;
 use crate::source::{FileId, Span};
-use crate::terraform::module::{span_of, Expr, ModuleSource, ResourceBlock};
+use crate::terraform::module::{span_of, Expr, FileBlock, ModuleSource, ResourceBlock};
 use crate::terraform::value::{
     string_from_parts, Address, Entry, InstanceKey, Kind, Mode, ModuleStep, Part, Reference, Value,
 };
@@ -16,7 +16,7 @@ use hcl_edit::structure::{Block, Body};
 use hcl_edit::template::{Directive, Element, Template};
 use hcl_edit::Span as _;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -92,8 +92,11 @@ pub(crate) struct Bindings {
 pub(crate) struct Evaluator<'h> {
     pub host: &'h dyn Host,
     pub unresolved: RefCell<Vec<Unresolved>>,
+    unresolved_seen: RefCell<HashSet<(Span, String)>>,
     pub errors: RefCell<Vec<ParseError>>,
     pub modules_seen: RefCell<usize>,
+    /// Definite errors met so far, so `can` and `try` tell an error from a value not known.
+    failures: std::cell::Cell<usize>,
 }
 
 struct Scope<'a> {
@@ -116,16 +119,36 @@ impl<'h> Evaluator<'h> {
         Evaluator {
             host,
             unresolved: RefCell::default(),
+            unresolved_seen: RefCell::default(),
             errors: RefCell::default(),
             modules_seen: RefCell::new(0),
+            failures: std::cell::Cell::new(0),
         }
     }
 
     fn unresolved(&self, span: Span, what: String) {
-        let mut u = self.unresolved.borrow_mut();
-        if !u.iter().any(|x| x.span == span && x.what == what) {
-            u.push(Unresolved { span, what });
+        // a set beside the list keeps this linear when thousands of instances share a cause
+        if self
+            .unresolved_seen
+            .borrow_mut()
+            .insert((span, what.clone()))
+        {
+            self.unresolved.borrow_mut().push(Unresolved { span, what });
         }
+    }
+
+    /// Record an error once: a cycle is met again by every value that depends on it.
+    fn error(&self, e: ParseError) {
+        let mut errors = self.errors.borrow_mut();
+        if !errors.contains(&e) {
+            errors.push(e);
+        }
+    }
+
+    /// A value Terraform would reject with an error (what `can` and `try` catch).
+    fn fail(&self, span: Span, what: String) -> Value {
+        self.failures.set(self.failures.get() + 1);
+        self.unknown(span, what)
     }
 
     fn unknown(&self, span: Span, what: String) -> Value {
@@ -175,7 +198,7 @@ impl<'h> Evaluator<'h> {
                 Some(Group::Unknown(_)) | None => {}
             }
         }
-        for name in inst.src.locals.keys() {
+        for (name, _, _) in &inst.src.locals {
             self.local(inst, name, None);
         }
         for call in &inst.src.calls {
@@ -210,6 +233,16 @@ impl<'h> Evaluator<'h> {
             .collect()
     }
 
+    /// A module instance's outputs, sorted by name.
+    pub fn outputs(&self, inst: &Rc<ModuleInst>) -> Vec<(String, Value)> {
+        let mut names: Vec<&String> = inst.src.outputs.keys().collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|n| (n.clone(), self.output(inst, n, Span::default())))
+            .collect()
+    }
+
     // ---- named values -------------------------------------------------------------------
 
     fn local(&self, inst: &Rc<ModuleInst>, name: &str, at: Option<Span>) -> Value {
@@ -217,8 +250,8 @@ impl<'h> Evaluator<'h> {
             return match memo {
                 Memo::Done(v) => v.clone(),
                 Memo::Pending => {
-                    let span = inst.src.local_spans.get(name).copied().unwrap_or_default();
-                    self.errors.borrow_mut().push(ParseError {
+                    let span = inst.src.local(name).map(|(_, s)| s).unwrap_or_default();
+                    self.error(ParseError {
                         message: format!("local value `{name}` depends on itself"),
                         span,
                     });
@@ -229,7 +262,7 @@ impl<'h> Evaluator<'h> {
                 }
             };
         }
-        let Some(expr) = inst.src.locals.get(name) else {
+        let Some((expr, _)) = inst.src.local(name) else {
             return self.unknown(
                 at.unwrap_or_default(),
                 format!("local.{name} is not declared"),
@@ -276,7 +309,7 @@ impl<'h> Evaluator<'h> {
 
     /// A variable's value: the input, else the default, converted to the declared type.
     fn var_value(&self, inst: &Rc<ModuleInst>, name: &str, at: Span) -> Value {
-        let Some(decl) = inst.src.variables.iter().find(|v| v.name == name) else {
+        let Some(decl) = inst.src.variable(name) else {
             return Value::unknown(format!("var.{name} is not declared"), at);
         };
         let input = match &inst.inputs {
@@ -373,11 +406,6 @@ impl<'h> Evaluator<'h> {
     }
 
     fn expand_resource(&self, inst: &Rc<ModuleInst>, r: &ResourceBlock) -> Group {
-        let scope = Scope {
-            inst,
-            file: r.file,
-            b: Bindings::default(),
-        };
         let address = |key: Option<InstanceKey>| {
             Arc::new(Address {
                 module: inst.path.clone(),
@@ -395,6 +423,15 @@ impl<'h> Evaluator<'h> {
             };
             let address = address(key);
             let mut attrs = self.eval_body(&r.block.body, &scope, r.span);
+            for o in &r.overrides {
+                let over = Scope {
+                    inst,
+                    file: o.file,
+                    b: scope.b.clone(),
+                };
+                let value = self.eval_body(&o.block.body, &over, o.span);
+                merge_override(&mut attrs, value);
+            }
             if r.mode == Mode::Data && r.rtype == "aws_iam_policy_document" {
                 let doc = policy_document::render(&attrs, self.host, &self.errors);
                 if let Kind::Object(entries) = &mut attrs.kind {
@@ -414,7 +451,13 @@ impl<'h> Evaluator<'h> {
                 attrs,
             })
         };
-        match self.expansion(&r.block.body, &scope) {
+        let (meta, meta_file) = meta_body(&r.block.body, r.file, &r.overrides);
+        let meta_scope = Scope {
+            inst,
+            file: meta_file,
+            b: Bindings::default(),
+        };
+        match self.expansion(meta, &meta_scope) {
             Expansion::Single => Group::Single(make(None, Bindings::default())),
             Expansion::Count(n) => Group::Count(
                 (0..n)
@@ -466,10 +509,23 @@ impl<'h> Evaluator<'h> {
                         .map(|e| (e.key.clone(), e.value.clone()))
                         .collect(),
                 ),
-                Kind::List(items) => items
-                    .iter()
-                    .map(|i| i.to_plain_string().map(|s| (s, i.clone())))
-                    .collect(),
+                Kind::List(items) => {
+                    match items
+                        .iter()
+                        .map(|i| i.to_plain_string().map(|s| (s, i.clone())))
+                        .collect()
+                    {
+                        Some(v) => Some(v),
+                        // Terraform rejects a set of objects: it has no keys for the instances
+                        None if items.iter().any(|i| i.as_object().is_some()) => {
+                            return Expansion::Unknown(self.unknown(
+                                v.span,
+                                "for_each over a set of objects (Terraform needs a map or a set of strings)".into(),
+                            ))
+                        }
+                        None => None,
+                    }
+                }
                 Kind::Null => Some(Vec::new()),
                 _ => None,
             };
@@ -499,7 +555,7 @@ impl<'h> Evaluator<'h> {
                 ))),
             });
         }
-        let call = inst.src.calls.iter().find(|c| c.name == name)?;
+        let call = inst.src.call(name)?;
         inst.children
             .borrow_mut()
             .insert(name.to_string(), Memo::Pending);
@@ -529,32 +585,31 @@ impl<'h> Evaluator<'h> {
                 return ChildGroup::Unknown(self.unknown(call.span, why));
             }
         };
+        let (meta, meta_file) = meta_body(&call.block.body, call.file, &call.overrides);
         let scope = Scope {
             inst,
-            file: call.file,
+            file: meta_file,
             b: Bindings::default(),
         };
-        let exprs: Rc<HashMap<String, Expr>> = Rc::new(
-            call.block
-                .body
-                .attributes()
-                .filter(|a| {
-                    !matches!(
-                        a.key.as_str(),
-                        "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
-                    )
-                })
-                .map(|a| {
-                    (
-                        a.key.as_str().to_string(),
-                        Expr {
-                            file: call.file,
-                            expr: a.value.clone(),
-                        },
-                    )
-                })
-                .collect(),
-        );
+        // the call's arguments are the module's inputs; override files replace them one by one
+        let bodies = std::iter::once((call.file, &call.block.body))
+            .chain(call.overrides.iter().map(|o| (o.file, &o.block.body)));
+        let mut exprs: HashMap<String, Expr> = HashMap::new();
+        for (file, body) in bodies {
+            for a in body.attributes() {
+                if !matches!(
+                    a.key.as_str(),
+                    "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+                ) {
+                    let expr = Expr {
+                        file,
+                        expr: a.value.clone(),
+                    };
+                    exprs.insert(a.key.as_str().to_string(), expr);
+                }
+            }
+        }
+        let exprs = Rc::new(exprs);
         let make = |key: Option<InstanceKey>, b: Bindings| {
             let scope = Scope {
                 inst,
@@ -573,7 +628,7 @@ impl<'h> Evaluator<'h> {
             };
             self.instantiate(src.clone(), path, rel_dir.clone(), inputs)
         };
-        match self.expansion(&call.block.body, &scope) {
+        match self.expansion(meta, &scope) {
             Expansion::Single => ChildGroup::Single(make(None, Bindings::default())),
             Expansion::Count(n) => ChildGroup::Count(
                 (0..n)
@@ -609,13 +664,29 @@ impl<'h> Evaluator<'h> {
         let mut entries: Vec<Entry> = Vec::new();
         for attr in body.attributes() {
             let key = attr.key.as_str();
-            if matches!(key, "count" | "for_each" | "depends_on" | "provider") {
+            // meta-arguments; the last three only appear as arguments in `.tf.json` bodies
+            if matches!(
+                key,
+                "count"
+                    | "for_each"
+                    | "depends_on"
+                    | "provider"
+                    | "lifecycle"
+                    | "provisioner"
+                    | "connection"
+            ) {
                 continue;
             }
+            let value = self.eval(&attr.value, scope);
+            // a key built from JSON has no span of its own: point at its value
+            let key_span = attr
+                .key
+                .span()
+                .map_or(value.span, |r| span_of(scope.file, Some(r)));
             entries.push(Entry {
                 key: key.to_string(),
-                key_span: span_of(scope.file, attr.key.span()),
-                value: self.eval(&attr.value, scope),
+                key_span,
+                value,
             });
         }
         for block in body.blocks() {
@@ -643,9 +714,10 @@ impl<'h> Evaluator<'h> {
             return;
         };
         let name = label.as_str();
-        let span = span_of(scope.file, block.span());
         let iterator = match block.body.get_attribute("iterator").map(|a| &a.value) {
             Some(Expression::Variable(v)) => v.as_str().to_string(),
+            // `.tf.json` writes the iterator name as a string
+            Some(Expression::String(s)) => s.value().to_string(),
             _ => name.to_string(),
         };
         let Some(content) = block.body.get_blocks("content").next() else {
@@ -655,6 +727,10 @@ impl<'h> Evaluator<'h> {
             return;
         };
         let collection = self.eval(&each.value, scope);
+        // a dynamic block built from JSON has no span: the for_each stands for it
+        let span = block
+            .span()
+            .map_or(collection.span, |r| span_of(scope.file, Some(r)));
         let items: Vec<(Value, Value)> = match &collection.kind {
             Kind::List(items) => items
                 .iter()
@@ -697,7 +773,10 @@ impl<'h> Evaluator<'h> {
                 file: scope.file,
                 b,
             };
-            let value = self.eval_body(&content.body, &inner, span);
+            let content_span = content
+                .span()
+                .map_or(span, |r| span_of(scope.file, Some(r)));
+            let value = self.eval_body(&content.body, &inner, content_span);
             push_block(entries, name, span, value);
         }
     }
@@ -751,28 +830,35 @@ impl<'h> Evaluator<'h> {
                         }
                     };
                     let value = self.eval(v.expr(), scope);
-                    entries.retain(|e| e.key != key);
                     entries.push(Entry {
                         key,
                         key_span,
                         value,
                     });
                 }
-                Value::new(Kind::Object(entries), span)
+                Value::new(Kind::Object(last_key_wins(entries)), span)
             }
             Expression::StringTemplate(t) => {
-                let mut parts = Vec::new();
-                for el in t.iter() {
-                    if let Err(u) = self.template_element(el, scope, &mut parts) {
-                        return u;
-                    }
+                let elements: Vec<&Element> = t.iter().collect();
+                // `"${x}"` alone is x itself, not x converted to a string (HCL's unwrapping rule)
+                if let [Element::Interpolation(i)] = elements.as_slice() {
+                    return self.eval(&i.expr, scope);
                 }
-                string_from_parts(parts, span)
+                match self.elements(&elements, scope, false, false, Escapes::Quoted) {
+                    Ok(parts) => string_from_parts(parts, span),
+                    Err(u) => u,
+                }
             }
-            Expression::HeredocTemplate(h) => match self.template(&h.template, scope) {
-                Ok(parts) => string_from_parts(parts, span),
-                Err(u) => u,
-            },
+            Expression::HeredocTemplate(h) => {
+                let elements: Vec<&Element> = h.template.iter().collect();
+                if let [Element::Interpolation(i)] = elements.as_slice() {
+                    return self.eval(&i.expr, scope);
+                }
+                match self.elements(&elements, scope, false, false, Escapes::Raw) {
+                    Ok(parts) => string_from_parts(parts, span),
+                    Err(u) => u,
+                }
+            }
             Expression::Parenthesis(p) => self.eval(p.inner(), scope),
             Expression::Variable(v) => self.lookup_root(v.as_str(), span, scope),
             Expression::Conditional(c) => {
@@ -816,10 +902,61 @@ impl<'h> Evaluator<'h> {
         }
     }
 
-    fn template(&self, t: &Template, scope: &Scope) -> Result<Vec<Part>, Value> {
+    /// A nested template (a directive's body). `strip_first`/`strip_last`: the markers around
+    /// it ask to trim the whitespace at its start or end (`%{ if x ~}`, `%{~ endif }`).
+    fn template(
+        &self,
+        t: &Template,
+        scope: &Scope,
+        strip_first: bool,
+        strip_last: bool,
+        escapes: Escapes,
+    ) -> Result<Vec<Part>, Value> {
+        let elements: Vec<&Element> = t.iter().collect();
+        // the parser unescapes only the top level of a quoted template, not directive bodies
+        let escapes = match escapes {
+            Escapes::Quoted => Escapes::QuotedNested,
+            e => e,
+        };
+        self.elements(&elements, scope, strip_first, strip_last, escapes)
+    }
+
+    fn elements(
+        &self,
+        elements: &[&Element],
+        scope: &Scope,
+        strip_first: bool,
+        strip_last: bool,
+        escapes: Escapes,
+    ) -> Result<Vec<Part>, Value> {
         let mut parts = Vec::new();
-        for el in t.iter() {
-            self.template_element(el, scope, &mut parts)?;
+        for (i, el) in elements.iter().enumerate() {
+            if let Element::Literal(l) = el {
+                // `~` trims every whitespace character next to the marker, newlines included
+                let unescaped = match escapes {
+                    Escapes::QuotedNested => unescape_hcl(l.value()),
+                    _ => l.value().to_string(),
+                };
+                let mut text = unescaped.as_str();
+                let before = if i == 0 {
+                    strip_first
+                } else {
+                    strips(elements[i - 1]).1
+                };
+                let after = match elements.get(i + 1) {
+                    Some(next) => strips(next).0,
+                    None => strip_last,
+                };
+                if before {
+                    text = text.trim_start();
+                }
+                if after {
+                    text = text.trim_end();
+                }
+                parts.push(Part::Lit(text.to_string()));
+                continue;
+            }
+            self.template_element(el, scope, &mut parts, escapes)?;
         }
         Ok(parts)
     }
@@ -829,6 +966,7 @@ impl<'h> Evaluator<'h> {
         el: &Element,
         scope: &Scope,
         parts: &mut Vec<Part>,
+        escapes: Escapes,
     ) -> Result<(), Value> {
         match el {
             Element::Literal(l) => parts.push(Part::Lit(l.value().to_string())),
@@ -862,11 +1000,32 @@ impl<'h> Evaluator<'h> {
             Element::Directive(d) => match &**d {
                 Directive::If(i) => {
                     let cond = self.eval(&i.if_expr.cond_expr, scope);
+                    let endif_strip = i.endif_expr.strip.strip_start();
                     match cond.as_bool() {
-                        Some(true) => parts.extend(self.template(&i.if_expr.template, scope)?),
+                        Some(true) => {
+                            let last = match &i.else_expr {
+                                Some(e) => e.strip.strip_start(),
+                                None => endif_strip,
+                            };
+                            let first = i.if_expr.strip.strip_end();
+                            parts.extend(self.template(
+                                &i.if_expr.template,
+                                scope,
+                                first,
+                                last,
+                                escapes,
+                            )?)
+                        }
                         Some(false) => {
                             if let Some(e) = &i.else_expr {
-                                parts.extend(self.template(&e.template, scope)?);
+                                let first = e.strip.strip_end();
+                                parts.extend(self.template(
+                                    &e.template,
+                                    scope,
+                                    first,
+                                    endif_strip,
+                                    escapes,
+                                )?);
                             }
                         }
                         None => return Err(unknown_from(&cond, cond.span)),
@@ -887,7 +1046,13 @@ impl<'h> Evaluator<'h> {
                             file: scope.file,
                             b,
                         };
-                        parts.extend(self.template(&f.for_expr.template, &inner)?);
+                        parts.extend(self.template(
+                            &f.for_expr.template,
+                            &inner,
+                            f.for_expr.strip.strip_end(),
+                            f.endfor_expr.strip.strip_start(),
+                            escapes,
+                        )?);
                     }
                 }
             },
@@ -904,6 +1069,8 @@ impl<'h> Evaluator<'h> {
         let value_var = f.intro.value_var.as_str().to_string();
         let mut list = Vec::new();
         let mut object: Vec<Entry> = Vec::new();
+        // position of each key in `object`, for grouping without a linear search
+        let mut group_of: HashMap<String, usize> = HashMap::new();
         for (k, v) in items {
             let mut b = scope.b.clone();
             if let Some(kv) = &key_var {
@@ -932,20 +1099,29 @@ impl<'h> Evaluator<'h> {
                         return unknown_from(&key, span);
                     };
                     if f.grouping {
-                        match object.iter_mut().find(|e| e.key == key_s) {
-                            Some(e) => {
-                                if let Kind::List(items) = &mut e.value.kind {
+                        match group_of.get(&key_s) {
+                            Some(&i) => {
+                                if let Kind::List(items) = &mut object[i].value.kind {
                                     items.push(value)
                                 }
                             }
-                            None => object.push(Entry {
-                                key: key_s,
-                                key_span: key.span,
-                                value: Value::new(Kind::List(vec![value]), span),
-                            }),
+                            None => {
+                                group_of.insert(key_s.clone(), object.len());
+                                object.push(Entry {
+                                    key: key_s,
+                                    key_span: key.span,
+                                    value: Value::new(Kind::List(vec![value]), span),
+                                })
+                            }
                         }
                     } else {
-                        object.retain(|e| e.key != key_s);
+                        if group_of.insert(key_s.clone(), object.len()).is_some() {
+                            // Terraform rejects duplicate keys without `...` grouping
+                            return self.unknown(
+                                key.span,
+                                format!("duplicate key `{key_s}` in a for expression"),
+                            );
+                        }
                         object.push(Entry {
                             key: key_s,
                             key_span: key.span,
@@ -969,22 +1145,30 @@ impl<'h> Evaluator<'h> {
             return self.unknown(span, format!("provider function `{name}` is not evaluated"));
         }
         match name {
+            // an argument that fails moves `try` on; one that is merely not known makes the
+            // result not known, as in Terraform
             "try" => {
-                let mut last = Value::unknown("no argument of try succeeded", span);
                 for a in f.args.iter() {
+                    let before = self.failures.get();
                     let v = self.eval_quiet(a, scope);
-                    if !v.has_unknown() {
+                    if self.failures.get() == before {
                         return v;
                     }
-                    last = v;
                 }
-                return last;
+                return self.fail(span, "no argument of try succeeded".into());
             }
             "can" => {
-                let v = f.args.iter().next().map(|a| self.eval_quiet(a, scope));
-                return match v {
-                    Some(v) if !v.has_unknown() => Value::new(Kind::Bool(true), span),
-                    _ => Value::unknown("can() of a value that is not known", span),
+                let Some(a) = f.args.iter().next() else {
+                    return self.fail(span, "can() needs an argument".into());
+                };
+                let before = self.failures.get();
+                let v = self.eval_quiet(a, scope);
+                return if self.failures.get() != before {
+                    Value::new(Kind::Bool(false), span)
+                } else if v.has_unknown() {
+                    Value::unknown("can() of a value that is not known", span)
+                } else {
+                    Value::new(Kind::Bool(true), span)
                 };
             }
             _ => {}
@@ -1009,7 +1193,7 @@ impl<'h> Evaluator<'h> {
                 Some(Err(_)) if args.iter().any(|a| matches!(a.kind, Kind::Symbolic(_))) => {
                     self.unknown(span, format!("`{name}` of a value known only after apply"))
                 }
-                Some(Err(msg)) => self.unknown(span, format!("`{name}`: {msg}")),
+                Some(Err(msg)) => self.fail(span, format!("`{name}`: {msg}")),
                 None => self.unknown(span, format!("function `{name}` is not supported")),
             },
         }
@@ -1019,7 +1203,10 @@ impl<'h> Evaluator<'h> {
     fn eval_quiet(&self, e: &Expression, scope: &Scope) -> Value {
         let before = (self.unresolved.borrow().len(), self.errors.borrow().len());
         let v = self.eval(e, scope);
-        self.unresolved.borrow_mut().truncate(before.0);
+        let mut seen = self.unresolved_seen.borrow_mut();
+        for u in self.unresolved.borrow_mut().drain(before.0..) {
+            seen.remove(&(u.span, u.what));
+        }
         self.errors.borrow_mut().truncate(before.1);
         v
     }
@@ -1096,19 +1283,36 @@ impl<'h> Evaluator<'h> {
             }
         }
         // A template sees only its variables, not the module's names.
-        let inst = self.instantiate(
-            Arc::new(ModuleSource::new(Default::default())),
-            Vec::new(),
-            String::new(),
-            Inputs::Values(HashMap::new()),
-        );
+        let inst = scratch_instance();
         let scope = Scope {
             inst: &inst,
             file,
             b,
         };
-        match self.template(&template, &scope) {
-            Ok(parts) => string_from_parts(parts, Span::new(file, 0..text.len())),
+        let whole = Span::new(file, 0..text.len());
+        // `${jsonencode({...})}` alone (a common way to write a policy template) keeps its
+        // structure and spans; the whitespace around it means nothing to JSON
+        let elements: Vec<&Element> = template.iter().collect();
+        let interpolations: Vec<&hcl_edit::template::Interpolation> = elements
+            .iter()
+            .filter_map(|e| match e {
+                Element::Interpolation(i) => Some(i),
+                _ => None,
+            })
+            .collect();
+        let only_space = elements.iter().all(|e| match e {
+            Element::Literal(l) => l.value().trim().is_empty(),
+            Element::Interpolation(_) => true,
+            Element::Directive(_) => false,
+        });
+        if let ([one], true) = (interpolations.as_slice(), only_space) {
+            let v = self.eval(&one.expr, &scope);
+            if matches!(v.kind, Kind::Json(_)) {
+                return v;
+            }
+        }
+        match self.elements(&elements, &scope, false, false, Escapes::Raw) {
+            Ok(parts) => string_from_parts(parts, whole),
             Err(u) => u,
         }
     }
@@ -1249,7 +1453,10 @@ impl<'h> Evaluator<'h> {
                 next_attr(ops)?;
                 Cursor::Val(Value::string("default", span))
             }
-            "self" => return None,
+            "self" => Cursor::Val(self.unknown(
+                span,
+                "`self` is only known in provisioner and connection blocks".into(),
+            )),
             rtype if inst.src.has_resource_type(rtype) => {
                 let rname = next_attr(ops)?;
                 match self.resource_group(inst, Mode::Managed, rtype, &rname) {
@@ -1289,8 +1496,8 @@ impl<'h> Evaluator<'h> {
                 }
                 (Group::ForEach(items), false) => {
                     let k = key(op).and_then(|k| k.to_plain_string());
-                    match k.and_then(|k| items.iter().find(|(ik, _)| *ik == k)) {
-                        Some((_, i)) => Cursor::Inst(i.clone(), s),
+                    match k.and_then(|k| find_key(items, &k)) {
+                        Some(i) => Cursor::Inst(i.clone(), s),
                         None => {
                             Cursor::Val(Value::unknown("an instance key that is not known", span))
                         }
@@ -1332,8 +1539,8 @@ impl<'h> Evaluator<'h> {
                 }
                 (ChildGroup::ForEach(items), false) => {
                     let k = key(op).and_then(|k| k.to_plain_string());
-                    match k.and_then(|k| items.iter().find(|(ik, _)| *ik == k)) {
-                        Some((_, m)) => Cursor::ModInst(m.clone(), s),
+                    match k.and_then(|k| find_key(items, &k)) {
+                        Some(m) => Cursor::ModInst(m.clone(), s),
                         None => Cursor::Val(Value::unknown("a module key that is not known", span)),
                     }
                 }
@@ -1359,12 +1566,12 @@ impl<'h> Evaluator<'h> {
                 };
                 match entries.iter().find(|e| e.key == k) {
                     Some(e) => e.value.clone(),
-                    None => self.unknown(span, format!("no attribute or key `{k}`")),
+                    None => self.fail(span, format!("no attribute or key `{k}`")),
                 }
             }
             Kind::List(items) => match key.as_number() {
                 Some(n) if n >= 0.0 && (n as usize) < items.len() => items[n as usize].clone(),
-                Some(n) => self.unknown(span, format!("index {n} is out of range")),
+                Some(n) => self.fail(span, format!("index {n} is out of range")),
                 None => unknown_from(&key, span),
             },
             Kind::Json(inner) => self.apply_value((**inner).clone(), Some(key), span),
@@ -1380,7 +1587,7 @@ impl<'h> Evaluator<'h> {
                 ),
                 _ => Value::unknown("a traversal into a value known only after apply", span),
             },
-            _ => self.unknown(
+            _ => self.fail(
                 span,
                 "a traversal into a value that has no attributes".into(),
             ),
@@ -1497,6 +1704,29 @@ impl<'h> Evaluator<'h> {
     }
 }
 
+/// The instance with this key; `for_each` instances are sorted by key.
+fn find_key<'a, T>(items: &'a [(String, T)], key: &str) -> Option<&'a T> {
+    items
+        .binary_search_by(|(k, _)| k.as_str().cmp(key))
+        .ok()
+        .map(|i| &items[i].1)
+}
+
+/// An empty module instance, for scopes that see no module names (templates, variables files).
+fn scratch_instance() -> Rc<ModuleInst> {
+    Rc::new(ModuleInst {
+        src: Arc::new(ModuleSource::default()),
+        path: Vec::new(),
+        rel_dir: String::new(),
+        inputs: Inputs::Values(HashMap::new()),
+        vars: RefCell::default(),
+        locals: RefCell::default(),
+        resources: RefCell::default(),
+        children: RefCell::default(),
+        outputs: RefCell::default(),
+    })
+}
+
 /// Go's `filepath.Base`, which Terraform's `basename` is.
 fn go_base(p: &str) -> String {
     let t = p.trim_end_matches('/');
@@ -1555,6 +1785,111 @@ fn instance_value(i: &Instance, span: Span) -> Value {
         }
     }
     Value::new(Kind::Object(entries), i.span)
+}
+
+/// How a template's literals were written: quoted strings have backslash escapes, heredocs and
+/// template files do not.
+#[derive(Clone, Copy, PartialEq)]
+enum Escapes {
+    Quoted,
+    /// Inside a directive of a quoted string, where the parser left the escapes in place.
+    QuotedNested,
+    Raw,
+}
+
+/// HCL's backslash escapes of a quoted string.
+fn unescape_hcl(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(q @ ('u' | 'U')) => {
+                let len = if q == 'u' { 4 } else { 8 };
+                let hex: String = chars.by_ref().take(len).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => {
+                        out.push('\\');
+                        out.push(q);
+                        out.push_str(&hex);
+                    }
+                }
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Whether an element asks to trim the literal before it and the literal after it.
+fn strips(el: &Element) -> (bool, bool) {
+    match el {
+        Element::Literal(_) => (false, false),
+        Element::Interpolation(i) => (i.strip.strip_start(), i.strip.strip_end()),
+        Element::Directive(d) => match &**d {
+            Directive::If(i) => (
+                i.if_expr.strip.strip_start(),
+                i.endif_expr.strip.strip_end(),
+            ),
+            Directive::For(f) => (
+                f.for_expr.strip.strip_start(),
+                f.endfor_expr.strip.strip_end(),
+            ),
+        },
+    }
+}
+
+/// The body that holds a block's `count`/`for_each`: the last override file that sets one, else
+/// the block itself.
+fn meta_body<'a>(base: &'a Body, file: FileId, overrides: &'a [FileBlock]) -> (&'a Body, FileId) {
+    overrides
+        .iter()
+        .rev()
+        .find(|o| o.block.body.has_attribute("count") || o.block.body.has_attribute("for_each"))
+        .map_or((base, file), |o| (&o.block.body, o.file))
+}
+
+/// Terraform's override merge: each argument replaces the block's, and nested blocks of a type
+/// replace every nested block of that type (here both are entries keyed by name).
+fn merge_override(attrs: &mut Value, over: Value) {
+    let (Kind::Object(entries), Kind::Object(over)) = (&mut attrs.kind, over.kind) else {
+        return;
+    };
+    for e in over {
+        match entries.iter_mut().find(|x| x.key == e.key) {
+            Some(x) => *x = e,
+            None => entries.push(e),
+        }
+    }
+}
+
+/// Object entries with repeated keys reduced to the last one, in first-seen order.
+fn last_key_wins(entries: Vec<Entry>) -> Vec<Entry> {
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        last.insert(e.key.as_str(), i);
+    }
+    if last.len() == entries.len() {
+        return entries;
+    }
+    let keep: HashSet<usize> = last.into_values().collect();
+    entries
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.contains(i))
+        .map(|(_, e)| e)
+        .collect()
 }
 
 fn push_block(entries: &mut Vec<Entry>, ident: &str, key_span: Span, value: Value) {
@@ -1640,9 +1975,9 @@ fn binary(op: BinaryOperator, lhs: &Value, rhs: &Value, span: Span) -> Value {
                 return unknown_from(which, span);
             };
             let kind = match op {
-                Plus => Kind::Number(a + b),
-                Minus => Kind::Number(a - b),
-                Mul => Kind::Number(a * b),
+                Plus => Kind::Number(functions::decimal_tidy(a + b)),
+                Minus => Kind::Number(functions::decimal_tidy(a - b)),
+                Mul => Kind::Number(functions::decimal_tidy(a * b)),
                 Div if b != 0.0 => Kind::Number(a / b),
                 Mod if b != 0.0 => Kind::Number(a % b),
                 Div | Mod => return Value::unknown("division by zero", span),

@@ -98,7 +98,7 @@ pub fn call_pure(name: &str, args: &[Value], span: Span) -> Option<Result<Value,
         "abs" => map_number(&c, f64::abs),
         "ceil" => map_number(&c, f64::ceil),
         "floor" => map_number(&c, f64::floor),
-        "signum" => map_number(&c, signum),
+        "signum" => signum(&c),
         "pow" => pow(&c),
         "log" => log(&c),
         "parseint" => parseint(&c),
@@ -2269,11 +2269,30 @@ fn map_number(c: &Call, f: impl Fn(f64) -> f64) -> R<Value> {
     c.number(f(c.num(v)?))
 }
 
-fn signum(n: f64) -> f64 {
-    if n == 0.0 {
-        0.0
+fn signum(c: &Call) -> R<Value> {
+    let [v] = c.exactly::<1>()?;
+    let n = c.num(v)?;
+    if n.fract() != 0.0 {
+        return error(
+            "value must be a whole number, between -9223372036854775808 and 9223372036854775807",
+        );
+    }
+    c.number(if n == 0.0 { 0.0 } else { n.signum() })
+}
+
+/// Terraform adds and multiplies decimal numbers at high precision before rounding to a double:
+/// `0.1 + 0.2` is `0.3`. A double result one or two units in the last place away from a number
+/// with 15 significant digits is taken to be that number.
+pub fn decimal_tidy(n: f64) -> f64 {
+    if !n.is_finite() || n == 0.0 {
+        return n;
+    }
+    let tidy: f64 = format!("{n:.14e}").parse().unwrap_or(n);
+    let ulp = f64::EPSILON * n.abs();
+    if (tidy - n).abs() <= 2.0 * ulp {
+        tidy
     } else {
-        n.signum()
+        n
     }
 }
 
@@ -2311,7 +2330,7 @@ fn sum(c: &Call) -> R<Value> {
         if item.is_null() {
             return error("argument must be list, set, or tuple of number values");
         }
-        total += c.num(item)?;
+        total = decimal_tidy(total + c.num(item)?);
     }
     c.number(total)
 }

@@ -45,6 +45,72 @@ pub struct Evaluated {
     pub errors: Vec<ParseError>,
     /// Module instances evaluated, the root included.
     pub modules: usize,
+    /// The root module's outputs, by name.
+    pub outputs: Vec<(String, Value)>,
+}
+
+/// A root module evaluated on its own: the evaluation and the files its spans point into.
+pub struct DirEvaluation {
+    pub sources: Arc<Sources>,
+    pub evaluated: Evaluated,
+}
+
+/// Evaluate the root module in `dir` as a scan would, without the policy analysis: variables
+/// from `terraform.tfvars`, `*.auto.tfvars` (and `.json` forms), then `var_files`, then `vars`
+/// (`NAME=VALUE`); local modules and downloaded remote ones (`.terraform/modules`). File reads
+/// stay inside the repository that holds `dir`. For tools and differential tests.
+pub fn evaluate_dir(dir: &Path, var_files: &[PathBuf], vars: &[String]) -> DirEvaluation {
+    let disc = crate::discover::discover(&[dir.to_path_buf()]);
+    let root_dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let sources = Arc::new(Sources::new(disc.base.clone()));
+    let cache = ModuleCache::default();
+    let ws = Workspace::new(&sources, &cache, disc.confine.clone(), root_dir.clone());
+    let mut errors = Vec::new();
+    let root = match cache.load(&sources, &root_dir) {
+        Ok(m) => m,
+        Err(message) => {
+            errors.push(ParseError {
+                message,
+                span: Span::default(),
+            });
+            Arc::new(ModuleSource::new(root_dir.clone()))
+        }
+    };
+    let mut files: Vec<PathBuf> = crate::discover::auto_tfvars(&root_dir);
+    files.extend(var_files.iter().cloned());
+    let mut ids = Vec::new();
+    for f in files {
+        match std::fs::read_to_string(&f) {
+            Ok(text) => ids.push(sources.add(f, text)),
+            Err(e) => errors.push(ParseError {
+                message: format!("cannot read the variables file `{}`: {e}", f.display()),
+                span: Span::default(),
+            }),
+        }
+    }
+    let mut inputs = HashMap::new();
+    errors.extend(vars::load_files(&ws, &ids, &mut inputs));
+    for flag in vars {
+        match vars::parse_flag(&ws, flag) {
+            Ok((k, v)) => {
+                inputs.insert(k, v);
+            }
+            Err(message) => errors.push(ParseError {
+                message,
+                span: Span::default(),
+            }),
+        }
+    }
+    let mut evaluated = ws.evaluate(root, inputs);
+    errors.extend(
+        cache
+            .errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..),
+    );
+    evaluated.errors.extend(errors);
+    DirEvaluation { sources, evaluated }
 }
 
 /// What the evaluator needs from outside: files and module sources.
@@ -101,12 +167,12 @@ impl ModuleCache {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| format!("module directory {} cannot be read: {e}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
+            .filter(|p| module::is_config_file(p) && p.is_file())
             .collect();
         files.sort();
         if files.is_empty() {
             return Err(format!(
-                "module directory {} has no .tf files",
+                "module directory {} has no .tf or .tf.json files",
                 dir.display()
             ));
         }
@@ -115,17 +181,20 @@ impl ModuleCache {
             let Ok(text) = std::fs::read_to_string(&path) else {
                 continue;
             };
-            let id = sources.add(path, text);
+            let id = sources.add(path.clone(), text);
             let text = sources.get(id).text.clone();
-            match crate::parse::hcl::parse(id, &text) {
-                Ok(body) => module.add_file(id, body),
-                Err(e) => self
-                    .errors
+            if let Err(e) = module::load_file(&mut module, id, &path, &text) {
+                self.errors
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push(e),
+                    .push(e);
             }
         }
+        module.finish();
+        self.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(module.errors.iter().cloned());
         let module = Arc::new(module);
         self.insert(dir.to_path_buf(), module.clone());
         Ok(module)
@@ -172,8 +241,10 @@ impl<'s> Workspace<'s> {
         let mut instances = Vec::new();
         ev.force_all(&inst, &mut instances);
         let providers = ev.providers(&inst);
-        let mut errors = ev.errors.into_inner();
-        errors.extend(root.errors.iter().cloned());
+        let outputs = ev.outputs(&inst);
+        // declaration errors of the module files are reported where they are parsed (once per
+        // directory, however many roots call it)
+        let errors = ev.errors.into_inner();
         Evaluated {
             root_dir: self.root_dir.clone(),
             instances,
@@ -181,6 +252,7 @@ impl<'s> Workspace<'s> {
             unresolved: ev.unresolved.into_inner(),
             errors,
             modules: ev.modules_seen.into_inner(),
+            outputs,
         }
     }
 }

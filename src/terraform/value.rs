@@ -251,6 +251,30 @@ impl Value {
     }
 }
 
+impl Value {
+    /// The value as JSON, as `terraform output -json` shows it: a `jsonencode` result is its
+    /// string, whole numbers are integers. `None` when anything inside is symbolic or unknown.
+    pub fn to_json(&self) -> Option<serde_json::Value> {
+        use serde_json::Value as J;
+        Some(match &self.kind {
+            Kind::Null => J::Null,
+            Kind::Bool(b) => J::Bool(*b),
+            Kind::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => J::from(*n as i64),
+            Kind::Number(n) => J::from(serde_json::Number::from_f64(*n)?),
+            Kind::String(s) => J::String(s.clone()),
+            Kind::Json(_) => J::String(crate::terraform::functions::json_text(self)?),
+            Kind::List(items) => J::Array(items.iter().map(Value::to_json).collect::<Option<_>>()?),
+            Kind::Object(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|e| Some((e.key.clone(), e.value.to_json()?)))
+                    .collect::<Option<_>>()?,
+            ),
+            Kind::Symbolic(_) | Kind::Unknown(_) => return None,
+        })
+    }
+}
+
 pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
