@@ -278,3 +278,20 @@ fn mutated_hcl_and_json_never_panic() {
         assert!(result.is_ok(), "panic on input:\n{text}");
     }
 }
+
+/// Found on terraform-aws-s3-bucket: `try(jsondecode(var.grant), var.grant)` with a list, and
+/// computed attributes of instances taken whole in a for expression.
+#[test]
+fn try_of_jsondecode_and_computed_attributes_of_whole_instances() {
+    let (_t, ev) = eval(&[(
+        "main.tf",
+        "variable \"grant\" {\n  type = any\n  default = []\n}\nresource \"aws_s3_bucket\" \"b\" {\n  for_each = toset([\"x\"])\n  bucket = each.key\n}\noutput \"grants\" { value = try(jsondecode(var.grant), var.grant) }\noutput \"created\" { value = length({ for k, v in aws_s3_bucket.b : k => v.creation_date }) }\n",
+    )]);
+    assert_eq!(output(&ev, "grants").to_json(), Some(json!([])));
+    assert_eq!(output(&ev, "created").to_json(), Some(json!(1)));
+    assert!(
+        ev.evaluated.unresolved.is_empty(),
+        "{:?}",
+        ev.evaluated.unresolved
+    );
+}

@@ -1241,9 +1241,13 @@ impl<'h> Evaluator<'h> {
             "jsondecode" => match args.first() {
                 Some(v) => match crate::parse::json::decode_value(v, self.host.sources()) {
                     Ok(v) => v,
+                    // an error Terraform would raise too, so `try` moves on
+                    Err(e) if !matches!(v.kind, Kind::String(_)) => {
+                        self.fail(span, format!("jsondecode: {}", e.message))
+                    }
                     Err(e) => {
                         self.errors.borrow_mut().push(e.clone());
-                        Value::unknown(format!("jsondecode: {}", e.message), span)
+                        self.fail(span, format!("jsondecode: {}", e.message))
                     }
                 },
                 None => Value::unknown("jsondecode without an argument", span),
@@ -1566,7 +1570,18 @@ impl<'h> Evaluator<'h> {
                 };
                 match entries.iter().find(|e| e.key == k) {
                     Some(e) => e.value.clone(),
-                    None => self.fail(span, format!("no attribute or key `{k}`")),
+                    // a resource instance taken whole (`for k, v in aws_x.this : v.created_at`):
+                    // an attribute not written is one computed at apply time
+                    None => match instance_target(entries) {
+                        Some(target) => Value::new(
+                            Kind::Symbolic(vec![Part::Ref(Reference {
+                                target,
+                                attr: k.into(),
+                            })]),
+                            span,
+                        ),
+                        None => self.fail(span, format!("no attribute or key `{k}`")),
+                    },
                 }
             }
             Kind::List(items) => match key.as_number() {
@@ -1710,6 +1725,19 @@ fn find_key<'a, T>(items: &'a [(String, T)], key: &str) -> Option<&'a T> {
         .binary_search_by(|(k, _)| k.as_str().cmp(key))
         .ok()
         .map(|i| &items[i].1)
+}
+
+/// The address of a resource instance turned into an object by [`instance_value`], recognised
+/// by its computed `id`.
+fn instance_target(entries: &[Entry]) -> Option<Arc<Address>> {
+    let id = entries.iter().find(|e| e.key == "id")?;
+    match &id.value.kind {
+        Kind::Symbolic(parts) => match parts.as_slice() {
+            [Part::Ref(r)] if &*r.attr == "id" => Some(r.target.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// An empty module instance, for scopes that see no module names (templates, variables files).
