@@ -393,7 +393,9 @@ struct Builder<'a> {
     sources: &'a Sources,
     config: &'a Config,
     by_address: HashMap<Address, Entity>,
-    doc_by_span: HashMap<Span, DocumentId>,
+    /// Documents already registered, by where they are written and what they say: one
+    /// `jsonencode` under `for_each` renders a different document per instance.
+    doc_by_span: HashMap<(Span, u64), DocumentId>,
     /// AWS managed policies already loaded, by name.
     managed_docs: HashMap<String, DocumentId>,
     /// Customer managed policies (`aws_iam_policy`) by address.

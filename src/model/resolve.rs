@@ -108,7 +108,8 @@ impl Builder<'_> {
         if decoded.has_unknown() && decoded.get("Statement").is_none() {
             return None;
         }
-        if let Some(id) = self.doc_by_span.get(&decoded.span) {
+        let key = (decoded.span, content_hash(&decoded));
+        if let Some(id) = self.doc_by_span.get(&key) {
             return Some(*id);
         }
         let statements = super::policy::statements(&decoded)?;
@@ -130,7 +131,7 @@ impl Builder<'_> {
             boundary: false,
             key: None,
         });
-        self.doc_by_span.insert(decoded.span, id);
+        self.doc_by_span.insert(key, id);
         Some(id)
     }
 
@@ -189,6 +190,14 @@ impl Builder<'_> {
         self.managed_docs.insert(policy.name.clone(), id);
         Some(id)
     }
+}
+
+/// A hash of what a document says (its values, spans included), to tell instances apart.
+fn content_hash(v: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!("{:?}", v.kind).hash(&mut h);
+    h.finish()
 }
 
 /// The name in an IAM ARN of the given kind (`arn:aws:iam::1:role/path/name` -> `name`).
