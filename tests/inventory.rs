@@ -86,7 +86,8 @@ fn check_locations(dir: &Path, doc: &Value) -> usize {
         };
         if let Some(address) = item.get("address").and_then(Value::as_str) {
             let (rtype, label) = type_and_label(address);
-            if !at.contains(&format!("\"{label}\"")) && !at.contains(&rtype) {
+            // the block's first line: `resource "aws_s3_bucket" "lake" {`
+            if !(at.contains(&format!("\"{rtype}\"")) && at.contains(&format!("\"{label}\""))) {
                 problems.push(format!("{file}:{line} does not declare `{address}`: {at}"));
             }
         }
@@ -220,4 +221,14 @@ fn the_inventory_command_prints_markdown_and_json_for_the_bundled_example() {
         .success();
     let doc: Value = serde_json::from_slice(&json.get_output().stdout).unwrap();
     assert!(schema().is_valid(&doc));
+}
+
+#[test]
+fn the_location_check_catches_a_line_that_declares_something_else() {
+    let dir = example("ml-platform-inventory");
+    let mut doc = inventory_json(&dir);
+    let line = doc["serving"]["endpoints"][0]["line"].as_u64().unwrap();
+    doc["serving"]["endpoints"][0]["line"] = (line + 1).into();
+    let caught = std::panic::catch_unwind(|| check_locations(&dir, &doc));
+    assert!(caught.is_err());
 }
