@@ -41,6 +41,11 @@ pub enum Command {
     },
     /// Who can read, write, list, administer and manage each datastore, and through what.
     Access(AccessArgs),
+    /// The SOC 2 system-description draft: data tiers, training, serving, inference logs, model
+    /// registry, third-party AI services.
+    Inventory(ReportArgs),
+    /// Per Trust Services Criterion: the controls that test it, what passed, failed, was suppressed.
+    Evidence(EvidenceArgs),
     /// Print the Cedar schema that rules are written against.
     Schema,
     /// Validate a directory of Cedar rules against the schema.
@@ -150,6 +155,43 @@ pub struct AccessArgs {
     pub vars: Vec<String>,
 }
 
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DocFormat {
+    Markdown,
+    Json,
+}
+
+/// `inventory` and `evidence`: the input flags of `access`, Markdown or JSON.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Files and directories to analyse.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DocFormat::Markdown)]
+    pub format: DocFormat,
+    /// Write the report to a file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Config file (default: mlguard.toml in the first path or an ancestor, up to the git root).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Terraform variables file, loaded after the automatic ones.
+    #[arg(long = "var-file")]
+    pub var_files: Vec<PathBuf>,
+    /// Terraform variable, NAME=VALUE.
+    #[arg(long = "var")]
+    pub vars: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct EvidenceArgs {
+    #[command(flatten)]
+    pub input: ReportArgs,
+    /// Extra Cedar rules (`policies/` beside the config file is read too).
+    #[arg(long)]
+    pub policies: Vec<PathBuf>,
+}
+
 /// Exit codes of cli.md.
 pub enum Exit {
     Clean = 0,
@@ -196,6 +238,8 @@ pub fn main() -> ExitCode {
         Command::Rules { format, policies } => rules(format, &policies),
         Command::Explain { rule } => explain(&rule),
         Command::Access(args) => access(args),
+        Command::Inventory(args) => inventory(args),
+        Command::Evidence(args) => evidence(args),
         Command::Schema => write_stdout(crate::engine::SCHEMA),
         Command::CheckPolicies { dir } => match Engine::load(&[dir.as_path()]) {
             Ok(e) => {
@@ -492,4 +536,115 @@ fn access(args: AccessArgs) -> ExitCode {
         ),
     };
     write_output(args.output.as_deref(), &text)
+}
+
+/// Analyse the input of `inventory` or `evidence`; soft errors are warnings on standard error.
+fn analyse(
+    args: &ReportArgs,
+    config: std::sync::Arc<Config>,
+    engine: &Engine,
+    enabled: &dyn Fn(&crate::engine::Rule) -> bool,
+) -> scan::ScanOutput {
+    let request = ScanRequest {
+        paths: args.paths.clone(),
+        config,
+        var_files: args.var_files.clone(),
+        vars: args.vars.clone(),
+    };
+    let out = scan::run(&request, engine, enabled);
+    for e in &out.errors {
+        let at = e.span.map(|s| {
+            let f = out.sources.get(s.file);
+            format!("{}:{}: ", f.display, f.position(s.start).line)
+        });
+        eprintln!("warning: {}{}", at.unwrap_or_default(), e.message);
+    }
+    out
+}
+
+fn render(
+    format: DocFormat,
+    doc: serde_json::Value,
+    markdown: fn(&serde_json::Value) -> String,
+) -> String {
+    match format {
+        DocFormat::Markdown => markdown(&doc),
+        DocFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        ),
+    }
+}
+
+fn inventory(args: ReportArgs) -> ExitCode {
+    let config = match load_config(args.config.as_deref(), &args.paths) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let engine = match load_engine(&[]) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let config = std::sync::Arc::new(config);
+    let out = analyse(&args, config.clone(), &engine, &|_| false);
+    let input = report::inventory::Input {
+        inventory: &out.inventory,
+        analysis: &out.analysis,
+        sources: &out.sources,
+        config: &config,
+    };
+    let text = render(
+        args.format,
+        report::inventory::json(&input),
+        report::inventory::markdown,
+    );
+    write_output(args.output.as_deref(), &text)
+}
+
+fn evidence(args: EvidenceArgs) -> ExitCode {
+    let input = &args.input;
+    let config = match load_config(input.config.as_deref(), &input.paths) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut dirs = args.policies.clone();
+    if let Some(dir) = config
+        .path
+        .as_ref()
+        .and_then(|p| p.parent())
+        .map(|d| d.join("policies"))
+    {
+        if dir.is_dir() && !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    let engine = match load_engine(&dirs) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let ids = |list: &[toml::Spanned<String>]| -> BTreeSet<String> {
+        list.iter().map(|s| s.get_ref().clone()).collect()
+    };
+    let (select, ignore) = (ids(&config.rules.select), ids(&config.rules.ignore));
+    let enabled = |r: &crate::engine::Rule| {
+        (select.is_empty() || select.contains(&r.id)) && !ignore.contains(&r.id)
+    };
+    let out = analyse(input, std::sync::Arc::new(config), &engine, &enabled);
+    let first = input
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let stamp = report::evidence::Stamp::now(&first);
+    let doc = report::evidence::json(
+        &out,
+        engine.rules(),
+        &enabled,
+        &first.display().to_string(),
+        &stamp,
+    );
+    write_output(
+        input.output.as_deref(),
+        &render(input.format, doc, report::evidence::markdown),
+    )
 }

@@ -76,6 +76,218 @@ pub struct AiUse {
     pub how: String,
 }
 
+/// An ML resource the system description lists, kept as data rather than a type per resource:
+/// what it is, where it is declared, the role it runs as, what it points at, and a few literal
+/// settings worth showing (names, URIs, capacities, schedules).
+#[derive(Clone, Debug)]
+pub struct Component {
+    pub root: usize,
+    /// `pipeline`, `glue-job`, `notebook`, `feature-group`, `model`, `endpoint-config`,
+    /// `model-package-group`, `autoscaling-target`, `monitoring-job`, `monitoring-schedule`,
+    /// `guardrail` (see `COMPONENTS`).
+    pub kind: &'static str,
+    pub address: String,
+    pub name: Option<String>,
+    pub span: Span,
+    pub role: Option<super::PrincipalId>,
+    /// Addresses of the resources its attributes reference, in source order, without duplicates.
+    pub refs: Vec<String>,
+    /// Selected settings by dotted path (`offline_store_config.s3_storage_config.s3_uri`), one
+    /// entry per value (a path inside repeated blocks can appear more than once). A value only
+    /// known at apply time is shown with its references (`${aws_s3_bucket.lake.bucket}`).
+    pub attrs: Vec<(&'static str, String)>,
+}
+
+/// Resource type, component kind, the attribute that names it, the attribute that names its
+/// role, and the settings kept.
+type ComponentSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
+const COMPONENTS: &[ComponentSpec] = &[
+    (
+        "aws_sagemaker_pipeline",
+        "pipeline",
+        "pipeline_name",
+        "role_arn",
+        &["pipeline_display_name"],
+    ),
+    (
+        "aws_glue_job",
+        "glue-job",
+        "name",
+        "role_arn",
+        &["command.script_location"],
+    ),
+    ("aws_sfn_state_machine", "pipeline", "name", "role_arn", &[]),
+    (
+        "aws_sagemaker_notebook_instance",
+        "notebook",
+        "name",
+        "role_arn",
+        &["instance_type"],
+    ),
+    (
+        "aws_sagemaker_domain",
+        "notebook",
+        "domain_name",
+        "default_user_settings.execution_role",
+        &[],
+    ),
+    (
+        "aws_sagemaker_user_profile",
+        "notebook",
+        "user_profile_name",
+        "user_settings.execution_role",
+        &[],
+    ),
+    (
+        "aws_sagemaker_feature_group",
+        "feature-group",
+        "feature_group_name",
+        "role_arn",
+        &[
+            "offline_store_config.s3_storage_config.s3_uri",
+            "online_store_config.enable_online_store",
+        ],
+    ),
+    (
+        "aws_sagemaker_model",
+        "model",
+        "name",
+        "execution_role_arn",
+        &[
+            "primary_container.model_package_name",
+            "primary_container.model_data_url",
+            "container.model_package_name",
+            "container.model_data_url",
+        ],
+    ),
+    (
+        "aws_sagemaker_endpoint_configuration",
+        "endpoint-config",
+        "name",
+        "",
+        &[
+            "production_variants.variant_name",
+            "production_variants.model_name",
+            "production_variants.instance_type",
+            "production_variants.initial_instance_count",
+            "data_capture_config.destination_s3_uri",
+        ],
+    ),
+    (
+        "aws_sagemaker_model_package_group",
+        "model-package-group",
+        "model_package_group_name",
+        "",
+        &[],
+    ),
+    (
+        "aws_appautoscaling_target",
+        "autoscaling-target",
+        "resource_id",
+        "role_arn",
+        &["scalable_dimension", "min_capacity", "max_capacity"],
+    ),
+    (
+        "aws_sagemaker_monitoring_schedule",
+        "monitoring-schedule",
+        "name",
+        "",
+        &[
+            "monitoring_schedule_config.monitoring_job_definition_name",
+            "monitoring_schedule_config.monitoring_type",
+            "monitoring_schedule_config.schedule_config.schedule_expression",
+        ],
+    ),
+    (
+        "aws_sagemaker_data_quality_job_definition",
+        "monitoring-job",
+        "name",
+        "role_arn",
+        &["data_quality_job_input.endpoint_input.endpoint_name"],
+    ),
+    (
+        "aws_sagemaker_model_quality_job_definition",
+        "monitoring-job",
+        "name",
+        "role_arn",
+        &["model_quality_job_input.endpoint_input.endpoint_name"],
+    ),
+    (
+        "aws_sagemaker_model_bias_job_definition",
+        "monitoring-job",
+        "name",
+        "role_arn",
+        &["model_bias_job_input.endpoint_input.endpoint_name"],
+    ),
+    (
+        "aws_sagemaker_model_explainability_job_definition",
+        "monitoring-job",
+        "name",
+        "role_arn",
+        &["model_explainability_job_input.endpoint_input.endpoint_name"],
+    ),
+    ("aws_bedrock_guardrail", "guardrail", "name", "", &[]),
+];
+
+/// Values at a dotted path, through nested blocks.
+fn at_path<'v>(v: &'v Value, path: &str) -> Vec<&'v Value> {
+    let mut cur = vec![v];
+    for key in path.split('.') {
+        cur = cur
+            .into_iter()
+            .filter_map(|x| x.get(key))
+            .flat_map(|x| x.one_or_many())
+            .collect();
+    }
+    cur
+}
+
+/// A setting as text: literals as written, references as `${address.attr}`.
+fn show(v: &Value) -> Option<String> {
+    if let Some(s) = v.to_plain_string() {
+        return Some(s);
+    }
+    match &v.kind {
+        Kind::Symbolic(parts) => Some(
+            parts
+                .iter()
+                .map(|p| match p {
+                    Part::Lit(s) => s.clone(),
+                    Part::Ref(r) => format!("${{{}.{}}}", r.target, r.attr),
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Every resource address a value references.
+fn references(v: &Value, out: &mut Vec<String>) {
+    match &v.kind {
+        Kind::Symbolic(parts) => {
+            for p in parts {
+                if let Part::Ref(r) = p {
+                    let a = r.target.to_string();
+                    if !out.contains(&a) {
+                        out.push(a);
+                    }
+                }
+            }
+        }
+        Kind::List(items) => items.iter().for_each(|x| references(x, out)),
+        Kind::Object(entries) => entries.iter().for_each(|e| references(&e.value, out)),
+        Kind::Json(inner) => references(inner, out),
+        _ => {}
+    }
+}
+
 fn blocks<'v>(v: &'v Value, key: &str) -> Vec<&'v Value> {
     v.get(key).map(|x| x.one_or_many()).unwrap_or_default()
 }
@@ -398,6 +610,7 @@ impl Builder<'_> {
             }
             _ => {}
         }
+        self.component(r);
         if rtype == "aws_bedrock_model_invocation_logging_configuration" {
             self.inv.bedrock_invocation_logging = true;
         }
@@ -472,6 +685,45 @@ impl Builder<'_> {
             }
             _ => {}
         }
+    }
+
+    /// The resources of `COMPONENTS`, for the system description.
+    fn component(&mut self, r: &ResourceInstance) {
+        let rtype = r.address.rtype.as_str();
+        let Some((_, kind, name_key, role_key, keep)) =
+            COMPONENTS.iter().find(|(t, ..)| *t == rtype)
+        else {
+            return;
+        };
+        let a = &r.attrs;
+        if rtype == "aws_appautoscaling_target"
+            && a.get("service_namespace").and_then(Value::as_str) != Some("sagemaker")
+        {
+            return;
+        }
+        let role = at_path(a, role_key)
+            .first()
+            .and_then(|v| self.principal_ref(v, super::PrincipalKind::Role));
+        let mut refs = Vec::new();
+        references(a, &mut refs);
+        let attrs = keep
+            .iter()
+            .flat_map(|k| {
+                at_path(a, k)
+                    .into_iter()
+                    .filter_map(move |v| Some((*k, show(v)?)))
+            })
+            .collect();
+        self.inv.components.push(Component {
+            root: self.root,
+            kind,
+            address: r.address.to_string(),
+            name: at_path(a, name_key).first().and_then(|v| show(v)),
+            span: r.span,
+            role,
+            refs,
+            attrs,
+        });
     }
 
     fn ai_use(&mut self, service: &'static str, span: Span, how: String) {

@@ -267,6 +267,9 @@ pub struct Inventory {
     pub agents: Vec<ml::Agent>,
     /// Every place a third-party AI service is used, in the order found.
     pub ai_uses: Vec<ml::AiUse>,
+    /// Other ML resources the system description lists (pipelines, notebooks, feature groups,
+    /// model package groups, autoscaling targets, monitoring schedules, guardrails), as data.
+    pub components: Vec<ml::Component>,
     /// An `aws_bedrock_model_invocation_logging_configuration` is declared.
     pub bedrock_invocation_logging: bool,
     /// Resource instances seen, of any type.

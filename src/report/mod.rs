@@ -1,7 +1,9 @@
 //! Reports: one module per output format behind one trait.
 
 pub mod access;
+pub mod evidence;
 pub mod human;
+pub mod inventory;
 pub mod json;
 
 use crate::findings::{Finding, Severity};

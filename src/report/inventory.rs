@@ -1,0 +1,1005 @@
+//! `mlguard inventory`: the system boundary as the infrastructure code declares it, the first
+//! draft of a SOC 2 system description (Section 3): data stores and their tiers, the training
+//! pipeline, model serving, inference-log stores, the model registry and the third-party AI
+//! services. Every item names its Terraform address and the file and line that declare it.
+//!
+//! The JSON document is built first (`json`, schema in `docs/schemas/inventory.schema.json`);
+//! the Markdown is rendered from it, so both always say the same thing.
+
+use crate::access::catalog::ActionClass;
+use crate::access::Analysis;
+use crate::config::Config;
+use crate::model::classify::Tier;
+use crate::model::ml::Component;
+use crate::model::{Datastore, DatastoreKind, Inventory, PrincipalId};
+use crate::source::{Sources, Span};
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+/// Everything the report reads, from one scan.
+pub struct Input<'a> {
+    pub inventory: &'a Inventory,
+    pub analysis: &'a Analysis,
+    pub sources: &'a Sources,
+    pub config: &'a Config,
+}
+
+/// `file` and `line` of a span, relative to the scanned path.
+pub(crate) fn at(sources: &Sources, span: Span) -> (String, u32) {
+    if (span.file as usize) >= sources.len() {
+        return (String::new(), 0);
+    }
+    let f = sources.get(span.file);
+    (f.display.clone(), f.position(span.start).line)
+}
+
+fn located(sources: &Sources, span: Span, mut v: Map<String, Value>) -> Value {
+    let (file, line) = at(sources, span);
+    v.insert("file".into(), json!(file));
+    v.insert("line".into(), json!(line));
+    Value::Object(v)
+}
+
+fn obj(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// The display name of each third-party AI service, with its provider.
+fn provider(service: &str) -> (&'static str, &'static str) {
+    match service {
+        "bedrock" => ("Amazon Bedrock", "Amazon Web Services"),
+        "openai" => ("OpenAI API", "OpenAI"),
+        "anthropic" => ("Anthropic API", "Anthropic"),
+        "vertex-ai" => ("Vertex AI", "Google Cloud"),
+        "azure-openai" => ("Azure OpenAI Service", "Microsoft"),
+        _ => ("", ""),
+    }
+}
+
+struct Ctx<'a> {
+    i: &'a Input<'a>,
+    /// Per (datastore, class): the grants, as report rows.
+    access: BTreeMap<(usize, ActionClass), Vec<Value>>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(i: &'a Input<'a>) -> Ctx<'a> {
+        let inv = i.inventory;
+        let mut access: BTreeMap<(usize, ActionClass), Vec<Value>> = BTreeMap::new();
+        for g in &i.analysis.grants {
+            let p = &inv.principals[g.principal];
+            let doc = &inv.documents[g.document];
+            // a managed policy's statement is not in a scanned file: show where it is attached
+            let span = match (doc.external, g.attachment) {
+                (true, Some(a)) => inv.attachments[a].span,
+                _ => doc.statements[g.statement].span,
+            };
+            let row = located(
+                i.sources,
+                span,
+                obj(json!({"principal": p.address, "kind": p.kind.as_str(),
+                    "workloads": p.workloads.iter().collect::<Vec<_>>(),
+                    "actions": g.actions.iter().collect::<Vec<_>>(),
+                    "policy": doc.name, "conditional": g.conditional})),
+            );
+            access.entry((g.datastore, g.class)).or_default().push(row);
+        }
+        for rows in access.values_mut() {
+            rows.sort_by_key(|r| {
+                (
+                    r["principal"].as_str().unwrap_or("").to_string(),
+                    r["file"].as_str().unwrap_or("").to_string(),
+                    r["line"].as_u64(),
+                )
+            });
+            rows.dedup_by(|a, b| a["principal"] == b["principal"] && a["line"] == b["line"]);
+        }
+        Ctx { i, access }
+    }
+
+    fn rows(&self, d: usize, class: ActionClass) -> Vec<Value> {
+        self.access.get(&(d, class)).cloned().unwrap_or_default()
+    }
+
+    /// Datastores a principal can read or write.
+    fn reach(&self, p: PrincipalId, class: ActionClass) -> Vec<String> {
+        let inv = self.i.inventory;
+        let set: BTreeSet<&str> = self
+            .i
+            .analysis
+            .grants
+            .iter()
+            .filter(|g| g.principal == p && g.class == class)
+            .map(|g| inv.datastores[g.datastore].address.as_str())
+            .collect();
+        set.into_iter().map(str::to_string).collect()
+    }
+
+    fn principal_address(&self, p: Option<PrincipalId>) -> Value {
+        p.map_or(Value::Null, |p| {
+            json!(self.i.inventory.principals[p].address)
+        })
+    }
+
+    fn datastore(&self, id: usize, d: &Datastore) -> Value {
+        let inv = self.i.inventory;
+        let s = &d.storage;
+        let prefix = match &d.kind {
+            DatastoreKind::Prefix { prefix, .. } => Some(prefix.as_str()),
+            _ => None,
+        };
+        let covering: Vec<_> = s
+            .lifecycle
+            .iter()
+            .filter(|r| r.prefix.is_empty() || prefix.is_some_and(|p| p.starts_with(&r.prefix)))
+            .collect();
+        let retention = match d.kind {
+            DatastoreKind::LogGroup => json!({"days": s.retention_days.filter(|n| *n > 0),
+                "source": if s.retention_days.is_some() { "retention_in_days" } else { "none" }}),
+            _ => json!({"days": covering.iter().filter_map(|r| r.expiration_days).min(),
+                "noncurrent_days": covering.iter().filter_map(|r| r.noncurrent_days).min(),
+                "source": if covering.iter().any(|r| r.expiration_days.is_some()) { "lifecycle" } else { "none" }}),
+        };
+        let encryption = match d.kind {
+            DatastoreKind::LogGroup => {
+                json!({"algorithm": if s.kms_key { Some("aws:kms") } else { None }, "customer_managed_key": s.kms_key})
+            }
+            _ => json!({"algorithm": s.encryption, "customer_managed_key": s.kms_key}),
+        };
+        let is_bucket = d.kind != DatastoreKind::LogGroup;
+        located(
+            self.i.sources,
+            d.span,
+            obj(json!({
+                "address": d.address,
+                "kind": d.kind.as_str(),
+                "name": d.label(&inv.datastores),
+                "tier": d.tier.map(Tier::as_str),
+                "classified_by": {"source": d.tier_reason.source, "reason": d.tier_reason.text},
+                "encryption": encryption,
+                "versioning": if is_bucket { json!(s.versioning) } else { Value::Null },
+                "public_access_block": if is_bucket { json!(s.public_access_block) } else { Value::Null },
+                "retention": retention,
+                "unknown": d.unknown.iter().collect::<Vec<_>>(),
+                "read": self.rows(id, ActionClass::Read),
+                "write": self.rows(id, ActionClass::Write),
+            })),
+        )
+    }
+
+    fn component(&self, c: &Component) -> Value {
+        let mut attrs = Map::new();
+        for (k, v) in &c.attrs {
+            match attrs.get_mut(*k) {
+                Some(Value::Array(list)) => list.push(json!(v)),
+                _ => {
+                    attrs.insert(k.to_string(), json!([v]));
+                }
+            }
+        }
+        let (reads, writes) = match c.role {
+            Some(p) => (
+                self.reach(p, ActionClass::Read),
+                self.reach(p, ActionClass::Write),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        located(
+            self.i.sources,
+            c.span,
+            obj(
+                json!({"address": c.address, "kind": c.kind, "name": c.name, "role": self.principal_address(c.role),
+                "reads": reads, "writes": writes, "settings": attrs}),
+            ),
+        )
+    }
+
+    fn components(&self, kinds: &[&str]) -> Vec<&'a Component> {
+        let mut out: Vec<&Component> = self
+            .i
+            .inventory
+            .components
+            .iter()
+            .filter(|c| kinds.contains(&c.kind))
+            .collect();
+        out.sort_by(|a, b| a.address.cmp(&b.address));
+        out
+    }
+}
+
+/// A component points at a resource: by reference to its address, or by its name.
+fn points_at(c: &Component, address: &str, name: Option<&str>, keys: &[&str]) -> bool {
+    c.refs.iter().any(|r| r == address)
+        || name.is_some_and(|n| {
+            c.attrs
+                .iter()
+                .any(|(k, v)| keys.contains(k) && (v == n || v.split('/').any(|part| part == n)))
+        })
+}
+
+fn setting<'c>(c: &'c Component, key: &str) -> Option<&'c str> {
+    c.attrs
+        .iter()
+        .find(|(k, _)| k.ends_with(key))
+        .map(|(_, v)| v.as_str())
+}
+
+pub fn json(i: &Input) -> Value {
+    let cx = Ctx::new(i);
+    let inv = i.inventory;
+    let sources = i.sources;
+
+    // data stores: every one, tiered first in tier order, then by address
+    let mut order: Vec<usize> = (0..inv.datastores.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&inv.datastores[a], &inv.datastores[b]);
+        (x.tier.is_none(), x.tier, &x.address).cmp(&(y.tier.is_none(), y.tier, &y.address))
+    });
+    let data_stores: Vec<Value> = order
+        .iter()
+        .map(|&d| cx.datastore(d, &inv.datastores[d]))
+        .collect();
+
+    // training pipeline
+    let comp = |kinds: &[&str]| -> Vec<Value> {
+        cx.components(kinds)
+            .into_iter()
+            .map(|c| cx.component(c))
+            .collect()
+    };
+    let mut roles: Vec<usize> = (0..inv.principals.len())
+        .filter(|&p| {
+            let pr = &inv.principals[p];
+            pr.is_internal()
+                && ["training", "pipeline", "notebook"]
+                    .iter()
+                    .any(|w| pr.workloads.contains(*w))
+        })
+        .collect();
+    roles.sort_by(|&a, &b| inv.principals[a].address.cmp(&inv.principals[b].address));
+    let roles: Vec<Value> = roles
+        .into_iter()
+        .map(|p| {
+            let pr = &inv.principals[p];
+            let used_by: BTreeSet<&str> = inv
+                .components
+                .iter()
+                .filter(|c| c.role == Some(p))
+                .map(|c| c.address.as_str())
+                .collect();
+            located(
+                sources,
+                pr.span,
+                obj(json!({"address": pr.address, "name": pr.name,
+                    "workloads": pr.workloads.iter().collect::<Vec<_>>(),
+                    "workload_reason": {"source": pr.workload_reason.source, "reason": pr.workload_reason.text},
+                    "used_by": used_by, "reads": cx.reach(p, ActionClass::Read),
+                    "writes": cx.reach(p, ActionClass::Write)})),
+            )
+        })
+        .collect();
+    let training = json!({
+        "pipelines": comp(&["pipeline", "glue-job"]),
+        "notebooks": comp(&["notebook"]),
+        "feature_groups": comp(&["feature-group"]),
+        "roles": roles,
+    });
+
+    // serving
+    let models = cx.components(&["model"]);
+    let configs = cx.components(&["endpoint-config"]);
+    let schedules = cx.components(&["monitoring-schedule"]);
+    let jobs = cx.components(&["monitoring-job"]);
+    let scaling = cx.components(&["autoscaling-target"]);
+    let mut endpoints: Vec<&crate::model::ml::Endpoint> = inv.endpoints.iter().collect();
+    endpoints.sort_by(|a, b| a.address.cmp(&b.address));
+    let endpoints: Vec<Value> = endpoints
+        .into_iter()
+        .map(|e| {
+            let config = e.config.map(|c| &inv.endpoint_configs[c]);
+            let config_comp = config.and_then(|c| configs.iter().find(|x| x.address == c.address));
+            let served: Vec<Value> = models
+                .iter()
+                .filter(|m| {
+                    config_comp.is_some_and(|c| {
+                        points_at(c, &m.address, m.name.as_deref(), &["production_variants.model_name"])
+                    })
+                })
+                .map(|m| {
+                    let typed = inv.models.iter().find(|x| x.address == m.address);
+                    let registry = typed.is_some_and(|t| t.from_registry);
+                    let package = setting(m, "model_package_name");
+                    let artifact = setting(m, "model_data_url");
+                    located(
+                        sources,
+                        m.span,
+                        obj(json!({"address": m.address, "name": m.name,
+                            "source": if registry { "model-registry" } else if artifact.is_some() { "artifact" } else { "container" },
+                            "model_package": package, "artifact": artifact,
+                            "execution_role": cx.principal_address(m.role)})),
+                    )
+                })
+                .collect();
+            let capture = config.map(|c| {
+                let on = c.capture_span.is_some()
+                    && c.capture_enabled
+                    && c.sampling_percentage != Some(0);
+                json!({"enabled": on,
+                    "sampling_percentage": c.sampling_percentage,
+                    "modes": c.capture_modes.iter().collect::<Vec<_>>(),
+                    "destination": config_comp.and_then(|x| setting(x, "destination_s3_uri"))})
+            });
+            let monitoring: Vec<Value> = schedules
+                .iter()
+                .filter(|s| {
+                    jobs.iter().any(|j| {
+                        points_at(s, &j.address, j.name.as_deref(), &["monitoring_schedule_config.monitoring_job_definition_name"])
+                            && (j.refs.contains(&e.address)
+                                || e.name.as_deref().is_some_and(|n| {
+                                    j.attrs.iter().any(|(k, v)| k.ends_with("endpoint_name") && v == n)
+                                }))
+                    })
+                })
+                .map(|s| {
+                    located(
+                        sources,
+                        s.span,
+                        obj(json!({"address": s.address, "name": s.name,
+                            "type": setting(s, "monitoring_type"),
+                            "schedule": setting(s, "schedule_expression")})),
+                    )
+                })
+                .collect();
+            let autoscaling: Vec<Value> = scaling
+                .iter()
+                .filter(|t| {
+                    t.refs.contains(&e.address)
+                        || e.name.as_deref().is_some_and(|n| {
+                            t.name.as_deref().is_some_and(|id| id.split('/').nth(1) == Some(n))
+                        })
+                })
+                .map(|t| {
+                    located(
+                        sources,
+                        t.span,
+                        obj(json!({"address": t.address, "resource_id": t.name,
+                            "dimension": setting(t, "scalable_dimension"),
+                            "min_capacity": setting(t, "min_capacity"),
+                            "max_capacity": setting(t, "max_capacity")})),
+                    )
+                })
+                .collect();
+            let config_v = config.map(|c| {
+                located(
+                    sources,
+                    c.span,
+                    obj(json!({"address": c.address, "name": c.name, "serverless": c.serverless})),
+                )
+            });
+            located(
+                sources,
+                e.span,
+                obj(json!({"address": e.address, "name": e.name, "configuration": config_v,
+                    "models": served, "data_capture": capture, "monitoring_schedules": monitoring,
+                    "metric_alarm": e.alarmed, "autoscaling": autoscaling})),
+            )
+        })
+        .collect();
+
+    // inference-log stores
+    let inference_logs: Vec<Value> = order
+        .iter()
+        .filter(|&&d| {
+            let ds = &inv.datastores[d];
+            ds.tier == Some(Tier::InferenceLogs) || ds.roles.contains(&Tier::InferenceLogs)
+        })
+        .map(|&d| {
+            let ds = &inv.datastores[d];
+            let mut v = obj(cx.datastore(d, ds));
+            let receives: Vec<Value> = ds
+                .capture_spans
+                .iter()
+                .map(|s| located(sources, *s, Map::new()))
+                .collect();
+            v.insert("receives_from".into(), json!(receives));
+            Value::Object(v)
+        })
+        .collect();
+
+    // model registry
+    let control = |class: ActionClass| -> Vec<Value> {
+        let mut rows: Vec<Value> = i
+            .analysis
+            .control
+            .iter()
+            .filter(|g| g.class == class)
+            .map(|g| {
+                let p = &inv.principals[g.principal];
+                let doc = &inv.documents[g.document];
+                let span = match (doc.external, g.attachment) {
+                    (true, Some(a)) => inv.attachments[a].span,
+                    _ => doc.statements[g.statement].span,
+                };
+                located(
+                    sources,
+                    span,
+                    obj(json!({"principal": p.address, "workloads": p.workloads.iter().collect::<Vec<_>>(),
+                        "actions": g.actions.iter().collect::<Vec<_>>(), "policy": doc.name,
+                        "conditional": g.conditional})),
+                )
+            })
+            .collect();
+        rows.sort_by_key(|r| (r["principal"].to_string(), r["line"].as_u64()));
+        rows
+    };
+    let registry = json!({
+        "package_groups": comp(&["model-package-group"]),
+        "approve": control(ActionClass::ApproveModel),
+        "deploy": control(ActionClass::DeployModel),
+    });
+
+    // third-party AI services
+    let declared: BTreeSet<String> = i
+        .config
+        .subservices
+        .declared
+        .iter()
+        .map(|s| s.get_ref().to_ascii_lowercase())
+        .collect();
+    let mut by_service: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for u in &inv.ai_uses {
+        by_service.entry(u.service).or_default().push(located(
+            sources,
+            u.span,
+            obj(json!({"how": u.how})),
+        ));
+    }
+    let services: Vec<Value> = by_service
+        .into_iter()
+        .map(|(svc, mut uses)| {
+            uses.sort_by_key(|u| (u["file"].to_string(), u["line"].as_u64()));
+            let (name, org) = provider(svc);
+            json!({"service": svc, "name": name, "provider": org,
+                "declared": declared.contains(svc), "detected": uses})
+        })
+        .collect();
+    let mut agents: Vec<&crate::model::ml::Agent> = inv.agents.iter().collect();
+    agents.sort_by(|a, b| a.address.cmp(&b.address));
+    let agents: Vec<Value> = agents
+        .into_iter()
+        .map(|a| {
+            located(
+                sources,
+                a.span,
+                obj(json!({"address": a.address, "guardrail": a.guardrail})),
+            )
+        })
+        .collect();
+
+    json!({
+        "version": 1,
+        "tool": {"name": "mlguard", "version": env!("CARGO_PKG_VERSION")},
+        "data_stores": data_stores,
+        "training": training,
+        "serving": {"endpoints": endpoints},
+        "inference_logs": inference_logs,
+        "model_registry": registry,
+        "ai_services": {"services": services, "agents": agents, "guardrails": comp(&["guardrail"])},
+    })
+}
+
+// ---- Markdown, rendered from the JSON document ----
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+fn loc(v: &Value) -> String {
+    format!("`{}:{}`", s(&v["file"]), v["line"])
+}
+
+fn code(v: &Value) -> String {
+    match v.as_str() {
+        Some(x) if !x.is_empty() => format!("`{x}`"),
+        _ => "-".into(),
+    }
+}
+
+fn list_code(v: &Value) -> String {
+    let items: Vec<String> = v
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|x| format!("`{x}`"))
+        .collect();
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// Principals of access rows, each once.
+fn who(rows: &Value) -> String {
+    let mut seen = BTreeSet::new();
+    let items: Vec<String> = rows
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| seen.insert(s(&r["principal"]).to_string()))
+        .map(|r| {
+            let w = list_plain(&r["workloads"]);
+            let cond = if r["conditional"] == true {
+                ", conditional"
+            } else {
+                ""
+            };
+            if w.is_empty() {
+                format!("`{}`{cond}", s(&r["principal"]))
+            } else {
+                format!("`{}` ({w}{cond})", s(&r["principal"]))
+            }
+        })
+        .collect();
+    if items.is_empty() {
+        "no one in the configuration".into()
+    } else {
+        items.join("<br>")
+    }
+}
+
+fn list_plain(v: &Value) -> String {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn tier(v: &Value) -> String {
+    v["tier"]
+        .as_str()
+        .map_or("unclassified".into(), str::to_string)
+}
+
+fn encryption(v: &Value) -> String {
+    let e = &v["encryption"];
+    match (e["algorithm"].as_str(), e["customer_managed_key"] == true) {
+        (Some(a), true) => format!("{a}, customer-managed key"),
+        (Some("aws:kms" | "aws:kms:dsse"), false) => "KMS, AWS-managed key".into(),
+        (Some(a), false) => a.to_string(),
+        (None, _) => "not declared".into(),
+    }
+}
+
+fn retention(v: &Value) -> String {
+    let r = &v["retention"];
+    match (r["days"].as_i64(), r["noncurrent_days"].as_i64()) {
+        (Some(d), Some(n)) => format!("{d} days (old versions {n} days)"),
+        (Some(d), None) => format!("{d} days"),
+        _ if v["unknown"]
+            .as_array()
+            .is_some_and(|u| u.iter().any(|x| x == "retention_days")) =>
+        {
+            "set from a value not known statically".into()
+        }
+        _ => "not defined".into(),
+    }
+}
+
+fn yes_no(v: &Value) -> &'static str {
+    match v.as_bool() {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "-",
+    }
+}
+
+fn classified(v: &Value) -> String {
+    let c = &v["classified_by"];
+    match s(&c["source"]) {
+        "config" => format!("mlguard.toml: {}", s(&c["reason"])),
+        "" | "none" => s(&c["reason"]).to_string(),
+        _ => s(&c["reason"]).to_string(),
+    }
+    .replace('|', "\\|")
+}
+
+pub fn markdown(doc: &Value) -> String {
+    let mut out = String::new();
+    out.push_str("# System description: infrastructure inventory (draft)\n\n");
+    out.push_str(
+        "This inventory lists the components of the AI/ML system as its infrastructure code \
+         declares them. Each item names the Terraform address and the file and line that declare \
+         it. It is a first draft of the system boundary: review it, add what lives outside this \
+         code (people, procedures, other repositories), and remove what is out of scope.\n\n",
+    );
+
+    // 1. data stores
+    out.push_str("## 1. Data stores and data tiers\n\n");
+    out.push_str(
+        "Training data moves through three tiers: raw, processed and training-ready. Model \
+         artifacts, inference logs and application logs are kept in stores of their own.\n\n",
+    );
+    let stores = doc["data_stores"].as_array().cloned().unwrap_or_default();
+    if stores.is_empty() {
+        out.push_str("The code declares no data stores.\n\n");
+    } else {
+        out.push_str("| Data store | Name | Tier | How it was classified | Encryption | Versioning | Retention | Can read | Can write | Declared at |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        for d in &stores {
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
+                s(&d["address"]),
+                s(&d["name"]),
+                tier(d),
+                classified(d),
+                encryption(d),
+                yes_no(&d["versioning"]),
+                retention(d),
+                who(&d["read"]),
+                who(&d["write"]),
+                loc(d)
+            );
+        }
+        out.push('\n');
+    }
+
+    // 2. training pipeline
+    let t = &doc["training"];
+    out.push_str("## 2. Training pipeline\n\n");
+    let sub = |out: &mut String, title: &str, items: &Value, none: &str| {
+        let _ = writeln!(out, "### {title}\n");
+        let items = items.as_array().cloned().unwrap_or_default();
+        if items.is_empty() {
+            let _ = writeln!(out, "{none}\n");
+            return;
+        }
+        out.push_str("| Component | Name | Runs as | Reads | Writes | Declared at |\n|---|---|---|---|---|---|\n");
+        for c in &items {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} |",
+                s(&c["address"]),
+                code(&c["name"]),
+                code(&c["role"]),
+                list_code(&c["reads"]),
+                list_code(&c["writes"]),
+                loc(c)
+            );
+        }
+        out.push('\n');
+    };
+    sub(
+        &mut out,
+        "Pipelines and data processing jobs",
+        &t["pipelines"],
+        "The code declares no pipelines or processing jobs.",
+    );
+    sub(
+        &mut out,
+        "Notebooks",
+        &t["notebooks"],
+        "The code declares no notebooks.",
+    );
+    out.push_str("### Feature stores\n\n");
+    let fgs = t["feature_groups"].as_array().cloned().unwrap_or_default();
+    if fgs.is_empty() {
+        out.push_str("The code declares no feature groups.\n\n");
+    } else {
+        out.push_str("| Feature group | Name | Offline store | Runs as | Declared at |\n|---|---|---|---|---|\n");
+        for c in &fgs {
+            let uri = c["settings"]["offline_store_config.s3_storage_config.s3_uri"]
+                .get(0)
+                .cloned()
+                .unwrap_or(Value::Null);
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} |",
+                s(&c["address"]),
+                code(&c["name"]),
+                code(&uri),
+                code(&c["role"]),
+                loc(c)
+            );
+        }
+        out.push('\n');
+    }
+    out.push_str("### Training, processing and notebook roles\n\n");
+    let roles = t["roles"].as_array().cloned().unwrap_or_default();
+    if roles.is_empty() {
+        out.push_str(
+            "No role in the code is identified as a training, processing or notebook role.\n\n",
+        );
+    } else {
+        out.push_str("| Role | Workload | Identified from | Used by | Reads | Writes | Declared at |\n|---|---|---|---|---|---|---|\n");
+        for r in &roles {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} | {} |",
+                s(&r["address"]),
+                list_plain(&r["workloads"]),
+                s(&r["workload_reason"]["reason"]).replace('|', "\\|"),
+                list_code(&r["used_by"]),
+                list_code(&r["reads"]),
+                list_code(&r["writes"]),
+                loc(r)
+            );
+        }
+        out.push('\n');
+    }
+
+    // 3. serving
+    out.push_str("## 3. Model serving\n\n");
+    let eps = doc["serving"]["endpoints"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if eps.is_empty() {
+        out.push_str("The code declares no model endpoints.\n\n");
+    }
+    for e in &eps {
+        let name = e["name"].as_str().unwrap_or(s(&e["address"]));
+        let _ = writeln!(
+            out,
+            "### Endpoint `{name}`\n\n`{}`, declared at {}.\n",
+            s(&e["address"]),
+            loc(e)
+        );
+        out.push_str("| | |\n|---|---|\n");
+        let cfg = &e["configuration"];
+        let _ = writeln!(
+            out,
+            "| Configuration | {} |",
+            if cfg.is_null() {
+                "not found in the code".into()
+            } else {
+                format!("`{}` at {}", s(&cfg["address"]), loc(cfg))
+            }
+        );
+        let models = e["models"].as_array().cloned().unwrap_or_default();
+        if models.is_empty() {
+            out.push_str("| Model | not found in the code |\n");
+        }
+        for m in &models {
+            let source = match s(&m["source"]) {
+                "model-registry" => format!("model registry package {}", code(&m["model_package"])),
+                "artifact" => format!(
+                    "artifact {} (not from the model registry)",
+                    code(&m["artifact"])
+                ),
+                _ => "container image only (not from the model registry)".into(),
+            };
+            let _ = writeln!(
+                out,
+                "| Model | `{}` at {}: {source} |",
+                s(&m["address"]),
+                loc(m)
+            );
+        }
+        let c = &e["data_capture"];
+        let capture = if c["enabled"] == true {
+            format!(
+                "on, {}% of requests, {} to {}",
+                c["sampling_percentage"]
+                    .as_i64()
+                    .map_or("-".into(), |n| n.to_string()),
+                match list_plain(&c["modes"]).as_str() {
+                    "Input, Output" => "requests and responses".to_string(),
+                    "" => "nothing captured".to_string(),
+                    m => m.to_string(),
+                },
+                code(&c["destination"])
+            )
+        } else {
+            "off".into()
+        };
+        let _ = writeln!(out, "| Request/response capture | {capture} |");
+        let schedules = e["monitoring_schedules"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let monitoring = if schedules.is_empty() {
+            if e["metric_alarm"] == true {
+                "no monitoring schedule; a CloudWatch alarm watches it".into()
+            } else {
+                "none".into()
+            }
+        } else {
+            schedules
+                .iter()
+                .map(|m| {
+                    format!(
+                        "`{}` ({}, {}) at {}",
+                        s(&m["address"]),
+                        m["type"].as_str().unwrap_or("monitoring"),
+                        m["schedule"].as_str().unwrap_or("no schedule"),
+                        loc(m)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        let _ = writeln!(out, "| Model monitoring | {monitoring} |");
+        let scaling = e["autoscaling"].as_array().cloned().unwrap_or_default();
+        let scaling = if scaling.is_empty() {
+            "none".into()
+        } else {
+            scaling
+                .iter()
+                .map(|a| {
+                    format!(
+                        "`{}`: {} to {} instances at {}",
+                        s(&a["address"]),
+                        a["min_capacity"].as_str().unwrap_or("?"),
+                        a["max_capacity"].as_str().unwrap_or("?"),
+                        loc(a)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        let _ = writeln!(out, "| Autoscaling | {scaling} |\n");
+    }
+
+    // 4. inference logs
+    out.push_str("## 4. Inference-log stores\n\n");
+    out.push_str(
+        "Where model requests and responses (and the serving containers' own logs) land, how \
+         long they are kept, how they are encrypted, and who can read them.\n\n",
+    );
+    let logs = doc["inference_logs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if logs.is_empty() {
+        out.push_str("The code declares no inference-log stores.\n\n");
+    } else {
+        out.push_str("| Store | Name | Receives from | Retention | Encryption | Can read | Declared at |\n|---|---|---|---|---|---|---|\n");
+        for d in &logs {
+            let from: Vec<String> = d["receives_from"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(loc)
+                .collect();
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` | {} | {} | {} | {} | {} |",
+                s(&d["address"]),
+                s(&d["name"]),
+                if from.is_empty() {
+                    classified(d)
+                } else {
+                    from.join(", ")
+                },
+                retention(d),
+                encryption(d),
+                who(&d["read"]),
+                loc(d)
+            );
+        }
+        out.push('\n');
+    }
+
+    // 5. registry
+    let r = &doc["model_registry"];
+    out.push_str("## 5. Model registry and promotion\n\n### Model package groups\n\n");
+    let groups = r["package_groups"].as_array().cloned().unwrap_or_default();
+    if groups.is_empty() {
+        out.push_str("The code declares no model package groups.\n\n");
+    } else {
+        out.push_str("| Model package group | Name | Declared at |\n|---|---|---|\n");
+        for g in &groups {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                s(&g["address"]),
+                code(&g["name"]),
+                loc(g)
+            );
+        }
+        out.push('\n');
+    }
+    for (key, title) in [
+        ("approve", "Who can approve models"),
+        ("deploy", "Who can deploy models"),
+    ] {
+        let _ = writeln!(out, "### {title}\n");
+        let rows = r[key].as_array().cloned().unwrap_or_default();
+        if rows.is_empty() {
+            out.push_str("No principal in the configuration.\n\n");
+            continue;
+        }
+        out.push_str("| Principal | Workload | Actions | Granted by | Conditional |\n|---|---|---|---|---|\n");
+        for g in &rows {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | policy `{}` at {} | {} |",
+                s(&g["principal"]),
+                list_plain(&g["workloads"]),
+                list_code(&g["actions"]),
+                s(&g["policy"]),
+                loc(g),
+                yes_no(&g["conditional"])
+            );
+        }
+        out.push('\n');
+    }
+
+    // 6. subservice organizations
+    let ai = &doc["ai_services"];
+    out.push_str("## 6. Third-party AI services (subservice organizations)\n\n");
+    let services = ai["services"].as_array().cloned().unwrap_or_default();
+    if services.is_empty() {
+        out.push_str("The code uses no third-party AI service.\n\n");
+    } else {
+        out.push_str("| Service | Provider | Declared as a subservice organization | Detected through |\n|---|---|---|---|\n");
+        for v in &services {
+            let how: Vec<String> = v["detected"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| format!("{} at {}", s(&d["how"]), loc(d)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                s(&v["name"]),
+                s(&v["provider"]),
+                if v["declared"] == true {
+                    "yes"
+                } else {
+                    "no (add it to `[subservices] declared` in mlguard.toml)"
+                },
+                how.join("<br>")
+            );
+        }
+        out.push('\n');
+        out.push_str(
+            "Each provider above processes data on the system's behalf. Decide with the auditor, \
+             for each one, whether the report uses the carve-out method (the provider's controls \
+             are excluded from the description and its own SOC 2 report is reviewed instead, with \
+             the complementary controls expected of it listed) or the inclusive method (the \
+             provider's relevant controls are described and tested as part of this system).\n\n",
+        );
+    }
+    out.push_str("### LLM agents and guardrails\n\n");
+    let agents = ai["agents"].as_array().cloned().unwrap_or_default();
+    let guardrails = ai["guardrails"].as_array().cloned().unwrap_or_default();
+    if agents.is_empty() && guardrails.is_empty() {
+        out.push_str("The code declares no LLM agents or guardrails.\n\n");
+    } else {
+        out.push_str("| Resource | Kind | Guardrail | Declared at |\n|---|---|---|---|\n");
+        for a in &agents {
+            let _ = writeln!(
+                out,
+                "| `{}` | agent | {} | {} |",
+                s(&a["address"]),
+                if a["guardrail"] == true {
+                    "configured"
+                } else {
+                    "none"
+                },
+                loc(a)
+            );
+        }
+        for g in &guardrails {
+            let _ = writeln!(
+                out,
+                "| `{}` | guardrail | {} | {} |",
+                s(&g["address"]),
+                code(&g["name"]),
+                loc(g)
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
