@@ -276,7 +276,15 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
         findings: found,
         suppressed: Vec::new(),
         baseline: Vec::new(),
-        warnings: Vec::new(),
+        // what the model could not use (a tag value that is no tier) is worth a warning
+        warnings: inventory
+            .notes
+            .iter()
+            .map(|(span, message)| Warning {
+                span: *span,
+                message: message.clone(),
+            })
+            .collect(),
         audit: false,
         errors,
         unresolved,

@@ -431,7 +431,7 @@ impl Builder<'_> {
         }
     }
 
-    fn decide_workloads(&self, p: PrincipalId) -> (BTreeSet<String>, Reason) {
+    fn decide_workloads(&mut self, p: PrincipalId) -> (BTreeSet<String>, Reason) {
         let pr = &self.inv.principals[p];
         for (key, list) in &self.config.workloads {
             if config_key_matches(key.get_ref(), &pr.address) {
@@ -446,7 +446,17 @@ impl Builder<'_> {
             }
         }
         if let Some(v) = pr.tags.map.get(WORKLOAD_TAG_KEY) {
-            let (ok, _unknown) = classify::workloads_from_tag(v);
+            let (ok, unknown) = classify::workloads_from_tag(v);
+            if !unknown.is_empty() {
+                self.inv.notes.push((
+                    pr.tags.span,
+                    format!(
+                        "tag {WORKLOAD_TAG_KEY} on `{}` names no workload: {}",
+                        pr.address,
+                        unknown.join(", ")
+                    ),
+                ));
+            }
             return (
                 ok,
                 Reason {
