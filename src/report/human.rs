@@ -67,7 +67,9 @@ impl Format for Human {
             }
         }
         if scan.findings.len() > FULL_UP_TO {
-            out.push('\n');
+            if !out.ends_with("\n\n") {
+                out.push('\n');
+            }
             out.push_str(&table(report));
         }
         out.push_str(&summary(report));
@@ -101,10 +103,7 @@ fn grouped(out: &mut String, report: &Report, handler: &GraphicalReportHandler) 
             let _ = handler.render_report(out, &d);
         }
         if list.len() > SNIPPETS_PER_RULE {
-            out.push_str(&format!(
-                "  {} more:\n",
-                plural(list.len() - SNIPPETS_PER_RULE, "finding", "findings")
-            ));
+            out.push_str(&format!("  and {} more:\n", list.len() - SNIPPETS_PER_RULE));
             for f in list.iter().skip(SNIPPETS_PER_RULE) {
                 let file = scan.sources.get(f.primary.span.file);
                 let p = file.position(f.primary.span.start);
