@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 pub struct Sarif;
 
-pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub const SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 pub const SRCROOT: &str = "%SRCROOT%";
 /// The `partialFingerprints` key: the finding's fingerprint, stable across line shifts.
 pub const FINGERPRINT_KEY: &str = "mlguard/v1";
