@@ -40,7 +40,9 @@ grep -q "DT002" <<<"$out" || { echo "$out"; fail "the output does not name DT002
 echo "ok: a violation fails the hook"
 
 # 2. the same violation, suppressed with a reason: the hook passes
-{ echo "# mlguard:ignore DT002 -- the bootstrap job reads raw data once"; cat "$fixtures/fire/main.tf"; } > main.tf
+sed 's/^resource "aws_iam_role_policy"/# mlguard:ignore DT002 -- the bootstrap job reads raw data once\n&/' \
+    "$fixtures/fire/main.tf" > main.tf
+grep -q "mlguard:ignore" main.tf || fail "the suppression was not inserted"
 git add main.tf
 out="$(run_hook main.tf 2>&1)" || { echo "$out"; fail "the hook failed on a suppressed violation"; }
 echo "ok: a suppressed violation passes"
