@@ -273,14 +273,7 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
         suppressed.retain(touches);
         baseline.retain(touches);
         errors.retain(|e| e.span.is_none_or(|s| keep.contains(&s.file)));
-        let scanned = |id: FileId| {
-            let p = &sources.get(id).path;
-            p.extension().is_some_and(|e| e == "tf" || e == "json")
-        };
-        warnings.retain(|w| {
-            w.span
-                .is_none_or(|s| keep.contains(&s.file) || !scanned(s.file))
-        });
+        warnings.retain(|w| w.span.is_none_or(|s| keep.contains(&s.file)));
     }
     findings::sort(&mut found, &sources);
     findings::sort(&mut suppressed, &sources);

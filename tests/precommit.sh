@@ -7,7 +7,8 @@
 #   HOOK=mlguard-system bash tests/precommit.sh                   # an mlguard already on PATH
 #
 # The `mlguard` hook builds the binary with `cargo install` on first use (a few minutes; needs
-# crates.io). Not run by `cargo test`. Skips cleanly (exit 0) when pre-commit is not installed.
+# crates.io; later runs reuse the build in $CARGO_TARGET_DIR). Not run by `cargo test`.
+# Skips cleanly (exit 0) when pre-commit is not installed.
 set -euo pipefail
 
 if ! command -v pre-commit >/dev/null 2>&1; then
@@ -19,7 +20,9 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 fixtures="$repo/fixtures/rules/DT002-training-reads-raw"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-export PRE_COMMIT_HOME="${PRE_COMMIT_HOME:-$HOME/.cache/pre-commit}"
+# try-repo installs the hook afresh on every call; a shared cargo target directory makes every
+# build after the first one a quick re-link
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mlguard-precommit-target}"
 
 cd "$work"
 git init -q
