@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan Terraform and IAM policy files for violations.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List every rule.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
@@ -62,6 +62,10 @@ pub enum ListFormat {
 pub enum OutputFormat {
     Human,
     Json,
+    Sarif,
+    Junit,
+    Github,
+    Markdown,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -125,6 +129,21 @@ pub struct ScanArgs {
     /// Print only the summary line.
     #[arg(long)]
     pub quiet: bool,
+    /// Findings whose fingerprint is in this file are reported as baseline, not failures.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the fingerprints of the current findings in this file.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Report only findings with a span in a file changed since merge-base(REV, HEAD).
+    #[arg(long, value_name = "GIT_REV")]
+    pub changed_since: Option<String>,
+    /// Audit mode: every suppression comment and config exception is off.
+    #[arg(long)]
+    pub ignore_suppressions: bool,
+    /// Reasonless and unused suppressions become `info` findings.
+    #[arg(long)]
+    pub strict_suppressions: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -234,7 +253,7 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Rules { format, policies } => rules(format, &policies),
         Command::Explain { rule } => explain(&rule),
         Command::Access(args) => access(args),
@@ -344,13 +363,71 @@ fn scan(args: ScanArgs) -> ExitCode {
     let enabled = |r: &crate::engine::Rule| {
         (select.is_empty() || select.contains(&r.id)) && !ignore.contains(&r.id)
     };
+    let suppress = crate::suppress::Options {
+        ignore_all: args.ignore_suppressions,
+        strict: args.strict_suppressions,
+        known: engine
+            .rules()
+            .iter()
+            .flat_map(|r| [r.id.clone(), r.name.clone()])
+            .collect(),
+        enabled: engine
+            .rules()
+            .iter()
+            .filter(|r| enabled(r))
+            .flat_map(|r| [r.id.clone(), r.name.clone()])
+            .collect(),
+        ..Default::default()
+    };
+    let baseline = match &args.baseline {
+        Some(path) => match crate::baseline::Baseline::load(path) {
+            Ok(b) => Some(std::sync::Arc::new(b)),
+            Err(e) => {
+                eprintln!("error: {e}\n  help: create one with --write-baseline FILE");
+                return Exit::Usage.into();
+            }
+        },
+        None => None,
+    };
+    let changed = match &args.changed_since {
+        Some(rev) => match crate::changed::changed_files(&first, rev) {
+            Ok(files) => Some(files),
+            Err(e) => {
+                eprintln!("{e}");
+                return Exit::Usage.into();
+            }
+        },
+        None => None,
+    };
     let request = ScanRequest {
         paths: args.paths.clone(),
         config: std::sync::Arc::new(config),
         var_files: args.var_files.clone(),
         vars: args.vars.clone(),
+        suppress,
+        baseline,
+        changed,
     };
-    let output = scan::run(&request, &engine, &enabled);
+    let mut output = scan::run(&request, &engine, &enabled);
+    if let Some(path) = &args.write_baseline {
+        // today's findings are accepted: written, then reported as baseline
+        let b = crate::baseline::Baseline::from_findings(
+            output.findings.iter().chain(&output.baseline),
+            &output.sources,
+        );
+        if let Err(e) = std::fs::write(path, b.to_json()) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return Exit::Usage.into();
+        }
+        eprintln!(
+            "wrote {} to {}",
+            plural(b.len(), "fingerprint", "fingerprints"),
+            path.display()
+        );
+        let mut accepted = std::mem::take(&mut output.findings);
+        output.baseline.append(&mut accepted);
+        crate::findings::sort(&mut output.baseline, &output.sources);
+    }
     let report = Report {
         scan: &output,
         fail_on,
@@ -363,6 +440,10 @@ fn scan(args: ScanArgs) -> ExitCode {
         let format = match args.format {
             OutputFormat::Human => "human",
             OutputFormat::Json => "json",
+            OutputFormat::Sarif => "sarif",
+            OutputFormat::Junit => "junit",
+            OutputFormat::Github => "github",
+            OutputFormat::Markdown => "markdown",
         };
         report::format(format)
             .expect("every OutputFormat has a renderer")
@@ -511,6 +592,7 @@ fn access(args: AccessArgs) -> ExitCode {
         config: std::sync::Arc::new(config),
         var_files: args.var_files.clone(),
         vars: args.vars.clone(),
+        ..Default::default()
     };
     let out = scan::run(&request, &engine, &|_| false);
     for e in &out.errors {
@@ -550,6 +632,7 @@ fn analyse(
         config,
         var_files: args.var_files.clone(),
         vars: args.vars.clone(),
+        ..Default::default()
     };
     let out = scan::run(&request, engine, enabled);
     for e in &out.errors {

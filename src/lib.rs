@@ -1,9 +1,11 @@
 //! mlguard: SOC 2 controls for AI/ML infrastructure code.
 //!
 //! The modules follow the data flow:
-//! discover -> parse -> terraform -> model -> access -> facts -> engine -> findings -> report.
+//! discover -> parse -> terraform -> model -> access -> facts -> engine -> findings -> suppress -> report.
 
 pub mod access;
+pub mod baseline;
+pub mod changed;
 pub mod cli;
 pub mod config;
 pub mod discover;
@@ -15,4 +17,5 @@ pub mod parse;
 pub mod report;
 pub mod scan;
 pub mod source;
+pub mod suppress;
 pub mod terraform;

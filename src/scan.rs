@@ -25,6 +25,12 @@ pub struct ScanRequest {
     pub var_files: Vec<PathBuf>,
     /// `--var NAME=VALUE`, last.
     pub vars: Vec<String>,
+    /// `--ignore-suppressions`, `--strict-suppressions` and the date `until=` compares with.
+    pub suppress: crate::suppress::Options,
+    /// `--baseline`: findings recorded there are reported as baseline, not failures.
+    pub baseline: Option<Arc<crate::baseline::Baseline>>,
+    /// `--changed-since`: report only findings with a span in these files (absolute paths).
+    pub changed: Option<BTreeSet<PathBuf>>,
 }
 
 /// A file or value the scan could not use; it is reported and the scan goes on.
@@ -230,7 +236,7 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
     clock.lap("access");
     let facts = facts::build(&inventory, &analysis, &sources, &req.config);
     clock.lap("facts");
-    let (mut found, rule_errors) = match engine.decide(&facts, enabled) {
+    let (found, rule_errors) = match engine.decide(&facts, enabled) {
         Ok((hits, rule_errors)) => (
             findings::collect(&hits, &facts, engine, &sources),
             rule_errors,
@@ -245,17 +251,44 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
         }
     };
     clock.lap("decide");
-    if let Some(focus) = &disc.focus {
+    // suppress -> baseline, before narrowing so that no suppression looks unused
+    let triaged = crate::suppress::apply(found, &sources, &req.config, &req.suppress);
+    let (mut found, mut suppressed, mut warnings) =
+        (triaged.findings, triaged.suppressed, triaged.warnings);
+    // what the model could not use (a tag value that is no tier) is worth a warning
+    warnings.extend(inventory.notes.iter().map(|(span, message)| Warning {
+        span: *span,
+        message: message.clone(),
+    }));
+    let mut baseline = Vec::new();
+    if let Some(b) = &req.baseline {
+        b.split(&mut found, &mut baseline);
+    }
+    // bare file arguments and --changed-since: report only what touches those files
+    for focus in [disc.focus.as_ref(), req.changed.as_ref()]
+        .into_iter()
+        .flatten()
+    {
         let keep: BTreeSet<FileId> = (0..sources.len() as FileId)
             .filter(|&id| focus.contains(&sources.get(id).path))
             .collect();
-        found.retain(|f| {
+        let touches = |f: &Finding| {
             keep.contains(&f.primary.span.file)
                 || f.related.iter().any(|r| keep.contains(&r.span.file))
-        });
+        };
+        found.retain(touches);
+        suppressed.retain(touches);
+        baseline.retain(touches);
         errors.retain(|e| e.span.is_none_or(|s| keep.contains(&s.file)));
+        warnings.retain(|w| w.span.is_none_or(|s| keep.contains(&s.file)));
     }
     findings::sort(&mut found, &sources);
+    findings::sort(&mut suppressed, &sources);
+    findings::sort(&mut baseline, &sources);
+    warnings.sort_by_key(|w| {
+        w.span
+            .map(|s| (sources.get(s.file).display.clone(), s.start))
+    });
     sort_errors(&mut errors, &sources);
     unresolved.sort_by_key(|u| (sources.get(u.span.file).display.clone(), u.span.start));
     unresolved.dedup();
@@ -274,18 +307,10 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
     ScanOutput {
         sources,
         findings: found,
-        suppressed: Vec::new(),
-        baseline: Vec::new(),
-        // what the model could not use (a tag value that is no tier) is worth a warning
-        warnings: inventory
-            .notes
-            .iter()
-            .map(|(span, message)| Warning {
-                span: *span,
-                message: message.clone(),
-            })
-            .collect(),
-        audit: false,
+        suppressed,
+        baseline,
+        warnings,
+        audit: req.suppress.ignore_all,
         errors,
         unresolved,
         rule_errors,

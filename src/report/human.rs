@@ -7,8 +7,15 @@ use crate::source::{Sources, Span};
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
+
+/// Up to this many findings render one after another as full diagnostics.
+pub const FULL_UP_TO: usize = 10;
+/// Beyond that, findings are grouped by rule and each rule shows this many snippets; the rest
+/// are one line each.
+pub const SNIPPETS_PER_RULE: usize = 3;
 
 #[derive(Default)]
 pub struct Human {
@@ -28,9 +35,13 @@ impl Format for Human {
             .with_width(self.width.unwrap_or(100))
             .with_links(false);
         let mut out = String::new();
-        for f in &scan.findings {
-            let d = FindingDiagnostic::new(f, &scan.sources);
-            let _ = handler.render_report(&mut out, &d);
+        if scan.findings.len() <= FULL_UP_TO {
+            for f in &scan.findings {
+                let d = FindingDiagnostic::new(f, &scan.sources);
+                let _ = handler.render_report(&mut out, &d);
+            }
+        } else {
+            grouped(&mut out, report, &handler);
         }
         for e in &scan.errors {
             let d = ErrorDiagnostic::new(e, &scan.sources);
@@ -42,10 +53,104 @@ impl Format for Human {
                 e.rule, e.message
             ));
         }
+        for w in &scan.warnings {
+            match w.span.filter(|s| (s.file as usize) < scan.sources.len()) {
+                Some(s) => {
+                    let f = scan.sources.get(s.file);
+                    let p = f.position(s.start);
+                    out.push_str(&format!(
+                        "warning: {}:{}:{}: {}\n",
+                        f.display, p.line, p.column, w.message
+                    ));
+                }
+                None => out.push_str(&format!("warning: {}\n", w.message)),
+            }
+        }
+        if scan.findings.len() > FULL_UP_TO {
+            if !out.ends_with("\n\n") {
+                out.push('\n');
+            }
+            out.push_str(&table(report));
+        }
         out.push_str(&summary(report));
         out.push('\n');
         out
     }
+}
+
+/// Many findings: one section per rule (most severe first), a few snippets each, then one line
+/// per remaining finding.
+fn grouped(out: &mut String, report: &Report, handler: &GraphicalReportHandler) {
+    let scan = report.scan;
+    let mut by_rule: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
+    for f in &scan.findings {
+        by_rule
+            .entry((std::cmp::Reverse(f.severity), f.rule.as_str()))
+            .or_default()
+            .push(f);
+    }
+    for ((severity, rule), list) in &by_rule {
+        let first = list[0];
+        out.push_str(&format!(
+            "━━ {rule} {} ({}, {}): {}\n\n",
+            first.name,
+            severity.0,
+            first.tsc.join(", "),
+            plural(list.len(), "finding", "findings")
+        ));
+        for f in list.iter().take(SNIPPETS_PER_RULE) {
+            let d = FindingDiagnostic::new(f, &scan.sources);
+            let _ = handler.render_report(out, &d);
+        }
+        if list.len() > SNIPPETS_PER_RULE {
+            out.push_str(&format!("  and {} more:\n", list.len() - SNIPPETS_PER_RULE));
+            for f in list.iter().skip(SNIPPETS_PER_RULE) {
+                let file = scan.sources.get(f.primary.span.file);
+                let p = file.position(f.primary.span.start);
+                out.push_str(&format!(
+                    "    {}:{}:{}  {}\n",
+                    file.display, p.line, p.column, f.message
+                ));
+            }
+            out.push('\n');
+        }
+    }
+}
+
+/// Counts per rule: the table at the end of a long report.
+pub fn table(report: &Report) -> String {
+    let scan = report.scan;
+    let mut rows: BTreeMap<(std::cmp::Reverse<Severity>, String), [usize; 3]> = BTreeMap::new();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for (i, list) in [&scan.findings, &scan.suppressed, &scan.baseline]
+        .into_iter()
+        .enumerate()
+    {
+        for f in list {
+            rows.entry((std::cmp::Reverse(f.severity), f.rule.clone()))
+                .or_default()[i] += 1;
+            names
+                .entry(f.rule.clone())
+                .or_insert_with(|| f.name.clone());
+        }
+    }
+    let width = names.values().map(String::len).max().unwrap_or(4).max(4);
+    let mut out = format!(
+        "{:<7} {:<width$} {:<9} {:>8} {:>10} {:>8}\n",
+        "RULE", "NAME", "SEVERITY", "FINDINGS", "SUPPRESSED", "BASELINE"
+    );
+    for ((severity, rule), [n, s, b]) in &rows {
+        out.push_str(&format!(
+            "{:<7} {:<width$} {:<9} {:>8} {:>10} {:>8}\n",
+            rule,
+            names[rule],
+            severity.0.as_str(),
+            n,
+            s,
+            b
+        ));
+    }
+    out
 }
 
 pub fn summary(report: &Report) -> String {
@@ -72,6 +177,21 @@ pub fn summary(report: &Report) -> String {
         plural(scan.stats.modules, "module", "modules"),
         plural(scan.stats.resources, "resource", "resources"),
     );
+    if !scan.suppressed.is_empty() {
+        line.push_str(&format!("; {} suppressed", scan.suppressed.len()));
+    }
+    if !scan.baseline.is_empty() {
+        line.push_str(&format!("; {} in the baseline", scan.baseline.len()));
+    }
+    if scan.audit {
+        line.push_str("; suppressions off (audit)");
+    }
+    if !scan.warnings.is_empty() {
+        line.push_str(&format!(
+            "; {}",
+            plural(scan.warnings.len(), "warning", "warnings")
+        ));
+    }
     if !scan.errors.is_empty() {
         line.push_str(&format!(
             "; {}",

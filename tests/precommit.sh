@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs the hook definition in .pre-commit-hooks.yaml with `pre-commit try-repo` on a temporary
+# git repository: a staged file with a violation fails the hook, a clean one passes, and a
+# suppression with a reason makes the violation pass.
+#
+#   pip install pre-commit && bash tests/precommit.sh            # the `mlguard` hook (cargo build)
+#   HOOK=mlguard-system bash tests/precommit.sh                   # an mlguard already on PATH
+#
+# The `mlguard` hook builds the binary with `cargo install` on first use (a few minutes; needs
+# crates.io; later runs reuse the build in $CARGO_TARGET_DIR). Not run by `cargo test`.
+# Skips cleanly (exit 0) when pre-commit is not installed.
+set -euo pipefail
+
+if ! command -v pre-commit >/dev/null 2>&1; then
+    echo "skip: pre-commit is not installed (pip install pre-commit)"
+    exit 0
+fi
+hook="${HOOK:-mlguard}"
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+fixtures="$repo/fixtures/rules/DT002-training-reads-raw"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+# try-repo installs the hook afresh on every call; a shared cargo target directory makes every
+# build after the first one a quick re-link
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mlguard-precommit-target}"
+
+cd "$work"
+git init -q
+git config user.name test
+git config user.email test@example.com
+git config commit.gpgsign false
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+run_hook() { pre-commit try-repo "$repo" "$hook" --files "$@"; }
+
+# 1. a violation: the hook fails and names the rule
+cp "$fixtures/fire/main.tf" main.tf
+git add main.tf
+if out="$(run_hook main.tf 2>&1)"; then
+    echo "$out"; fail "the hook passed on a violation"
+fi
+grep -q "DT002" <<<"$out" || { echo "$out"; fail "the output does not name DT002"; }
+echo "ok: a violation fails the hook"
+
+# 2. the same violation, suppressed with a reason: the hook passes
+sed 's/^resource "aws_iam_role_policy"/# mlguard:ignore DT002 -- the bootstrap job reads raw data once\n&/' \
+    "$fixtures/fire/main.tf" > main.tf
+grep -q "mlguard:ignore" main.tf || fail "the suppression was not inserted"
+git add main.tf
+out="$(run_hook main.tf 2>&1)" || { echo "$out"; fail "the hook failed on a suppressed violation"; }
+echo "ok: a suppressed violation passes"
+
+# 3. a clean module: the hook passes
+cp "$fixtures/silent/main.tf" main.tf
+git add main.tf
+out="$(run_hook main.tf 2>&1)" || { echo "$out"; fail "the hook failed on a clean file"; }
+echo "ok: a clean file passes"
+
+# 4. a file the hook does not match is not passed to it
+echo "notes" > README.md
+git add README.md
+out="$(run_hook README.md 2>&1)" || { echo "$out"; fail "the hook failed on an unmatched file"; }
+grep -q "no files to check" <<<"$out" || { echo "$out"; fail "README.md was passed to the hook"; }
+echo "ok: other files are not checked"
+echo "pre-commit hook: all checks passed"
