@@ -50,20 +50,15 @@ impl Builder<'_> {
             "aws_bedrock_model_invocation_logging_configuration" => {
                 for cfg in blocks(a, &["logging_config"]) {
                     for s3 in blocks(cfg, &["s3_config"]) {
-                        if let Some(d) = s3.get("bucket_name").and_then(|b| self.datastore_ref(b)) {
-                            let prefix = s3
-                                .get("key_prefix")
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .to_string();
-                            let d = self.prefix_datastore(d, &prefix);
-                            self.add_tier_role(
-                                d,
-                                Tier::InferenceLogs,
-                                format!("the invocation logging bucket of `{what}`"),
-                                s3.span,
-                            );
-                        }
+                        let why = format!("the invocation logging bucket of `{what}`");
+                        self.bucket_destination(
+                            s3,
+                            "bucket_name",
+                            "key_prefix",
+                            Tier::InferenceLogs,
+                            why,
+                            s3.span,
+                        );
                     }
                     for cw in blocks(cfg, &["cloudwatch_config"]) {
                         if let Some(d) =
@@ -106,72 +101,52 @@ impl Builder<'_> {
                 );
             }
             "aws_s3_bucket_logging" => {
-                if let Some(d) = a.get("target_bucket").and_then(|b| self.datastore_ref(b)) {
-                    let prefix = a
-                        .get("target_prefix")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
-                    let d = self.prefix_datastore(d, &prefix);
-                    self.add_tier_role(
-                        d,
-                        Tier::ApplicationLogs,
-                        format!("the access-log target of `{what}`"),
-                        r.span,
-                    );
-                }
+                let why = format!("the access-log target of `{what}`");
+                self.bucket_destination(
+                    a,
+                    "target_bucket",
+                    "target_prefix",
+                    Tier::ApplicationLogs,
+                    why,
+                    r.span,
+                );
             }
             "aws_s3_bucket" => {
                 for l in blocks(a, &["logging"]) {
-                    if let Some(d) = l.get("target_bucket").and_then(|b| self.datastore_ref(b)) {
-                        let prefix = l
-                            .get("target_prefix")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string();
-                        let d = self.prefix_datastore(d, &prefix);
-                        self.add_tier_role(
-                            d,
-                            Tier::ApplicationLogs,
-                            format!("the access-log target of `{what}`"),
-                            l.span,
-                        );
-                    }
+                    let why = format!("the access-log target of `{what}`");
+                    self.bucket_destination(
+                        l,
+                        "target_bucket",
+                        "target_prefix",
+                        Tier::ApplicationLogs,
+                        why,
+                        l.span,
+                    );
                 }
             }
             "aws_lb" | "aws_alb" | "aws_elb" => {
                 for l in blocks(a, &["access_logs"]) {
-                    if let Some(d) = l.get("bucket").and_then(|b| self.datastore_ref(b)) {
-                        let prefix = l
-                            .get("prefix")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string();
-                        let d = self.prefix_datastore(d, &prefix);
-                        self.add_tier_role(
-                            d,
-                            Tier::ApplicationLogs,
-                            format!("the load balancer access logs of `{what}`"),
-                            l.span,
-                        );
-                    }
+                    let why = format!("the load balancer access logs of `{what}`");
+                    self.bucket_destination(
+                        l,
+                        "bucket",
+                        "prefix",
+                        Tier::ApplicationLogs,
+                        why,
+                        l.span,
+                    );
                 }
             }
             "aws_cloudtrail" => {
-                if let Some(d) = a.get("s3_bucket_name").and_then(|b| self.datastore_ref(b)) {
-                    let prefix = a
-                        .get("s3_key_prefix")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
-                    let d = self.prefix_datastore(d, &prefix);
-                    self.add_tier_role(
-                        d,
-                        Tier::ApplicationLogs,
-                        format!("the trail bucket of `{what}`"),
-                        r.span,
-                    );
-                }
+                let why = format!("the trail bucket of `{what}`");
+                self.bucket_destination(
+                    a,
+                    "s3_bucket_name",
+                    "s3_key_prefix",
+                    Tier::ApplicationLogs,
+                    why,
+                    r.span,
+                );
             }
             "aws_cloudwatch_log_group" => {
                 let name = a.get("name").and_then(Value::as_str).unwrap_or("");
@@ -247,6 +222,28 @@ impl Builder<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A destination given as a bucket attribute and a key prefix attribute (logging targets,
+    /// invocation logging): the prefix becomes a datastore of its own.
+    fn bucket_destination(
+        &mut self,
+        block: &Value,
+        bucket: &str,
+        prefix: &str,
+        tier: Tier,
+        why: String,
+        span: Span,
+    ) {
+        if let Some(d) = block.get(bucket).and_then(|b| self.datastore_ref(b)) {
+            let prefix = block
+                .get(prefix)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let d = self.prefix_datastore(d, &prefix);
+            self.add_tier_role(d, tier, why, span);
         }
     }
 
