@@ -4,6 +4,7 @@
 //! discover -> parse -> terraform -> model -> access -> facts -> engine -> findings -> report.
 
 pub mod access;
+pub mod bulk;
 pub mod cli;
 pub mod config;
 pub mod discover;

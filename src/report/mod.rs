@@ -3,6 +3,7 @@
 pub mod access;
 pub mod human;
 pub mod json;
+pub mod merge;
 
 use crate::findings::{Finding, Severity};
 use crate::scan::ScanOutput;
