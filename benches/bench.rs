@@ -313,7 +313,7 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 /// Bumped whenever the generated text changes, so `--reuse` never measures a stale tree.
-const GENERATOR_VERSION: &str = "mlguard-bench-tree v2";
+const GENERATOR_VERSION: &str = "mlguard-bench-tree v4";
 const TIERS: [&str; 4] = ["raw", "processed", "training-ready", "model-artifacts"];
 const TEAMS: [&str; 5] = ["vision", "speech", "ranking", "fraud", "search"];
 const FILES_PER_STACK: usize = 5;
@@ -505,6 +505,32 @@ locals {{
   tier_names   = [for k, v in var.teams : v.tier]
   log_prefix   = "/aws/sagemaker/${{local.prefix}}"
 }}
+
+variable "log_retention_days" {{
+  description = "Days the endpoint's CloudWatch logs are kept; SOC 2 evidence needs 30 to 400."
+  type        = number
+  default     = 180
+  validation {{
+    condition     = var.log_retention_days >= 30 && var.log_retention_days <= 400
+    error_message = "Log retention must be between 30 and 400 days."
+  }}
+}}
+
+variable "sampling_percentage" {{
+  description = "Share of inference requests captured for monitoring, in percent."
+  type        = number
+  default     = 10
+  validation {{
+    condition     = var.sampling_percentage > 0 && var.sampling_percentage <= 100
+    error_message = "The sampling percentage is a number from 1 to 100."
+  }}
+}}
+
+variable "allowed_principals" {{
+  description = "Account roots allowed to assume the stack's roles, besides SageMaker."
+  type        = list(string)
+  default     = ["arn:aws:iam::111122223333:root"]
+}}
 "#,
                 TIERS
                     .iter()
@@ -577,6 +603,21 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {{
   }}
 }}
 
+resource "aws_s3_bucket_logging" "data" {{
+  for_each      = aws_s3_bucket.data
+  bucket        = each.value.id
+  target_bucket = module.logs.bucket
+  target_prefix = "s3-access/${{each.key}}/"
+}}
+
+resource "aws_s3_bucket_ownership_controls" "data" {{
+  for_each = aws_s3_bucket.data
+  bucket   = each.value.id
+  rule {{
+    object_ownership = "BucketOwnerEnforced"
+  }}
+}}
+
 module "logs" {{
   source         = "../../modules/store"
   name           = "${{local.prefix}}-logs"
@@ -629,9 +670,30 @@ module "logs" {{
   }}
 }}
 
-resource "aws_iam_role_policy_attachment" "serving_logs" {{
+resource "aws_iam_role" "monitor" {{
+  name               = "${{local.prefix}}-monitor"
+  description        = "Model monitoring jobs of ${{local.prefix}}"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  tags               = merge(local.common_tags, {{ "mlguard:workload" = "monitoring" }})
+}}
+
+resource "aws_iam_role_policy" "monitor" {{
+  name = "read-capture"
+  role = aws_iam_role.monitor.id
+  policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{
+      Sid      = "ReadCapture"
+      Effect   = "Allow"
+      Action   = ["s3:GetObject", "s3:ListBucket"]
+      Resource = [module.logs.arn, "${{module.logs.arn}}/capture/*"]
+    }}]
+  }})
+}}
+
+resource "aws_iam_role_policy_attachment" "serving_ecr" {{
   role       = aws_iam_role.serving.name
-  policy_arn = "arn:aws:iam::aws:policy/CloudWatchLogsReadOnlyAccess"
+  policy_arn = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
 }}
 "#
             );
@@ -655,6 +717,22 @@ data "aws_iam_policy_document" "trainer" {{
     sid       = "WriteArtifacts"
     actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
     resources = ["${{aws_s3_bucket.data["model-artifacts"].arn}}/*"]
+  }}
+  statement {{
+    sid       = "DenyUnencryptedUploads"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${{aws_s3_bucket.data["model-artifacts"].arn}}/*"]
+    condition {{
+      test     = "StringNotEquals"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["aws:kms"]
+    }}
+  }}
+  statement {{
+    sid       = "WriteCheckpoints"
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+    resources = ["${{aws_s3_bucket.data["training-ready"].arn}}/checkpoints/${{local.prefix}}/*"]
   }}
   statement {{
     sid       = "UseDataKey"
@@ -777,6 +855,33 @@ resource "aws_sagemaker_endpoint" "serving" {{
   name                 = "${{local.prefix}}-endpoint"
   endpoint_config_name = aws_sagemaker_endpoint_configuration.serving.name
   tags                 = local.common_tags
+}}
+
+resource "aws_cloudwatch_log_group" "endpoint" {{
+  name              = "${{local.log_prefix}}/Endpoints/${{local.prefix}}-endpoint"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.data.arn
+  tags              = merge(local.common_tags, {{ purpose = "inference-logs" }})
+}}
+
+output "endpoint_name" {{
+  description = "Name of the serving endpoint, for the API gateway integration."
+  value       = aws_sagemaker_endpoint.serving.name
+}}
+
+output "data_buckets" {{
+  description = "Bucket of each data tier."
+  value       = {{ for k, b in aws_s3_bucket.data : k => b.id }}
+}}
+
+output "role_arns" {{
+  description = "Roles of the stack, for the pipelines that assume them."
+  value = {{
+    trainer = aws_iam_role.trainer.arn
+    etl     = aws_iam_role.etl.arn
+    serving = aws_iam_role.serving.arn
+    monitor = aws_iam_role.monitor.arn
+  }}
 }}
 "#
             );
