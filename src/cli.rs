@@ -50,6 +50,15 @@ pub enum Command {
     Schema,
     /// Validate a directory of Cedar rules against the schema.
     CheckPolicies { dir: PathBuf },
+    /// Combine the JSON results of sharded bulk scans (JSON documents or JSON Lines) into one.
+    Merge {
+        /// Result files of `scan --repos --format json` (or `scan --format json`).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write the merged result to a file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -144,6 +153,12 @@ pub struct ScanArgs {
     /// Reasonless and unused suppressions become `info` findings.
     #[arg(long)]
     pub strict_suppressions: bool,
+    /// Bulk: every git repository under the paths is a project, scanned in parallel.
+    #[arg(long)]
+    pub repos: bool,
+    /// Bulk: scan only the K-th of N deterministic subsets of the repositories.
+    #[arg(long, value_name = "K/N", requires = "repos")]
+    pub shard: Option<crate::bulk::Shard>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -271,6 +286,7 @@ pub fn main() -> ExitCode {
             }
             Err(errors) => rule_errors(errors),
         },
+        Command::Merge { files, output } => merge(&files, output.as_deref()),
     }
 }
 
@@ -295,6 +311,9 @@ fn scan(args: ScanArgs) -> ExitCode {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(jobs.max(1))
             .build_global();
+    }
+    if args.repos {
+        return bulk(&args);
     }
     let first = args
         .paths
@@ -465,6 +484,79 @@ fn scan(args: ScanArgs) -> ExitCode {
         Exit::Findings.into()
     } else {
         Exit::Clean.into()
+    }
+}
+
+/// `scan --repos`: results stream to stdout or `--output` as each repository finishes.
+fn bulk(args: &ScanArgs) -> ExitCode {
+    use crate::bulk::{BulkFormat, BulkOptions};
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let opts = BulkOptions {
+        roots: args.paths.clone(),
+        shard: args.shard,
+        config: args.config.clone(),
+        policies: args.policies.clone(),
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.fail_on.map(Severity::from),
+        var_files: args.var_files.clone(),
+        vars: args.vars.clone(),
+        format: match args.format {
+            OutputFormat::Human => BulkFormat::Human,
+            OutputFormat::Json => BulkFormat::Json,
+            other => {
+                eprintln!("error: --repos writes human or json output, not {other:?}\n  help: use --format json and `mlguard merge` to combine results");
+                return Exit::Usage.into();
+            }
+        },
+        quiet: args.quiet,
+        color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        progress: !args.no_progress && !args.quiet && std::io::stderr().is_terminal(),
+    };
+    let mut out: Box<dyn Write + Send> = match &args.output {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Box::new(std::io::BufWriter::new(f)),
+            Err(e) => {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                return Exit::Usage.into();
+            }
+        },
+        None => Box::new(std::io::stdout()),
+    };
+    match crate::bulk::run(&opts, &mut out) {
+        Ok(totals) => ExitCode::from(totals.exit),
+        Err(message) => {
+            eprintln!("{message}");
+            Exit::Usage.into()
+        }
+    }
+}
+
+fn merge(files: &[PathBuf], output: Option<&Path>) -> ExitCode {
+    let mut inputs = Vec::new();
+    for f in files {
+        match std::fs::read_to_string(f) {
+            Ok(text) => inputs.push((f.display().to_string(), text)),
+            Err(e) => {
+                eprintln!("error: cannot read `{}`: {e}", f.display());
+                return Exit::Usage.into();
+            }
+        }
+    }
+    match report::merge::merge(&inputs) {
+        Ok(merged) => {
+            for repo in &merged.duplicates {
+                eprintln!("warning: `{repo}` is in more than one input; the first copy is kept");
+            }
+            match write_output(output, &merged.text) {
+                code if code == ExitCode::from(Exit::Clean) => ExitCode::from(merged.exit),
+                code => code,
+            }
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            Exit::Usage.into()
+        }
     }
 }
 

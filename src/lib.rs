@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod baseline;
+pub mod bulk;
 pub mod changed;
 pub mod cli;
 pub mod config;

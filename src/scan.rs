@@ -49,12 +49,30 @@ pub struct Stats {
     pub resources: usize,
     /// Wall time of each stage, for benchmarks and `--verbose` runs.
     pub timings: Vec<(&'static str, std::time::Duration)>,
+    /// Peak resident memory in KiB at the end of each stage, parallel to `timings`; filled only
+    /// after `record_memory(true)` (benchmarks), as reading it costs a system call per stage.
+    pub memory: Vec<u64>,
+}
+
+static RECORD_MEMORY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Record the peak resident memory after each stage (Linux; elsewhere nothing is recorded).
+pub fn record_memory(on: bool) {
+    RECORD_MEMORY.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The process's peak resident set (`VmHWM`) in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Records how long each stage takes.
 struct Clock {
     last: std::time::Instant,
     laps: Vec<(&'static str, std::time::Duration)>,
+    memory: Vec<u64>,
 }
 
 impl Clock {
@@ -62,13 +80,17 @@ impl Clock {
         Clock {
             last: std::time::Instant::now(),
             laps: Vec::new(),
+            memory: Vec::new(),
         }
     }
 
     fn lap(&mut self, stage: &'static str) {
         let now = std::time::Instant::now();
         self.laps.push((stage, now - self.last));
-        self.last = now;
+        if RECORD_MEMORY.load(std::sync::atomic::Ordering::Relaxed) {
+            self.memory.extend(peak_rss_kib());
+        }
+        self.last = std::time::Instant::now();
     }
 }
 
@@ -295,6 +317,7 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
     clock.lap("findings");
     let stats = Stats {
         timings: clock.laps,
+        memory: clock.memory,
         files: disc
             .modules
             .values()

@@ -667,10 +667,23 @@ fn statement_reach(
     // NotResource covers what its patterns do not name: every datastore is a candidate
     let mut candidates: Vec<usize> = Vec::new();
     let mut all = resources.not;
-    for p in &patterns {
+    // Which patterns can name each datastore: a pattern is tested only against its own
+    // candidates (the index already never offers it any other), so a statement listing N ARNs
+    // costs N matches, not N times the datastores the other patterns nominate.
+    let mut everywhere: Vec<usize> = Vec::new();
+    let mut nominated: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (pi, p) in patterns.iter().enumerate() {
         match index.candidates(p) {
-            matcher::Candidates::All => all = true,
-            matcher::Candidates::Some(ids) => candidates.extend(ids),
+            matcher::Candidates::All => {
+                all = true;
+                everywhere.push(pi);
+            }
+            matcher::Candidates::Some(ids) => {
+                for &id in &ids {
+                    nominated.entry(id).or_default().push(pi);
+                }
+                candidates.extend(ids);
+            }
         }
     }
     if all {
@@ -681,6 +694,11 @@ fn statement_reach(
     let mut out = Vec::new();
     for i in candidates {
         let ds = &datastores[i];
+        let mut own: Vec<usize> = everywhere.clone();
+        own.extend(nominated.get(&i).into_iter().flatten());
+        own.sort_unstable();
+        own.dedup();
+        let patterns: Vec<&String> = own.iter().map(|&pi| &patterns[pi]).collect();
         let kinds = match ds.kind {
             DatastoreKind::Bucket | DatastoreKind::Prefix { .. } => [
                 (
@@ -708,8 +726,8 @@ fn statement_reach(
         for (kind, target) in &kinds {
             // An Allow grants when it names some of the datastore; a Deny removes the grant only
             // when it names all of it. NotResource turns both around.
-            let some = |p: &String| matcher::matches(p, target, matcher::Reach::Some);
-            let all = |p: &String| matcher::matches(p, target, matcher::Reach::All);
+            let some = |p: &&String| matcher::matches(p, target, matcher::Reach::Some);
+            let all = |p: &&String| matcher::matches(p, target, matcher::Reach::All);
             let covered = match (st.is_allow(), resources.not) {
                 (true, false) => patterns.iter().any(|p| {
                     // a bucket with tiered prefixes keeps the keys outside them

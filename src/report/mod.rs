@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod merge;
 pub mod sarif;
 
 use crate::findings::{Finding, Severity};

@@ -246,27 +246,40 @@ impl<'h> Evaluator<'h> {
     // ---- named values -------------------------------------------------------------------
 
     fn local(&self, inst: &Rc<ModuleInst>, name: &str, at: Option<Span>) -> Value {
+        self.local_with(inst, name, at, Value::clone)
+    }
+
+    /// `f` applied to the memoised value of a local, by reference: `local.map[key]` then clones
+    /// one element instead of the whole map (a for_each over N keys was O(N^2) in clones).
+    /// `f` must not evaluate anything: the memo is borrowed while it runs.
+    fn local_with<R>(
+        &self,
+        inst: &Rc<ModuleInst>,
+        name: &str,
+        at: Option<Span>,
+        f: impl FnOnce(&Value) -> R,
+    ) -> R {
         if let Some(memo) = inst.locals.borrow().get(name) {
             return match memo {
-                Memo::Done(v) => v.clone(),
+                Memo::Done(v) => f(v),
                 Memo::Pending => {
                     let span = inst.src.local(name).map(|(_, s)| s).unwrap_or_default();
                     self.error(ParseError {
                         message: format!("local value `{name}` depends on itself"),
                         span,
                     });
-                    Value::unknown(
+                    f(&Value::unknown(
                         format!("local.{name} is part of a cycle"),
                         at.unwrap_or(span),
-                    )
+                    ))
                 }
             };
         }
         let Some((expr, _)) = inst.src.local(name) else {
-            return self.unknown(
+            return f(&self.unknown(
                 at.unwrap_or_default(),
                 format!("local.{name} is not declared"),
-            );
+            ));
         };
         inst.locals
             .borrow_mut()
@@ -277,10 +290,11 @@ impl<'h> Evaluator<'h> {
             b: Bindings::default(),
         };
         let v = self.eval(&expr.expr, &scope);
+        let out = f(&v);
         inst.locals
             .borrow_mut()
-            .insert(name.to_string(), Memo::Done(v.clone()));
-        v
+            .insert(name.to_string(), Memo::Done(v));
+        out
     }
 
     fn var(&self, inst: &Rc<ModuleInst>, name: &str, at: Span) -> Value {
@@ -1405,7 +1419,27 @@ impl<'h> Evaluator<'h> {
         };
         Some(match name {
             "var" => Cursor::Val(self.var(inst, &next_attr(ops)?, span)),
-            "local" => Cursor::Val(self.local(inst, &next_attr(ops)?, Some(span))),
+            "local" => {
+                let name = next_attr(ops)?;
+                // the key first, then one step into the memo by reference (see `local_with`)
+                let key = match ops.clone().next().map(|o| o.value()) {
+                    Some(TraversalOperator::GetAttr(id)) => Some(Value::string(id.as_str(), span)),
+                    Some(TraversalOperator::Index(e)) => Some(self.eval(e, scope)),
+                    Some(TraversalOperator::LegacyIndex(i)) => {
+                        Some(Value::new(Kind::Number(*i.value() as f64), span))
+                    }
+                    _ => None,
+                };
+                match key {
+                    Some(key) => {
+                        ops.next();
+                        Cursor::Val(self.local_with(inst, &name, Some(span), |v| {
+                            self.apply_value(v, Some(key), span)
+                        }))
+                    }
+                    None => Cursor::Val(self.local(inst, &name, Some(span))),
+                }
+            }
             "module" => {
                 let call = next_attr(ops)?;
                 match self.child_group(inst, &call) {
@@ -1508,7 +1542,7 @@ impl<'h> Evaluator<'h> {
                     }
                 }
                 (Group::Unknown(v), _) => Cursor::Val(v.clone()),
-                _ => Cursor::Val(self.apply_value(self.group_value(&g, s), key(op), span)),
+                _ => Cursor::Val(self.apply_value(&self.group_value(&g, s), key(op), span)),
             },
             Cursor::Inst(i, _) => {
                 let Some(TraversalOperator::GetAttr(attr)) = Some(op) else {
@@ -1549,17 +1583,18 @@ impl<'h> Evaluator<'h> {
                     }
                 }
                 (ChildGroup::Unknown(v), _) => Cursor::Val(v.clone()),
-                _ => Cursor::Val(self.apply_value(self.child_value(&g, s), key(op), span)),
+                _ => Cursor::Val(self.apply_value(&self.child_value(&g, s), key(op), span)),
             },
             Cursor::ModInst(m, _) => match op {
                 TraversalOperator::GetAttr(out) => Cursor::Val(self.output(&m, out.as_str(), span)),
                 _ => Cursor::Val(Value::unknown("an index on a module instance", span)),
             },
-            Cursor::Val(v) => Cursor::Val(self.apply_value(v, key(op), span)),
+            Cursor::Val(v) => Cursor::Val(self.apply_value(&v, key(op), span)),
         }
     }
 
-    fn apply_value(&self, v: Value, key: Option<Value>, span: Span) -> Value {
+    /// One step into a value by reference: only the element reached is cloned.
+    fn apply_value(&self, v: &Value, key: Option<Value>, span: Span) -> Value {
         let Some(key) = key else {
             return Value::unknown("an unsupported traversal", span);
         };
@@ -1589,7 +1624,7 @@ impl<'h> Evaluator<'h> {
                 Some(n) => self.fail(span, format!("index {n} is out of range")),
                 None => unknown_from(&key, span),
             },
-            Kind::Json(inner) => self.apply_value((**inner).clone(), Some(key), span),
+            Kind::Json(inner) => self.apply_value(inner, Some(key), span),
             Kind::Unknown(_) => Value::new(v.kind.clone(), span),
             Kind::Symbolic(parts) => match (parts.as_slice(), key.as_str()) {
                 // an attribute of a computed object stays a reference into it
