@@ -3,7 +3,7 @@
 //!
 //! Generates a deterministic tree of realistic Terraform (many git repositories, each with a
 //! shared local module and stacks of five files: variables and locals, tiered buckets with
-//! `for_each`, roles, policy documents, inline policies and SageMaker serving; ~2.7 KB per file),
+//! `for_each`, roles, policy documents, inline policies and SageMaker serving; ~2.3 KB per file),
 //! or with `--for-each N` one module with a bucket `for_each` over N instances. Then it scans the
 //! tree and prints wall time, throughput, time and peak memory per stage, next to the parse-only
 //! floor (hcl-edit alone on the same files). `--repos` scans it as a bulk scan (`scan --repos`),

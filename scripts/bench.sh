@@ -20,7 +20,8 @@ timed() {
   local start end
   if [ -x /usr/bin/time ]; then
     /usr/bin/time -f '%e %M' -o "$TMP/mlguard-time" "$@" >/dev/null 2>&1 || true
-    awk '{printf "%.1f %.1f\n", $1*1000, $2/1024}' "$TMP/mlguard-time"
+    # GNU time writes "Command exited with non-zero status 1" first when there are findings
+    tail -1 "$TMP/mlguard-time" | awk '{printf "%.1f %.1f\n", $1*1000, $2/1024}'
   else
     start=$(date +%s%N); "$@" >/dev/null 2>&1 || true; end=$(date +%s%N)
     echo "$(( (end - start) / 1000000 )) n/a"

@@ -8,13 +8,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 FILES=${1:-1000}
 TMP=${TMPDIR:-/tmp}
-VENV=$(mktemp -d "$TMP/mlguard-checkov.XXXXXX")
-trap 'rm -rf "$VENV"' EXIT
+# CHECKOV_VENV reuses a venv that already holds Checkov; otherwise a temporary one is made
+if [ -n "${CHECKOV_VENV:-}" ]; then
+  VENV=$CHECKOV_VENV
+else
+  VENV=$(mktemp -d "$TMP/mlguard-checkov.XXXXXX")
+  trap 'rm -rf "$VENV"' EXIT
+fi
 cargo build --release --bins >/dev/null
 target/release/mlguard-bench --files "$FILES" --reuse >/dev/null
 TREE="$TMP/mlguard-bench-$FILES"
-python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet "checkov${CHECKOV_VERSION:+==$CHECKOV_VERSION}"
+if [ ! -x "$VENV/bin/checkov" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet "checkov${CHECKOV_VERSION:+==$CHECKOV_VERSION}"
+fi
 echo "checkov $("$VENV/bin/checkov" --version), mlguard $(target/release/mlguard --version | cut -d' ' -f2)"
 echo "tree: $TREE ($FILES .tf files, $(du -sb --exclude=.git "$TREE" | cut -f1) bytes); load $(cut -d' ' -f1-3 /proc/loadavg)"
 
