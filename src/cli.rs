@@ -98,19 +98,45 @@ impl From<FailOn> for Severity {
     }
 }
 
-#[derive(Args, Debug)]
-pub struct ScanArgs {
-    /// Files and directories to scan.
+/// What every analysing command reads: the paths, the config file and Terraform variables.
+#[derive(Args, Debug, Clone)]
+pub struct Input {
+    /// Files and directories to analyse.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// Config file (default: mlguard.toml in the first path or an ancestor, up to the git root).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Terraform variables file, loaded after the automatic ones.
+    #[arg(long = "var-file")]
+    pub var_files: Vec<PathBuf>,
+    /// Terraform variable, NAME=VALUE.
+    #[arg(long = "var")]
+    pub vars: Vec<String>,
+}
+
+impl Input {
+    /// The scan request for these inputs.
+    fn request(&self, config: std::sync::Arc<Config>) -> ScanRequest {
+        ScanRequest {
+            paths: self.paths.clone(),
+            config,
+            var_files: self.var_files.clone(),
+            vars: self.vars.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub input: Input,
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
     /// Write the report to a file instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// Config file (default: mlguard.toml in the first path or an ancestor, up to the git root).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
     /// Extra Cedar rules.
     #[arg(long)]
     pub policies: Vec<PathBuf>,
@@ -123,12 +149,6 @@ pub struct ScanArgs {
     /// Fail (exit 1) on findings at or above this severity [default: low, or the config's].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
-    /// Terraform variables file, loaded after the automatic ones.
-    #[arg(long = "var-file")]
-    pub var_files: Vec<PathBuf>,
-    /// Terraform variable, NAME=VALUE.
-    #[arg(long = "var")]
-    pub vars: Vec<String>,
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub jobs: Option<usize>,
@@ -170,23 +190,13 @@ pub enum AccessFormat {
 
 #[derive(Args, Debug)]
 pub struct AccessArgs {
-    /// Files and directories to analyse.
-    #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: Input,
     #[arg(long, value_enum, default_value_t = AccessFormat::Human)]
     pub format: AccessFormat,
     /// Write the report to a file instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// Config file (default: mlguard.toml in the first path or an ancestor, up to the git root).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Terraform variables file, loaded after the automatic ones.
-    #[arg(long = "var-file")]
-    pub var_files: Vec<PathBuf>,
-    /// Terraform variable, NAME=VALUE.
-    #[arg(long = "var")]
-    pub vars: Vec<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -198,29 +208,19 @@ pub enum DocFormat {
 /// `inventory` and `evidence`: the input flags of `access`, Markdown or JSON.
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// Files and directories to analyse.
-    #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: Input,
     #[arg(long, value_enum, default_value_t = DocFormat::Markdown)]
     pub format: DocFormat,
     /// Write the report to a file instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// Config file (default: mlguard.toml in the first path or an ancestor, up to the git root).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Terraform variables file, loaded after the automatic ones.
-    #[arg(long = "var-file")]
-    pub var_files: Vec<PathBuf>,
-    /// Terraform variable, NAME=VALUE.
-    #[arg(long = "var")]
-    pub vars: Vec<String>,
 }
 
 #[derive(Args, Debug)]
 pub struct EvidenceArgs {
     #[command(flatten)]
-    pub input: ReportArgs,
+    pub report: ReportArgs,
     /// Extra Cedar rules (`policies/` beside the config file is read too).
     #[arg(long)]
     pub policies: Vec<PathBuf>,
@@ -316,11 +316,12 @@ fn scan(args: ScanArgs) -> ExitCode {
         return bulk(&args);
     }
     let first = args
+        .input
         .paths
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    let config = match Config::discover(args.config.as_deref(), &first) {
+    let config = match Config::discover(args.input.config.as_deref(), &first) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{:?}", miette::Report::new(*e));
@@ -419,13 +420,10 @@ fn scan(args: ScanArgs) -> ExitCode {
         None => None,
     };
     let request = ScanRequest {
-        paths: args.paths.clone(),
-        config: std::sync::Arc::new(config),
-        var_files: args.var_files.clone(),
-        vars: args.vars.clone(),
         suppress,
         baseline,
         changed,
+        ..args.input.request(std::sync::Arc::new(config))
     };
     let mut output = scan::run(&request, &engine, &enabled);
     if let Some(path) = &args.write_baseline {
@@ -492,15 +490,15 @@ fn bulk(args: &ScanArgs) -> ExitCode {
     use crate::bulk::{BulkFormat, BulkOptions};
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let opts = BulkOptions {
-        roots: args.paths.clone(),
+        roots: args.input.paths.clone(),
         shard: args.shard,
-        config: args.config.clone(),
+        config: args.input.config.clone(),
         policies: args.policies.clone(),
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         fail_on: args.fail_on.map(Severity::from),
-        var_files: args.var_files.clone(),
-        vars: args.vars.clone(),
+        var_files: args.input.var_files.clone(),
+        vars: args.input.vars.clone(),
         format: match args.format {
             OutputFormat::Human => BulkFormat::Human,
             OutputFormat::Json => BulkFormat::Json,
@@ -671,7 +669,7 @@ fn write_output(output: Option<&Path>, text: &str) -> ExitCode {
 }
 
 fn access(args: AccessArgs) -> ExitCode {
-    let config = match load_config(args.config.as_deref(), &args.paths) {
+    let config = match load_config(args.input.config.as_deref(), &args.input.paths) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -679,13 +677,7 @@ fn access(args: AccessArgs) -> ExitCode {
         Ok(e) => e,
         Err(code) => return code,
     };
-    let request = ScanRequest {
-        paths: args.paths.clone(),
-        config: std::sync::Arc::new(config),
-        var_files: args.var_files.clone(),
-        vars: args.vars.clone(),
-        ..Default::default()
-    };
+    let request = args.input.request(std::sync::Arc::new(config));
     let out = scan::run(&request, &engine, &|_| false);
     for e in &out.errors {
         let at = e.span.map(|s| {
@@ -719,13 +711,7 @@ fn analyse(
     engine: &Engine,
     enabled: &dyn Fn(&crate::engine::Rule) -> bool,
 ) -> scan::ScanOutput {
-    let request = ScanRequest {
-        paths: args.paths.clone(),
-        config,
-        var_files: args.var_files.clone(),
-        vars: args.vars.clone(),
-        ..Default::default()
-    };
+    let request = args.input.request(config);
     let out = scan::run(&request, engine, enabled);
     for e in &out.errors {
         let at = e.span.map(|s| {
@@ -752,7 +738,7 @@ fn render(
 }
 
 fn inventory(args: ReportArgs) -> ExitCode {
-    let config = match load_config(args.config.as_deref(), &args.paths) {
+    let config = match load_config(args.input.config.as_deref(), &args.input.paths) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -777,8 +763,8 @@ fn inventory(args: ReportArgs) -> ExitCode {
 }
 
 fn evidence(args: EvidenceArgs) -> ExitCode {
-    let input = &args.input;
-    let config = match load_config(input.config.as_deref(), &input.paths) {
+    let input = &args.report;
+    let config = match load_config(input.input.config.as_deref(), &input.input.paths) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -806,6 +792,7 @@ fn evidence(args: EvidenceArgs) -> ExitCode {
     };
     let out = analyse(input, std::sync::Arc::new(config), &engine, &enabled);
     let first = input
+        .input
         .paths
         .first()
         .cloned()
