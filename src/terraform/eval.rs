@@ -33,12 +33,54 @@ enum Memo<T> {
     Done(T),
 }
 
-/// The evaluated instances of one resource block.
-enum Group {
-    Single(Rc<Instance>),
-    Count(Vec<Rc<Instance>>),
-    ForEach(Vec<(String, Rc<Instance>)>),
+/// The instances a `count` or `for_each` expands a block to.
+enum Instances<T> {
+    Single(T),
+    Count(Vec<T>),
+    ForEach(Vec<(String, T)>),
     Unknown(Value),
+}
+
+/// The evaluated instances of one resource block.
+type Group = Instances<Rc<Instance>>;
+
+/// The instances of one module call.
+type ChildGroup = Instances<Rc<ModuleInst>>;
+
+/// Make every instance of an expansion, binding `count.index` or `each` for each one.
+fn instances<T>(
+    exp: Expansion,
+    span: Span,
+    make: impl Fn(Option<InstanceKey>, Bindings) -> T,
+) -> Instances<T> {
+    match exp {
+        Expansion::Single => Instances::Single(make(None, Bindings::default())),
+        Expansion::Count(n) => Instances::Count(
+            (0..n)
+                .map(|i| {
+                    let b = Bindings {
+                        count: Some(Value::new(Kind::Number(i as f64), span)),
+                        ..Bindings::default()
+                    };
+                    make(Some(InstanceKey::Index(i as i64)), b)
+                })
+                .collect(),
+        ),
+        Expansion::ForEach(items) => Instances::ForEach(
+            items
+                .into_iter()
+                .map(|(k, v)| {
+                    let b = Bindings {
+                        each: Some((Value::string(k.clone(), v.span), v)),
+                        ..Bindings::default()
+                    };
+                    let made = make(Some(InstanceKey::Key(k.clone())), b);
+                    (k, made)
+                })
+                .collect(),
+        ),
+        Expansion::Unknown(v) => Instances::Unknown(v),
+    }
 }
 
 struct Instance {
@@ -46,13 +88,6 @@ struct Instance {
     file: FileId,
     span: Span,
     attrs: Value,
-}
-
-enum ChildGroup {
-    Single(Rc<ModuleInst>),
-    Count(Vec<Rc<ModuleInst>>),
-    ForEach(Vec<(String, Rc<ModuleInst>)>),
-    Unknown(Value),
 }
 
 /// One instance of a module: its inputs and memo tables.
@@ -471,34 +506,7 @@ impl<'h> Evaluator<'h> {
             file: meta_file,
             b: Bindings::default(),
         };
-        match self.expansion(meta, &meta_scope) {
-            Expansion::Single => Group::Single(make(None, Bindings::default())),
-            Expansion::Count(n) => Group::Count(
-                (0..n)
-                    .map(|i| {
-                        let b = Bindings {
-                            count: Some(Value::new(Kind::Number(i as f64), r.span)),
-                            ..Bindings::default()
-                        };
-                        make(Some(InstanceKey::Index(i as i64)), b)
-                    })
-                    .collect(),
-            ),
-            Expansion::ForEach(items) => Group::ForEach(
-                items
-                    .into_iter()
-                    .map(|(k, v)| {
-                        let b = Bindings {
-                            each: Some((Value::string(k.clone(), v.span), v)),
-                            ..Bindings::default()
-                        };
-                        let i = make(Some(InstanceKey::Key(k.clone())), b);
-                        (k, i)
-                    })
-                    .collect(),
-            ),
-            Expansion::Unknown(v) => Group::Unknown(v),
-        }
+        instances(self.expansion(meta, &meta_scope), r.span, make)
     }
 
     fn expansion(&self, body: &Body, scope: &Scope) -> Expansion {
@@ -642,33 +650,7 @@ impl<'h> Evaluator<'h> {
             };
             self.instantiate(src.clone(), path, rel_dir.clone(), inputs)
         };
-        match self.expansion(meta, &scope) {
-            Expansion::Single => ChildGroup::Single(make(None, Bindings::default())),
-            Expansion::Count(n) => ChildGroup::Count(
-                (0..n)
-                    .map(|i| {
-                        let b = Bindings {
-                            count: Some(Value::new(Kind::Number(i as f64), call.span)),
-                            ..Bindings::default()
-                        };
-                        make(Some(InstanceKey::Index(i as i64)), b)
-                    })
-                    .collect(),
-            ),
-            Expansion::ForEach(items) => ChildGroup::ForEach(
-                items
-                    .into_iter()
-                    .map(|(k, v)| {
-                        let b = Bindings {
-                            each: Some((Value::string(k.clone(), v.span), v)),
-                            ..Bindings::default()
-                        };
-                        (k.clone(), make(Some(InstanceKey::Key(k)), b))
-                    })
-                    .collect(),
-            ),
-            Expansion::Unknown(v) => ChildGroup::Unknown(v),
-        }
+        instances(self.expansion(meta, &scope), call.span, make)
     }
 
     // ---- bodies -------------------------------------------------------------------------
