@@ -469,12 +469,7 @@ fn scan_repo_inner(shared: &Shared, repo: &Repo) -> Result<Rendered, String> {
         ),
     };
     // rules in `policies/` beside a repository's own config apply to that repository only
-    let own_rules = config
-        .path
-        .as_ref()
-        .and_then(|p| p.parent())
-        .map(|d| d.join("policies"))
-        .filter(|d| d.is_dir() && !opts.policies.contains(d));
+    let own_rules = config.policies_dir().filter(|d| !opts.policies.contains(d));
     let own_engine;
     let engine = match own_rules {
         Some(dir) => {
@@ -495,31 +490,9 @@ fn scan_repo_inner(shared: &Shared, repo: &Repo) -> Result<Rendered, String> {
     config
         .check_rule_ids(&|id| known.contains(id))
         .map_err(|e| format!("{}", miette::Report::new(*e)))?;
-    let from_config = |list: &[toml::Spanned<String>]| -> BTreeSet<String> {
-        list.iter().map(|s| s.get_ref().clone()).collect()
-    };
-    let select: BTreeSet<String> = if opts.select.is_empty() {
-        from_config(&config.rules.select)
-    } else {
-        opts.select.iter().cloned().collect()
-    };
-    let ignore: BTreeSet<String> = if opts.ignore.is_empty() {
-        from_config(&config.rules.ignore)
-    } else {
-        opts.ignore.iter().cloned().collect()
-    };
-    let fail_on = opts
-        .fail_on
-        .or_else(|| {
-            config
-                .rules
-                .fail_on
-                .as_ref()
-                .and_then(|f| Severity::parse(f.get_ref()))
-        })
-        .unwrap_or(Severity::Low);
-    let enabled =
-        |r: &Rule| (select.is_empty() || select.contains(&r.id)) && !ignore.contains(&r.id);
+    let choice = config.rule_choice(&opts.select, &opts.ignore, opts.fail_on);
+    let fail_on = choice.fail_on;
+    let enabled = |r: &Rule| choice.enabled(&r.id);
     let request = ScanRequest {
         paths: vec![repo.path.clone()],
         config,

@@ -116,6 +116,11 @@ pub struct Input {
 }
 
 impl Input {
+    /// The first path given (`.` when none): where the config and the git repository are looked up.
+    fn first_path(&self) -> &Path {
+        self.paths.first().map_or(Path::new("."), PathBuf::as_path)
+    }
+
     /// The scan request for these inputs.
     fn request(&self, config: std::sync::Arc<Config>) -> ScanRequest {
         ScanRequest {
@@ -315,32 +320,11 @@ fn scan(args: ScanArgs) -> ExitCode {
     if args.repos {
         return bulk(&args);
     }
-    let first = args
-        .input
-        .paths
-        .first()
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("."));
-    let config = match Config::discover(args.input.config.as_deref(), &first) {
+    let config = match load_config(args.input.config.as_deref(), &args.input.paths) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("{:?}", miette::Report::new(*e));
-            return Exit::Usage.into();
-        }
+        Err(code) => return code,
     };
-    // user rules: --policies, then policies/ beside the config file
-    let mut policy_dirs = args.policies.clone();
-    if let Some(dir) = config
-        .path
-        .as_ref()
-        .and_then(|p| p.parent())
-        .map(|d| d.join("policies"))
-    {
-        if dir.is_dir() && !policy_dirs.contains(&dir) {
-            policy_dirs.push(dir);
-        }
-    }
-    let engine = match load_engine(&policy_dirs) {
+    let engine = match load_engine(&policy_dirs(&args.policies, &config)) {
         Ok(e) => e,
         Err(code) => return code,
     };
@@ -355,34 +339,9 @@ fn scan(args: ScanArgs) -> ExitCode {
         eprintln!("{:?}", miette::Report::new(*e));
         return Exit::Usage.into();
     }
-    // command-line options override the config file's [rules]
-    let from_config = |list: &[toml::Spanned<String>]| {
-        list.iter()
-            .map(|s| s.get_ref().clone())
-            .collect::<BTreeSet<String>>()
-    };
-    let select: BTreeSet<String> = if args.select.is_empty() {
-        from_config(&config.rules.select)
-    } else {
-        args.select.iter().cloned().collect()
-    };
-    let ignore: BTreeSet<String> = if args.ignore.is_empty() {
-        from_config(&config.rules.ignore)
-    } else {
-        args.ignore.iter().cloned().collect()
-    };
-    let fail_on: Severity = match args.fail_on {
-        Some(f) => f.into(),
-        None => config
-            .rules
-            .fail_on
-            .as_ref()
-            .and_then(|f| Severity::parse(f.get_ref()))
-            .unwrap_or(Severity::Low),
-    };
-    let enabled = |r: &crate::engine::Rule| {
-        (select.is_empty() || select.contains(&r.id)) && !ignore.contains(&r.id)
-    };
+    let choice = config.rule_choice(&args.select, &args.ignore, args.fail_on.map(Severity::from));
+    let fail_on = choice.fail_on;
+    let enabled = |r: &crate::engine::Rule| choice.enabled(&r.id);
     let suppress = crate::suppress::Options {
         ignore_all: args.ignore_suppressions,
         strict: args.strict_suppressions,
@@ -410,7 +369,7 @@ fn scan(args: ScanArgs) -> ExitCode {
         None => None,
     };
     let changed = match &args.changed_since {
-        Some(rev) => match crate::changed::changed_files(&first, rev) {
+        Some(rev) => match crate::changed::changed_files(args.input.first_path(), rev) {
             Ok(files) => Some(files),
             Err(e) => {
                 eprintln!("{e}");
@@ -646,6 +605,13 @@ fn explain(query: &str) -> ExitCode {
     }
 }
 
+/// Rule directories: `--policies`, then `policies/` beside the config file.
+fn policy_dirs(flags: &[PathBuf], config: &Config) -> Vec<PathBuf> {
+    let mut dirs = flags.to_vec();
+    dirs.extend(config.policies_dir().filter(|d| !flags.contains(d)));
+    dirs
+}
+
 /// The config for a run: `--config`, or `mlguard.toml` found from the first path.
 fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Config, ExitCode> {
     let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
@@ -768,28 +734,12 @@ fn evidence(args: EvidenceArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let mut dirs = args.policies.clone();
-    if let Some(dir) = config
-        .path
-        .as_ref()
-        .and_then(|p| p.parent())
-        .map(|d| d.join("policies"))
-    {
-        if dir.is_dir() && !dirs.contains(&dir) {
-            dirs.push(dir);
-        }
-    }
-    let engine = match load_engine(&dirs) {
+    let engine = match load_engine(&policy_dirs(&args.policies, &config)) {
         Ok(e) => e,
         Err(code) => return code,
     };
-    let ids = |list: &[toml::Spanned<String>]| -> BTreeSet<String> {
-        list.iter().map(|s| s.get_ref().clone()).collect()
-    };
-    let (select, ignore) = (ids(&config.rules.select), ids(&config.rules.ignore));
-    let enabled = |r: &crate::engine::Rule| {
-        (select.is_empty() || select.contains(&r.id)) && !ignore.contains(&r.id)
-    };
+    let choice = config.rule_choice(&[], &[], None);
+    let enabled = |r: &crate::engine::Rule| choice.enabled(&r.id);
     let out = analyse(input, std::sync::Arc::new(config), &engine, &enabled);
     let first = input
         .input

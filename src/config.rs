@@ -6,7 +6,7 @@ use crate::findings::Severity;
 use crate::model::classify::{Tier, WORKLOADS};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use toml::Spanned;
@@ -100,6 +100,20 @@ pub struct Exception {
     pub address: Spanned<String>,
     pub reason: Option<Spanned<String>>,
     pub until: Option<Spanned<String>>,
+}
+
+/// Which rules run and what fails: command-line options over the config's `[rules]`.
+#[derive(Debug, Clone)]
+pub struct RuleChoice {
+    pub select: BTreeSet<String>,
+    pub ignore: BTreeSet<String>,
+    pub fail_on: Severity,
+}
+
+impl RuleChoice {
+    pub fn enabled(&self, id: &str) -> bool {
+        (self.select.is_empty() || self.select.contains(id)) && !self.ignore.contains(id)
+    }
 }
 
 /// A config file that does not parse or validate.
@@ -287,6 +301,40 @@ impl Config {
             }
         }
         Ok(config)
+    }
+
+    /// The rule choice for a run: a non-empty command-line list replaces the config's.
+    pub fn rule_choice(
+        &self,
+        select: &[String],
+        ignore: &[String],
+        fail_on: Option<Severity>,
+    ) -> RuleChoice {
+        let pick = |cli: &[String], file: &[Spanned<String>]| -> BTreeSet<String> {
+            if cli.is_empty() {
+                file.iter().map(|s| s.get_ref().clone()).collect()
+            } else {
+                cli.iter().cloned().collect()
+            }
+        };
+        RuleChoice {
+            select: pick(select, &self.rules.select),
+            ignore: pick(ignore, &self.rules.ignore),
+            fail_on: fail_on
+                .or_else(|| {
+                    self.rules
+                        .fail_on
+                        .as_ref()
+                        .and_then(|f| Severity::parse(f.get_ref()))
+                })
+                .unwrap_or(Severity::Low),
+        }
+    }
+
+    /// `policies/` beside the config file, when there is one: users' rules for this configuration.
+    pub fn policies_dir(&self) -> Option<PathBuf> {
+        let dir = self.path.as_ref()?.parent()?.join("policies");
+        dir.is_dir().then_some(dir)
     }
 
     /// Check that rule ids named in the file exist.
