@@ -83,6 +83,10 @@ struct Analyzer<'a> {
     config: &'a Config,
     index: matcher::Index,
     cache: HashMap<(DocumentId, usize), Reach>,
+    /// Statements that allow `kms:Decrypt` without conditions, found once for the KMS gate.
+    decrypting: std::collections::HashSet<(DocumentId, usize)>,
+    /// KMS key policies by the key they govern.
+    key_policies: HashMap<std::sync::Arc<crate::terraform::value::Address>, DocumentId>,
 }
 
 pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
@@ -91,6 +95,13 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
         config,
         index: matcher::Index::new(&inv.datastores),
         cache: HashMap::new(),
+        decrypting: decrypting_statements(inv),
+        key_policies: inv
+            .documents
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.key.clone().map(|k| (k, i)))
+            .collect(),
     };
     let mut out = Analysis::default();
     let resource_docs: Vec<DocumentId> = (0..inv.documents.len())
@@ -336,15 +347,7 @@ impl Analyzer<'_> {
             [Part::Lit(l)] => Some(l.as_str()),
             _ => None,
         };
-        let decrypts = |st: &Statement| {
-            st.is_allow()
-                && st.conditions.is_empty()
-                && st.actions.as_ref().is_some_and(|f| {
-                    actions_of(f)
-                        .iter()
-                        .any(|a| a.service == "kms" && a.name == "Decrypt")
-                })
-        };
+
         let names_key = |st: &Statement| {
             st.resources.as_ref().is_some_and(|f| {
                 f.not
@@ -363,19 +366,17 @@ impl Analyzer<'_> {
             if inv.documents[d]
                 .statements
                 .iter()
-                .any(|st| decrypts(st) && names_key(st))
+                .any(|st| self.decrypting.contains(&(d, st.index)) && names_key(st))
             {
                 return "granted";
             }
         }
-        let key_policy = inv
-            .documents
-            .iter()
-            .find(|d| d.key.is_some() && d.key == key_target);
-        match key_policy {
-            Some(doc) => {
+        let key_policy = key_target.as_ref().and_then(|t| self.key_policies.get(t));
+        match key_policy.map(|&d| (d, &inv.documents[d])) {
+            Some((d, doc)) => {
                 let grants = doc.statements.iter().any(|st| {
-                    decrypts(st) && names_principal(st, p, inv, self.config) == Truth::True
+                    self.decrypting.contains(&(d, st.index))
+                        && names_principal(st, p, inv, self.config) == Truth::True
                 });
                 if grants {
                     "granted"
@@ -524,6 +525,28 @@ fn is_public(st: &Statement) -> bool {
             })
     });
     !fixed
+}
+
+/// Every statement that allows `kms:Decrypt` without conditions.
+fn decrypting_statements(inv: &Inventory) -> std::collections::HashSet<(DocumentId, usize)> {
+    let mut out = std::collections::HashSet::new();
+    for (d, doc) in inv.documents.iter().enumerate() {
+        for st in doc
+            .statements
+            .iter()
+            .filter(|s| s.is_allow() && s.conditions.is_empty())
+        {
+            let decrypts = st.actions.as_ref().is_some_and(|f| {
+                actions_of(f)
+                    .iter()
+                    .any(|a| a.service == "kms" && a.name == "Decrypt")
+            });
+            if decrypts {
+                out.insert((d, st.index));
+            }
+        }
+    }
+    out
 }
 
 /// Does a resource policy statement's `Principal`/`NotPrincipal` name this principal?

@@ -91,25 +91,6 @@ pub struct Address {
     pub key: Option<InstanceKey>,
 }
 
-impl Address {
-    /// The address without any instance key, for fingerprints and config lookups.
-    pub fn without_keys(&self) -> String {
-        let mut s = String::new();
-        for m in &self.module {
-            s.push_str("module.");
-            s.push_str(&m.name);
-            s.push('.');
-        }
-        if self.mode == Mode::Data {
-            s.push_str("data.");
-        }
-        s.push_str(&self.rtype);
-        s.push('.');
-        s.push_str(&self.name);
-        s
-    }
-}
-
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for m in &self.module {
