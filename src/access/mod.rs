@@ -104,9 +104,7 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
             .collect(),
     };
     let mut out = Analysis::default();
-    let resource_docs: Vec<DocumentId> = (0..inv.documents.len())
-        .filter(|&d| inv.documents[d].kind == DocumentKind::Resource)
-        .collect();
+    let resource_statements = ResourceStatements::new(inv);
     // identity attachments per principal, groups reaching their members
     let mut attached: BTreeMap<PrincipalId, Vec<usize>> = BTreeMap::new();
     for (i, at) in inv.attachments.iter().enumerate() {
@@ -117,7 +115,8 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
         for g in &principal.groups {
             mine.extend(attached.get(g).into_iter().flatten().copied());
         }
-        a.principal_grants(p, &mine, &resource_docs, &mut out);
+        let named = resource_statements.candidates(p);
+        a.principal_grants(p, &mine, &named, &mut out);
     }
     // documents on their own: DT001 reads them whole, DT005 when nothing attaches them
     for d in 0..inv.documents.len() {
@@ -212,7 +211,7 @@ impl Analyzer<'_> {
         &mut self,
         p: PrincipalId,
         attachments: &[usize],
-        resource_docs: &[DocumentId],
+        resource_statements: &BTreeSet<(DocumentId, usize)>,
         out: &mut Analysis,
     ) {
         let inv = self.inv;
@@ -223,8 +222,9 @@ impl Analyzer<'_> {
             denied.extend(self.denied_by(inv.attachments[ai].document, Some(p)));
         }
         let mut resource_allows: Vec<(DocumentId, usize, bool)> = Vec::new();
-        for &d in resource_docs {
-            for st in &inv.documents[d].statements {
+        for &(d, si) in resource_statements {
+            {
+                let st = &inv.documents[d].statements[si];
                 let named = names_principal(st, p, inv, self.config);
                 if named == Truth::False {
                     continue;
@@ -547,6 +547,86 @@ fn decrypting_statements(inv: &Inventory) -> std::collections::HashSet<(Document
         }
     }
     out
+}
+
+/// Resource-policy statements by the principals they can name, so each principal looks only at
+/// those: statements open to anyone (or to everyone but some) apply to all; the others to the
+/// principals their entries resolve to. `names_principal` still decides each candidate.
+struct ResourceStatements {
+    everyone: BTreeSet<(DocumentId, usize)>,
+    by_principal: HashMap<PrincipalId, BTreeSet<(DocumentId, usize)>>,
+}
+
+impl ResourceStatements {
+    fn new(inv: &Inventory) -> ResourceStatements {
+        use crate::terraform::value::Part;
+        let mut by_target: HashMap<&crate::terraform::value::Address, Vec<PrincipalId>> =
+            HashMap::new();
+        let mut by_text: HashMap<&str, Vec<PrincipalId>> = HashMap::new();
+        let mut unnamed: Vec<PrincipalId> = Vec::new();
+        for (i, p) in inv.principals.iter().enumerate() {
+            if let Some(t) = &p.target {
+                by_target.entry(t).or_default().push(i);
+            }
+            match &p.name {
+                Some(n) => by_text.entry(n).or_default().push(i),
+                None => unnamed.push(i),
+            }
+            if p.name.as_deref() != Some(p.address.as_str()) {
+                by_text.entry(&p.address).or_default().push(i);
+            }
+        }
+        let mut out = ResourceStatements {
+            everyone: BTreeSet::new(),
+            by_principal: HashMap::new(),
+        };
+        for (d, doc) in inv
+            .documents
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.kind == DocumentKind::Resource)
+        {
+            for st in &doc.statements {
+                let key = (d, st.index);
+                let Some((not, listed, _)) = &st.principals else {
+                    continue;
+                };
+                let mut candidates: Vec<PrincipalId> = Vec::new();
+                let mut all = *not;
+                for l in listed {
+                    match (l.id.parts.as_slice(), l.id.literal()) {
+                        _ if l.id.unknown || l.kind == "*" => all = true,
+                        ([Part::Ref(r)], _) => {
+                            candidates.extend(by_target.get(&*r.target).into_iter().flatten())
+                        }
+                        (_, Some("*")) => all = true,
+                        (_, Some(text)) => {
+                            // an ARN names its principal by the last path segment
+                            let name = text.rsplit(['/', ':']).next().unwrap_or(text);
+                            candidates.extend(by_text.get(text).into_iter().flatten());
+                            candidates.extend(by_text.get(name).into_iter().flatten());
+                            candidates.extend(&unnamed);
+                        }
+                        _ => all = true, // a value known only after apply could name anyone
+                    }
+                }
+                if all {
+                    out.everyone.insert(key);
+                } else {
+                    for c in candidates {
+                        out.by_principal.entry(c).or_default().insert(key);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn candidates(&self, p: PrincipalId) -> BTreeSet<(DocumentId, usize)> {
+        let mut set = self.everyone.clone();
+        set.extend(self.by_principal.get(&p).into_iter().flatten().copied());
+        set
+    }
 }
 
 /// Does a resource policy statement's `Principal`/`NotPrincipal` name this principal?
