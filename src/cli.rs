@@ -324,40 +324,6 @@ fn scan(args: ScanArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let engine = match load_engine(&policy_dirs(&args.policies, &config)) {
-        Ok(e) => e,
-        Err(code) => return code,
-    };
-    let known: BTreeSet<&str> = engine.rules().iter().map(|r| r.id.as_str()).collect();
-    for id in args.select.iter().chain(&args.ignore) {
-        if !known.contains(id.as_str()) {
-            eprintln!("error: unknown rule id `{id}` in --select/--ignore\n  help: `mlguard rules` lists the rule ids");
-            return Exit::Usage.into();
-        }
-    }
-    if let Err(e) = config.check_rule_ids(&|id| known.contains(id)) {
-        eprintln!("{:?}", miette::Report::new(*e));
-        return Exit::Usage.into();
-    }
-    let choice = config.rule_choice(&args.select, &args.ignore, args.fail_on.map(Severity::from));
-    let fail_on = choice.fail_on;
-    let enabled = |r: &crate::engine::Rule| choice.enabled(&r.id);
-    let suppress = crate::suppress::Options {
-        ignore_all: args.ignore_suppressions,
-        strict: args.strict_suppressions,
-        known: engine
-            .rules()
-            .iter()
-            .flat_map(|r| [r.id.clone(), r.name.clone()])
-            .collect(),
-        enabled: engine
-            .rules()
-            .iter()
-            .filter(|r| enabled(r))
-            .flat_map(|r| [r.id.clone(), r.name.clone()])
-            .collect(),
-        ..Default::default()
-    };
     let baseline = match &args.baseline {
         Some(path) => match crate::baseline::Baseline::load(path) {
             Ok(b) => Some(std::sync::Arc::new(b)),
@@ -378,13 +344,60 @@ fn scan(args: ScanArgs) -> ExitCode {
         },
         None => None,
     };
-    let request = ScanRequest {
-        suppress,
+    let policies = policy_dirs(&args.policies, &config);
+    let mut request = ScanRequest {
         baseline,
         changed,
         ..args.input.request(std::sync::Arc::new(config))
     };
-    let mut output = scan::run(&request, &engine, &enabled);
+    // the scan up to its facts needs no rules: load them meanwhile (a third of a pre-commit run)
+    let (engine, prepared) = std::thread::scope(|s| {
+        let prepared = s.spawn(|| scan::prepare(&request));
+        let engine = load_engine(&policies);
+        (engine, prepared.join())
+    });
+    let engine = match engine {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let Ok(prepared) = prepared else {
+        eprintln!("error: the scan stopped unexpectedly");
+        return Exit::Usage.into();
+    };
+    let known: BTreeSet<&str> = engine.rules().iter().map(|r| r.id.as_str()).collect();
+    for id in args.select.iter().chain(&args.ignore) {
+        if !known.contains(id.as_str()) {
+            eprintln!("error: unknown rule id `{id}` in --select/--ignore\n  help: `mlguard rules` lists the rule ids");
+            return Exit::Usage.into();
+        }
+    }
+    if let Err(e) = request.config.check_rule_ids(&|id| known.contains(id)) {
+        eprintln!("{:?}", miette::Report::new(*e));
+        return Exit::Usage.into();
+    }
+    let choice =
+        request
+            .config
+            .rule_choice(&args.select, &args.ignore, args.fail_on.map(Severity::from));
+    let fail_on = choice.fail_on;
+    let enabled = |r: &crate::engine::Rule| choice.enabled(&r.id);
+    request.suppress = crate::suppress::Options {
+        ignore_all: args.ignore_suppressions,
+        strict: args.strict_suppressions,
+        known: engine
+            .rules()
+            .iter()
+            .flat_map(|r| [r.id.clone(), r.name.clone()])
+            .collect(),
+        enabled: engine
+            .rules()
+            .iter()
+            .filter(|r| enabled(r))
+            .flat_map(|r| [r.id.clone(), r.name.clone()])
+            .collect(),
+        ..Default::default()
+    };
+    let mut output = scan::decide(prepared, &request, &engine, &enabled);
     if let Some(path) = &args.write_baseline {
         // today's findings are accepted: written, then reported as baseline
         let b = crate::baseline::Baseline::from_findings(

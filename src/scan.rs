@@ -122,6 +122,26 @@ pub struct ScanOutput {
 }
 
 pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) -> ScanOutput {
+    decide(prepare(req), req, engine, enabled)
+}
+
+/// Everything a scan knows before it asks the rules, discovery to facts. It needs no engine, so a
+/// one-shot scan loads the rules on another thread meanwhile.
+pub struct Prepared {
+    clock: Clock,
+    disc: Discovery,
+    sources: Arc<Sources>,
+    errors: Vec<ScanError>,
+    unresolved: Vec<Unresolved>,
+    modules: usize,
+    json_policies: usize,
+    inventory: Inventory,
+    analysis: crate::access::Analysis,
+    facts: facts::Facts,
+}
+
+/// discover -> parse -> terraform -> model -> access -> facts
+pub fn prepare(req: &ScanRequest) -> Prepared {
     let paths = if req.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -258,6 +278,39 @@ pub fn run(req: &ScanRequest, engine: &Engine, enabled: &dyn Fn(&Rule) -> bool) 
     clock.lap("access");
     let facts = facts::build(&inventory, &analysis, &sources, &req.config);
     clock.lap("facts");
+    Prepared {
+        clock,
+        disc,
+        sources,
+        errors,
+        unresolved,
+        modules,
+        json_policies,
+        inventory,
+        analysis,
+        facts,
+    }
+}
+
+/// engine -> findings -> suppressions, baseline and focus
+pub fn decide(
+    prepared: Prepared,
+    req: &ScanRequest,
+    engine: &Engine,
+    enabled: &dyn Fn(&Rule) -> bool,
+) -> ScanOutput {
+    let Prepared {
+        mut clock,
+        disc,
+        sources,
+        mut errors,
+        mut unresolved,
+        modules,
+        json_policies,
+        inventory,
+        analysis,
+        facts,
+    } = prepared;
     let (found, rule_errors) = match engine.decide(&facts, enabled) {
         Ok((hits, rule_errors)) => (
             findings::collect(&hits, &facts, engine, &sources),

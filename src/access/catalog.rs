@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 const ACTIONS_TSV: &str = include_str!("data/actions.tsv");
-const MANAGED_POLICIES_JSON: &str = include_str!("data/managed_policies.json");
+const MANAGED_POLICIES_TSV: &str = include_str!("data/managed_policies.tsv");
 const REGENERATE: &str = "regenerate it with `python3 scripts/gen_iam_tables.py`";
 
 /// What an action lets a principal do, in the project's model (not AWS's
@@ -387,7 +387,7 @@ impl LazyPolicy {
         self.policy.get_or_init(|| {
             let document: serde_json::Value = serde_json::from_str(self.raw).unwrap_or_else(|e| {
                 panic!(
-                    "src/access/data/managed_policies.json: policy {} is invalid JSON: {e}; {REGENERATE}",
+                    "src/access/data/managed_policies.tsv: policy {} is invalid JSON: {e}; {REGENERATE}",
                     self.name
                 )
             });
@@ -408,26 +408,23 @@ struct PolicyIndex {
 
 fn policy_index() -> &'static PolicyIndex {
     static INDEX: OnceLock<PolicyIndex> = OnceLock::new();
-    INDEX.get_or_init(|| parse_policies(MANAGED_POLICIES_JSON))
+    INDEX.get_or_init(|| parse_policies(MANAGED_POLICIES_TSV))
 }
 
-fn parse_policies(json: &'static str) -> PolicyIndex {
-    #[derive(serde::Deserialize)]
-    struct Entry<'a> {
-        arn: String,
-        #[serde(borrow)]
-        document: &'a serde_json::value::RawValue,
-    }
+fn parse_policies(tsv: &'static str) -> PolicyIndex {
     let bad =
-        |what: &str| -> ! { panic!("src/access/data/managed_policies.json: {what}; {REGENERATE}") };
-    // documents stay raw text here (checked to be JSON, not built): see `LazyPolicy`
-    let root: std::collections::BTreeMap<String, Entry<'static>> =
-        serde_json::from_str(json).unwrap_or_else(|e| bad(&format!("invalid JSON or entry: {e}")));
-    let mut policies = Vec::with_capacity(root.len());
-    let mut by_name = HashMap::with_capacity(root.len());
-    for (name, entry) in root {
-        if !entry.document.get().starts_with('{') {
-            bad(&format!("policy {name} has no object \"document\""));
+        |what: &str| -> ! { panic!("src/access/data/managed_policies.tsv: {what}; {REGENERATE}") };
+    // documents stay raw text here, parsed when first used: see `LazyPolicy`
+    let mut policies = Vec::new();
+    let mut by_name = HashMap::new();
+    for line in tsv.lines().filter(|l| !l.starts_with('#')) {
+        let mut fields = line.splitn(3, '\t');
+        let (Some(name), Some(arn), Some(document)) = (fields.next(), fields.next(), fields.next())
+        else {
+            bad(&format!("a line lacks name, arn or document: {line:.80}"));
+        };
+        if !document.starts_with('{') {
+            bad(&format!("policy {name} has no object document"));
         }
         if by_name
             .insert(name.to_lowercase(), policies.len())
@@ -436,9 +433,9 @@ fn parse_policies(json: &'static str) -> PolicyIndex {
             bad(&format!("duplicate policy name {name}"));
         }
         policies.push(LazyPolicy {
-            name,
-            arn: entry.arn,
-            raw: entry.document.get(),
+            name: name.to_string(),
+            arn: arn.to_string(),
+            raw: document,
             policy: OnceLock::new(),
         });
     }
@@ -746,5 +743,16 @@ mod tests {
         // autoscaling actions, none of which reach s3/logs/sagemaker/bedrock.
         assert!(managed_policy("AmazonEC2ReadOnlyAccess").is_none());
         assert!(managed_policy_count() > 100);
+    }
+
+    /// Documents are parsed only when used; every one of them must parse.
+    #[test]
+    fn every_managed_policy_document_is_json() {
+        for p in &policy_index().policies {
+            let doc: serde_json::Value =
+                serde_json::from_str(p.raw).unwrap_or_else(|e| panic!("{}: {e}", p.name));
+            assert!(doc.is_object(), "{}", p.name);
+            assert!(p.arn.starts_with("arn:aws:iam::aws:policy/"), "{}", p.name);
+        }
     }
 }

@@ -299,11 +299,9 @@ fn with_sep(arn: &str, sep: char) -> String {
 /// Field-wise ARN match. A `*` region or account in the datastore's ARN is unknown, and any
 /// pattern value matches it (model.md: unknown account/region is "this account").
 fn arn_match(pattern: &str, arn: &str, mode: Glob) -> bool {
-    let pf: Vec<&str> = pattern.splitn(6, ':').collect();
-    let af: Vec<&str> = arn.splitn(6, ':').collect();
-    if pf.len() != 6 || af.len() != 6 {
+    let (Some(pf), Some(af)) = (arn_fields(pattern), arn_fields(arn)) else {
         return glob_mode(pattern, arn, mode);
-    }
+    };
     for i in 0..5 {
         let unknown_field = (i == 3 || i == 4) && af[i] == "*";
         if !unknown_field && !glob_mode(pf[i], af[i], Glob::Exact) {
@@ -311,6 +309,20 @@ fn arn_match(pattern: &str, arn: &str, mode: Glob) -> bool {
         }
     }
     glob_mode(pf[5], af[5], mode)
+}
+
+/// The six `:`-separated fields of an ARN, the last one keeping its colons.
+fn arn_fields(arn: &str) -> Option<[&str; 6]> {
+    let mut it = arn.splitn(6, ':');
+    let fields = [
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    ];
+    Some(fields)
 }
 
 /// IAM glob (`*`, `?`, case-sensitive as ARNs are). With `open`, true when the pattern matches
@@ -322,14 +334,28 @@ pub fn glob(pattern: &str, text: &str, open: bool) -> bool {
 
 /// [`glob`] with the three modes of [`Glob`].
 pub fn glob_mode(pattern: &str, text: &str, mode: Glob) -> bool {
+    // most patterns and ARN fields are literals: compare them without the automaton
+    if !pattern.contains(['*', '?']) {
+        return match mode {
+            Glob::Exact => pattern == text,
+            Glob::Some => pattern
+                .strip_prefix(text)
+                .is_some_and(|rest| !rest.contains(OPAQUE)),
+            Glob::All => false,
+        };
+    }
+    glob_automaton(pattern, text, mode)
+}
+
+fn glob_automaton(pattern: &str, text: &str, mode: Glob) -> bool {
     let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
     // set of pattern positions reachable after consuming a prefix of the text
     let mut states = vec![false; p.len() + 1];
+    let mut next = vec![false; p.len() + 1];
     states[0] = true;
     close_stars(&p, &mut states);
-    for &c in &t {
-        let mut next = vec![false; p.len() + 1];
+    for c in text.chars() {
+        next.fill(false);
         for (i, on) in states.iter().enumerate() {
             if !on || i == p.len() {
                 continue;
@@ -342,7 +368,7 @@ pub fn glob_mode(pattern: &str, text: &str, mode: Glob) -> bool {
             }
         }
         close_stars(&p, &mut next);
-        states = next;
+        std::mem::swap(&mut states, &mut next);
         if !states.iter().any(|s| *s) {
             return false;
         }
@@ -388,6 +414,32 @@ mod tests {
         assert!(!glob("arn:aws:s3:::raw/*", "arn:aws:s3:::rawx", false));
         assert!(glob("a?c", "abc", false));
         assert!(!glob("A", "a", false));
+    }
+
+    #[test]
+    fn literal_fast_path_agrees_with_the_automaton() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "arn",
+            "data-raw",
+            "data-raw/x",
+            "b\u{E012}",
+            "\u{E012}",
+        ];
+        for p in words {
+            for t in words {
+                for mode in [Glob::Exact, Glob::Some, Glob::All] {
+                    assert_eq!(
+                        glob_mode(p, t, mode),
+                        glob_automaton(p, t, mode),
+                        "{p:?} {t:?} {mode:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

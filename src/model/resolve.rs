@@ -196,7 +196,7 @@ impl Builder<'_> {
 fn content_hash(v: &Value) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    format!("{:?}", v.kind).hash(&mut h);
+    v.hash(&mut h);
     h.finish()
 }
 

@@ -31,6 +31,32 @@ pub enum Kind {
     Unknown(Arc<str>),
 }
 
+/// Hashes what a value says and where: its kind, every nested value and every span.
+impl std::hash::Hash for Value {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.span.hash(state);
+        std::mem::discriminant(&self.kind).hash(state);
+        match &self.kind {
+            Kind::Null => {}
+            Kind::Bool(b) => b.hash(state),
+            Kind::Number(n) => n.to_bits().hash(state),
+            Kind::String(s) => s.hash(state),
+            Kind::Symbolic(parts) => parts.hash(state),
+            Kind::List(items) => items.hash(state),
+            Kind::Object(entries) => {
+                entries.len().hash(state);
+                for e in entries {
+                    e.key.hash(state);
+                    e.key_span.hash(state);
+                    e.value.hash(state);
+                }
+            }
+            Kind::Json(inner) => inner.hash(state),
+            Kind::Unknown(reason) => reason.hash(state),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Entry {
     pub key: String,
@@ -38,7 +64,7 @@ pub struct Entry {
     pub value: Value,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub enum Part {
     Lit(String),
     Ref(Reference),
