@@ -17,6 +17,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+// the same allocator as the `mlguard` binary, so stage times match what users see
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: mlguard-bench [--files N | --for-each N | --module N] [--repos] [--jobs N] [--dir DIR] [--keep] [--reuse]";
 
 #[derive(Clone, Copy, PartialEq)]
