@@ -75,12 +75,22 @@ pub struct RuleError {
 pub struct Engine {
     schema: Schema,
     policies: PolicySet,
-    /// The policy set split by (action, resource type): a fact is decided only against the rules
+    /// The rules split by (action, resource type): a fact is decided only against the rules
     /// whose scope can match it, and not at all when no rule can.
-    partitions: HashMap<(EntityUid, EntityTypeName), PolicySet>,
+    partitions: HashMap<(EntityUid, EntityTypeName), Partition>,
     rules: Vec<Rule>,
     by_id: HashMap<String, usize>,
     authorizer: Authorizer,
+}
+
+/// The rules one kind of fact can meet. Without a `permit`, Cedar denies every request and names
+/// the `forbid`s that were satisfied: exactly the rules that fired.
+struct Partition {
+    rules: PolicySet,
+    /// Some rule mentions `context`; when none does, facts that differ only in their context
+    /// (the same principal's grants of one datastore through several statements) share one
+    /// decision.
+    reads_context: bool,
 }
 
 /// A rule that fired on a fact.
@@ -196,9 +206,12 @@ impl Engine {
             })
             .collect();
         for (action, ty) in pairs {
-            let mut set = PolicySet::new();
-            let mut rules = 0;
+            let mut rules = PolicySet::new();
+            let mut reads_context = false;
             for p in self.policies.policies() {
+                if p.effect() == cedar_policy::Effect::Permit {
+                    continue; // the base permit: see `Partition`
+                }
                 let action_ok = match p.action_constraint() {
                     ActionConstraint::Any => true,
                     ActionConstraint::Eq(a) => a == action,
@@ -210,12 +223,19 @@ impl Engine {
                     ResourceConstraint::Any | ResourceConstraint::In(_) => true,
                 };
                 if action_ok && type_ok {
-                    let _ = set.add(p.clone());
-                    rules += usize::from(p.effect() == cedar_policy::Effect::Forbid);
+                    // a mention in a comment or string only costs the sharing, never a decision
+                    reads_context |= p.to_string().contains("context");
+                    let _ = rules.add(p.clone());
                 }
             }
-            if rules > 0 {
-                self.partitions.insert((action, ty), set);
+            if !rules.is_empty() {
+                self.partitions.insert(
+                    (action, ty),
+                    Partition {
+                        rules,
+                        reads_context,
+                    },
+                );
             }
         }
     }
@@ -332,7 +352,7 @@ impl Engine {
     }
 
     /// The rules that can match `fact`; `None` when none can, and the fact needs no decision.
-    fn policies_for(&self, fact: &Fact) -> Option<&PolicySet> {
+    fn policies_for(&self, fact: &Fact) -> Option<&Partition> {
         self.partitions
             .get(&(fact.action.clone(), fact.resource.type_name().clone()))
     }
@@ -357,37 +377,52 @@ impl Engine {
     }
 
     /// Decide every fact; returns the rules that fired and any evaluation errors.
+    /// The entities move into Cedar's store; the facts stay for the findings.
     pub fn decide(
         &self,
-        facts: &Facts,
+        facts: &mut Facts,
         enabled: &dyn Fn(&Rule) -> bool,
     ) -> Result<(Vec<Hit>, Vec<EvalError>), String> {
-        let entities = Entities::from_entities(facts.entities.iter().cloned(), self.fact_schema())
-            .map_err(|e| format!("the facts do not fit the schema: {e}"))?;
-        let results: Vec<(usize, Vec<usize>, Vec<EvalError>)> = facts
+        let entities =
+            Entities::from_entities(std::mem::take(&mut facts.entities), self.fact_schema())
+                .map_err(|e| format!("the facts do not fit the schema: {e}"))?;
+        // the fact whose decision each fact shares (itself, unless its partition ignores context)
+        let mut first = HashMap::new();
+        let shared: Vec<usize> = facts
+            .facts
+            .iter()
+            .enumerate()
+            .map(|(i, fact)| match self.policies_for(fact) {
+                Some(p) if !p.reads_context => *first
+                    .entry((&fact.principal, &fact.action, &fact.resource))
+                    .or_insert(i),
+                _ => i,
+            })
+            .collect();
+        let decided: Vec<Option<(Vec<usize>, Vec<EvalError>)>> = facts
             .facts
             .par_iter()
             .enumerate()
-            .map(|(i, fact)| {
-                let (hits, errs) = self.decide_one(fact, &entities);
-                (i, hits, errs)
-            })
+            .map(|(i, fact)| (shared[i] == i).then(|| self.decide_one(fact, &entities)))
             .collect();
         let mut hits = Vec::new();
         let mut errors: Vec<EvalError> = Vec::new();
-        for (fact, rules, errs) in results {
+        for (fact, &by) in shared.iter().enumerate() {
+            let Some((rules, errs)) = &decided[by] else {
+                continue;
+            };
             hits.extend(
                 rules
-                    .into_iter()
-                    .filter(|&r| enabled(&self.rules[r]))
-                    .map(|rule| Hit { fact, rule }),
+                    .iter()
+                    .filter(|&&r| enabled(&self.rules[r]))
+                    .map(|&rule| Hit { fact, rule }),
             );
             for e in errs {
                 if !errors
                     .iter()
                     .any(|x| x.rule == e.rule && x.message == e.message)
                 {
-                    errors.push(e);
+                    errors.push(e.clone());
                 }
             }
         }
@@ -395,7 +430,7 @@ impl Engine {
     }
 
     fn decide_one(&self, fact: &Fact, entities: &Entities) -> (Vec<usize>, Vec<EvalError>) {
-        let Some(policies) = self.policies_for(fact) else {
+        let Some(partition) = self.policies_for(fact) else {
             return (Vec::new(), Vec::new());
         };
         let context = match Context::from_pairs(fact.context.iter().cloned()) {
@@ -428,7 +463,9 @@ impl Engine {
                 )
             }
         };
-        let response = self.authorizer.is_authorized(&request, policies, entities);
+        let response = self
+            .authorizer
+            .is_authorized(&request, &partition.rules, entities);
         let mut hits: Vec<usize> = response
             .diagnostics()
             .reason()
@@ -531,6 +568,7 @@ mod tests {
             EntityTypeName::from_str("MLGuard::Datastore").unwrap(),
         );
         assert!(!engine.partitions.contains_key(&list));
-        assert!(engine.partitions[&read].policies().count() > 1);
+        assert!(engine.partitions[&read].rules.policies().count() > 1);
+        assert!(!engine.partitions[&read].reads_context);
     }
 }

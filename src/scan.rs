@@ -309,9 +309,9 @@ pub fn decide(
         json_policies,
         inventory,
         analysis,
-        facts,
+        mut facts,
     } = prepared;
-    let (found, rule_errors) = match engine.decide(&facts, enabled) {
+    let (found, rule_errors) = match engine.decide(&mut facts, enabled) {
         Ok((hits, rule_errors)) => (
             findings::collect(&hits, &facts, engine, &sources),
             rule_errors,
