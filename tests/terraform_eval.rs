@@ -218,6 +218,32 @@ fn ten_thousand_instances_evaluate_in_linear_time() {
     );
 }
 
+#[test]
+fn keyed_lookups_into_a_large_local_object_find_the_right_entry() {
+    // 40 entries: large enough for the evaluator's key index
+    let entries: String = (0..40)
+        .map(|i| format!("    k{i} = {{ tier = \"t{i}\" }}\n"))
+        .collect();
+    let config = format!(
+        "locals {{\n  cat = {{\n{entries}  }}\n}}\noutput \"picked\" {{\n  value = [for k in [\"k39\", \"k0\", \"k7\"] : local.cat[k].tier]\n}}\noutput \"missing\" {{\n  value = local.cat[\"nope\"]\n}}\n"
+    );
+    let (_t, ev) = eval(&[("main.tf", &config)]);
+    assert_eq!(
+        output(&ev, "picked").to_json(),
+        Some(json!(["t39", "t0", "t7"]))
+    );
+    let picked = output(&ev, "picked");
+    let mlguard::terraform::value::Kind::List(items) = &picked.kind else {
+        panic!("a list: {picked:?}");
+    };
+    assert_eq!(text_of(&ev, items[0].span), "\"t39\"");
+    let missing = output(&ev, "missing");
+    assert!(
+        matches!(&missing.kind, mlguard::terraform::value::Kind::Unknown(why) if why.contains("no attribute or key `nope`")),
+        "{missing:?}"
+    );
+}
+
 /// A deterministic mutator: parsers and the evaluator must never panic, whatever the input.
 #[test]
 fn mutated_hcl_and_json_never_panic() {

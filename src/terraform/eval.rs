@@ -99,6 +99,10 @@ pub(crate) struct ModuleInst {
     inputs: Inputs,
     vars: RefCell<HashMap<String, Memo<Value>>>,
     locals: RefCell<HashMap<String, Memo<Value>>>,
+    /// Key -> entry position of large object locals, built on the first `local.map[key]`: a
+    /// `for` or `for_each` over N keys that indexes an N-entry catalogue would otherwise scan it
+    /// N times.
+    local_keys: RefCell<HashMap<String, HashMap<String, usize>>>,
     resources: RefCell<HashMap<ResourceKey, Memo<Rc<Group>>>>,
     children: RefCell<HashMap<String, Memo<Rc<ChildGroup>>>>,
     outputs: RefCell<HashMap<String, Memo<Value>>>,
@@ -208,6 +212,7 @@ impl<'h> Evaluator<'h> {
             inputs,
             vars: RefCell::default(),
             locals: RefCell::default(),
+            local_keys: RefCell::default(),
             resources: RefCell::default(),
             children: RefCell::default(),
             outputs: RefCell::default(),
@@ -330,6 +335,35 @@ impl<'h> Evaluator<'h> {
             .borrow_mut()
             .insert(name.to_string(), Memo::Done(v));
         out
+    }
+
+    /// `local.name[key]` on a large object, through the local's key index; `None` when the
+    /// value is no large object or has no such key (`apply_value` then says what it is).
+    fn indexed_entry(
+        &self,
+        inst: &ModuleInst,
+        name: &str,
+        v: &Value,
+        key: &Value,
+    ) -> Option<Value> {
+        const INDEXED_FROM: usize = 32;
+        let Kind::Object(entries) = &v.kind else {
+            return None;
+        };
+        if entries.len() < INDEXED_FROM {
+            return None;
+        }
+        let key = key.to_plain_string()?;
+        let mut indexes = inst.local_keys.borrow_mut();
+        let index = indexes.entry(name.to_string()).or_insert_with(|| {
+            let mut index = HashMap::with_capacity(entries.len());
+            for (i, e) in entries.iter().enumerate() {
+                // the first entry of a key wins, as in `apply_value`
+                index.entry(e.key.clone()).or_insert(i);
+            }
+            index
+        });
+        index.get(&key).map(|&i| entries[i].value.clone())
     }
 
     fn var(&self, inst: &Rc<ModuleInst>, name: &str, at: Span) -> Value {
@@ -1416,7 +1450,10 @@ impl<'h> Evaluator<'h> {
                     Some(key) => {
                         ops.next();
                         Cursor::Val(self.local_with(inst, &name, Some(span), |v| {
-                            self.apply_value(v, Some(key), span)
+                            match self.indexed_entry(inst, &name, v, &key) {
+                                Some(found) => found,
+                                None => self.apply_value(v, Some(key), span),
+                            }
                         }))
                     }
                     None => Cursor::Val(self.local(inst, &name, Some(span))),
@@ -1766,6 +1803,7 @@ fn scratch_instance() -> Rc<ModuleInst> {
         inputs: Inputs::Values(HashMap::new()),
         vars: RefCell::default(),
         locals: RefCell::default(),
+        local_keys: RefCell::default(),
         resources: RefCell::default(),
         children: RefCell::default(),
         outputs: RefCell::default(),
