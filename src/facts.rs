@@ -9,6 +9,7 @@ use crate::model::classify::Tier;
 use crate::model::{Datastore, DatastoreKind, Document, Inventory, Principal};
 use crate::source::{Sources, Span};
 use cedar_policy::{EntityId, EntityTypeName, EntityUid, RestrictedExpression};
+use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
@@ -86,6 +87,9 @@ fn b(v: bool) -> RestrictedExpression {
 
 /// `module.a["x"].aws_iam_role.r[0]` -> `module.a.aws_iam_role.r`: fingerprints ignore instance keys.
 pub fn strip_keys(address: &str) -> String {
+    if !address.contains('[') {
+        return address.to_string();
+    }
     let mut out = String::with_capacity(address.len());
     let mut depth = 0usize;
     let mut in_str = false;
@@ -322,28 +326,34 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         uid("Registry", "sagemaker"),
         Default::default(),
     ));
-    entities.extend(
-        inv.principals
-            .iter()
-            .enumerate()
-            .map(|(i, p)| principal_entity(i, p)),
-    );
+    // Cedar evaluates every attribute of an entity as it is built: the dearest part of the
+    // facts, and independent per entity
+    let principals: Vec<_> = inv
+        .principals
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| principal_entity(i, p))
+        .collect();
+    entities.extend(principals);
     let by_bucket = stores_by_bucket(inv);
     let derived: Vec<Derived> = (0..inv.datastores.len())
+        .into_par_iter()
         .map(|i| derive(i, inv, config, &by_bucket))
         .collect();
-    entities.extend(
-        inv.datastores
-            .iter()
-            .enumerate()
-            .map(|(i, d)| datastore_entity(i, d, &inv.datastores, &derived[i])),
-    );
-    entities.extend(
-        inv.documents
-            .iter()
-            .enumerate()
-            .map(|(i, d)| document_entity(i, d, analysis)),
-    );
+    let datastores: Vec<_> = inv
+        .datastores
+        .par_iter()
+        .enumerate()
+        .map(|(i, d)| datastore_entity(i, d, &inv.datastores, &derived[i]))
+        .collect();
+    entities.extend(datastores);
+    let documents: Vec<_> = inv
+        .documents
+        .par_iter()
+        .enumerate()
+        .map(|(i, d)| document_entity(i, d, analysis))
+        .collect();
+    entities.extend(documents);
 
     let mut facts =
         Vec::with_capacity(analysis.grants.len() + inv.datastores.len() + inv.documents.len());
