@@ -15,17 +15,19 @@ echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# wall ms and peak RSS MB of one command, via GNU time when present
+# wall ms (from the clock: GNU time's %e has 10 ms steps) and peak RSS MB of one command
 timed() {
-  local start end
+  local start end rss=n/a
+  start=$(date +%s%N)
   if [ -x /usr/bin/time ]; then
-    /usr/bin/time -f '%e %M' -o "$TMP/mlguard-time" "$@" >/dev/null 2>&1 || true
+    /usr/bin/time -f '%M' -o "$TMP/mlguard-time" "$@" >/dev/null 2>&1 || true
     # GNU time writes "Command exited with non-zero status 1" first when there are findings
-    tail -1 "$TMP/mlguard-time" | awk '{printf "%.1f %.1f\n", $1*1000, $2/1024}'
+    rss=$(tail -1 "$TMP/mlguard-time" | awk '{printf "%.1f", $1/1024}')
   else
-    start=$(date +%s%N); "$@" >/dev/null 2>&1 || true; end=$(date +%s%N)
-    echo "$(( (end - start) / 1000000 )) n/a"
+    "$@" >/dev/null 2>&1 || true
   fi
+  end=$(date +%s%N)
+  echo "$(( (end - start) / 100000 ))" "$rss" | awk '{printf "%.1f %s\n", $1/10, $2}'
 }
 
 echo; echo "== pre-commit: one module of 50 files, process start included =="
