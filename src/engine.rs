@@ -83,8 +83,8 @@ pub struct Engine {
     authorizer: Authorizer,
 }
 
-/// The rules one kind of fact can meet. Without a `permit`, Cedar denies every request and names
-/// the `forbid`s that were satisfied: exactly the rules that fired.
+/// The rules one kind of fact can meet, with the base permit: a fact is allowed unless one of
+/// them forbids it. A fact that no rule can meet has no partition and is allowed without a request.
 struct Partition {
     rules: PolicySet,
     /// Some rule mentions `context`; when none does, facts that differ only in their context
@@ -207,11 +207,9 @@ impl Engine {
             .collect();
         for (action, ty) in pairs {
             let mut rules = PolicySet::new();
+            let mut forbids = 0;
             let mut reads_context = false;
             for p in self.policies.policies() {
-                if p.effect() == cedar_policy::Effect::Permit {
-                    continue; // the base permit: see `Partition`
-                }
                 let action_ok = match p.action_constraint() {
                     ActionConstraint::Any => true,
                     ActionConstraint::Eq(a) => a == action,
@@ -223,12 +221,15 @@ impl Engine {
                     ResourceConstraint::Any | ResourceConstraint::In(_) => true,
                 };
                 if action_ok && type_ok {
-                    // a mention in a comment or string only costs the sharing, never a decision
-                    reads_context |= p.to_string().contains("context");
+                    if p.effect() == cedar_policy::Effect::Forbid {
+                        forbids += 1;
+                        // a mention in a comment or string only costs the sharing, never a decision
+                        reads_context |= p.to_string().contains("context");
+                    }
                     let _ = rules.add(p.clone());
                 }
             }
-            if !rules.is_empty() {
+            if forbids > 0 {
                 self.partitions.insert(
                     (action, ty),
                     Partition {
@@ -559,16 +560,19 @@ mod tests {
     #[test]
     fn partitions_hold_only_pairs_some_rule_admits() {
         let engine = Engine::load(&[]).expect("the built-in rules load");
-        let list = (
-            crate::facts::action_uid("list"),
-            EntityTypeName::from_str("MLGuard::Datastore").unwrap(),
+        let datastore = EntityTypeName::from_str("MLGuard::Datastore").unwrap();
+        let key = |action: &str| (crate::facts::action_uid(action), datastore.clone());
+        assert!(!engine.partitions.contains_key(&key("list")));
+        let read = &engine.partitions[&key("read")];
+        assert!(read.rules.policy(&PolicyId::new(BASE_PERMIT_ID)).is_some());
+        assert!(read.rules.policy(&PolicyId::new("DT002")).is_some());
+        assert!(read.rules.policy(&PolicyId::new("DT007")).is_none());
+        assert!(!read.reads_context);
+        // MR002 reads `context.actions`: those facts are decided one by one
+        let registry = (
+            crate::facts::action_uid("deploy-model"),
+            EntityTypeName::from_str("MLGuard::Registry").unwrap(),
         );
-        let read = (
-            crate::facts::action_uid("read"),
-            EntityTypeName::from_str("MLGuard::Datastore").unwrap(),
-        );
-        assert!(!engine.partitions.contains_key(&list));
-        assert!(engine.partitions[&read].rules.policies().count() > 1);
-        assert!(!engine.partitions[&read].reads_context);
+        assert!(engine.partitions[&registry].reads_context);
     }
 }
