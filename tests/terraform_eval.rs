@@ -196,11 +196,31 @@ fn ten_thousand_instances_evaluate_in_linear_time() {
         let config = format!(
             "locals {{\n  ids = flatten([for a in range({hundreds}) : [for b in range(100) : a * 100 + b]])\n  teams = {{ for i in local.ids : \"t${{i}}\" => {{ tier = i % 2 == 0 ? \"raw\" : \"curated\" }} }}\n}}\nresource \"aws_iam_role\" \"r\" {{\n  for_each = local.teams\n  name = \"${{each.key}}-trainer\"\n}}\nresource \"aws_iam_role_policy\" \"p\" {{\n  for_each = local.teams\n  role = aws_iam_role.r[each.key].name\n  policy = jsonencode({{ Statement = [{{ Effect = \"Allow\", Action = \"s3:GetObject\", Resource = \"arn:aws:s3:::${{each.value.tier}}/*\" }}] }})\n}}\n"
         );
+        // a module indexing its map variable by `each.key` (`var.teams[each.key]`)
+        let config = format!(
+            "{config}module \"store\" {{\n  source = \"./store\"\n  teams  = local.teams\n}}\n"
+        );
+        let store = "variable \"teams\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  for_each = var.teams\n  bucket   = \"${each.key}-${var.teams[each.key].tier}\"\n}\n";
         let start = std::time::Instant::now();
-        let (_t, ev) = eval(&[("main.tf", &config)]);
+        let (_t, ev) = eval(&[("main.tf", &config), ("store/main.tf", store)]);
         let took = start.elapsed();
-        assert_eq!(ev.evaluated.instances.len(), 2 * n);
-        let last = ev.evaluated.instances.last().unwrap();
+        assert_eq!(ev.evaluated.instances.len(), 3 * n);
+        let bucket = ev
+            .evaluated
+            .instances
+            .iter()
+            .find(|i| i.address.to_string() == "module.store.aws_s3_bucket.b[\"t1\"]")
+            .expect("the module's bucket for t1");
+        assert_eq!(
+            bucket.attrs.get("bucket").and_then(Value::as_str),
+            Some("t1-curated")
+        );
+        let last = ev
+            .evaluated
+            .instances
+            .iter()
+            .rfind(|i| i.address.to_string().starts_with("aws_iam_role_policy.p["))
+            .unwrap();
         // instances are ordered by key, so the last is the greatest key
         let want = format!("t{}-trainer", n - 1);
         assert_eq!(
@@ -237,6 +257,21 @@ fn keyed_lookups_into_a_large_local_object_find_the_right_entry() {
         panic!("a list: {picked:?}");
     };
     assert_eq!(text_of(&ev, items[0].span), "\"t39\"");
+    // the same catalogue handed to a module: `var.cat[k]` takes the same path
+    let module_main = "variable \"cat\" {}\noutput \"picked\" {\n  value = [for k in [\"k39\", \"k0\"] : var.cat[k].tier]\n}\noutput \"missing\" {\n  value = var.cat.nope\n}\n";
+    let root = format!(
+        "{config}module \"m\" {{\n  source = \"./m\"\n  cat    = local.cat\n}}\noutput \"via_module\" {{\n  value = module.m.picked\n}}\noutput \"via_module_missing\" {{\n  value = module.m.missing\n}}\n"
+    );
+    let (_t2, ev2) = eval(&[("main.tf", &root), ("m/main.tf", module_main)]);
+    assert_eq!(
+        output(&ev2, "via_module").to_json(),
+        Some(json!(["t39", "t0"]))
+    );
+    let missing_in_module = output(&ev2, "via_module_missing");
+    assert!(
+        matches!(&missing_in_module.kind, mlguard::terraform::value::Kind::Unknown(why) if why.contains("no attribute or key `nope`")),
+        "{missing_in_module:?}"
+    );
     let missing = output(&ev, "missing");
     assert!(
         matches!(&missing.kind, mlguard::terraform::value::Kind::Unknown(why) if why.contains("no attribute or key `nope`")),

@@ -99,10 +99,10 @@ pub(crate) struct ModuleInst {
     inputs: Inputs,
     vars: RefCell<HashMap<String, Memo<Value>>>,
     locals: RefCell<HashMap<String, Memo<Value>>>,
-    /// Key -> entry position of large object locals, built on the first `local.map[key]`: a
-    /// `for` or `for_each` over N keys that indexes an N-entry catalogue would otherwise scan it
-    /// N times.
-    local_keys: RefCell<HashMap<String, HashMap<String, usize>>>,
+    /// Key -> entry position of large object variables and locals (`var.x`, `local.x`), built on
+    /// the first `var.x[key]`: a `for` or `for_each` over N keys that indexes an N-entry
+    /// catalogue would otherwise scan it N times.
+    object_keys: RefCell<HashMap<String, HashMap<String, usize>>>,
     resources: RefCell<HashMap<ResourceKey, Memo<Rc<Group>>>>,
     children: RefCell<HashMap<String, Memo<Rc<ChildGroup>>>>,
     outputs: RefCell<HashMap<String, Memo<Value>>>,
@@ -212,7 +212,7 @@ impl<'h> Evaluator<'h> {
             inputs,
             vars: RefCell::default(),
             locals: RefCell::default(),
-            local_keys: RefCell::default(),
+            object_keys: RefCell::default(),
             resources: RefCell::default(),
             children: RefCell::default(),
             outputs: RefCell::default(),
@@ -337,12 +337,13 @@ impl<'h> Evaluator<'h> {
         out
     }
 
-    /// `local.name[key]` on a large object, through the local's key index; `None` when the
-    /// value is no large object or has no such key (`apply_value` then says what it is).
+    /// `var.name[key]` or `local.name[key]` (`memo` names which) on a large object, through its
+    /// key index; `None` when the value is no large object or has no such key (`apply_value` then
+    /// says what it is).
     fn indexed_entry(
         &self,
         inst: &ModuleInst,
-        name: &str,
+        memo: &str,
         v: &Value,
         key: &Value,
     ) -> Option<Value> {
@@ -354,8 +355,8 @@ impl<'h> Evaluator<'h> {
             return None;
         }
         let key = key.to_plain_string()?;
-        let mut indexes = inst.local_keys.borrow_mut();
-        let index = indexes.entry(name.to_string()).or_insert_with(|| {
+        let mut indexes = inst.object_keys.borrow_mut();
+        let index = indexes.entry(memo.to_string()).or_insert_with(|| {
             let mut index = HashMap::with_capacity(entries.len());
             for (i, e) in entries.iter().enumerate() {
                 // the first entry of a key wins, as in `apply_value`
@@ -364,6 +365,27 @@ impl<'h> Evaluator<'h> {
             index
         });
         index.get(&key).map(|&i| entries[i].value.clone())
+    }
+
+    /// `var.name` handed to `f` by reference once it is memoised (see `local_with`).
+    fn var_with<R>(
+        &self,
+        inst: &Rc<ModuleInst>,
+        name: &str,
+        at: Span,
+        f: impl FnOnce(&Value) -> R,
+    ) -> R {
+        {
+            let vars = inst.vars.borrow();
+            if let Some(Memo::Done(v)) = vars.get(name) {
+                if let Kind::Unknown(reason) = &v.kind {
+                    self.unresolved(at, reason.to_string());
+                }
+                return f(v);
+            }
+        }
+        // first use, or a cycle: evaluated (and memoised) by `var`
+        f(&self.var(inst, name, at))
     }
 
     fn var(&self, inst: &Rc<ModuleInst>, name: &str, at: Span) -> Value {
@@ -1433,29 +1455,42 @@ impl<'h> Evaluator<'h> {
                 _ => None,
             }
         };
+        // `var.x[key]` and `local.x[key]`: the key first, then one step into the memoised value
+        // by reference, so a `for_each` over a map that indexes the same map copies one entry per
+        // key, not the whole map
+        let step_key = |ops: &mut I| -> Option<Value> {
+            let key = match ops.clone().next()?.value() {
+                TraversalOperator::GetAttr(id) => Value::string(id.as_str(), span),
+                TraversalOperator::Index(e) => self.eval(e, scope),
+                TraversalOperator::LegacyIndex(i) => {
+                    Value::new(Kind::Number(*i.value() as f64), span)
+                }
+                _ => return None,
+            };
+            ops.next();
+            Some(key)
+        };
+        let step = |v: &Value, memo: &str, key: Value| match self.indexed_entry(inst, memo, v, &key)
+        {
+            Some(found) => found,
+            None => self.apply_value(v, Some(key), span),
+        };
         Some(match name {
-            "var" => Cursor::Val(self.var(inst, &next_attr(ops)?, span)),
+            "var" => {
+                let name = next_attr(ops)?;
+                match step_key(ops) {
+                    Some(key) => Cursor::Val(
+                        self.var_with(inst, &name, span, |v| step(v, &format!("var.{name}"), key)),
+                    ),
+                    None => Cursor::Val(self.var(inst, &name, span)),
+                }
+            }
             "local" => {
                 let name = next_attr(ops)?;
-                // the key first, then one step into the memo by reference (see `local_with`)
-                let key = match ops.clone().next().map(|o| o.value()) {
-                    Some(TraversalOperator::GetAttr(id)) => Some(Value::string(id.as_str(), span)),
-                    Some(TraversalOperator::Index(e)) => Some(self.eval(e, scope)),
-                    Some(TraversalOperator::LegacyIndex(i)) => {
-                        Some(Value::new(Kind::Number(*i.value() as f64), span))
-                    }
-                    _ => None,
-                };
-                match key {
-                    Some(key) => {
-                        ops.next();
-                        Cursor::Val(self.local_with(inst, &name, Some(span), |v| {
-                            match self.indexed_entry(inst, &name, v, &key) {
-                                Some(found) => found,
-                                None => self.apply_value(v, Some(key), span),
-                            }
-                        }))
-                    }
+                match step_key(ops) {
+                    Some(key) => Cursor::Val(self.local_with(inst, &name, Some(span), |v| {
+                        step(v, &format!("local.{name}"), key)
+                    })),
                     None => Cursor::Val(self.local(inst, &name, Some(span))),
                 }
             }
@@ -1803,7 +1838,7 @@ fn scratch_instance() -> Rc<ModuleInst> {
         inputs: Inputs::Values(HashMap::new()),
         vars: RefCell::default(),
         locals: RefCell::default(),
-        local_keys: RefCell::default(),
+        object_keys: RefCell::default(),
         resources: RefCell::default(),
         children: RefCell::default(),
         outputs: RefCell::default(),
