@@ -196,15 +196,24 @@ fn ten_thousand_instances_evaluate_in_linear_time() {
         let config = format!(
             "locals {{\n  ids = flatten([for a in range({hundreds}) : [for b in range(100) : a * 100 + b]])\n  teams = {{ for i in local.ids : \"t${{i}}\" => {{ tier = i % 2 == 0 ? \"raw\" : \"curated\" }} }}\n}}\nresource \"aws_iam_role\" \"r\" {{\n  for_each = local.teams\n  name = \"${{each.key}}-trainer\"\n}}\nresource \"aws_iam_role_policy\" \"p\" {{\n  for_each = local.teams\n  role = aws_iam_role.r[each.key].name\n  policy = jsonencode({{ Statement = [{{ Effect = \"Allow\", Action = \"s3:GetObject\", Resource = \"arn:aws:s3:::${{each.value.tier}}/*\" }}] }})\n}}\n"
         );
-        // a module indexing its map variable by `each.key` (`var.teams[each.key]`)
-        let config = format!(
-            "{config}module \"store\" {{\n  source = \"./store\"\n  teams  = local.teams\n}}\n"
-        );
-        let store = "variable \"teams\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  for_each = var.teams\n  bucket   = \"${each.key}-${var.teams[each.key].tier}\"\n}\n";
+        // a module indexing its map variable by `each.key` (`var.teams[each.key]`), and the root
+        // indexing the module's output and calling `lookup` on the whole map for every key
+        let config = format!("{config}module \"store\" {{\n  source = \"./store\"\n  teams  = local.teams\n}}\nresource \"aws_s3_bucket_versioning\" \"v\" {{\n  for_each = module.store.teams\n  bucket   = \"${{module.store.teams[each.key].tier}}-${{lookup(local.teams, each.key).tier}}\"\n}}\n");
+        let store = "variable \"teams\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  for_each = var.teams\n  bucket   = \"${each.key}-${var.teams[each.key].tier}\"\n}\noutput \"teams\" {\n  value = var.teams\n}\n";
         let start = std::time::Instant::now();
         let (_t, ev) = eval(&[("main.tf", &config), ("store/main.tf", store)]);
         let took = start.elapsed();
-        assert_eq!(ev.evaluated.instances.len(), 3 * n);
+        assert_eq!(ev.evaluated.instances.len(), 4 * n);
+        let versioning = ev
+            .evaluated
+            .instances
+            .iter()
+            .find(|i| i.address.to_string() == "aws_s3_bucket_versioning.v[\"t2\"]")
+            .expect("the versioning for t2");
+        assert_eq!(
+            versioning.attrs.get("bucket").and_then(Value::as_str),
+            Some("raw-raw")
+        );
         let bucket = ev
             .evaluated
             .instances

@@ -383,7 +383,7 @@ impl Builder<'_> {
                     }
                 }
                 if a.get("server_side_encryption_configuration").is_some() {
-                    self.encryption(d, &Value::new(Kind::Object(vec![]), r.span));
+                    self.encryption(d, &Value::new(Kind::Object(vec![].into()), r.span));
                     for c in blocks(a, "server_side_encryption_configuration") {
                         self.encryption(d, c);
                     }

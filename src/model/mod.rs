@@ -680,7 +680,7 @@ fn tags_of(r: &ResourceInstance, defaults: &BTreeMap<String, String>) -> Tags {
         tags.span = Some(e.key_span.to(e.value.span));
         match &e.value.decoded().kind {
             crate::terraform::value::Kind::Object(entries) => {
-                for t in entries {
+                for t in entries.iter() {
                     match t.value.to_plain_string() {
                         Some(s) => {
                             tags.map.insert(t.key.clone(), s);

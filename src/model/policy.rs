@@ -185,7 +185,7 @@ fn principal_field(v: &Value) -> Option<(bool, Vec<Principal>, Span)> {
             },
         }),
         Kind::Object(entries) => {
-            for e in entries {
+            for e in entries.iter() {
                 for id in elements(&e.value) {
                     out.push(Principal {
                         kind: e.key.clone(),

@@ -225,7 +225,13 @@ impl Converter<'_> {
             ast::Value::NumberLit(n) => Kind::Number(n.value.parse().unwrap_or(f64::NAN)),
             ast::Value::BooleanLit(b) => Kind::Bool(b.value),
             ast::Value::NullKeyword(_) => Kind::Null,
-            ast::Value::Array(a) => Kind::List(a.elements.iter().map(|e| self.value(e)).collect()),
+            ast::Value::Array(a) => Kind::List(
+                a.elements
+                    .iter()
+                    .map(|e| self.value(e))
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
             ast::Value::Object(o) => Kind::Object(
                 o.properties
                     .iter()
@@ -240,7 +246,8 @@ impl Converter<'_> {
                             value: self.value(&p.value),
                         }
                     })
-                    .collect(),
+                    .collect::<Vec<_>>()
+                    .into(),
             ),
         };
         Value::new(kind, span)

@@ -541,7 +541,7 @@ impl<'h> Evaluator<'h> {
                 let doc = policy_document::render(&attrs, self.host, &self.errors);
                 if let Kind::Object(entries) = &mut attrs.kind {
                     for key in ["json", "minified_json"] {
-                        entries.push(Entry {
+                        Arc::make_mut(entries).push(Entry {
                             key: key.into(),
                             key_span: r.span,
                             value: doc.clone(),
@@ -758,7 +758,7 @@ impl<'h> Evaluator<'h> {
                 value,
             );
         }
-        Value::new(Kind::Object(entries), span)
+        Value::new(Kind::Object(entries.into()), span)
     }
 
     fn eval_dynamic(&self, block: &Block, scope: &Scope, entries: &mut Vec<Entry>) {
@@ -805,18 +805,21 @@ impl<'h> Evaluator<'h> {
         for (k, v) in items {
             let mut b = scope.b.clone();
             let obj = Value::new(
-                Kind::Object(vec![
-                    Entry {
-                        key: "key".into(),
-                        key_span: k.span,
-                        value: k,
-                    },
-                    Entry {
-                        key: "value".into(),
-                        key_span: v.span,
-                        value: v,
-                    },
-                ]),
+                Kind::Object(
+                    vec![
+                        Entry {
+                            key: "key".into(),
+                            key_span: k.span,
+                            value: k,
+                        },
+                        Entry {
+                            key: "value".into(),
+                            key_span: v.span,
+                            value: v,
+                        },
+                    ]
+                    .into(),
+                ),
                 span,
             );
             b.vars.push((iterator.clone(), obj));
@@ -858,7 +861,12 @@ impl<'h> Evaluator<'h> {
             }
             Expression::String(s) => Value::string(s.value().as_str(), span),
             Expression::Array(a) => Value::new(
-                Kind::List(a.iter().map(|e| self.eval(e, scope)).collect()),
+                Kind::List(
+                    a.iter()
+                        .map(|e| self.eval(e, scope))
+                        .collect::<Vec<_>>()
+                        .into(),
+                ),
                 span,
             ),
             Expression::Object(o) => {
@@ -888,7 +896,7 @@ impl<'h> Evaluator<'h> {
                         value,
                     });
                 }
-                Value::new(Kind::Object(last_key_wins(entries)), span)
+                Value::new(Kind::Object(last_key_wins(entries).into()), span)
             }
             Expression::StringTemplate(t) => {
                 let elements: Vec<&Element> = t.iter().collect();
@@ -1154,7 +1162,7 @@ impl<'h> Evaluator<'h> {
                         match group_of.get(&key_s) {
                             Some(&i) => {
                                 if let Kind::List(items) = &mut object[i].value.kind {
-                                    items.push(value)
+                                    Arc::make_mut(items).push(value)
                                 }
                             }
                             None => {
@@ -1162,7 +1170,7 @@ impl<'h> Evaluator<'h> {
                                 object.push(Entry {
                                     key: key_s,
                                     key_span: key.span,
-                                    value: Value::new(Kind::List(vec![value]), span),
+                                    value: Value::new(Kind::List(vec![value].into()), span),
                                 })
                             }
                         }
@@ -1185,9 +1193,9 @@ impl<'h> Evaluator<'h> {
         }
         if f.key_expr.is_some() {
             object.sort_by(|a, b| a.key.cmp(&b.key));
-            Value::new(Kind::Object(object), span)
+            Value::new(Kind::Object(object.into()), span)
         } else {
-            Value::new(Kind::List(list), span)
+            Value::new(Kind::List(list.into()), span)
         }
     }
 
@@ -1229,7 +1237,7 @@ impl<'h> Evaluator<'h> {
         if f.args.expand_final() {
             if let Some(last) = args.pop() {
                 match last.kind {
-                    Kind::List(items) => args.extend(items),
+                    Kind::List(items) => args.extend(Arc::unwrap_or_clone(items)),
                     _ => return unknown_from(&last, span),
                 }
             }
@@ -1419,7 +1427,8 @@ impl<'h> Evaluator<'h> {
                             }
                             self.cursor_value(c)
                         })
-                        .collect();
+                        .collect::<Vec<_>>()
+                        .into();
                     return Value::new(Kind::List(results), span);
                 }
                 op => cursor = self.apply(cursor, op, scope, span),
@@ -1722,7 +1731,10 @@ impl<'h> Evaluator<'h> {
                 ChildGroup::Unknown(_) => return None,
             },
             Cursor::Val(v) => match v.kind {
-                Kind::List(items) => items.into_iter().map(Cursor::Val).collect(),
+                Kind::List(items) => Arc::unwrap_or_clone(items)
+                    .into_iter()
+                    .map(Cursor::Val)
+                    .collect(),
                 Kind::Null => Vec::new(),
                 Kind::Unknown(_) => return None,
                 _ => vec![Cursor::Val(v)],
@@ -1745,7 +1757,13 @@ impl<'h> Evaluator<'h> {
         match g {
             Group::Single(i) => instance_value(i, span),
             Group::Count(items) => Value::new(
-                Kind::List(items.iter().map(|i| instance_value(i, span)).collect()),
+                Kind::List(
+                    items
+                        .iter()
+                        .map(|i| instance_value(i, span))
+                        .collect::<Vec<_>>()
+                        .into(),
+                ),
                 span,
             ),
             Group::ForEach(items) => Value::new(
@@ -1757,7 +1775,8 @@ impl<'h> Evaluator<'h> {
                             key_span: span,
                             value: instance_value(i, span),
                         })
-                        .collect(),
+                        .collect::<Vec<_>>()
+                        .into(),
                 ),
                 span,
             ),
@@ -1769,7 +1788,13 @@ impl<'h> Evaluator<'h> {
         match g {
             ChildGroup::Single(m) => self.module_value(m, span),
             ChildGroup::Count(items) => Value::new(
-                Kind::List(items.iter().map(|m| self.module_value(m, span)).collect()),
+                Kind::List(
+                    items
+                        .iter()
+                        .map(|m| self.module_value(m, span))
+                        .collect::<Vec<_>>()
+                        .into(),
+                ),
                 span,
             ),
             ChildGroup::ForEach(items) => Value::new(
@@ -1781,7 +1806,8 @@ impl<'h> Evaluator<'h> {
                             key_span: span,
                             value: self.module_value(m, span),
                         })
-                        .collect(),
+                        .collect::<Vec<_>>()
+                        .into(),
                 ),
                 span,
             ),
@@ -1801,7 +1827,8 @@ impl<'h> Evaluator<'h> {
                         key_span: span,
                         value: self.output(m, n, span),
                     })
-                    .collect(),
+                    .collect::<Vec<_>>()
+                    .into(),
             ),
             span,
         )
@@ -1902,7 +1929,7 @@ fn instance_value(i: &Instance, span: Span) -> Value {
             });
         }
     }
-    Value::new(Kind::Object(entries), i.span)
+    Value::new(Kind::Object(entries.into()), i.span)
 }
 
 /// How a template's literals were written: quoted strings have backslash escapes, heredocs and
@@ -1984,7 +2011,8 @@ fn merge_override(attrs: &mut Value, over: Value) {
     let (Kind::Object(entries), Kind::Object(over)) = (&mut attrs.kind, over.kind) else {
         return;
     };
-    for e in over {
+    let entries = Arc::make_mut(entries);
+    for e in Arc::unwrap_or_clone(over) {
         match entries.iter_mut().find(|x| x.key == e.key) {
             Some(x) => *x = e,
             None => entries.push(e),
@@ -2018,13 +2046,13 @@ fn push_block(entries: &mut Vec<Entry>, ident: &str, key_span: Span, value: Valu
                 ..
             },
             ..
-        }) => items.push(value),
+        }) => Arc::make_mut(items).push(value),
         _ => {
             let span = value.span;
             entries.push(Entry {
                 key: ident.to_string(),
                 key_span,
-                value: Value::new(Kind::List(vec![value]), span),
+                value: Value::new(Kind::List(vec![value].into()), span),
             })
         }
     }
@@ -2124,7 +2152,7 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> Option<bool> {
                 return Some(false);
             }
             let mut all = true;
-            for (p, q) in x.iter().zip(y) {
+            for (p, q) in x.iter().zip(y.iter()) {
                 all &= values_equal(p, q)?;
             }
             Some(all)
@@ -2135,7 +2163,7 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> Option<bool> {
             }
             let ym: BTreeMap<&str, &Value> = y.iter().map(|e| (e.key.as_str(), &e.value)).collect();
             let mut all = true;
-            for e in x {
+            for e in x.iter() {
                 match ym.get(e.key.as_str()) {
                     Some(v) => all &= values_equal(&e.value, v)?,
                     None => return Some(false),

@@ -232,7 +232,7 @@ impl<'a> Call<'a> {
     }
 
     fn list(&self, items: Vec<Value>) -> Value {
-        self.value(Kind::List(items))
+        self.value(Kind::List(items.into()))
     }
 
     /// A string argument's whole text; symbolic or unknown text makes the call unknown.
@@ -1281,7 +1281,7 @@ fn regex_fn(c: &Call, all: bool) -> R<Value> {
             })
             .collect();
         entries.sort_by(|a, b| a.key.cmp(&b.key));
-        c.value(Kind::Object(entries))
+        c.value(Kind::Object(entries.into()))
     };
     if all {
         let mut out = Vec::new();
@@ -1562,11 +1562,11 @@ fn merge(c: &Call) -> R<Value> {
                 ))
             }
         };
-        for e in entries {
+        for e in entries.iter() {
             out.set(e.clone());
         }
     }
-    Ok(c.value(Kind::Object(out.entries)))
+    Ok(c.value(Kind::Object(out.entries.into())))
 }
 
 fn flatten_fn(c: &Call) -> R<Value> {
@@ -1833,7 +1833,7 @@ fn zipmap(c: &Call) -> R<Value> {
             value: v.clone(),
         });
     }
-    Ok(c.value(Kind::Object(out.entries)))
+    Ok(c.value(Kind::Object(out.entries.into())))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -2122,7 +2122,7 @@ fn transpose(c: &Call) -> R<Value> {
             let key = c.text(item)?;
             let origin = Value::string(e.key.clone(), e.key_span);
             match out.get_mut(&key).map(|e| &mut e.value.kind) {
-                Some(Kind::List(list)) => list.push(origin),
+                Some(Kind::List(list)) => Arc::make_mut(list).push(origin),
                 _ => out.set(Entry {
                     key,
                     key_span: item.span,
@@ -2133,7 +2133,7 @@ fn transpose(c: &Call) -> R<Value> {
     }
     let mut out = out.entries;
     out.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(c.value(Kind::Object(out)))
+    Ok(c.value(Kind::Object(out.into())))
 }
 
 /// `matchkeys`: the values whose corresponding key is in the search set.
@@ -2215,7 +2215,8 @@ fn tomap(c: &Call) -> R<Value> {
                     key_span: e.key_span,
                     value,
                 })
-                .collect();
+                .collect::<Vec<_>>()
+                .into();
             Ok(c.value(Kind::Object(out)))
         }
         Kind::Null => Ok(v.clone()),
@@ -2898,7 +2899,7 @@ mod tests {
     }
 
     fn list(items: Vec<Value>) -> Value {
-        Value::new(Kind::List(items), at(5))
+        Value::new(Kind::List(items.into()), at(5))
     }
 
     fn strs(items: &[&str]) -> Value {
@@ -2919,7 +2920,8 @@ mod tests {
                         key_span: at(6),
                         value: v,
                     })
-                    .collect(),
+                    .collect::<Vec<_>>()
+                    .into(),
             ),
             at(7),
         )

@@ -7,6 +7,7 @@ use crate::parse::ParseError;
 use crate::terraform::value::{Entry, Kind, Value};
 use crate::terraform::Host;
 use std::cell::RefCell;
+use std::sync::Arc;
 
 /// Render the evaluated data source arguments as a policy document (`Kind::Json` of its structure).
 pub fn render(attrs: &Value, host: &dyn Host, errors: &RefCell<Vec<ParseError>>) -> Value {
@@ -73,10 +74,10 @@ pub fn render(attrs: &Value, host: &dyn Host, errors: &RefCell<Vec<ParseError>>)
     entries.push(Entry {
         key: "Statement".into(),
         key_span: span,
-        value: Value::new(Kind::List(statements), span),
+        value: Value::new(Kind::List(statements.into()), span),
     });
     Value::new(
-        Kind::Json(Box::new(Value::new(Kind::Object(entries), span))),
+        Kind::Json(Box::new(Value::new(Kind::Object(entries.into()), span))),
         span,
     )
 }
@@ -164,7 +165,7 @@ fn statement(block: &Value) -> Value {
             match by_type.iter_mut().find(|e| e.key == t) {
                 Some(e) => {
                     if let (Kind::List(have), Some(more)) = (&mut e.value.kind, ids.as_list()) {
-                        have.extend(more.iter().cloned());
+                        Arc::make_mut(have).extend(more.iter().cloned());
                     }
                 }
                 None => by_type.push(Entry {
@@ -177,7 +178,7 @@ fn statement(block: &Value) -> Value {
         // `type = "*"` with `identifiers = ["*"]` is the anonymous principal
         let value = match by_type.as_slice() {
             [e] if e.key == "*" => Value::string("*", e.key_span),
-            _ => Value::new(Kind::Object(by_type), bspan),
+            _ => Value::new(Kind::Object(by_type.into()), bspan),
         };
         out.push(Entry {
             key: to.into(),
@@ -204,21 +205,21 @@ fn statement(block: &Value) -> Value {
             match by_test.iter_mut().find(|t| t.key == test) {
                 Some(t) => {
                     if let Kind::Object(vars) = &mut t.value.kind {
-                        vars.push(e)
+                        Arc::make_mut(vars).push(e)
                     }
                 }
                 None => by_test.push(Entry {
                     key: test.to_string(),
                     key_span: c.span,
-                    value: Value::new(Kind::Object(vec![e]), c.span),
+                    value: Value::new(Kind::Object(vec![e].into()), c.span),
                 }),
             }
         }
         out.push(Entry {
             key: "Condition".into(),
             key_span: cspan,
-            value: Value::new(Kind::Object(by_test), cspan),
+            value: Value::new(Kind::Object(by_test.into()), cspan),
         });
     }
-    Value::new(Kind::Object(out), span)
+    Value::new(Kind::Object(out.into()), span)
 }

@@ -3,6 +3,7 @@
 //! or null, primitives convert to the declared type.
 
 use crate::terraform::value::{format_number, Entry, Kind, Value};
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub enum Type {
@@ -116,34 +117,39 @@ pub fn convert(v: Value, ty: &Type) -> Value {
             Value::new(Kind::Bool(s == "true"), span)
         }
         (Type::List(t) | Type::Set(t), Kind::List(items)) => {
-            let mut items: Vec<Value> = items.into_iter().map(|i| convert(i, t)).collect();
+            let mut items: Vec<Value> = Arc::unwrap_or_clone(items)
+                .into_iter()
+                .map(|i| convert(i, t))
+                .collect();
             if matches!(ty, Type::Set(_)) {
                 dedup_set(&mut items);
             }
-            Value::new(Kind::List(items), span)
+            Value::new(Kind::List(items.into()), span)
         }
         (Type::Tuple(ts), Kind::List(items)) => Value::new(
             Kind::List(
-                items
+                Arc::unwrap_or_clone(items)
                     .into_iter()
                     .enumerate()
                     .map(|(i, v)| match ts.get(i) {
                         Some(t) => convert(v, t),
                         None => v,
                     })
-                    .collect(),
+                    .collect::<Vec<_>>()
+                    .into(),
             ),
             span,
         ),
         (Type::Map(t), Kind::Object(entries)) => Value::new(
             Kind::Object(
-                entries
+                Arc::unwrap_or_clone(entries)
                     .into_iter()
                     .map(|e| Entry {
                         value: convert(e.value, t),
                         ..e
                     })
-                    .collect(),
+                    .collect::<Vec<_>>()
+                    .into(),
             ),
             span,
         ),
@@ -173,7 +179,7 @@ pub fn convert(v: Value, ty: &Type) -> Value {
                     }
                 }
             }
-            Value::new(Kind::Object(out), span)
+            Value::new(Kind::Object(out.into()), span)
         }
         (_, k) => Value::new(k, span),
     }

@@ -20,10 +20,11 @@ pub enum Kind {
     String(String),
     /// A string with parts only Terraform's apply knows, e.g. `"${aws_s3_bucket.raw.arn}/*"`.
     Symbolic(Vec<Part>),
-    /// Lists, tuples and sets.
-    List(Vec<Value>),
-    /// Objects and maps, in source order.
-    Object(Vec<Entry>),
+    /// Lists, tuples and sets. Shared: a value is copied into every reference, argument and
+    /// instance that uses it, and a deep copy made that O(N) per use of an N-entry map.
+    List(Arc<Vec<Value>>),
+    /// Objects and maps, in source order. Shared like lists.
+    Object(Arc<Vec<Entry>>),
     /// The result of `jsonencode(x)`: a string, kept structured so a policy document written in
     /// HCL keeps the spans of its statements.
     Json(Box<Value>),
@@ -45,7 +46,7 @@ impl std::hash::Hash for Value {
             Kind::List(items) => items.hash(state),
             Kind::Object(entries) => {
                 entries.len().hash(state);
-                for e in entries {
+                for e in entries.iter() {
                     e.key.hash(state);
                     e.key_span.hash(state);
                     e.value.hash(state);
