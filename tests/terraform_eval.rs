@@ -288,6 +288,26 @@ fn keyed_lookups_into_a_large_local_object_find_the_right_entry() {
     );
 }
 
+#[test]
+fn a_csv_dataset_catalogue_drives_for_each() {
+    let csv = "name,tier\nclicks,raw\n\"features, v2\",training-ready\n";
+    let main = "locals {\n  datasets = { for r in csvdecode(file(\"${path.module}/datasets.csv\")) : r.name => r }\n}\nresource \"aws_s3_bucket\" \"d\" {\n  for_each = local.datasets\n  bucket   = \"acme-${replace(each.key, \", \", \"-\")}\"\n  tags     = { \"data-tier\" = each.value.tier }\n}\n";
+    let (_t, ev) = eval(&[("main.tf", main), ("datasets.csv", csv)]);
+    assert!(ev.evaluated.errors.is_empty(), "{:?}", ev.evaluated.errors);
+    assert_eq!(
+        addresses(&ev),
+        [
+            "aws_s3_bucket.d[\"clicks\"]",
+            "aws_s3_bucket.d[\"features, v2\"]"
+        ]
+    );
+    let features = &ev.evaluated.instances[1];
+    assert_eq!(
+        features.attrs.get("bucket").and_then(Value::as_str),
+        Some("acme-features-v2")
+    );
+}
+
 /// A deterministic mutator: parsers and the evaluator must never panic, whatever the input.
 #[test]
 fn mutated_hcl_and_json_never_panic() {

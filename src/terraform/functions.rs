@@ -106,6 +106,7 @@ pub fn call_pure(name: &str, args: &[Value], span: Span) -> Option<Result<Value,
         "jsonencode" => jsonencode(&c),
         "base64encode" => map_text(&c, |s| base64_encode(s.as_bytes())),
         "base64decode" => base64decode(&c),
+        "csvdecode" => csvdecode(&c),
         "urlencode" => map_text(&c, urlencode),
         "sha256" => map_text(&c, |s| hex(&Sha256::digest(s.as_bytes()))),
         "sha512" => map_text(&c, |s| hex(&Sha512::digest(s.as_bytes()))),
@@ -2529,6 +2530,110 @@ fn base64decode(c: &Call) -> R<Value> {
     Ok(c.string(text))
 }
 
+/// Terraform's `csvdecode`: the first record names the columns, every other record becomes an
+/// object of strings; records of another width and repeated column names are errors.
+fn csvdecode(c: &Call) -> R<Value> {
+    let [v] = c.exactly::<1>()?;
+    let records = csv_records(&c.text(v)?).map_err(Fail::Error)?;
+    let mut records = records.into_iter();
+    let Some(header) = records.next() else {
+        return error("missing header line");
+    };
+    let mut seen = HashSet::new();
+    if let Some(dup) = header.iter().find(|h| !seen.insert(h.as_str())) {
+        return error(format!("duplicate column name {dup:?}"));
+    }
+    let mut rows = Vec::new();
+    for (i, record) in records.enumerate() {
+        if record.len() != header.len() {
+            return error(format!("record {}: wrong number of fields", i + 2));
+        }
+        let entries: Vec<Entry> = header
+            .iter()
+            .zip(record)
+            .map(|(key, cell)| Entry {
+                key: key.clone(),
+                key_span: c.span,
+                value: c.string(cell),
+            })
+            .collect();
+        rows.push(c.value(Kind::Object(entries.into())));
+        check_items(rows.len())?;
+    }
+    Ok(c.list(rows))
+}
+
+/// RFC 4180 records as Go's `encoding/csv` reads them: quoted fields may hold commas, newlines and
+/// doubled quotes, CRLF ends a record like LF, empty lines are skipped, a bare quote is an error.
+fn csv_records(text: &str) -> Result<Vec<Vec<String>>, String> {
+    let mut records = Vec::new();
+    let mut chars = text.chars().peekable();
+    let mut line = 1;
+    while let Some(&first) = chars.peek() {
+        if first == '\n' || first == '\r' {
+            chars.next();
+            if first == '\n' {
+                line += 1;
+            }
+            continue;
+        }
+        let mut record = Vec::new();
+        loop {
+            let mut field = String::new();
+            if chars.peek() == Some(&'"') {
+                chars.next();
+                loop {
+                    match chars.next() {
+                        None => return Err(format!("line {line}: missing closing quote")),
+                        Some('"') if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            field.push('"');
+                        }
+                        Some('"') => break,
+                        Some('\r') if chars.peek() == Some(&'\n') => {}
+                        Some(ch) => {
+                            line += usize::from(ch == '\n');
+                            field.push(ch);
+                        }
+                    }
+                }
+                if !matches!(chars.peek(), None | Some(',' | '\n' | '\r')) {
+                    return Err(format!("line {line}: extraneous \" in quoted field"));
+                }
+            } else {
+                while let Some(&ch) = chars.peek() {
+                    match ch {
+                        ',' | '\n' | '\r' => break,
+                        '"' => return Err(format!("line {line}: bare \" in non-quoted field")),
+                        _ => {
+                            field.push(ch);
+                            chars.next();
+                        }
+                    }
+                }
+            }
+            record.push(field);
+            match chars.next() {
+                Some(',') => {}
+                Some('\r') => {
+                    if chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                    line += 1;
+                    break;
+                }
+                Some('\n') => {
+                    line += 1;
+                    break;
+                }
+                _ => break,
+            }
+        }
+        records.push(record);
+    }
+    Ok(records)
+}
+
 /// Go's `url.QueryEscape`.
 fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -3000,6 +3105,33 @@ mod tests {
         for name in ["file", "templatefile", "jsondecode", "try", "can", "nosuch"] {
             assert!(call_pure(name, &[s("x")], CALL).is_none(), "{name}");
         }
+    }
+
+    #[test]
+    fn csvdecode_reads_records_like_terraform() {
+        assert_eq!(
+            js("csvdecode", vec![s("a,b\n1,2\n\n3,4\n")]),
+            r#"[{"a":"1","b":"2"},{"a":"3","b":"4"}]"#
+        );
+        assert_eq!(
+            js(
+                "csvdecode",
+                vec![s("name,desc\r\nx,\"hello, \"\"world\"\"\r\nline\"\r\ny,\n")]
+            ),
+            r#"[{"desc":"hello, \"world\"\nline","name":"x"},{"desc":"","name":"y"}]"#
+        );
+        assert_eq!(js("csvdecode", vec![s("a,b\n")]), "[]");
+        assert_eq!(err("csvdecode", vec![s("")]), "missing header line");
+        assert_eq!(
+            err("csvdecode", vec![s("a,b\n1\n")]),
+            "record 2: wrong number of fields"
+        );
+        assert_eq!(
+            err("csvdecode", vec![s("a,a\n1,2\n")]),
+            "duplicate column name \"a\""
+        );
+        assert!(err("csvdecode", vec![s("a\nx\"y\n")]).contains("bare \""));
+        assert!(err("csvdecode", vec![s("a\n\"x")]).contains("missing closing quote"));
     }
 
     #[test]
