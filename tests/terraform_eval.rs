@@ -238,11 +238,12 @@ fn ten_thousand_instances_evaluate_in_linear_time() {
         );
         took
     }
-    let small = run(1_000);
-    let large = run(10_000);
+    // the faster of two runs of each size, so a busy machine during one run does not decide
+    let small = run(1_000).min(run(1_000));
+    let large = run(10_000).min(run(10_000));
     // linear would be 10x; allow noise, refuse quadratic (100x)
     assert!(
-        large < small * 30 + std::time::Duration::from_millis(500),
+        large < small * 40 + std::time::Duration::from_secs(1),
         "1,000 instances took {small:?}, 10,000 took {large:?}"
     );
 }

@@ -99,10 +99,6 @@ pub(crate) struct ModuleInst {
     inputs: Inputs,
     vars: RefCell<HashMap<String, Memo<Value>>>,
     locals: RefCell<HashMap<String, Memo<Value>>>,
-    /// Key -> entry position of large object variables and locals (`var.x`, `local.x`), built on
-    /// the first `var.x[key]`: a `for` or `for_each` over N keys that indexes an N-entry
-    /// catalogue would otherwise scan it N times.
-    object_keys: RefCell<HashMap<String, HashMap<String, usize>>>,
     resources: RefCell<HashMap<ResourceKey, Memo<Rc<Group>>>>,
     children: RefCell<HashMap<String, Memo<Rc<ChildGroup>>>>,
     outputs: RefCell<HashMap<String, Memo<Value>>>,
@@ -136,7 +132,18 @@ pub(crate) struct Evaluator<'h> {
     pub modules_seen: RefCell<usize>,
     /// Definite errors met so far, so `can` and `try` tell an error from a value not known.
     failures: std::cell::Cell<usize>,
+    /// Key -> entry position of each large object looked into by key, by the identity of its
+    /// shared entries (the `Arc` is kept, so an address is never reused): a `for_each` over N
+    /// keys that reads `var.x[each.key]`, `module.m.out[each.key]` or `lookup(map, each.key)` on
+    /// an N-entry map would otherwise scan it N times.
+    object_index: RefCell<HashMap<usize, ObjectIndex>>,
 }
+
+/// A large object kept alive beside its key -> first entry position.
+type ObjectIndex = (Arc<Vec<Entry>>, HashMap<String, usize>);
+
+/// Objects smaller than this are scanned; larger ones get an index on their first keyed lookup.
+const INDEXED_FROM: usize = 32;
 
 struct Scope<'a> {
     inst: &'a Rc<ModuleInst>,
@@ -162,6 +169,7 @@ impl<'h> Evaluator<'h> {
             errors: RefCell::default(),
             modules_seen: RefCell::new(0),
             failures: std::cell::Cell::new(0),
+            object_index: RefCell::default(),
         }
     }
 
@@ -212,7 +220,6 @@ impl<'h> Evaluator<'h> {
             inputs,
             vars: RefCell::default(),
             locals: RefCell::default(),
-            object_keys: RefCell::default(),
             resources: RefCell::default(),
             children: RefCell::default(),
             outputs: RefCell::default(),
@@ -337,55 +344,26 @@ impl<'h> Evaluator<'h> {
         out
     }
 
-    /// `var.name[key]` or `local.name[key]` (`memo` names which) on a large object, through its
-    /// key index; `None` when the value is no large object or has no such key (`apply_value` then
-    /// says what it is).
-    fn indexed_entry(
-        &self,
-        inst: &ModuleInst,
-        memo: &str,
-        v: &Value,
-        key: &Value,
-    ) -> Option<Value> {
-        const INDEXED_FROM: usize = 32;
-        let Kind::Object(entries) = &v.kind else {
-            return None;
-        };
+    /// The value under `key` in an object: scanned when small, through its index when large.
+    fn object_entry(&self, entries: &Arc<Vec<Entry>>, key: &str) -> Option<Value> {
         if entries.len() < INDEXED_FROM {
-            return None;
+            return entries
+                .iter()
+                .find(|e| e.key == key)
+                .map(|e| e.value.clone());
         }
-        let key = key.to_plain_string()?;
-        let mut indexes = inst.object_keys.borrow_mut();
-        let index = indexes.entry(memo.to_string()).or_insert_with(|| {
-            let mut index = HashMap::with_capacity(entries.len());
-            for (i, e) in entries.iter().enumerate() {
-                // the first entry of a key wins, as in `apply_value`
-                index.entry(e.key.clone()).or_insert(i);
-            }
-            index
-        });
-        index.get(&key).map(|&i| entries[i].value.clone())
-    }
-
-    /// `var.name` handed to `f` by reference once it is memoised (see `local_with`).
-    fn var_with<R>(
-        &self,
-        inst: &Rc<ModuleInst>,
-        name: &str,
-        at: Span,
-        f: impl FnOnce(&Value) -> R,
-    ) -> R {
-        {
-            let vars = inst.vars.borrow();
-            if let Some(Memo::Done(v)) = vars.get(name) {
-                if let Kind::Unknown(reason) = &v.kind {
-                    self.unresolved(at, reason.to_string());
+        let mut indexes = self.object_index.borrow_mut();
+        let (_, index) = indexes
+            .entry(Arc::as_ptr(entries) as usize)
+            .or_insert_with(|| {
+                let mut index = HashMap::with_capacity(entries.len());
+                for (i, e) in entries.iter().enumerate() {
+                    // the first entry of a key wins, as a scan would find it
+                    index.entry(e.key.clone()).or_insert(i);
                 }
-                return f(v);
-            }
-        }
-        // first use, or a cycle: evaluated (and memoised) by `var`
-        f(&self.var(inst, name, at))
+                (entries.clone(), index)
+            });
+        index.get(key).map(|&i| entries[i].value.clone())
     }
 
     fn var(&self, inst: &Rc<ModuleInst>, name: &str, at: Span) -> Value {
@@ -1247,16 +1225,46 @@ impl<'h> Evaluator<'h> {
             | "abspath" | "dirname" | "basename" | "pathexpand" | "fileset" => {
                 self.host_call(name, args, span, scope)
             }
-            _ => match functions::call_pure(name, &args, span) {
-                Some(Ok(v)) => v,
-                // an apply-time attribute may be a list or a map: no type error can be concluded
-                Some(Err(_)) if args.iter().any(|a| matches!(a.kind, Kind::Symbolic(_))) => {
-                    self.unknown(span, format!("`{name}` of a value known only after apply"))
-                }
-                Some(Err(msg)) => self.fail(span, format!("`{name}`: {msg}")),
-                None => self.unknown(span, format!("function `{name}` is not supported")),
+            // a large map through its index (see `object_index`), any other through the function
+            "lookup" => match self.indexed_lookup(&args, span) {
+                Some(v) => v,
+                None => self.pure_call(name, &args, span),
             },
+            _ => self.pure_call(name, &args, span),
         }
+    }
+
+    fn pure_call(&self, name: &str, args: &[Value], span: Span) -> Value {
+        match functions::call_pure(name, args, span) {
+            Some(Ok(v)) => v,
+            // an apply-time attribute may be a list or a map: no type error can be concluded
+            Some(Err(_)) if args.iter().any(|a| matches!(a.kind, Kind::Symbolic(_))) => {
+                self.unknown(span, format!("`{name}` of a value known only after apply"))
+            }
+            Some(Err(msg)) => self.fail(span, format!("`{name}`: {msg}")),
+            None => self.unknown(span, format!("function `{name}` is not supported")),
+        }
+    }
+
+    /// `lookup(map, key[, default])` on a large object with a known key; `None` otherwise.
+    fn indexed_lookup(&self, args: &[Value], span: Span) -> Option<Value> {
+        let [map, key, rest @ ..] = args else {
+            return None;
+        };
+        let (Kind::Object(entries), Some(key)) = (&map.kind, key.as_str()) else {
+            return None;
+        };
+        if entries.len() < INDEXED_FROM || rest.len() > 1 {
+            return None;
+        }
+        Some(match (self.object_entry(entries, key), rest.first()) {
+            (Some(v), _) => v,
+            (None, Some(default)) => default.clone(),
+            (None, None) => self.fail(
+                span,
+                format!("`lookup`: the given object has no attribute {key:?}"),
+            ),
+        })
     }
 
     /// Evaluate without recording unresolved values: `try` and `can` expect failures.
@@ -1464,42 +1472,26 @@ impl<'h> Evaluator<'h> {
                 _ => None,
             }
         };
-        // `var.x[key]` and `local.x[key]`: the key first, then one step into the memoised value
-        // by reference, so a `for_each` over a map that indexes the same map copies one entry per
-        // key, not the whole map
-        let step_key = |ops: &mut I| -> Option<Value> {
-            let key = match ops.clone().next()?.value() {
-                TraversalOperator::GetAttr(id) => Value::string(id.as_str(), span),
-                TraversalOperator::Index(e) => self.eval(e, scope),
-                TraversalOperator::LegacyIndex(i) => {
-                    Value::new(Kind::Number(*i.value() as f64), span)
-                }
-                _ => return None,
-            };
-            ops.next();
-            Some(key)
-        };
-        let step = |v: &Value, memo: &str, key: Value| match self.indexed_entry(inst, memo, v, &key)
-        {
-            Some(found) => found,
-            None => self.apply_value(v, Some(key), span),
-        };
         Some(match name {
-            "var" => {
-                let name = next_attr(ops)?;
-                match step_key(ops) {
-                    Some(key) => Cursor::Val(
-                        self.var_with(inst, &name, span, |v| step(v, &format!("var.{name}"), key)),
-                    ),
-                    None => Cursor::Val(self.var(inst, &name, span)),
-                }
-            }
+            "var" => Cursor::Val(self.var(inst, &next_attr(ops)?, span)),
             "local" => {
                 let name = next_attr(ops)?;
-                match step_key(ops) {
-                    Some(key) => Cursor::Val(self.local_with(inst, &name, Some(span), |v| {
-                        step(v, &format!("local.{name}"), key)
-                    })),
+                // the key first, then one step into the memo by reference (see `local_with`)
+                let key = match ops.clone().next().map(|o| o.value()) {
+                    Some(TraversalOperator::GetAttr(id)) => Some(Value::string(id.as_str(), span)),
+                    Some(TraversalOperator::Index(e)) => Some(self.eval(e, scope)),
+                    Some(TraversalOperator::LegacyIndex(i)) => {
+                        Some(Value::new(Kind::Number(*i.value() as f64), span))
+                    }
+                    _ => None,
+                };
+                match key {
+                    Some(key) => {
+                        ops.next();
+                        Cursor::Val(self.local_with(inst, &name, Some(span), |v| {
+                            self.apply_value(v, Some(key), span)
+                        }))
+                    }
                     None => Cursor::Val(self.local(inst, &name, Some(span))),
                 }
             }
@@ -1666,8 +1658,8 @@ impl<'h> Evaluator<'h> {
                 let Some(k) = key.to_plain_string() else {
                     return unknown_from(&key, span);
                 };
-                match entries.iter().find(|e| e.key == k) {
-                    Some(e) => e.value.clone(),
+                match self.object_entry(entries, &k) {
+                    Some(v) => v,
                     // a resource instance taken whole (`for k, v in aws_x.this : v.created_at`):
                     // an attribute not written is one computed at apply time
                     None => match instance_target(entries) {
@@ -1865,7 +1857,6 @@ fn scratch_instance() -> Rc<ModuleInst> {
         inputs: Inputs::Values(HashMap::new()),
         vars: RefCell::default(),
         locals: RefCell::default(),
-        object_keys: RefCell::default(),
         resources: RefCell::default(),
         children: RefCell::default(),
         outputs: RefCell::default(),
