@@ -199,11 +199,21 @@ fn ten_thousand_instances_evaluate_in_linear_time() {
         // a module indexing its map variable by `each.key` (`var.teams[each.key]`), and the root
         // indexing the module's output and calling `lookup` on the whole map for every key
         let config = format!("{config}module \"store\" {{\n  source = \"./store\"\n  teams  = local.teams\n}}\nresource \"aws_s3_bucket_versioning\" \"v\" {{\n  for_each = module.store.teams\n  bucket   = \"${{module.store.teams[each.key].tier}}-${{lookup(local.teams, each.key).tier}}\"\n}}\n");
-        let store = "variable \"teams\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  for_each = var.teams\n  bucket   = \"${each.key}-${var.teams[each.key].tier}\"\n}\noutput \"teams\" {\n  value = var.teams\n}\n";
+        // and one policy document with a `dynamic "statement"` per team
+        let store = "variable \"teams\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  for_each = var.teams\n  bucket   = \"${each.key}-${var.teams[each.key].tier}\"\n}\noutput \"teams\" {\n  value = var.teams\n}\ndata \"aws_iam_policy_document\" \"all\" {\n  dynamic \"statement\" {\n    for_each = aws_s3_bucket.b\n    content {\n      sid       = \"Read${statement.key}\"\n      actions   = [\"s3:GetObject\"]\n      resources = [\"${statement.value.arn}/*\"]\n    }\n  }\n}\n";
         let start = std::time::Instant::now();
         let (_t, ev) = eval(&[("main.tf", &config), ("store/main.tf", store)]);
         let took = start.elapsed();
-        assert_eq!(ev.evaluated.instances.len(), 4 * n);
+        assert_eq!(ev.evaluated.instances.len(), 4 * n + 1);
+        let document = ev
+            .evaluated
+            .instances
+            .iter()
+            .find(|i| i.address.to_string() == "module.store.data.aws_iam_policy_document.all")
+            .and_then(|i| i.attrs.get("json"))
+            .expect("the rendered document");
+        let statements = document.decoded().get("Statement").and_then(Value::as_list);
+        assert_eq!(statements.map(<[Value]>::len), Some(n));
         let versioning = ev
             .evaluated
             .instances

@@ -7,12 +7,13 @@ use crate::parse::ParseError;
 use crate::terraform::value::{Entry, Kind, Value};
 use crate::terraform::Host;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Render the evaluated data source arguments as a policy document (`Kind::Json` of its structure).
 pub fn render(attrs: &Value, host: &dyn Host, errors: &RefCell<Vec<ParseError>>) -> Value {
     let span = attrs.span;
-    let mut statements: Vec<Value> = Vec::new();
+    let mut statements = Statements::default();
     let mut version: Option<Value> = None;
     let decode = |v: &Value| -> Option<Value> {
         match decode_value(v, host.sources()) {
@@ -52,7 +53,7 @@ pub fn render(attrs: &Value, host: &dyn Host, errors: &RefCell<Vec<ParseError>>)
         .map(|l| l.iter().map(statement).collect())
         .unwrap_or_default();
     for st in own {
-        upsert(&mut statements, st);
+        statements.upsert(st);
     }
     for o in overrides.iter().chain(attrs.get("override_json")) {
         if let Some(d) = decode(o) {
@@ -74,7 +75,7 @@ pub fn render(attrs: &Value, host: &dyn Host, errors: &RefCell<Vec<ParseError>>)
     entries.push(Entry {
         key: "Statement".into(),
         key_span: span,
-        value: Value::new(Kind::List(statements.into()), span),
+        value: Value::new(Kind::List(statements.list.into()), span),
     });
     Value::new(
         Kind::Json(Box::new(Value::new(Kind::Object(entries.into()), span))),
@@ -98,24 +99,42 @@ fn sid(v: &Value) -> Option<&str> {
 
 /// Add statements of another document; with `replace`, same-Sid statements are replaced
 /// (override), otherwise they must be unique and are simply added (source).
-fn merge(statements: &mut Vec<Value>, doc: &Value, replace: bool) {
+fn merge(statements: &mut Statements, doc: &Value, replace: bool) {
     let list = doc
         .get("Statement")
         .map(Value::one_or_many)
         .unwrap_or_default();
     for st in list {
         if replace {
-            upsert(statements, st.clone());
+            statements.upsert(st.clone());
         } else {
             statements.push(st.clone());
         }
     }
 }
 
-fn upsert(statements: &mut Vec<Value>, st: Value) {
-    match sid(&st).and_then(|s| statements.iter().position(|x| sid(x) == Some(s))) {
-        Some(i) => statements[i] = st,
-        None => statements.push(st),
+/// The statements rendered so far, with the position of each Sid's first statement: a document
+/// of thousands of `dynamic "statement"` blocks would otherwise search the list per statement.
+#[derive(Default)]
+struct Statements {
+    list: Vec<Value>,
+    by_sid: HashMap<String, usize>,
+}
+
+impl Statements {
+    fn push(&mut self, st: Value) {
+        if let Some(s) = sid(&st) {
+            self.by_sid.entry(s.to_string()).or_insert(self.list.len());
+        }
+        self.list.push(st);
+    }
+
+    /// Replace the first statement with the same Sid, or add it.
+    fn upsert(&mut self, st: Value) {
+        match sid(&st).and_then(|s| self.by_sid.get(s)) {
+            Some(&i) => self.list[i] = st,
+            None => self.push(st),
+        }
     }
 }
 
