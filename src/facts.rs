@@ -12,6 +12,7 @@ use cedar_policy::{EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
+use std::sync::Arc;
 
 pub const NAMESPACE: &str = "MLGuard";
 
@@ -29,7 +30,7 @@ pub struct Fact {
     pub principals: Vec<String>,
     pub resources: Vec<String>,
     /// Values for message placeholders (`workloads`, `tier`, `actions`, `attribute`, `value`).
-    pub vars: Vec<(&'static str, String)>,
+    pub vars: Vec<(&'static str, Arc<str>)>,
     /// The address (with instance keys) of the resource the fact is about.
     pub address: String,
 }
@@ -397,15 +398,18 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         f.vars = vec![
             (
                 "tier",
-                d.tier.map_or("unclassified", |t| t.as_str()).to_string(),
+                d.tier
+                    .map_or("unclassified", |t| t.as_str())
+                    .to_string()
+                    .into(),
             ),
-            ("attribute", derived[i].missing_tags.join(", ")),
+            ("attribute", derived[i].missing_tags.join(", ").into()),
             (
                 "value",
                 match (derived[i].retention_days, d.storage.encryption.as_deref()) {
-                    (Some(r), _) => format!("{r} days"),
-                    (None, Some(e)) => e.to_string(),
-                    _ => String::new(),
+                    (Some(r), _) => format!("{r} days").into(),
+                    (None, Some(e)) => e.into(),
+                    _ => "".into(),
                 },
             ),
         ];
@@ -426,9 +430,10 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
                     .iter()
                     .map(|t| t.as_str())
                     .collect::<Vec<_>>()
-                    .join(", "),
+                    .join(", ")
+                    .into(),
             ),
-            ("value", d.name.clone()),
+            ("value", d.name.clone().into()),
         ];
         // each statement that reaches a tier is a related location
         for st in &d.statements {
@@ -453,9 +458,9 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
     for g in &analysis.control {
         facts.push(control_fact(inv, g));
     }
-    let mut workloads_cache: HashMap<usize, String> = HashMap::new();
+    let mut cache = GrantCache::default();
     for g in &analysis.grants {
-        facts.push(grant_fact(inv, g, &mut workloads_cache));
+        facts.push(grant_fact(inv, g, &mut cache));
     }
     Facts { entities, facts }
 }
@@ -605,9 +610,10 @@ fn statement_facts(
                             .iter()
                             .map(|t| t.as_str())
                             .collect::<Vec<_>>()
-                            .join(", "),
+                            .join(", ")
+                            .into(),
                     ),
-                    ("value", doc.name.clone()),
+                    ("value", doc.name.clone().into()),
                 ],
                 address: doc.owner.clone(),
             });
@@ -615,7 +621,15 @@ fn statement_facts(
     }
 }
 
-fn grant_fact(inv: &Inventory, g: &Grant, workloads_cache: &mut HashMap<usize, String>) -> Fact {
+/// What many grants share, built once: a principal's workloads, and each shared action set as a
+/// Cedar set and as message text (a wildcard grant repeats one list over every datastore).
+#[derive(Default)]
+struct GrantCache {
+    workloads: HashMap<usize, Arc<str>>,
+    actions: HashMap<usize, (RestrictedExpression, Arc<str>)>,
+}
+
+fn grant_fact(inv: &Inventory, g: &Grant, cache: &mut GrantCache) -> Fact {
     let p = &inv.principals[g.principal];
     let d = &inv.datastores[g.datastore];
     let doc = &inv.documents[g.document];
@@ -652,18 +666,32 @@ fn grant_fact(inv: &Inventory, g: &Grant, workloads_cache: &mut HashMap<usize, S
         span: d.span,
         label: format!("`{}`: {}", d.address, tier_label(d)),
     });
-    let workloads = workloads_cache
+    let workloads = cache
+        .workloads
         .entry(g.principal)
         .or_insert_with(|| {
             if p.workloads.is_empty() {
-                "no workload".to_string()
+                "no workload".into()
             } else {
-                p.workloads.iter().cloned().collect::<Vec<_>>().join(", ")
+                p.workloads
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    .into()
             }
         })
         .clone();
+    let (actions, actions_text) = cache
+        .actions
+        .entry(Arc::as_ptr(&g.actions) as usize)
+        .or_insert_with(|| {
+            let text = g.actions.iter().cloned().collect::<Vec<_>>().join(", ");
+            (set(g.actions.iter().cloned()), text.into())
+        })
+        .clone();
     let context = vec![
-        ("actions".to_string(), set(g.actions.iter().cloned())),
+        ("actions".to_string(), actions),
         ("conditional".to_string(), b(g.conditional)),
         ("wildcard_action".to_string(), b(g.wildcard_action)),
         ("wildcard_resource".to_string(), b(g.wildcard_resource)),
@@ -683,15 +711,17 @@ fn grant_fact(inv: &Inventory, g: &Grant, workloads_cache: &mut HashMap<usize, S
             ("workloads", workloads),
             (
                 "tier",
-                d.tier.map_or("unclassified", |t| t.as_str()).to_string(),
+                d.tier
+                    .map_or("unclassified", |t| t.as_str())
+                    .to_string()
+                    .into(),
             ),
-            (
-                "actions",
-                g.actions.iter().cloned().collect::<Vec<_>>().join(", "),
-            ),
+            ("actions", actions_text),
             (
                 "conditional",
-                if g.conditional { " (conditional)" } else { "" }.to_string(),
+                if g.conditional { " (conditional)" } else { "" }
+                    .to_string()
+                    .into(),
             ),
         ],
         address: doc.owner.clone(),
@@ -900,8 +930,8 @@ fn ml_facts(
         let spans = vec![("use", located(u.span, "", format!("use:{}", u.service)))];
         let mut f = declaration(uid("AiService", u.service), spans, u.service);
         f.vars = vec![
-            ("value", u.service.to_string()),
-            ("attribute", u.how.clone()),
+            ("value", u.service.to_string().into()),
+            ("attribute", u.how.clone().into()),
         ];
         facts.push(f);
     }
@@ -945,10 +975,15 @@ fn control_fact(inv: &Inventory, g: &crate::access::ControlGrant) -> Fact {
         principals: vec![p.address.clone()],
         resources: Vec::new(),
         vars: vec![
-            ("workloads", workloads),
+            ("workloads", workloads.into()),
             (
                 "actions",
-                g.actions.iter().cloned().collect::<Vec<_>>().join(", "),
+                g.actions
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    .into(),
             ),
         ],
         address: doc.owner.clone(),

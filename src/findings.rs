@@ -183,7 +183,7 @@ pub fn collect(
             }
         }
         for (k, v) in &fact.vars {
-            acc.vars.entry(k).or_default().insert(v.clone());
+            acc.vars.entry(k).or_default().insert(v.to_string());
         }
     }
     let mut out = Vec::with_capacity(groups.len());

@@ -17,6 +17,7 @@ use catalog::{ActionClass, ActionInfo, ResourceKinds};
 
 use conditions::Truth;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// One way a principal reaches a datastore: a statement that grants an action class.
 #[derive(Clone, Debug)]
@@ -24,8 +25,10 @@ pub struct Grant {
     pub principal: PrincipalId,
     pub datastore: usize,
     pub class: ActionClass,
-    /// The IAM actions granted, as the catalog spells them (`s3:GetObject`).
-    pub actions: BTreeSet<String>,
+    /// The IAM actions granted, as the catalog spells them (`s3:GetObject`); shared by the
+    /// grants of one statement that match the same actions (a wildcard resource reaches every
+    /// datastore with the same list).
+    pub actions: Arc<BTreeSet<String>>,
     pub document: DocumentId,
     pub statement: usize,
     /// Index into `Inventory::attachments`; `None` when a resource policy grants it.
@@ -302,7 +305,15 @@ impl Analyzer<'_> {
             }
             let entry = out.statements.entry((d, si)).or_default();
             entry.data_tiers.extend(reached_tiers);
+            let mut shared: Vec<Arc<BTreeSet<String>>> = Vec::new();
             for ((datastore, class), actions) in by_key {
+                let actions = match shared.iter().find(|a| ***a == actions) {
+                    Some(a) => a.clone(),
+                    None => {
+                        shared.push(Arc::new(actions));
+                        shared[shared.len() - 1].clone()
+                    }
+                };
                 let kms_gate = if class == ActionClass::Read {
                     self.kms_gate(p, attachments, datastore)
                 } else {
