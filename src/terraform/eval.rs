@@ -292,41 +292,29 @@ impl<'h> Evaluator<'h> {
 
     // ---- named values -------------------------------------------------------------------
 
+    /// A local's memoised value (lists and objects are shared, so the copy is cheap).
     fn local(&self, inst: &Rc<ModuleInst>, name: &str, at: Option<Span>) -> Value {
-        self.local_with(inst, name, at, Value::clone)
-    }
-
-    /// `f` applied to the memoised value of a local, by reference: `local.map[key]` then clones
-    /// one element instead of the whole map (a for_each over N keys was O(N^2) in clones).
-    /// `f` must not evaluate anything: the memo is borrowed while it runs.
-    fn local_with<R>(
-        &self,
-        inst: &Rc<ModuleInst>,
-        name: &str,
-        at: Option<Span>,
-        f: impl FnOnce(&Value) -> R,
-    ) -> R {
         if let Some(memo) = inst.locals.borrow().get(name) {
             return match memo {
-                Memo::Done(v) => f(v),
+                Memo::Done(v) => v.clone(),
                 Memo::Pending => {
                     let span = inst.src.local(name).map(|(_, s)| s).unwrap_or_default();
                     self.error(ParseError {
                         message: format!("local value `{name}` depends on itself"),
                         span,
                     });
-                    f(&Value::unknown(
+                    Value::unknown(
                         format!("local.{name} is part of a cycle"),
                         at.unwrap_or(span),
-                    ))
+                    )
                 }
             };
         }
         let Some((expr, _)) = inst.src.local(name) else {
-            return f(&self.unknown(
+            return self.unknown(
                 at.unwrap_or_default(),
                 format!("local.{name} is not declared"),
-            ));
+            );
         };
         inst.locals
             .borrow_mut()
@@ -337,11 +325,10 @@ impl<'h> Evaluator<'h> {
             b: Bindings::default(),
         };
         let v = self.eval(&expr.expr, &scope);
-        let out = f(&v);
         inst.locals
             .borrow_mut()
-            .insert(name.to_string(), Memo::Done(v));
-        out
+            .insert(name.to_string(), Memo::Done(v.clone()));
+        v
     }
 
     /// The value under `key` in an object: scanned when small, through its index when large.
@@ -1474,27 +1461,7 @@ impl<'h> Evaluator<'h> {
         };
         Some(match name {
             "var" => Cursor::Val(self.var(inst, &next_attr(ops)?, span)),
-            "local" => {
-                let name = next_attr(ops)?;
-                // the key first, then one step into the memo by reference (see `local_with`)
-                let key = match ops.clone().next().map(|o| o.value()) {
-                    Some(TraversalOperator::GetAttr(id)) => Some(Value::string(id.as_str(), span)),
-                    Some(TraversalOperator::Index(e)) => Some(self.eval(e, scope)),
-                    Some(TraversalOperator::LegacyIndex(i)) => {
-                        Some(Value::new(Kind::Number(*i.value() as f64), span))
-                    }
-                    _ => None,
-                };
-                match key {
-                    Some(key) => {
-                        ops.next();
-                        Cursor::Val(self.local_with(inst, &name, Some(span), |v| {
-                            self.apply_value(v, Some(key), span)
-                        }))
-                    }
-                    None => Cursor::Val(self.local(inst, &name, Some(span))),
-                }
-            }
+            "local" => Cursor::Val(self.local(inst, &next_attr(ops)?, Some(span))),
             "module" => {
                 let call = next_attr(ops)?;
                 match self.child_group(inst, &call) {
