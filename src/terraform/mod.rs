@@ -244,14 +244,15 @@ impl<'s> Workspace<'s> {
         let outputs = ev.outputs(&inst);
         // declaration errors of the module files are reported where they are parsed (once per
         // directory, however many roots call it)
-        let errors = ev.errors.into_inner();
+        let unresolved = ev.unresolved.take();
+        let modules = ev.modules_seen.take();
         Evaluated {
             root_dir: self.root_dir.clone(),
             instances,
             providers,
-            unresolved: ev.unresolved.into_inner(),
-            errors,
-            modules: ev.modules_seen.into_inner(),
+            unresolved,
+            errors: ev.into_errors(),
+            modules,
             outputs,
         }
     }
