@@ -2,8 +2,8 @@
 //! and skips hidden directories (`.terraform/`, `.git/`); variables files load as Terraform loads
 //! them, even when git ignores them.
 
-use std::collections::{BTreeMap, BTreeSet};
 use crate::fsguard::{self, Roots};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Default)]
