@@ -108,7 +108,10 @@ fn bucket_name(dir: &tempfile::TempDir) -> String {
         .unwrap();
     assert!(out.status.code().is_some(), "killed by a signal");
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    doc["data_stores"][0]["name"].as_str().unwrap_or("").to_string()
+    doc["data_stores"][0]["name"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
 }
 
 /// `n` locals, each the one before it, written last-first: `l{n-1} = local.l{n-2}` ... `l0`.
@@ -140,10 +143,7 @@ fn ten_thousand_chained_locals_evaluate_to_the_right_value() {
 #[test]
 fn chained_locals_through_functions_and_templates_evaluate() {
     // three evaluation levels per link
-    let dir = tree(&[(
-        "main.tf",
-        chained_locals(10_000, "lower(\"${PREV}\")"),
-    )]);
+    let dir = tree(&[("main.tf", chained_locals(10_000, "lower(\"${PREV}\")"))]);
     let s = scan(&dir, &[]);
     assert_eq!(s.errors(), Vec::<String>::new());
     assert_eq!(bucket_name(&dir), "ml-raw-data");
@@ -228,7 +228,11 @@ fn a_template_that_renders_itself_is_an_error() {
     let e = s.one_error("`templatefile` calls nest deeper than 16 levels here");
     assert!(e.starts_with("t.tpl:1:"), "{e}");
     // the bucket is still analysed
-    assert!(s.rules().iter().any(|r| r.starts_with("DT009")), "{:?}", s.rules());
+    assert!(
+        s.rules().iter().any(|r| r.starts_with("DT009")),
+        "{:?}",
+        s.rules()
+    );
 }
 
 #[test]
@@ -280,7 +284,9 @@ fn nine_locals_joining_the_previous_ten_times_stop_at_the_string_limit() {
         let prev = vec![format!("local.l{}", i - 1); 10].join(", ");
         writeln!(tf, "  l{i} = join(\"\", [{prev}])").unwrap();
     }
-    tf.push_str("}\nresource \"aws_s3_bucket\" \"raw\" {\n  bucket = \"ml-raw-${length(local.l9)}\"\n}\n");
+    tf.push_str(
+        "}\nresource \"aws_s3_bucket\" \"raw\" {\n  bucket = \"ml-raw-${length(local.l9)}\"\n}\n",
+    );
     let dir = tree(&[("main.tf", tf)]);
     let s = scan(&dir, &[]);
     // l5 would be 100 MB
@@ -319,10 +325,7 @@ fn a_count_over_the_block_limit_is_an_error() {
 
 #[test]
 fn a_value_nested_past_the_depth_limit_is_an_error() {
-    let dir = tree(&[(
-        "main.tf",
-        chained_locals(300, "[PREV]"),
-    )]);
+    let dir = tree(&[("main.tf", chained_locals(300, "[PREV]"))]);
     let s = scan(&dir, &[]);
     s.one_error("a value nested deeper than 256 levels");
 }
@@ -336,7 +339,10 @@ fn a_module_calling_its_own_directory_is_an_error_and_the_module_is_still_scanne
     assert!(!expected.is_empty());
     let looped = tree(&[
         ("main.tf", VIOLATIONS.to_string()),
-        ("loop.tf", "module \"x\" {\n  source = \"./\"\n}\n".to_string()),
+        (
+            "loop.tf",
+            "module \"x\" {\n  source = \"./\"\n}\n".to_string(),
+        ),
     ]);
     let s = scan(&looped, &[]);
     assert_eq!(s.rules(), expected);
@@ -362,7 +368,10 @@ fn a_root_and_module_cycle_is_an_error_and_both_are_still_scanned() {
     assert_eq!(s.summary("resources"), 2);
     let rules = s.rules();
     assert!(rules.iter().any(|r| r == "DT009 main.tf:1"), "{rules:?}");
-    assert!(rules.iter().any(|r| r == "DT009 sub/main.tf:1"), "{rules:?}");
+    assert!(
+        rules.iter().any(|r| r == "DT009 sub/main.tf:1"),
+        "{rules:?}"
+    );
     let e = s.one_error("module.back calls `../`, a module that (indirectly) calls this one");
     assert!(e.starts_with("sub/main.tf:5:12:"), "{e}");
 }
@@ -392,10 +401,7 @@ fn a_cycle_between_two_modules_under_a_root_keeps_the_root() {
 
 #[test]
 fn the_human_format_reports_a_budget_error_too() {
-    let dir = tree(&[(
-        "main.tf",
-        chained_locals(300, "[PREV]"),
-    )]);
+    let dir = tree(&[("main.tf", chained_locals(300, "[PREV]"))]);
     let out = cargo_bin_cmd!("mlguard")
         .arg("scan")
         .arg(dir.path())
@@ -407,5 +413,21 @@ fn the_human_format_reports_a_budget_error_too() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("a value nested deeper than 256 levels"), "{text}");
+    assert!(
+        text.contains("a value nested deeper than 256 levels"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_budget_error_inside_try_is_still_reported() {
+    let mut tf = format!("locals {{\n  l0 = \"{}\"\n", "a".repeat(1000));
+    for i in 1..10 {
+        let prev = vec![format!("local.l{}", i - 1); 10].join(", ");
+        writeln!(tf, "  l{i} = try(join(\"\", [{prev}]), \"small\")").unwrap();
+    }
+    tf.push_str("}\n");
+    let dir = tree(&[("main.tf", tf)]);
+    let s = scan(&dir, &[]);
+    s.one_error("longer than the 16 MiB allowed");
 }

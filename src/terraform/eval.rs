@@ -823,7 +823,9 @@ impl<'h> Evaluator<'h> {
                 }
                 Some(n) if n > MAX_INSTANCES as f64 => Expansion::Unknown(self.over_budget(
                     v.span,
-                    format!("count = {n} is more than the {MAX_INSTANCES} instances one block may have"),
+                    format!(
+                        "count = {n} is more than the {MAX_INSTANCES} instances one block may have"
+                    ),
                 )),
                 Some(_) => Expansion::Unknown(
                     self.unknown(v.span, format!("count is outside 0..={MAX_INSTANCES}")),
