@@ -199,7 +199,7 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
     let json_docs = read_json_policies(&disc, &sources, &mut errors, &mut warnings);
     let json_policies = json_docs.len();
 
-    let mut called: HashSet<PathBuf> = HashSet::new();
+    let mut calls: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
     for (dir, module, errs) in &parsed {
         errors.extend(errs.iter().map(|e| ScanError {
             span: Some(e.span),
@@ -212,17 +212,23 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
                 .as_deref()
                 .filter(|s| s.starts_with("./") || s.starts_with("../"))
             {
+                // resolved like the directories discovery reports, so a call through a link
+                // names the directory it reaches
                 let lexical = terraform::normalize(&dir.join(s));
-                called.insert(lexical.canonicalize().unwrap_or(lexical));
+                calls
+                    .entry(dir.clone())
+                    .or_default()
+                    .push(lexical.canonicalize().unwrap_or(lexical));
             }
         }
     }
+    let non_roots = called_modules(&calls);
     let mut roots = Vec::new();
     for (dir, module, _) in parsed {
         let module = Arc::new(module);
         cache.insert(dir.clone(), module.clone());
         // a directory only ever called as a module is not also a root with defaults
-        if !called.contains(&dir) {
+        if !non_roots.contains(&dir) {
             roots.push((dir, module));
         }
     }
@@ -402,6 +408,59 @@ pub fn decide(
         inventory,
         analysis,
     }
+}
+
+/// The directories that are called as modules and so are not roots. A call from a directory's own
+/// cycle does not count (a module calling itself, or a root and a module calling each other,
+/// would otherwise leave no root and scan nothing): of a cycle no one else calls, the members
+/// nearest the top of the tree stay roots, and the evaluator reports the cycle at its `source`.
+fn called_modules(calls: &HashMap<PathBuf, Vec<PathBuf>>) -> HashSet<PathBuf> {
+    let reach = |from: &PathBuf| -> HashSet<PathBuf> {
+        let mut seen: HashSet<PathBuf> = HashSet::new();
+        let mut todo = vec![from.clone()];
+        while let Some(d) = todo.pop() {
+            for next in calls.get(&d).into_iter().flatten() {
+                if seen.insert(next.clone()) {
+                    todo.push(next.clone());
+                }
+            }
+        }
+        seen
+    };
+    let mut callers: HashMap<&PathBuf, Vec<&PathBuf>> = HashMap::new();
+    for (caller, callees) in calls {
+        for callee in callees {
+            if callee != caller {
+                callers.entry(callee).or_default().push(caller);
+            }
+        }
+    }
+    let mut called = HashSet::new();
+    // directories in a cycle that nothing outside it calls, with the cycle's members
+    let mut cycles: Vec<(&PathBuf, HashSet<PathBuf>)> = Vec::new();
+    for (callee, from) in &callers {
+        let reached = reach(callee);
+        if from.iter().any(|c| !reached.contains(*c)) {
+            called.insert((*callee).clone());
+        } else {
+            let members = reached
+                .into_iter()
+                .filter(|m| reach(m).contains(*callee))
+                .collect();
+            cycles.push((callee, members));
+        }
+    }
+    let depth = |p: &PathBuf| p.components().count();
+    let from_outside = called.clone();
+    for (dir, members) in cycles {
+        if members
+            .iter()
+            .any(|m| from_outside.contains(m) || depth(m) < depth(dir))
+        {
+            called.insert(dir.clone());
+        }
+    }
+    called
 }
 
 fn sort_errors(errors: &mut [ScanError], sources: &Sources) {

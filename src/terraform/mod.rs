@@ -286,15 +286,17 @@ impl<'s> Workspace<'s> {
         let outputs = ev.outputs(&inst);
         // declaration errors of the module files are reported where they are parsed (once per
         // directory, however many roots call it)
-        let mut errors = ev.errors.into_inner();
+        let unresolved = ev.unresolved.take();
+        let modules = ev.modules_seen.take();
+        let mut errors = ev.into_errors();
         errors.append(&mut self.refusals.lock().unwrap_or_else(|e| e.into_inner()));
         Evaluated {
             root_dir: self.root_dir.clone(),
             instances,
             providers,
-            unresolved: ev.unresolved.into_inner(),
+            unresolved,
             errors,
-            modules: ev.modules_seen.into_inner(),
+            modules,
             outputs,
         }
     }
