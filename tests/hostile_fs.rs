@@ -445,3 +445,38 @@ fn too_many_jobs_are_clamped() {
     assert_eq!(r.json()["summary"]["resources"], 1);
     assert!(r.stderr.contains("--jobs 100000"), "{}", r.stderr);
 }
+
+#[test]
+fn a_repositorys_config_and_rules_cannot_link_out_or_block() {
+    let s = setup();
+    write(
+        &s.tree.join("main.tf"),
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"fine\"\n}\n",
+    );
+    // content that would not parse as TOML or Cedar: an error would quote it
+    std::fs::write(s.outside.join("secret.txt"), format!("{SECRET} ={{\n")).unwrap();
+    symlink(s.outside.join("secret.txt"), s.tree.join("mlguard.toml")).unwrap();
+    let r = run(&["scan", path(&s.tree)]);
+    r.assert_no_secret();
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("resolves outside"), "{}", r.stderr);
+
+    std::fs::remove_file(s.tree.join("mlguard.toml")).unwrap();
+    write(&s.tree.join("mlguard.toml"), "");
+    std::fs::create_dir_all(s.tree.join("policies")).unwrap();
+    symlink(
+        s.outside.join("secret.txt"),
+        s.tree.join("policies/x.cedar"),
+    )
+    .unwrap();
+    let r = run(&["scan", path(&s.tree)]);
+    r.assert_no_secret();
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("links outside"), "{}", r.stderr);
+
+    std::fs::remove_file(s.tree.join("policies/x.cedar")).unwrap();
+    mkfifo(&s.tree.join("policies/x.cedar"));
+    let r = run(&["scan", path(&s.tree)]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("is a FIFO"), "{}", r.stderr);
+}
