@@ -216,7 +216,11 @@ fn item(f: &Finding, sources: &Sources) -> String {
             let _ = writeln!(
                 s,
                 "- **Related:** {} {}",
-                md_code(&format!("{}:{}", rf.display, rf.position(r.span.start).line)),
+                md_code(&format!(
+                    "{}:{}",
+                    rf.display,
+                    rf.position(r.span.start).line
+                )),
                 md_message(&r.label, false)
             );
         }
