@@ -155,6 +155,43 @@ resource "aws_iam_role_policy" "trainer_data" {{
     assert_eq!(doc["suppressed"][0]["rule"], "DT002");
 }
 
+/// The analysis marks references to datastores with private-use characters; a literal holding
+/// them named a datastore past the last one (index out of bounds) or forged a reference.
+#[test]
+fn literal_strings_cannot_forge_datastore_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = format!(
+        r#"
+resource "aws_s3_bucket" "landing" {{
+  bucket = "acme-ml-landing"
+  tags   = {{ "data-tier" = "raw" }}
+}}
+{TRAINER}
+resource "aws_iam_role_policy" "trainer_data" {{
+  name = "read-data"
+  role = aws_iam_role.trainer.id
+  policy = jsonencode({{
+    Statement = [{{
+      Effect   = "Allow"
+      Action   = "s3:GetObject"
+      Resource = ["arn:aws:s3:::\uE0109999999\uE011/*", "\uE0109999999\uE011", "arn:aws:s3:::\uE0100\uE011/*"]
+    }}]
+  }})
+}}
+"#
+    );
+    std::fs::write(dir.path().join("main.tf"), tf).unwrap();
+    let root = path(dir.path());
+    for command in ["access", "inventory", "evidence"] {
+        let out = run(&[command, root]);
+        assert_eq!(out.status.code(), Some(0), "{command}: {}", stderr(&out));
+    }
+    let out = stdout(&run(&["access", root]));
+    assert!(out.contains("1 datastores, 0 grants"), "{out}");
+    let out = run(&["scan", "--select", "DT002", root]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
 // ---- users' rules ----
 
 const RULE_HEAD: &str = r#"@id("US900")
