@@ -155,6 +155,59 @@ resource "aws_iam_role_policy" "trainer_data" {{
     assert_eq!(doc["suppressed"][0]["rule"], "DT002");
 }
 
+/// A policy document's `condition` blocks can be an empty list (`dynamic "condition"` over
+/// nothing, or `condition = []`); reading its first element panicked.
+#[test]
+fn policy_documents_with_no_condition_blocks_are_analysed() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = format!(
+        r#"
+resource "aws_s3_bucket" "landing" {{
+  bucket = "acme-ml-landing"
+  tags   = {{ "data-tier" = "raw" }}
+}}
+{TRAINER}
+data "aws_iam_policy_document" "d" {{
+  statement {{
+    actions   = ["s3:GetObject"]
+    resources = ["${{aws_s3_bucket.landing.arn}}/*"]
+    dynamic "condition" {{
+      for_each = []
+      content {{
+        test     = "StringEquals"
+        variable = "aws:PrincipalTag/team"
+        values   = ["ml"]
+      }}
+    }}
+  }}
+  statement {{
+    actions   = ["s3:PutObject"]
+    resources = ["${{aws_s3_bucket.landing.arn}}/*"]
+    condition = []
+  }}
+}}
+
+resource "aws_iam_role_policy" "p" {{
+  role   = aws_iam_role.trainer.id
+  policy = data.aws_iam_policy_document.d.json
+}}
+"#
+    );
+    std::fs::write(dir.path().join("main.tf"), tf).unwrap();
+    let out = run(&["access", path(dir.path())]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("read ") && text.contains("s3:GetObject"),
+        "{text}"
+    );
+    assert!(
+        text.contains("write ") && text.contains("s3:PutObject"),
+        "{text}"
+    );
+    assert!(!text.contains("conditional"), "{text}");
+}
+
 /// The analysis marks references to datastores with private-use characters; a literal holding
 /// them named a datastore past the last one (index out of bounds) or forged a reference.
 #[test]
