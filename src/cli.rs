@@ -675,7 +675,8 @@ fn access(args: AccessArgs) -> ExitCode {
             let f = out.sources.get(s.file);
             format!("{}:{}: ", f.display, f.position(s.start).line)
         });
-        eprintln!("warning: {}{}", at.unwrap_or_default(), e.message);
+        let warning = format!("{}{}", at.unwrap_or_default(), e.message);
+        eprintln!("warning: {}", report::escape::text(&warning));
     }
     let text = match args.format {
         AccessFormat::Human => report::access::human(&out.inventory, &out.analysis, &out.sources),
@@ -709,7 +710,8 @@ fn analyse(
             let f = out.sources.get(s.file);
             format!("{}:{}: ", f.display, f.position(s.start).line)
         });
-        eprintln!("warning: {}{}", at.unwrap_or_default(), e.message);
+        let warning = format!("{}{}", at.unwrap_or_default(), e.message);
+        eprintln!("warning: {}", report::escape::text(&warning));
     }
     out
 }

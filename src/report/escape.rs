@@ -57,9 +57,8 @@ pub fn text(s: &str) -> Cow<'_, str> {
 /// the text has nothing to escape (the usual case). Escapes are longer than what they replace, so
 /// spans move: [`Snippet::offset`] maps them.
 pub fn snippet_source(s: &str) -> Option<Snippet> {
-    let keep = |c: char, next: Option<char>| {
-        c == '\n' || c == '\t' || (c == '\r' && next == Some('\n'))
-    };
+    let keep =
+        |c: char, next: Option<char>| c == '\n' || c == '\t' || (c == '\r' && next == Some('\n'));
     let mut chars = s.chars().peekable();
     let mut text_out = String::new();
     let mut shifts = Vec::new();
@@ -189,11 +188,7 @@ fn code_span(s: &str) -> String {
     if s.is_empty() {
         return "` `".into();
     }
-    let longest = s
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if s.starts_with('`') || s.ends_with('`') || (s.starts_with(' ') && s.ends_with(' '))
     {
