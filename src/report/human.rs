@@ -85,11 +85,14 @@ impl Format for Human {
     }
 }
 
+/// A file's escaped text and the map that moves its spans, or `None` when it needs no escaping.
+type EscapedText = Option<(Arc<String>, Arc<Snippet>)>;
+
 /// Files' texts for snippets: a file that holds control characters is escaped once
 /// ([`escape::snippet_source`]) and its spans are moved to match.
 struct Texts<'a> {
     sources: &'a Sources,
-    escaped: RefCell<HashMap<FileId, Option<(Arc<String>, Arc<Snippet>)>>>,
+    escaped: RefCell<HashMap<FileId, EscapedText>>,
 }
 
 impl<'a> Texts<'a> {
