@@ -725,10 +725,21 @@ fn read_policy_dir(dir: &Path) -> Result<Vec<(String, String)>, Report> {
     files
         .into_iter()
         .map(|p| {
-            // the name is shown in errors: a file name can hold control characters too
-            std::fs::read_to_string(&p)
+            // a rule file links nowhere outside its directory (`policies/` beside a repository's
+            // mlguard.toml is the repository's), and a FIFO or device is never opened
+            let roots = crate::fsguard::Roots::new([dir.to_path_buf()]);
+            crate::fsguard::read(&p, crate::fsguard::Access::Tree(&roots))
+                // the name is shown in errors: a file name can hold control characters too
                 .map(|t| (escape::text(&p.display().to_string()).into_owned(), t))
-                .map_err(|e| miette::miette!("cannot read rule file `{}`: {e}", p.display()))
+                .map_err(|e| match e {
+                    crate::fsguard::ReadError::Outside => miette::miette!(
+                        help = "copy the rule file into the directory",
+                        "rule file `{}` links outside `{}`; it is not read",
+                        p.display(),
+                        dir.display()
+                    ),
+                    e => miette::miette!("rule file `{}` {e}", p.display()),
+                })
         })
         .collect()
 }

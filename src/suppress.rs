@@ -346,7 +346,7 @@ fn exceptions(config: &Config, sources: &Sources) -> Vec<Directive> {
     let file: Option<FileId> = config.path.as_ref().and_then(|p| {
         let p = p.canonicalize().unwrap_or_else(|_| p.clone());
         sources.find(&p).or_else(|| {
-            std::fs::read_to_string(&p)
+            crate::fsguard::read(&p, crate::fsguard::Access::Chosen)
                 .ok()
                 .map(|text| sources.add(p.clone(), text))
         })
