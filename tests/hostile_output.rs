@@ -337,6 +337,40 @@ fn deeply_nested_rules_beside_the_config_are_refused() {
     assert!(stderr(&out).contains("levels deep"), "{}", stderr(&out));
 }
 
+/// A rule file from the scanned repository with a raw control character is refused before any
+/// error can print it; escapes in its annotations are shown as escapes wherever it is listed.
+#[test]
+fn users_rules_cannot_write_control_characters_to_the_terminal() {
+    let raw = tempfile::tempdir().unwrap();
+    std::fs::write(
+        raw.path().join("r.cedar"),
+        format!("// \u{1b}]0;pwned\u{7}\n{RULE_HEAD}true }};\n"),
+    )
+    .unwrap();
+    let out = run(&["check-policies", path(raw.path())]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("holds the control character U+001B"), "{err}");
+    assert!(err.contains("\\u{1b}]0;pwned\\u{7}"), "{err}");
+    assert_no_raw_controls("stderr", &err);
+
+    let escaped = tempfile::tempdir().unwrap();
+    std::fs::write(
+        escaped.path().join("r.cedar"),
+        RULE_HEAD
+            .replace(r#"@name("deep")"#, r#"@name("deep\u{1b}[2J\n::error::x")"#)
+            .replace(r#"@help("h")"#, r#"@help("h\n::error::help")"#)
+            + "true };\n",
+    )
+    .unwrap();
+    let out = run(&["rules", "--policies", path(escaped.path())]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let list = stdout(&out);
+    assert_no_raw_controls("rules", &list);
+    assert_no_workflow_commands("rules", &list);
+    assert!(list.contains("deep\\u{1b}[2J\\n::error::x"), "{list}");
+}
+
 // ---- escaping ----
 
 /// A value that tries everything: a terminal title and colour, BEL, a workflow command after a
