@@ -396,6 +396,53 @@ fn close_stars(p: &[char], states: &mut [bool]) {
     }
 }
 
+/// Can a resource pattern and an ARN template glob name the same ARN? Field by field when both
+/// have the six ARN fields (a wildcard stays inside its field, as in `arn_match`), else as globs.
+pub fn arn_globs_overlap(pattern: &str, template: &str) -> bool {
+    match (arn_fields(pattern), arn_fields(template)) {
+        (Some(p), Some(t)) => p.iter().zip(t.iter()).all(|(a, b)| globs_overlap(a, b)),
+        _ => globs_overlap(pattern, template),
+    }
+}
+
+/// Do two IAM globs (`*`, `?`) match some string in common?
+pub fn globs_overlap(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // memo[i][j]: the suffixes a[i..] and b[j..] share no string (positions already tried)
+    let mut failed = vec![false; (a.len() + 1) * (b.len() + 1)];
+    let mut stack = vec![(0usize, 0usize)];
+    let width = b.len() + 1;
+    while let Some((i, j)) = stack.pop() {
+        if failed[i * width + j] {
+            continue;
+        }
+        failed[i * width + j] = true;
+        if i == a.len() && j == b.len() {
+            return true;
+        }
+        // a star matches nothing, or absorbs one character of the other side
+        if i < a.len() && a[i] == '*' {
+            stack.push((i + 1, j));
+            if j < b.len() {
+                stack.push((i, j + 1));
+            }
+        }
+        if j < b.len() && b[j] == '*' {
+            stack.push((i, j + 1));
+            if i < a.len() {
+                stack.push((i + 1, j));
+            }
+        }
+        if i < a.len() && j < b.len() && a[i] != '*' && b[j] != '*' {
+            if a[i] == '?' || b[j] == '?' || a[i] == b[j] {
+                stack.push((i + 1, j + 1));
+            }
+        }
+    }
+    false
+}
+
 /// Does a rendered pattern name every bucket (`*`, `arn:aws:s3:::*`)?
 pub fn is_every_bucket(pattern: &str) -> bool {
     matches!(
@@ -466,6 +513,30 @@ mod tests {
         assert!(!glob_mode("bucket/x*", "bucket/", Glob::All));
         assert!(glob_mode("bucket/x*", "bucket/", Glob::Some));
         assert!(!glob_mode("bucket/", "bucket/", Glob::All));
+    }
+
+    #[test]
+    fn globs_overlap_when_some_string_matches_both() {
+        let endpoint = "arn:*:sagemaker:*:*:endpoint/*";
+        assert!(arn_globs_overlap("*", endpoint));
+        assert!(arn_globs_overlap(
+            "arn:aws:sagemaker:us-east-1:123456789012:endpoint/*",
+            endpoint
+        ));
+        assert!(arn_globs_overlap("arn:aws:sagemaker:*", endpoint));
+        assert!(!arn_globs_overlap("arn:aws:s3:::models", endpoint));
+        assert!(!arn_globs_overlap("arn:aws:s3:::models/*", endpoint));
+        assert!(!arn_globs_overlap("arn:*:s3:*:*:*/*", endpoint));
+        assert!(!arn_globs_overlap(
+            "arn:aws:sagemaker:us-east-1:1:model-package/*",
+            endpoint
+        ));
+        // as plain globs, a star may cross fields
+        assert!(globs_overlap("arn:*:s3:*/*", endpoint));
+        assert!(globs_overlap("a?c", "*b*"));
+        assert!(!globs_overlap("abc", "abd"));
+        assert!(globs_overlap("", "*"));
+        assert!(!globs_overlap("", "?"));
     }
 
     #[test]

@@ -444,22 +444,17 @@ impl Analyzer<'_> {
         for &(d, si, attachment, conditional) in sources {
             let st = &self.inv.documents[d].statements[si];
             let Some(actions) = &st.actions else { continue };
-            // the resource must be able to name a SageMaker resource
-            let names_sagemaker = st.resources.as_ref().is_some_and(|r| {
-                r.not
-                    || r.items.iter().any(|e| match e.literal() {
-                        Some(l) => l == "*" || l.contains(":sagemaker:") || l.starts_with("arn:*"),
-                        None => !e.unknown,
-                    })
-            });
-            if !names_sagemaker {
+            let Some(resources) = &st.resources else {
                 continue;
-            }
+            };
             let mut by_class: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
+            // an action is granted only on resources of its own types (an S3 ARN grants no
+            // `sagemaker:CreateEndpoint`, whatever the Action or NotAction element covers)
             for a in actions_of(actions)
                 .iter()
                 .filter(control)
                 .filter(|a| !denied.contains(a.name))
+                .filter(|a| names_resource_of(resources, a))
             {
                 if let Some(c) = a.class {
                     by_class.entry(c).or_default().insert(a.full_name());
@@ -478,6 +473,89 @@ impl Analyzer<'_> {
             }
         }
     }
+}
+
+/// Can a Resource (or NotResource) element name a resource of one of the action's types?
+/// Resource types come from the catalog's ARN templates; a pattern names one when the two globs
+/// share some ARN. A reference stands for an ARN of its resource's service.
+fn names_resource_of(field: &Field, action: &ActionInfo) -> bool {
+    let patterns: Vec<Option<String>> = field.items.iter().map(resource_glob).collect();
+    if action.types == "*" {
+        // an action without resource types is granted only by `"Resource": "*"`
+        let star = |p: &Option<String>| p.as_deref().is_none_or(|p| p == "*");
+        return if field.not {
+            !patterns.iter().any(|p| p.as_deref() == Some("*"))
+        } else {
+            patterns.iter().any(star)
+        };
+    }
+    let Some(types) = catalog::resource_globs(action) else {
+        return true; // a type the table lacks: any resource may be one
+    };
+    if field.not {
+        // NotResource covers the action unless its patterns cover every type in full
+        return !types.iter().all(|t| {
+            patterns.iter().any(|p| {
+                p.as_deref()
+                    .is_some_and(|p| p == "*" || catalog::glob_match(p, t, false))
+            })
+        });
+    }
+    patterns.iter().any(|p| match p {
+        None => true, // unknown: it could name anything
+        Some(p) => types.iter().any(|t| matcher::arn_globs_overlap(p, t)),
+    })
+}
+
+/// A resource element as an IAM glob: policy variables and references to non-ARN attributes as
+/// `*`, an `.arn` reference as an ARN of its resource's service. `None` when it is unknown.
+fn resource_glob(e: &crate::model::policy::Element) -> Option<String> {
+    use crate::terraform::value::Part;
+    if e.unknown {
+        return None;
+    }
+    let mut out = String::new();
+    for p in &e.parts {
+        match p {
+            Part::Lit(l) => {
+                let mut rest = l.as_str();
+                while let Some(open) = rest.find("${") {
+                    out.push_str(&rest[..open]);
+                    out.push('*');
+                    rest = rest[open..].find('}').map_or("", |c| &rest[open + c + 1..]);
+                }
+                out.push_str(rest);
+            }
+            Part::Ref(r) => match (&*r.attr, service_of_type(&r.target.rtype)) {
+                ("arn", Some(service)) if out.is_empty() => {
+                    out.push_str("arn:*:");
+                    out.push_str(service);
+                    out.push_str(":*:*:*");
+                }
+                _ => out.push('*'),
+            },
+        }
+    }
+    Some(out)
+}
+
+/// The IAM service of a Terraform resource type, when its ARN is known to be that service's.
+fn service_of_type(rtype: &str) -> Option<&'static str> {
+    const PREFIXES: [(&str, &str); 9] = [
+        ("aws_s3_", "s3"),
+        ("aws_cloudwatch_log_", "logs"),
+        ("aws_sagemaker_", "sagemaker"),
+        ("aws_bedrock", "bedrock"),
+        ("aws_kms_", "kms"),
+        ("aws_iam_", "iam"),
+        ("aws_dynamodb_", "dynamodb"),
+        ("aws_sns_", "sns"),
+        ("aws_sqs_", "sqs"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| rtype.starts_with(prefix))
+        .map(|(_, service)| *service)
 }
 
 /// Condition keys that make a public statement non-public when they fix a value (S3 Block Public
@@ -988,6 +1066,43 @@ mod tests {
         for (text, public) in cases {
             assert_eq!(is_public(&statement(text)), public, "{text}");
         }
+    }
+
+    #[test]
+    fn actions_are_granted_only_on_resources_of_their_types() {
+        let grants = |action: &str, resource: &str| {
+            let st = statement(&format!(
+                r#"{{"Effect": "Allow", "Action": "*", {resource}}}"#
+            ));
+            let a = catalog::matching(action).next().unwrap();
+            names_resource_of(st.resources.as_ref().unwrap(), a)
+        };
+        let endpoint = "sagemaker:CreateEndpoint";
+        assert!(grants(endpoint, r#""Resource": "*""#));
+        assert!(grants(
+            endpoint,
+            r#""Resource": "arn:aws:sagemaker:us-east-1:1:endpoint/prod-*""#
+        ));
+        assert!(!grants(
+            endpoint,
+            r#""Resource": ["arn:aws:s3:::models", "arn:aws:s3:::models/*"]"#
+        ));
+        assert!(!grants(
+            endpoint,
+            r#""Resource": "arn:aws:sagemaker:us-east-1:1:model-package/*""#
+        ));
+        assert!(grants(endpoint, r#""NotResource": "arn:aws:s3:::models""#));
+        assert!(!grants(endpoint, r#""NotResource": "*""#));
+        assert!(!grants(
+            endpoint,
+            r#""NotResource": ["arn:*:sagemaker:*:*:endpoint/*", "arn:*:sagemaker:*:*:endpoint-config/*"]"#
+        ));
+        // an action without resource types needs `*`
+        assert!(grants("s3:ListAllMyBuckets", r#""Resource": "*""#));
+        assert!(!grants(
+            "s3:ListAllMyBuckets",
+            r#""Resource": "arn:aws:s3:::models""#
+        ));
     }
 
     #[test]
