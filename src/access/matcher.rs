@@ -434,10 +434,9 @@ pub fn globs_overlap(a: &str, b: &str) -> bool {
                 stack.push((i + 1, j));
             }
         }
-        if i < a.len() && j < b.len() && a[i] != '*' && b[j] != '*' {
-            if a[i] == '?' || b[j] == '?' || a[i] == b[j] {
-                stack.push((i + 1, j + 1));
-            }
+        let pair = i < a.len() && j < b.len() && a[i] != '*' && b[j] != '*';
+        if pair && (a[i] == '?' || b[j] == '?' || a[i] == b[j]) {
+            stack.push((i + 1, j + 1));
         }
     }
     false
