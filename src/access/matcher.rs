@@ -442,6 +442,23 @@ pub fn globs_overlap(a: &str, b: &str) -> bool {
     false
 }
 
+/// Does a rendered pattern name one datastore by reference, or one bucket by its full literal
+/// name (S3 bucket names are global, so it is that bucket in whichever unit declares it)?
+pub fn names_one_bucket(pattern: &str) -> bool {
+    if pattern.contains(TOKEN_OPEN) {
+        return true;
+    }
+    let Some(rest) = pattern.strip_prefix("arn:") else {
+        return false;
+    };
+    let fields: Vec<&str> = rest.splitn(5, ':').collect();
+    let [_, "s3", "", "", resource] = fields[..] else {
+        return false;
+    };
+    let bucket = resource.split('/').next().unwrap_or("");
+    !bucket.is_empty() && !bucket.contains(['*', '?', OPAQUE])
+}
+
 /// Does a rendered pattern name every bucket (`*`, `arn:aws:s3:::*`)?
 pub fn is_every_bucket(pattern: &str) -> bool {
     matches!(
@@ -536,6 +553,20 @@ mod tests {
         assert!(!globs_overlap("abc", "abd"));
         assert!(globs_overlap("", "*"));
         assert!(!globs_overlap("", "?"));
+    }
+
+    #[test]
+    fn one_bucket_in_full_or_a_reference() {
+        assert!(names_one_bucket("arn:aws:s3:::acme-raw"));
+        assert!(names_one_bucket("arn:aws:s3:::acme-raw/*"));
+        assert!(names_one_bucket(&format!("arn:aws:s3:::{}/*", token(3))));
+        assert!(!names_one_bucket("*"));
+        assert!(!names_one_bucket("arn:aws:s3:::*"));
+        assert!(!names_one_bucket("arn:aws:s3:::acme-*"));
+        assert!(!names_one_bucket("arn:aws:s3:::acme-?aw/x"));
+        assert!(names_one_bucket("arn:*:s3:::acme-raw"));
+        assert!(!names_one_bucket("arn:aws:logs:*:*:log-group:/aws/x"));
+        assert!(!names_one_bucket(&format!("arn:aws:s3:::{OPAQUE}")));
     }
 
     #[test]

@@ -85,7 +85,9 @@ struct Analyzer<'a> {
     inv: &'a Inventory,
     config: &'a Config,
     index: matcher::Index,
-    cache: HashMap<(DocumentId, usize), Reach>,
+    units: Units,
+    /// By (document, statement, scoped to its unit).
+    cache: HashMap<(DocumentId, usize, bool), Reach>,
     /// Statements that allow `kms:Decrypt` without conditions, found once for the KMS gate.
     decrypting: std::collections::HashSet<(DocumentId, usize)>,
     /// KMS key policies by the key they govern.
@@ -97,6 +99,7 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
         inv,
         config,
         index: matcher::Index::new(&inv.datastores),
+        units: Units::new(inv),
         cache: HashMap::new(),
         decrypting: decrypting_statements(inv),
         key_policies: inv
@@ -162,6 +165,92 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
     out
 }
 
+/// Which deployment units a wildcard or pattern written in one unit reaches: its own, and units
+/// known to share its account (model.md, "Deployment units").
+struct Units {
+    /// Datastores of each unit, ascending.
+    stores: Vec<Vec<usize>>,
+    /// Units by account id and by account group (`group:` prefixed).
+    by_key: HashMap<String, Vec<usize>>,
+    keys: Vec<Vec<String>>,
+    placed: Vec<bool>,
+    memo: HashMap<usize, Arc<Reachable>>,
+}
+
+/// The units one unit's wildcards reach, and their datastores.
+pub(crate) struct Reachable {
+    /// Ascending.
+    units: Vec<usize>,
+    /// Ascending.
+    stores: Vec<usize>,
+}
+
+impl Reachable {
+    fn allows(&self, unit: usize) -> bool {
+        self.units.binary_search(&unit).is_ok()
+    }
+}
+
+impl Units {
+    fn new(inv: &Inventory) -> Units {
+        let n = inv.units.len().max(inv.roots);
+        let mut stores = vec![Vec::new(); n];
+        for (i, d) in inv.datastores.iter().enumerate() {
+            if let Some(s) = stores.get_mut(d.root) {
+                s.push(i);
+            }
+        }
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut keys = vec![Vec::new(); n];
+        let mut placed = vec![true; n];
+        for (u, unit) in inv.units.iter().enumerate() {
+            placed[u] = unit.dir.is_some();
+            let own: Vec<String> = unit
+                .accounts
+                .iter()
+                .cloned()
+                .chain(unit.groups.iter().map(|g| format!("group:{g}")))
+                .collect();
+            for k in &own {
+                by_key.entry(k.clone()).or_default().push(u);
+            }
+            keys[u] = own;
+        }
+        Units {
+            stores,
+            by_key,
+            keys,
+            placed,
+            memo: HashMap::new(),
+        }
+    }
+
+    /// `None` when the unit's wildcards are not limited: a policy file outside every root
+    /// belongs to no deployment, so nothing says which account it would be used in.
+    fn reachable(&mut self, unit: usize) -> Option<Arc<Reachable>> {
+        if !self.placed.get(unit).copied().unwrap_or(false) {
+            return None;
+        }
+        if let Some(r) = self.memo.get(&unit) {
+            return Some(r.clone());
+        }
+        let mut units = vec![unit];
+        for k in &self.keys[unit] {
+            units.extend(self.by_key.get(k).into_iter().flatten().copied());
+        }
+        units.sort_unstable();
+        units.dedup();
+        let mut stores: Vec<usize> = units
+            .iter()
+            .flat_map(|&u| self.stores[u].iter().copied())
+            .collect();
+        stores.sort_unstable();
+        let r = Arc::new(Reachable { units, stores });
+        self.memo.insert(unit, r.clone());
+        Some(r)
+    }
+}
+
 fn data_tiers(reach: &[(usize, &ActionInfo)], datastores: &[Datastore]) -> BTreeSet<Tier> {
     reach
         .iter()
@@ -172,17 +261,35 @@ fn data_tiers(reach: &[(usize, &ActionInfo)], datastores: &[Datastore]) -> BTree
 }
 
 impl Analyzer<'_> {
+    /// What a statement reaches: an Allow's wildcards and patterns stay within its deployment
+    /// unit (and units sharing its account); a Deny's do not, since it removes access wherever
+    /// it is.
     fn reach(&mut self, doc: DocumentId, st: &Statement) -> Reach {
-        if let Some(r) = self.cache.get(&(doc, st.index)) {
+        self.reach_in(doc, st, st.is_allow())
+    }
+
+    fn reach_in(&mut self, doc: DocumentId, st: &Statement, scoped: bool) -> Reach {
+        if let Some(r) = self.cache.get(&(doc, st.index, scoped)) {
             return r.clone();
         }
         let d = &self.inv.documents[doc];
-        let mut r = statement_reach(st, d.root, &self.inv.datastores, &self.index);
+        let scope = if scoped {
+            self.units.reachable(d.root)
+        } else {
+            None
+        };
+        let mut r = statement_reach(
+            st,
+            d.root,
+            &self.inv.datastores,
+            &self.index,
+            scope.as_deref(),
+        );
         if let Some(governed) = d.governs {
             // a bucket policy governs its bucket and the bucket's prefixes, nothing else
             r.retain(|(ds, _)| self.inv.bucket_of(*ds) == governed);
         }
-        self.cache.insert((doc, st.index), r.clone());
+        self.cache.insert((doc, st.index, scoped), r.clone());
         r
     }
 
@@ -254,7 +361,12 @@ impl Analyzer<'_> {
                 for st in statements.iter().filter(|s| s.is_allow()) {
                     if conditions::evaluate(&st.conditions, principal, self.config) != Truth::False
                     {
-                        allowed.extend(self.reach(b, st).into_iter().map(|(d, a)| (d, a.name)));
+                        // a boundary caps; its wildcards cap everywhere, not only in its unit
+                        allowed.extend(
+                            self.reach_in(b, st, false)
+                                .into_iter()
+                                .map(|(d, a)| (d, a.name)),
+                        );
                     }
                 }
                 let own_denies = self.denied_by(b, Some(p));
@@ -837,11 +949,14 @@ fn is_resource_wildcard(st: &Statement) -> bool {
 }
 
 /// Every (datastore, action) pair a statement's Action and Resource elements cover.
+/// With `scope`, wildcards and patterns reach only the datastores of the scope's units; references
+/// and literal ARNs naming one bucket in full reach theirs wherever they are.
 fn statement_reach(
     st: &Statement,
     root: usize,
     datastores: &[Datastore],
     index: &matcher::Index,
+    scope: Option<&Reachable>,
 ) -> Reach {
     let (Some(actions), Some(resources)) = (&st.actions, &st.resources) else {
         return Vec::new();
@@ -864,13 +979,18 @@ fn statement_reach(
     // costs N matches, not N times the datastores the other patterns nominate.
     let mut everywhere: Vec<usize> = Vec::new();
     let mut nominated: HashMap<usize, Vec<usize>> = HashMap::new();
+    let in_scope = |i: usize| scope.is_none_or(|s| s.allows(datastores[i].root));
     for (pi, p) in patterns.iter().enumerate() {
+        let pinned = matcher::names_one_bucket(p);
         match index.candidates(p) {
             matcher::Candidates::All => {
                 all = true;
                 everywhere.push(pi);
             }
-            matcher::Candidates::Some(ids) => {
+            matcher::Candidates::Some(mut ids) => {
+                if !pinned {
+                    ids.retain(|&i| in_scope(i));
+                }
                 for &id in &ids {
                     nominated.entry(id).or_default().push(pi);
                 }
@@ -879,14 +999,26 @@ fn statement_reach(
         }
     }
     if all {
-        candidates = (0..datastores.len()).collect();
+        match scope {
+            Some(s) => candidates.extend(s.stores.iter().copied()),
+            None => candidates = (0..datastores.len()).collect(),
+        }
+    }
+    if resources.not {
+        // what NotResource leaves out is a wildcard: only datastores in scope
+        candidates.retain(|&i| in_scope(i));
     }
     candidates.sort_unstable();
     candidates.dedup();
     let mut out = Vec::new();
     for i in candidates {
         let ds = &datastores[i];
-        let mut own: Vec<usize> = everywhere.clone();
+        // wildcards (and NotResource) name only datastores in scope
+        let mut own: Vec<usize> = if in_scope(i) {
+            everywhere.clone()
+        } else {
+            Vec::new()
+        };
         own.extend(nominated.get(&i).into_iter().flatten());
         own.sort_unstable();
         own.dedup();
