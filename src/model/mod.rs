@@ -325,8 +325,14 @@ impl Inventory {
             accounts: provider_accounts(ev),
         });
         self.resources += ev.instances.len();
+        let first = First {
+            datastore: self.datastores.len(),
+            principal: self.principals.len(),
+            document: self.documents.len(),
+        };
         let mut b = Builder {
             root,
+            first,
             inv: self,
             sources,
             config,
@@ -444,6 +450,9 @@ impl Inventory {
 /// Builds one root module's part of the inventory.
 struct Builder<'a> {
     root: usize,
+    /// Where this root's items start: a root's datastores, principals and documents are
+    /// contiguous, so lookups within the root skip every other root's.
+    first: First,
     inv: &'a mut Inventory,
     sources: &'a Sources,
     config: &'a Config,
@@ -461,6 +470,13 @@ struct Builder<'a> {
     tier_roles: HashMap<DatastoreId, Vec<(Tier, String, Span)>>,
     /// Workloads the graph gives principals.
     graph_workloads: HashMap<PrincipalId, Vec<(&'static str, String, Span)>>,
+}
+
+#[derive(Clone, Copy)]
+struct First {
+    datastore: DatastoreId,
+    principal: PrincipalId,
+    document: DocumentId,
 }
 
 /// What an address names in the current root module.
@@ -582,7 +598,7 @@ impl Builder<'_> {
     /// AWS services, other accounts and their roles.
     fn external_principals(&mut self) {
         use crate::terraform::value::Part;
-        let docs: Vec<DocumentId> = (0..self.inv.documents.len())
+        let docs: Vec<DocumentId> = (self.first.document..self.inv.documents.len())
             .filter(|&d| {
                 self.inv.documents[d].root == self.root
                     && self.inv.documents[d].kind == DocumentKind::Resource
@@ -648,7 +664,7 @@ impl Builder<'_> {
             if prefix.is_empty() || bucket.contains(['*', '?']) {
                 continue;
             }
-            let buckets: Vec<DatastoreId> = (0..self.inv.datastores.len())
+            let buckets: Vec<DatastoreId> = (self.first.datastore..self.inv.datastores.len())
                 .filter(|&i| {
                     let d = &self.inv.datastores[i];
                     d.root == self.root
@@ -672,8 +688,9 @@ impl Builder<'_> {
         if prefix.is_empty() {
             return bucket;
         }
-        if let Some(i) = self.inv.datastores.iter().position(|d| {
-            d.kind
+        // a prefix datastore is in its bucket's root, after the bucket
+        if let Some(i) = (bucket..self.inv.datastores.len()).find(|&i| {
+            self.inv.datastores[i].kind
                 == DatastoreKind::Prefix {
                     bucket,
                     prefix: prefix.clone(),
