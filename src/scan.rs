@@ -278,8 +278,8 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
     let loaded: HashSet<FileId> = inventory.documents.iter().map(|d| d.span.file).collect();
     for (file, doc) in json_docs {
         if !loaded.contains(&file) {
-            let owner = sources.get(file).display.clone();
-            inventory.add_standalone(owner, &doc);
+            let file = sources.get(file);
+            inventory.add_standalone(file.display.clone(), &file.path, &doc);
         }
     }
 
