@@ -431,3 +431,13 @@ fn a_budget_error_inside_try_is_still_reported() {
     let s = scan(&dir, &[]);
     s.one_error("longer than the 16 MiB allowed");
 }
+
+#[test]
+fn functions_over_large_collections_in_loops_spend_the_step_budget() {
+    // 100,000 sorts of a 1,000-element list: few iterations, much work
+    let tf = "locals {\n  big = range(1000)\n  x = [for i in range(1000) : [for j in range(100) : sort(local.big)]]\n}\n";
+    let dir = tree(&[("main.tf", tf.to_string())]);
+    let s = scan(&dir, &[]);
+    let e = s.one_error("stopped here after 5000000 steps");
+    assert!(e.starts_with("main.tf:3:"), "{e}");
+}
