@@ -1701,7 +1701,16 @@ impl<'h> Evaluator<'h> {
                         self.templatefile(file, &text, vars, span)
                     }
                     (_, Ok(_)) => Value::unknown("filebase64 content", span),
-                    (_, Err(why)) => self.unknown(span, why),
+                    (_, Err(e)) => {
+                        // a refused read (outside the tree, a FIFO, too large) is an error entry
+                        if e.refused {
+                            self.error(ParseError {
+                                message: e.message.clone(),
+                                span,
+                            });
+                        }
+                        self.unknown(span, e.message)
+                    }
                 }
             }
             "jsondecode" => match args.first() {
