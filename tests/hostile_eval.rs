@@ -441,3 +441,18 @@ fn functions_over_large_collections_in_loops_spend_the_step_budget() {
     let e = s.one_error("stopped here after 5000000 steps");
     assert!(e.starts_with("main.tf:3:"), "{e}");
 }
+
+#[test]
+fn flattening_many_copies_of_a_large_string_stops_at_the_copy_limit() {
+    // a 1 MiB string, 16 references to it, then 1,000 lists of those flattened: 16 GB of copies
+    let tf = format!(
+        "locals {{\n  k = \"{}\"\n  big = join(\"\", [for i in range(1024) : local.k])\n  \
+         sixteen = [for i in range(16) : local.big]\n  \
+         x = flatten([for i in range(1000) : local.sixteen])\n}}\n",
+        "a".repeat(1024)
+    );
+    let dir = tree(&[("main.tf", tf)]);
+    let s = scan(&dir, &[]);
+    let e = s.one_error("more than the 256 MiB allowed");
+    assert!(e.starts_with("main.tf:5:"), "{e}");
+}
