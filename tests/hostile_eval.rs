@@ -431,3 +431,28 @@ fn a_budget_error_inside_try_is_still_reported() {
     let s = scan(&dir, &[]);
     s.one_error("longer than the 16 MiB allowed");
 }
+
+#[test]
+fn functions_over_large_collections_in_loops_spend_the_step_budget() {
+    // 100,000 sorts of a 1,000-element list: few iterations, much work
+    let tf = "locals {\n  big = range(1000)\n  x = [for i in range(1000) : [for j in range(100) : sort(local.big)]]\n}\n";
+    let dir = tree(&[("main.tf", tf.to_string())]);
+    let s = scan(&dir, &[]);
+    let e = s.one_error("stopped here after 5000000 steps");
+    assert!(e.starts_with("main.tf:3:"), "{e}");
+}
+
+#[test]
+fn flattening_many_copies_of_a_large_string_stops_at_the_copy_limit() {
+    // a 1 MiB string, 16 references to it, then 1,000 lists of those flattened: 16 GB of copies
+    let tf = format!(
+        "locals {{\n  k = \"{}\"\n  big = join(\"\", [for i in range(1024) : local.k])\n  \
+         sixteen = [for i in range(16) : local.big]\n  \
+         x = flatten([for i in range(1000) : local.sixteen])\n}}\n",
+        "a".repeat(1024)
+    );
+    let dir = tree(&[("main.tf", tf)]);
+    let s = scan(&dir, &[]);
+    let e = s.one_error("more than the 256 MiB allowed");
+    assert!(e.starts_with("main.tf:5:"), "{e}");
+}
