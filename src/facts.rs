@@ -33,11 +33,37 @@ pub struct Fact {
     pub vars: Vec<(&'static str, Arc<str>)>,
     /// The address (with instance keys) of the resource the fact is about.
     pub address: String,
+    /// The name-derived classifications among its entities (`tier of aws_s3_bucket.raw from
+    /// its name`): when the rule no longer fires without them, the finding is of medium
+    /// confidence and says why.
+    pub name_basis: Vec<Arc<str>>,
 }
 
 pub struct Facts {
     pub entities: Vec<cedar_policy::Entity>,
+    /// The entities whose attributes rest on a name (a tier or workloads from the name step),
+    /// rebuilt without it: the engine decides a fact that fired again with these in place, and
+    /// a rule that still fires does not rest on a name.
+    pub firm_entities: Vec<cedar_policy::Entity>,
     pub facts: Vec<Fact>,
+}
+
+/// Does this principal's workload set come from its name?
+fn named_workloads(p: &Principal) -> bool {
+    p.workload_reason.source == "name"
+}
+
+/// Does this datastore's tier come from its name?
+fn named_tier(d: &Datastore) -> bool {
+    d.tier_reason.source == "name"
+}
+
+fn workload_basis(p: &Principal) -> Arc<str> {
+    format!("workloads of `{}` from its name", p.address).into()
+}
+
+fn tier_basis(d: &Datastore) -> Arc<str> {
+    format!("tier of `{}` from its name", d.address).into()
 }
 
 pub fn uid(kind: &str, id: &str) -> EntityUid {
@@ -134,11 +160,16 @@ pub fn action_uid(name: &str) -> EntityUid {
     uid("Action", name)
 }
 
-fn principal_entity(i: usize, p: &Principal) -> cedar_policy::Entity {
+/// `firm`: without name-derived workloads.
+fn principal_entity(i: usize, p: &Principal, firm: bool) -> cedar_policy::Entity {
+    let workloads = match firm && named_workloads(p) {
+        true => set(Vec::<String>::new()),
+        false => set(p.workloads.iter().cloned()),
+    };
     let mut attrs = vec![
         ("address".to_string(), s(&p.address)),
         ("kind".to_string(), s(p.kind.as_str())),
-        ("workloads".to_string(), set(p.workloads.iter().cloned())),
+        ("workloads".to_string(), workloads),
         ("workload_reason".to_string(), s(&p.workload_reason.text)),
         ("in_configuration".to_string(), b(p.is_internal())),
         (
@@ -236,11 +267,13 @@ fn derive(
     }
 }
 
+/// `firm`: without a name-derived tier.
 fn datastore_entity(
     i: usize,
     d: &Datastore,
     all: &[Datastore],
     derived: &Derived,
+    firm: bool,
 ) -> cedar_policy::Entity {
     let mut attrs = vec![
         ("address".to_string(), s(&d.address)),
@@ -271,7 +304,7 @@ fn datastore_entity(
     if let Some(n) = &d.name {
         attrs.push(("name".to_string(), s(n)));
     }
-    if let Some(t) = d.tier {
+    if let Some(t) = d.tier.filter(|_| !(firm && named_tier(d))) {
         attrs.push(("tier".to_string(), s(t.as_str())));
     }
     if let Some(e) = &d.storage.encryption {
@@ -288,8 +321,13 @@ fn datastore_entity(
         .expect("datastore attributes are plain values")
 }
 
-fn document_entity(i: usize, d: &Document, analysis: &Analysis) -> cedar_policy::Entity {
-    let tiers = analysis.document_tiers.get(i).cloned().unwrap_or_default();
+/// `firm`: the data tiers it reaches without name-derived tiers.
+fn document_entity(i: usize, d: &Document, analysis: &Analysis, firm: bool) -> cedar_policy::Entity {
+    let by_document = match firm {
+        true => &analysis.document_firm_tiers,
+        false => &analysis.document_tiers,
+    };
+    let tiers = by_document.get(i).cloned().unwrap_or_default();
     let attrs = [
         ("address".to_string(), s(&d.owner)),
         ("name".to_string(), s(&d.name)),
@@ -333,9 +371,16 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         .principals
         .par_iter()
         .enumerate()
-        .map(|(i, p)| principal_entity(i, p))
+        .map(|(i, p)| principal_entity(i, p, false))
         .collect();
     entities.extend(principals);
+    let mut firm_entities: Vec<cedar_policy::Entity> = inv
+        .principals
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| named_workloads(p))
+        .map(|(i, p)| principal_entity(i, p, true))
+        .collect();
     let by_bucket = stores_by_bucket(inv);
     let derived: Vec<Derived> = (0..inv.datastores.len())
         .into_par_iter()
@@ -345,16 +390,30 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         .datastores
         .par_iter()
         .enumerate()
-        .map(|(i, d)| datastore_entity(i, d, &inv.datastores, &derived[i]))
+        .map(|(i, d)| datastore_entity(i, d, &inv.datastores, &derived[i], false))
         .collect();
     entities.extend(datastores);
+    firm_entities.extend(
+        inv.datastores
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| named_tier(d))
+            .map(|(i, d)| datastore_entity(i, d, &inv.datastores, &derived[i], true)),
+    );
     let documents: Vec<_> = inv
         .documents
         .par_iter()
         .enumerate()
-        .map(|(i, d)| document_entity(i, d, analysis))
+        .map(|(i, d)| document_entity(i, d, analysis, false))
         .collect();
     entities.extend(documents);
+    firm_entities.extend(
+        inv.documents
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| analysis.document_tiers.get(*i) != analysis.document_firm_tiers.get(*i))
+            .map(|(i, d)| document_entity(i, d, analysis, true)),
+    );
 
     let mut facts =
         Vec::with_capacity(analysis.grants.len() + inv.datastores.len() + inv.documents.len());
@@ -370,6 +429,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         resources: Vec::new(),
         vars: Vec::new(),
         address: address.to_string(),
+        name_basis: Vec::new(),
     };
     for (i, d) in inv.datastores.iter().enumerate() {
         let mut spans = vec![("block", located(d.span, &d.address, ""))];
@@ -395,6 +455,9 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         }
         let mut f = declare(datastore_uid(i), spans, &d.address);
         f.resources = vec![d.address.clone()];
+        if named_tier(d) {
+            f.name_basis.push(tier_basis(d));
+        }
         f.vars = vec![
             (
                 "tier",
@@ -435,6 +498,14 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
             ),
             ("value", d.name.clone().into()),
         ];
+        let firm = analysis
+            .document_firm_tiers
+            .get(i)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(basis) = named_tiers_basis(&tiers, &firm) {
+            f.name_basis.push(basis);
+        }
         // each statement that reaches a tier is a related location
         for st in &d.statements {
             let reach = analysis.statements.get(&(i, st.index));
@@ -453,7 +524,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         }
         facts.push(f);
     }
-    statement_facts(inv, analysis, &mut entities, &mut facts);
+    statement_facts(inv, analysis, &mut entities, &mut firm_entities, &mut facts);
     ml_facts(inv, sources, config, &mut entities, &mut facts);
     for g in &analysis.control {
         facts.push(control_fact(inv, g));
@@ -462,7 +533,23 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
     for g in &analysis.grants {
         facts.push(grant_fact(inv, g, &mut cache));
     }
-    Facts { entities, facts }
+    Facts {
+        entities,
+        firm_entities,
+        facts,
+    }
+}
+
+/// Tiers of `all` missing from `firm`: reached only through datastores classified by name.
+fn named_tiers_basis(all: &BTreeSet<Tier>, firm: &BTreeSet<Tier>) -> Option<Arc<str>> {
+    let named: Vec<&str> = all.difference(firm).map(|t| t.as_str()).collect();
+    (!named.is_empty()).then(|| {
+        format!(
+            "{} reached only through datastores classified by name",
+            named.join(", ")
+        )
+        .into()
+    })
 }
 
 /// One `Statement` entity and declaration per statement of a scanned document.
@@ -470,6 +557,7 @@ fn statement_facts(
     inv: &Inventory,
     analysis: &Analysis,
     entities: &mut Vec<cedar_policy::Entity>,
+    firm_entities: &mut Vec<cedar_policy::Entity>,
     facts: &mut Vec<Fact>,
 ) {
     let by_bucket = stores_by_bucket(inv);
@@ -487,7 +575,7 @@ fn statement_facts(
                 .get(&(d, st.index))
                 .cloned()
                 .unwrap_or_default();
-            let attrs = [
+            let attrs = |data_tiers: &BTreeSet<Tier>, tiers: &BTreeSet<Tier>| [
                 (
                     "document".to_string(),
                     RestrictedExpression::new_entity_uid(document_uid(d)),
@@ -504,11 +592,11 @@ fn statement_facts(
                 ("public".to_string(), b(reach.public)),
                 (
                     "tiers".to_string(),
-                    set(reach.tiers.iter().map(|t| t.as_str())),
+                    set(tiers.iter().map(|t| t.as_str())),
                 ),
                 (
                     "data_tiers".to_string(),
-                    set(reach.data_tiers.iter().map(|t| t.as_str())),
+                    set(data_tiers.iter().map(|t| t.as_str())),
                 ),
                 (
                     "unknown".to_string(),
@@ -519,14 +607,19 @@ fn statement_facts(
                     }),
                 ),
             ];
-            entities.push(
+            let entity = |data_tiers: &BTreeSet<Tier>, tiers: &BTreeSet<Tier>| {
                 cedar_policy::Entity::new(
                     statement_uid(d, st.index),
-                    attrs.into_iter().collect(),
+                    attrs(data_tiers, tiers).into_iter().collect(),
                     Default::default(),
                 )
-                .expect("statement attributes are plain values"),
-            );
+                .expect("statement attributes are plain values")
+            };
+            entities.push(entity(&reach.data_tiers, &reach.tiers));
+            let named = reach.data_tiers != reach.firm_data_tiers || reach.tiers != reach.firm_tiers;
+            if named {
+                firm_entities.push(entity(&reach.firm_data_tiers, &reach.firm_tiers));
+            }
             let at = |span: Span, path: String| located(span, &doc.owner, path);
             let mut spans = Vec::new();
             if !doc.external {
@@ -616,6 +709,18 @@ fn statement_facts(
                     ("value", doc.name.clone().into()),
                 ],
                 address: doc.owner.clone(),
+                name_basis: resources
+                    .iter()
+                    .map(|&j| &inv.datastores[j])
+                    .filter(|ds| named_tier(ds))
+                    .map(tier_basis)
+                    .chain(
+                        named
+                            .then(|| named_tiers_basis(&reach.tiers, &reach.firm_tiers))
+                            .flatten(),
+                    )
+                    .take(1)
+                    .collect(),
             });
         }
     }
@@ -725,6 +830,11 @@ fn grant_fact(inv: &Inventory, g: &Grant, cache: &mut GrantCache) -> Fact {
             ),
         ],
         address: doc.owner.clone(),
+        name_basis: named_workloads(p)
+            .then(|| workload_basis(p))
+            .into_iter()
+            .chain(named_tier(d).then(|| tier_basis(d)))
+            .collect(),
     }
 }
 
@@ -794,6 +904,7 @@ fn declaration(resource: EntityUid, spans: Vec<(&'static str, Located)>, address
         resources: vec![address.to_string()],
         vars: Vec::new(),
         address: address.to_string(),
+        name_basis: Vec::new(),
     }
 }
 
@@ -987,6 +1098,10 @@ fn control_fact(inv: &Inventory, g: &crate::access::ControlGrant) -> Fact {
             ),
         ],
         address: doc.owner.clone(),
+        name_basis: named_workloads(p)
+            .then(|| workload_basis(p))
+            .into_iter()
+            .collect(),
     }
 }
 

@@ -27,6 +27,9 @@ impl Format for Github {
             let mut props = place(f.primary.span, sources, &paths, true);
             props.push(("title", format!("{} {}", f.rule, f.name)));
             let mut message = format!("{} [{} {}]", f.message, f.severity, f.tsc.join(", "));
+            if let Some(note) = f.confidence_note() {
+                message.push_str(&format!(" ({note})"));
+            }
             if !f.help.is_empty() {
                 message.push_str(&format!("\nhelp: {}", f.help));
             }

@@ -107,8 +107,12 @@ fn grouped(out: &mut String, report: &Report, handler: &GraphicalReportHandler) 
             for f in list.iter().skip(SNIPPETS_PER_RULE) {
                 let file = scan.sources.get(f.primary.span.file);
                 let p = file.position(f.primary.span.start);
+                let note = f
+                    .confidence_note()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default();
                 out.push_str(&format!(
-                    "    {}:{}:{}  {}\n",
+                    "    {}:{}:{}  {}{note}\n",
                     file.display, p.line, p.column, f.message
                 ));
             }
@@ -261,7 +265,10 @@ impl FindingDiagnostic {
             })
             .collect();
         FindingDiagnostic {
-            title: f.message.clone(),
+            title: match f.confidence_note() {
+                Some(note) => format!("{} ({note})", f.message),
+                None => f.message.clone(),
+            },
             code: format!("{} {} [{}]", f.rule, f.severity, f.tsc.join(", ")),
             severity: match f.severity {
                 Severity::Critical | Severity::High => miette::Severity::Error,

@@ -189,6 +189,9 @@ fn detail(f: &Finding, sources: &Sources) -> String {
         f.message,
         f.help
     );
+    if let Some(note) = f.confidence_note() {
+        s.push_str(&format!("  {note}\n"));
+    }
     for r in &f.related {
         if (r.span.file as usize) < sources.len() {
             let rf = sources.get(r.span.file);

@@ -195,6 +195,9 @@ fn item(f: &Finding, sources: &Sources) -> String {
         html(&f.message)
     );
     let _ = writeln!(s, "- **Help:** {}", text(&f.help));
+    if let Some(note) = f.confidence_note() {
+        let _ = writeln!(s, "- **Confidence:** {}", text(&note));
+    }
     if !f.tsc.is_empty() {
         let _ = writeln!(s, "- **TSC:** {}", f.tsc.join(", "));
     }
