@@ -803,6 +803,26 @@ impl super::Inventory {
         )
     }
 
+    /// An ML action (`sagemaker:CreateEndpoint`, `bedrock:InvokeModel`) that an Allow of a
+    /// policy attached to the principal (or its groups) names explicitly: the principal does
+    /// ML work whatever its unit holds.
+    fn ml_action_of(&self, p: PrincipalId) -> Option<String> {
+        let pr = &self.principals[p];
+        self.attachments
+            .iter()
+            .filter(|a| a.principal == p || pr.groups.contains(&a.principal))
+            .flat_map(|a| self.documents[a.document].statements.iter())
+            .filter(|st| st.is_allow())
+            .filter_map(|st| st.actions.as_ref())
+            .flat_map(|f| f.items.iter())
+            .filter_map(|e| e.literal())
+            .find(|l| {
+                let l = l.to_ascii_lowercase();
+                l.starts_with("sagemaker:") || l.starts_with("bedrock:")
+            })
+            .map(|l| format!("`{l}`"))
+    }
+
     fn workloads_by_name(&self, p: PrincipalId, names_on: bool) -> (BTreeSet<String>, Reason) {
         let pr = &self.principals[p];
         let unit = &self.evidence[pr.root];
@@ -833,10 +853,11 @@ impl super::Inventory {
                 "no workload in config, tags or graph; names are off ([classification] names = false), {label:?} suggests {list}"
             ));
         }
-        let evidence = match (&pr.ml_service, unit.ml.first()) {
-            (Some(service), _) => format!("assumed by {service}"),
-            (None, Some(e)) => format!("ML evidence: {e}"),
-            (None, None) => {
+        let evidence = match (&pr.ml_service, self.ml_action_of(p), unit.ml.first()) {
+            (Some(service), _, _) => format!("assumed by {service}"),
+            (None, Some(action), _) => format!("its policies name {action}"),
+            (None, None, Some(e)) => format!("ML evidence: {e}"),
+            (None, None, None) => {
                 return none(format!(
                     "no workload in config, tags or graph; the name {label:?} suggests {list}, not used: no ML evidence"
                 ))
