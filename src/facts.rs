@@ -322,7 +322,12 @@ fn datastore_entity(
 }
 
 /// `firm`: the data tiers it reaches without name-derived tiers.
-fn document_entity(i: usize, d: &Document, analysis: &Analysis, firm: bool) -> cedar_policy::Entity {
+fn document_entity(
+    i: usize,
+    d: &Document,
+    analysis: &Analysis,
+    firm: bool,
+) -> cedar_policy::Entity {
     let by_document = match firm {
         true => &analysis.document_firm_tiers,
         false => &analysis.document_tiers,
@@ -411,7 +416,9 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         inv.documents
             .iter()
             .enumerate()
-            .filter(|(i, _)| analysis.document_tiers.get(*i) != analysis.document_firm_tiers.get(*i))
+            .filter(|(i, _)| {
+                analysis.document_tiers.get(*i) != analysis.document_firm_tiers.get(*i)
+            })
             .map(|(i, d)| document_entity(i, d, analysis, true)),
     );
 
@@ -575,38 +582,37 @@ fn statement_facts(
                 .get(&(d, st.index))
                 .cloned()
                 .unwrap_or_default();
-            let attrs = |data_tiers: &BTreeSet<Tier>, tiers: &BTreeSet<Tier>| [
-                (
-                    "document".to_string(),
-                    RestrictedExpression::new_entity_uid(document_uid(d)),
-                ),
-                (
-                    "effect".to_string(),
-                    s(if st.is_allow() { "Allow" } else { "Deny" }),
-                ),
-                ("document_kind".to_string(), s(doc.kind.as_str())),
-                ("boundary".to_string(), b(doc.boundary)),
-                ("wildcard_action".to_string(), b(reach.wildcard_action)),
-                ("wildcard_resource".to_string(), b(reach.wildcard_resource)),
-                ("conditional".to_string(), b(!st.conditions.is_empty())),
-                ("public".to_string(), b(reach.public)),
-                (
-                    "tiers".to_string(),
-                    set(tiers.iter().map(|t| t.as_str())),
-                ),
-                (
-                    "data_tiers".to_string(),
-                    set(data_tiers.iter().map(|t| t.as_str())),
-                ),
-                (
-                    "unknown".to_string(),
-                    set(if st.unknown {
-                        vec!["elements".to_string()]
-                    } else {
-                        Vec::new()
-                    }),
-                ),
-            ];
+            let attrs = |data_tiers: &BTreeSet<Tier>, tiers: &BTreeSet<Tier>| {
+                [
+                    (
+                        "document".to_string(),
+                        RestrictedExpression::new_entity_uid(document_uid(d)),
+                    ),
+                    (
+                        "effect".to_string(),
+                        s(if st.is_allow() { "Allow" } else { "Deny" }),
+                    ),
+                    ("document_kind".to_string(), s(doc.kind.as_str())),
+                    ("boundary".to_string(), b(doc.boundary)),
+                    ("wildcard_action".to_string(), b(reach.wildcard_action)),
+                    ("wildcard_resource".to_string(), b(reach.wildcard_resource)),
+                    ("conditional".to_string(), b(!st.conditions.is_empty())),
+                    ("public".to_string(), b(reach.public)),
+                    ("tiers".to_string(), set(tiers.iter().map(|t| t.as_str()))),
+                    (
+                        "data_tiers".to_string(),
+                        set(data_tiers.iter().map(|t| t.as_str())),
+                    ),
+                    (
+                        "unknown".to_string(),
+                        set(if st.unknown {
+                            vec!["elements".to_string()]
+                        } else {
+                            Vec::new()
+                        }),
+                    ),
+                ]
+            };
             let entity = |data_tiers: &BTreeSet<Tier>, tiers: &BTreeSet<Tier>| {
                 cedar_policy::Entity::new(
                     statement_uid(d, st.index),
@@ -616,7 +622,8 @@ fn statement_facts(
                 .expect("statement attributes are plain values")
             };
             entities.push(entity(&reach.data_tiers, &reach.tiers));
-            let named = reach.data_tiers != reach.firm_data_tiers || reach.tiers != reach.firm_tiers;
+            let named =
+                reach.data_tiers != reach.firm_data_tiers || reach.tiers != reach.firm_tiers;
             if named {
                 firm_entities.push(entity(&reach.firm_data_tiers, &reach.firm_tiers));
             }

@@ -123,8 +123,7 @@ pub fn tier_from_name(name: &str, skip: &dyn Fn(&str) -> bool) -> NameTier {
     let mut word = String::new();
     let mut i = 0;
     while i < w.len() {
-        if w[i] == "training" && w.get(i + 1).is_some_and(|n| n == "ready") && !skip("training")
-        {
+        if w[i] == "training" && w.get(i + 1).is_some_and(|n| n == "ready") && !skip("training") {
             found.insert(Tier::TrainingReady);
             word = "training-ready".into();
             i += 2;
@@ -240,14 +239,20 @@ mod tests {
             tier_from_name("gold-features", &none),
             NameTier::Tier(Tier::TrainingReady, _)
         ));
-        assert_eq!(tier_from_name("raw-to-processed", &none), NameTier::Ambiguous);
+        assert_eq!(
+            tier_from_name("raw-to-processed", &none),
+            NameTier::Ambiguous
+        );
         // a word that names the environment is skipped, the rest still counts
         let stage = |w: &str| w == "training";
         assert_eq!(
             tier_from_name("acme-raw-training", &stage),
             NameTier::Tier(Tier::Raw, "raw".into())
         );
-        assert_eq!(tier_from_name("terraform-training-task1", &stage), NameTier::None);
+        assert_eq!(
+            tier_from_name("terraform-training-task1", &stage),
+            NameTier::None
+        );
     }
 
     #[test]

@@ -298,21 +298,25 @@ impl Builder<'_> {
     fn role_workload(&mut self, v: Option<&Value>, workload: &'static str, why: &str, ml: bool) {
         let Some(v) = v else { return };
         if let Some(p) = self.principal_ref(v, PrincipalKind::Role) {
-            self.graph_workloads
-                .entry(p)
-                .or_default()
-                .push((workload, why.to_string(), v.span, ml));
+            self.graph_workloads.entry(p).or_default().push((
+                workload,
+                why.to_string(),
+                v.span,
+                ml,
+            ));
         }
     }
 
     /// Decide every tier and workload of this root module from config, tags and the graph; the
     /// name step waits until every unit is known (`Inventory::classify_by_name`).
     pub(super) fn classify(&mut self) {
+        // keys may name the unit: `apps/lake:aws_s3_bucket.raw`
+        let unit = unit_label(&self.inv.evidence[self.root].dir, self.config);
         let ids: Vec<DatastoreId> = (0..self.inv.datastores.len())
             .filter(|&i| self.inv.datastores[i].root == self.root)
             .collect();
         for d in ids {
-            let (tier, reason) = self.decide_tier(d);
+            let (tier, reason) = self.decide_tier(d, &unit);
             let ds = &mut self.inv.datastores[d];
             ds.tier = tier;
             ds.tier_reason = reason;
@@ -330,7 +334,7 @@ impl Builder<'_> {
             .map(|r| r.get_ref().clone())
             .collect();
         for p in ids {
-            let (workloads, reason) = self.decide_workloads(p);
+            let (workloads, reason) = self.decide_workloads(p, &unit);
             // an ML workload someone declared, or that an ML resource shows, is ML evidence for
             // the unit; a person, a Glue job or a state machine is not
             let ml_work = workloads.iter().any(|w| w != "human");
@@ -346,7 +350,9 @@ impl Builder<'_> {
             let pr = &mut self.inv.principals[p];
             pr.workloads = workloads;
             pr.workload_reason = reason;
-            pr.inference_log_reader = readers.iter().any(|r| config_key_matches(r, &pr.address));
+            pr.inference_log_reader = readers
+                .iter()
+                .any(|r| unit_key_matches(r, &unit, &pr.address));
             if let Some(source) = evidence {
                 let line = format!("{} (workload from {source})", pr.address);
                 self.inv.evidence[self.root].ml.push(line);
@@ -354,10 +360,12 @@ impl Builder<'_> {
         }
     }
 
-    fn decide_tier(&mut self, d: DatastoreId) -> (Option<Tier>, Reason) {
+    fn decide_tier(&mut self, d: DatastoreId, unit: &str) -> (Option<Tier>, Reason) {
         let ds = &self.inv.datastores[d];
-        // 1. config, by address or by ARN pattern
+        // 1. config, by address or by ARN pattern; the most specific key wins
+        // (`lake/capture/access/*` over `lake/capture/*` for the deeper prefix)
         let arn = arn_of(d, &self.inv.datastores);
+        let mut best: Option<(&String, &toml::Spanned<String>)> = None;
         for (key, tier) in &self.config.tiers {
             let k = key.get_ref();
             let hit = if k.starts_with("arn:") {
@@ -366,18 +374,21 @@ impl Builder<'_> {
                 })
             } else {
                 !matches!(ds.kind, DatastoreKind::Prefix { .. })
-                    && config_key_matches(k, &ds.address)
+                    && unit_key_matches(k, unit, &ds.address)
             };
-            if hit {
-                return (
-                    Tier::parse(tier.get_ref()),
-                    Reason {
-                        source: "config",
-                        text: format!("mlguard.toml [tiers] {k:?}"),
-                        span: None,
-                    },
-                );
+            if hit && best.is_none_or(|(b, _)| k.len() > b.len()) {
+                best = Some((k, tier));
             }
+        }
+        if let Some((k, tier)) = best {
+            return (
+                Tier::parse(tier.get_ref()),
+                Reason {
+                    source: "config",
+                    text: format!("mlguard.toml [tiers] {k:?}"),
+                    span: None,
+                },
+            );
         }
         // 2. a tag (prefixes inherit their bucket's tags, so a tag classifies the bucket only)
         if !matches!(ds.kind, DatastoreKind::Prefix { .. }) {
@@ -433,10 +444,10 @@ impl Builder<'_> {
         )
     }
 
-    fn decide_workloads(&mut self, p: PrincipalId) -> (BTreeSet<String>, Reason) {
+    fn decide_workloads(&mut self, p: PrincipalId, unit: &str) -> (BTreeSet<String>, Reason) {
         let pr = &self.inv.principals[p];
         for (key, list) in &self.config.workloads {
-            if config_key_matches(key.get_ref(), &pr.address) {
+            if unit_key_matches(key.get_ref(), unit, &pr.address) {
                 return (
                     list.get_ref().iter().map(|w| w.get_ref().clone()).collect(),
                     Reason {
@@ -479,8 +490,7 @@ impl Builder<'_> {
             );
         }
         if let Some(found) = self.graph_workloads.get(&p) {
-            let workloads: BTreeSet<String> =
-                found.iter().map(|(w, ..)| w.to_string()).collect();
+            let workloads: BTreeSet<String> = found.iter().map(|(w, ..)| w.to_string()).collect();
             let why: BTreeSet<&str> = found.iter().map(|(_, why, ..)| why.as_str()).collect();
             return (
                 workloads,
@@ -500,6 +510,50 @@ impl Builder<'_> {
             },
         )
     }
+}
+
+/// A unit's name in config keys: its root directory relative to the config file's directory,
+/// with `/` (`.` for the directory itself).
+pub fn unit_label(dir: &std::path::Path, config: &crate::config::Config) -> String {
+    let base = config
+        .path
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()));
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let rel = match &base {
+        Some(b) => dir.strip_prefix(b).unwrap_or(&dir),
+        None => &dir,
+    };
+    let text = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    if text.is_empty() {
+        ".".into()
+    } else {
+        text
+    }
+}
+
+/// A key naming one unit's resource: `apps/lake:aws_s3_bucket.raw` -> (`apps/lake`, address).
+/// Addresses have no `:` outside instance keys, so the first `:` before any `[` separates them.
+pub fn split_unit_key(key: &str) -> (Option<&str>, &str) {
+    if key.starts_with("arn:") {
+        return (None, key);
+    }
+    let head = key.split('[').next().unwrap_or(key);
+    match head.find(':') {
+        Some(at) => (Some(&key[..at]), &key[at + 1..]),
+        None => (None, key),
+    }
+}
+
+/// A config key, perhaps qualified by its unit, matches an address of the unit `unit`.
+pub fn unit_key_matches(key: &str, unit: &str, address: &str) -> bool {
+    let (in_unit, key) = split_unit_key(key);
+    in_unit.is_none_or(|u| u.trim_end_matches('/') == unit) && config_key_matches(key, address)
 }
 
 /// A `[tiers]`/`[workloads]` key matches an address: exactly, or without instance keys when the
@@ -639,7 +693,11 @@ impl Builder<'_> {
         }
         let mut named = 0usize;
         let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
-        for r in ev.instances.iter().filter(|r| r.address.mode == Mode::Managed) {
+        for r in ev
+            .instances
+            .iter()
+            .filter(|r| r.address.mode == Mode::Managed)
+        {
             for e in r
                 .attrs
                 .get("tags")

@@ -909,9 +909,14 @@ fn all_four(a: &Value) -> Option<bool> {
 /// Resource types that are ML work by themselves: SageMaker (feature groups, models,
 /// endpoints, pipelines, notebooks...), Bedrock, Vertex AI, Azure Machine Learning.
 pub fn is_ml_resource(rtype: &str) -> bool {
-    ["aws_sagemaker_", "aws_bedrock", "google_vertex_ai_", "azurerm_machine_learning_"]
-        .iter()
-        .any(|p| rtype.starts_with(p))
+    [
+        "aws_sagemaker_",
+        "aws_bedrock",
+        "google_vertex_ai_",
+        "azurerm_machine_learning_",
+    ]
+    .iter()
+    .any(|p| rtype.starts_with(p))
 }
 
 /// Data jobs that count as ML evidence when they feed an ML resource.

@@ -3,7 +3,7 @@
 //! tiers and workloads (config, then tags, then the graph, then the name).
 
 pub mod classify;
-mod graph;
+pub(crate) mod graph;
 mod iam;
 pub mod ml;
 pub mod policy;
