@@ -217,3 +217,45 @@ fn names_off_in_the_config_turns_the_name_step_off() {
         .assert()
         .code(2);
 }
+
+/// A finding that rests on a name says so in every format.
+#[test]
+fn every_format_shows_medium_confidence() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios/names-ml-unit");
+    for (format, needle) in [
+        // miette wraps the title: the start of the note is enough
+        ("human", "(medium"),
+        ("json", "\"confidence\": \"medium\""),
+        ("sarif", "\"confidence\": \"medium\""),
+        (
+            "github",
+            "medium confidence: tier of `aws_s3_bucket.exports` from its name",
+        ),
+        (
+            "junit",
+            "medium confidence: tier of `aws_s3_bucket.exports` from its name",
+        ),
+        ("markdown", "**Confidence:** medium confidence"),
+    ] {
+        let out = Command::cargo_bin("mlguard")
+            .unwrap()
+            .args(["scan", "--select", "DT002", "--format", format])
+            .arg(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(needle), "{format}:\n{text}");
+    }
+    // the same unit classified by its config file: high
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios/names-ml-unit-config");
+    let out = Command::cargo_bin("mlguard")
+        .unwrap()
+        .args(["scan", "--select", "DT002", "--format", "sarif"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\"confidence\": \"high\""), "{text}");
+    assert!(!text.contains("\"confidence\": \"medium\""), "{text}");
+}
