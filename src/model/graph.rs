@@ -782,12 +782,17 @@ impl super::Inventory {
             let ds = &mut self.datastores[d];
             (ds.tier, ds.tier_reason, ds.name_hint) = decision;
         }
+        // documents by the principal they attach to, once (groups reach their members)
+        let mut attached: std::collections::HashMap<PrincipalId, Vec<usize>> = Default::default();
+        for a in &self.attachments {
+            attached.entry(a.principal).or_default().push(a.document);
+        }
         for p in 0..self.principals.len() {
             let pr = &self.principals[p];
             if pr.workload_reason.source != "none" || !pr.is_internal() {
                 continue;
             }
-            let decision = self.workloads_by_name(p, names_on);
+            let decision = self.workloads_by_name(p, names_on, &attached);
             let pr = &mut self.principals[p];
             (pr.workloads, pr.workload_reason) = decision;
         }
@@ -864,12 +869,17 @@ impl super::Inventory {
     /// An ML action (`sagemaker:CreateEndpoint`, `bedrock:InvokeModel`) that an Allow of a
     /// policy attached to the principal (or its groups) names explicitly: the principal does
     /// ML work whatever its unit holds.
-    fn ml_action_of(&self, p: PrincipalId) -> Option<String> {
+    fn ml_action_of(
+        &self,
+        p: PrincipalId,
+        attached: &std::collections::HashMap<PrincipalId, Vec<usize>>,
+    ) -> Option<String> {
         let pr = &self.principals[p];
-        self.attachments
-            .iter()
-            .filter(|a| a.principal == p || pr.groups.contains(&a.principal))
-            .flat_map(|a| self.documents[a.document].statements.iter())
+        std::iter::once(&p)
+            .chain(pr.groups.iter())
+            .filter_map(|x| attached.get(x))
+            .flatten()
+            .flat_map(|&d| self.documents[d].statements.iter())
             .filter(|st| st.is_allow())
             .filter_map(|st| st.actions.as_ref())
             .flat_map(|f| f.items.iter())
@@ -881,7 +891,12 @@ impl super::Inventory {
             .map(|l| format!("`{l}`"))
     }
 
-    fn workloads_by_name(&self, p: PrincipalId, names_on: bool) -> (BTreeSet<String>, Reason) {
+    fn workloads_by_name(
+        &self,
+        p: PrincipalId,
+        names_on: bool,
+        attached: &std::collections::HashMap<PrincipalId, Vec<usize>>,
+    ) -> (BTreeSet<String>, Reason) {
         let pr = &self.principals[p];
         let unit = &self.evidence[pr.root];
         let none = |text: String| {
@@ -911,7 +926,7 @@ impl super::Inventory {
                 "no workload in config, tags or graph; names are off ([classification] names = false), {label:?} suggests {list}"
             ));
         }
-        let evidence = match (&pr.ml_service, self.ml_action_of(p), unit.ml.first()) {
+        let evidence = match (&pr.ml_service, self.ml_action_of(p, attached), unit.ml.first()) {
             (Some(service), _, _) => format!("assumed by {service}"),
             (None, Some(action), _) => format!("its policies name {action}"),
             (None, None, Some(e)) => format!("ML evidence: {e}"),
