@@ -946,3 +946,60 @@ impl super::Inventory {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_values_are_recognised_in_name_expressions() {
+        assert!(reads_environment("\"acme-${var.environment}-data\""));
+        assert!(reads_environment("\"${terraform.workspace}-raw\""));
+        assert!(reads_environment("\"x-${local.env}\""));
+        assert!(!reads_environment("\"acme-${var.project}-raw\""));
+        assert!(!reads_environment("\"acme-${var.environment_id_suffix}\""));
+        assert_eq!(
+            written_words("\"acme-${var.env}-raw\""),
+            ["acme", "env", "raw", "var"]
+                .map(String::from)
+                .into_iter()
+                .collect()
+        );
+    }
+
+    #[test]
+    fn config_keys_may_name_their_unit() {
+        assert_eq!(
+            split_unit_key("apps/lake:aws_s3_bucket.raw"),
+            (Some("apps/lake"), "aws_s3_bucket.raw")
+        );
+        assert_eq!(
+            split_unit_key("aws_s3_bucket.raw[\"a:b\"]"),
+            (None, "aws_s3_bucket.raw[\"a:b\"]")
+        );
+        assert_eq!(
+            split_unit_key("arn:aws:s3:::lake/raw/*"),
+            (None, "arn:aws:s3:::lake/raw/*")
+        );
+        assert!(unit_key_matches(
+            "apps/lake:aws_s3_bucket.raw",
+            "apps/lake",
+            "aws_s3_bucket.raw"
+        ));
+        assert!(!unit_key_matches(
+            "apps/web:aws_s3_bucket.raw",
+            "apps/lake",
+            "aws_s3_bucket.raw"
+        ));
+        assert!(unit_key_matches(
+            "aws_s3_bucket.raw",
+            "apps/lake",
+            "aws_s3_bucket.raw"
+        ));
+        assert!(unit_key_matches(
+            ".:aws_iam_role.t",
+            ".",
+            "aws_iam_role.t[\"x\"]"
+        ));
+    }
+}
