@@ -181,6 +181,17 @@ pub fn summary(report: &Report) -> String {
         plural(scan.stats.modules, "module", "modules"),
         plural(scan.stats.resources, "resource", "resources"),
     );
+    let medium = scan
+        .findings
+        .iter()
+        .filter(|f| f.confidence == crate::findings::Confidence::Medium)
+        .count();
+    if medium > 0 {
+        // names guessed these: `mlguard init` turns them into a reviewed classification
+        line.push_str(&format!(
+            "; {medium} rest on names (medium confidence: confirm them with `mlguard init`)"
+        ));
+    }
     if !scan.suppressed.is_empty() {
         line.push_str(&format!("; {} suppressed", scan.suppressed.len()));
     }
