@@ -781,7 +781,9 @@ fn init(args: InitArgs) -> ExitCode {
         first.to_path_buf()
     };
     let target = dir.join(crate::config::FILE_NAME);
-    if target.exists() && !args.force && !args.print {
+    // a link counts as a file, dangling or not: init writes a new file, never through a link
+    let exists = target.symlink_metadata().is_ok();
+    if exists && !args.force && !args.print {
         eprintln!(
             "error: `{}` already exists\n  help: pass --force to overwrite it, or --print to see the new file",
             target.display()
@@ -813,7 +815,17 @@ fn init(args: InitArgs) -> ExitCode {
     if args.print {
         return write_stdout(&text);
     }
-    match std::fs::write(&target, &text) {
+    let written = (|| {
+        if exists {
+            std::fs::remove_file(&target)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)?;
+        file.write_all(text.as_bytes())
+    })();
+    match written {
         Ok(()) => {
             eprintln!(
                 "wrote {}: review it, commit it, then record accepted findings with `mlguard scan --write-baseline FILE`",

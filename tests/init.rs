@@ -259,3 +259,33 @@ fn every_format_shows_medium_confidence() {
     assert!(text.contains("\"confidence\": \"high\""), "{text}");
     assert!(!text.contains("\"confidence\": \"medium\""), "{text}");
 }
+
+/// `--force` replaces a link with a file; it never writes through it.
+#[cfg(unix)]
+#[test]
+fn init_never_writes_through_a_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("unit");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios/names-ml-unit"),
+        &dir,
+    );
+    let outside = tmp.path().join("outside.txt");
+    std::os::unix::fs::symlink(&outside, dir.join("mlguard.toml")).unwrap();
+    // a dangling link is a file that exists
+    Command::cargo_bin("mlguard")
+        .unwrap()
+        .args(["init"])
+        .arg(&dir)
+        .assert()
+        .code(2);
+    Command::cargo_bin("mlguard")
+        .unwrap()
+        .args(["init", "--force"])
+        .arg(&dir)
+        .assert()
+        .success();
+    assert!(!outside.exists());
+    let meta = std::fs::symlink_metadata(dir.join("mlguard.toml")).unwrap();
+    assert!(meta.file_type().is_file());
+}
