@@ -48,6 +48,8 @@ pub struct Config {
     /// Root modules deployed into one account: wildcard grants reach across them.
     #[serde(default)]
     pub account_groups: Vec<AccountGroup>,
+    #[serde(default)]
+    pub classification: Classification,
     /// Where the file is, for messages and relative paths.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -94,6 +96,21 @@ pub struct Rules {
     #[serde(default)]
     pub select: Vec<Spanned<String>>,
     pub fail_on: Option<Spanned<String>>,
+}
+
+/// How tiers and workloads are decided beyond config, tags and the graph.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Classification {
+    /// `false`: no tier or workload comes from a name (the file and the code are the whole
+    /// classification, as `mlguard init` writes it). Default `true`.
+    pub names: Option<Spanned<bool>>,
+}
+
+impl Classification {
+    pub fn names_enabled(&self) -> bool {
+        self.names.as_ref().is_none_or(|n| *n.get_ref())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -227,7 +244,7 @@ impl Config {
         let config: Config = toml::from_str(text).map_err(|e| {
             let message = e.message().trim().to_string();
             let help = if message.contains("unknown field") {
-                "the keys are listed in the README and docs/config.md"
+                "the keys are listed in docs/configuration.md"
             } else {
                 ""
             };

@@ -35,13 +35,39 @@ pub struct Fact {
     pub address: String,
     /// Deployment units (root indices) of the principal, datastore and document it is about.
     pub units: Vec<usize>,
+    /// The name-derived classifications among its entities (`tier of aws_s3_bucket.raw from
+    /// its name`): when the rule no longer fires without them, the finding is of medium
+    /// confidence and says why.
+    pub name_basis: Vec<Arc<str>>,
 }
 
 pub struct Facts {
     pub entities: Vec<cedar_policy::Entity>,
+    /// The entities whose attributes rest on a name (a tier or workloads from the name step),
+    /// rebuilt without it: the engine decides a fact that fired again with these in place, and
+    /// a rule that still fires does not rest on a name.
+    pub firm_entities: Vec<cedar_policy::Entity>,
     pub facts: Vec<Fact>,
     /// Each unit's root directory, by root index (`None` for a policy file outside every root).
     pub unit_dirs: Vec<Option<String>>,
+}
+
+/// Does this principal's workload set come from its name?
+fn named_workloads(p: &Principal) -> bool {
+    p.workload_reason.source == "name"
+}
+
+/// Does this datastore's tier come from its name?
+fn named_tier(d: &Datastore) -> bool {
+    d.tier_reason.source == "name"
+}
+
+fn workload_basis(p: &Principal) -> Arc<str> {
+    format!("workloads of `{}` from its name", p.address).into()
+}
+
+fn tier_basis(d: &Datastore) -> Arc<str> {
+    format!("tier of `{}` from its name", d.address).into()
 }
 
 pub fn uid(kind: &str, id: &str) -> EntityUid {
@@ -138,11 +164,16 @@ pub fn action_uid(name: &str) -> EntityUid {
     uid("Action", name)
 }
 
-fn principal_entity(i: usize, p: &Principal) -> cedar_policy::Entity {
+/// `firm`: without name-derived workloads.
+fn principal_entity(i: usize, p: &Principal, firm: bool) -> cedar_policy::Entity {
+    let workloads = match firm && named_workloads(p) {
+        true => set(Vec::<String>::new()),
+        false => set(p.workloads.iter().cloned()),
+    };
     let mut attrs = vec![
         ("address".to_string(), s(&p.address)),
         ("kind".to_string(), s(p.kind.as_str())),
-        ("workloads".to_string(), set(p.workloads.iter().cloned())),
+        ("workloads".to_string(), workloads),
         ("workload_reason".to_string(), s(&p.workload_reason.text)),
         ("in_configuration".to_string(), b(p.is_internal())),
         (
@@ -240,11 +271,13 @@ fn derive(
     }
 }
 
+/// `firm`: without a name-derived tier.
 fn datastore_entity(
     i: usize,
     d: &Datastore,
     all: &[Datastore],
     derived: &Derived,
+    firm: bool,
 ) -> cedar_policy::Entity {
     let mut attrs = vec![
         ("address".to_string(), s(&d.address)),
@@ -275,7 +308,7 @@ fn datastore_entity(
     if let Some(n) = &d.name {
         attrs.push(("name".to_string(), s(n)));
     }
-    if let Some(t) = d.tier {
+    if let Some(t) = d.tier.filter(|_| !(firm && named_tier(d))) {
         attrs.push(("tier".to_string(), s(t.as_str())));
     }
     if let Some(e) = &d.storage.encryption {
@@ -292,8 +325,18 @@ fn datastore_entity(
         .expect("datastore attributes are plain values")
 }
 
-fn document_entity(i: usize, d: &Document, analysis: &Analysis) -> cedar_policy::Entity {
-    let tiers = analysis.document_tiers.get(i).cloned().unwrap_or_default();
+/// `firm`: the data tiers it reaches without name-derived tiers.
+fn document_entity(
+    i: usize,
+    d: &Document,
+    analysis: &Analysis,
+    firm: bool,
+) -> cedar_policy::Entity {
+    let by_document = match firm {
+        true => &analysis.document_firm_tiers,
+        false => &analysis.document_tiers,
+    };
+    let tiers = by_document.get(i).cloned().unwrap_or_default();
     let attrs = [
         ("address".to_string(), s(&d.owner)),
         ("name".to_string(), s(&d.name)),
@@ -337,9 +380,16 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         .principals
         .par_iter()
         .enumerate()
-        .map(|(i, p)| principal_entity(i, p))
+        .map(|(i, p)| principal_entity(i, p, false))
         .collect();
     entities.extend(principals);
+    let mut firm_entities: Vec<cedar_policy::Entity> = inv
+        .principals
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| named_workloads(p))
+        .map(|(i, p)| principal_entity(i, p, true))
+        .collect();
     let by_bucket = stores_by_bucket(inv);
     let derived: Vec<Derived> = (0..inv.datastores.len())
         .into_par_iter()
@@ -349,16 +399,32 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         .datastores
         .par_iter()
         .enumerate()
-        .map(|(i, d)| datastore_entity(i, d, &inv.datastores, &derived[i]))
+        .map(|(i, d)| datastore_entity(i, d, &inv.datastores, &derived[i], false))
         .collect();
     entities.extend(datastores);
+    firm_entities.extend(
+        inv.datastores
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| named_tier(d))
+            .map(|(i, d)| datastore_entity(i, d, &inv.datastores, &derived[i], true)),
+    );
     let documents: Vec<_> = inv
         .documents
         .par_iter()
         .enumerate()
-        .map(|(i, d)| document_entity(i, d, analysis))
+        .map(|(i, d)| document_entity(i, d, analysis, false))
         .collect();
     entities.extend(documents);
+    firm_entities.extend(
+        inv.documents
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                analysis.document_tiers.get(*i) != analysis.document_firm_tiers.get(*i)
+            })
+            .map(|(i, d)| document_entity(i, d, analysis, true)),
+    );
 
     let mut facts =
         Vec::with_capacity(analysis.grants.len() + inv.datastores.len() + inv.documents.len());
@@ -375,6 +441,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         vars: Vec::new(),
         address: address.to_string(),
         units: Vec::new(),
+        name_basis: Vec::new(),
     };
     for (i, d) in inv.datastores.iter().enumerate() {
         let mut spans = vec![("block", located(d.span, &d.address, ""))];
@@ -401,6 +468,9 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         let mut f = declare(datastore_uid(i), spans, &d.address);
         f.units = vec![d.root];
         f.resources = vec![d.address.clone()];
+        if named_tier(d) {
+            f.name_basis.push(tier_basis(d));
+        }
         f.vars = vec![
             (
                 "tier",
@@ -442,6 +512,14 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
             ),
             ("value", d.name.clone().into()),
         ];
+        let firm = analysis
+            .document_firm_tiers
+            .get(i)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(basis) = named_tiers_basis(&tiers, &firm) {
+            f.name_basis.push(basis);
+        }
         // each statement that reaches a tier is a related location
         for st in &d.statements {
             let reach = analysis.statements.get(&(i, st.index));
@@ -460,7 +538,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         }
         facts.push(f);
     }
-    statement_facts(inv, analysis, &mut entities, &mut facts);
+    statement_facts(inv, analysis, &mut entities, &mut firm_entities, &mut facts);
     ml_facts(inv, sources, config, &mut entities, &mut facts);
     for g in &analysis.control {
         facts.push(control_fact(inv, g));
@@ -471,9 +549,22 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
     }
     Facts {
         entities,
+        firm_entities,
         facts,
         unit_dirs: inv.units.iter().map(|u| u.dir.clone()).collect(),
     }
+}
+
+/// Tiers of `all` missing from `firm`: reached only through datastores classified by name.
+fn named_tiers_basis(all: &BTreeSet<Tier>, firm: &BTreeSet<Tier>) -> Option<Arc<str>> {
+    let named: Vec<&str> = all.difference(firm).map(|t| t.as_str()).collect();
+    (!named.is_empty()).then(|| {
+        format!(
+            "{} reached only through datastores classified by name",
+            named.join(", ")
+        )
+        .into()
+    })
 }
 
 /// One `Statement` entity and declaration per statement of a scanned document.
@@ -481,6 +572,7 @@ fn statement_facts(
     inv: &Inventory,
     analysis: &Analysis,
     entities: &mut Vec<cedar_policy::Entity>,
+    firm_entities: &mut Vec<cedar_policy::Entity>,
     facts: &mut Vec<Fact>,
 ) {
     let by_bucket = stores_by_bucket(inv);
@@ -498,46 +590,51 @@ fn statement_facts(
                 .get(&(d, st.index))
                 .cloned()
                 .unwrap_or_default();
-            let attrs = [
-                (
-                    "document".to_string(),
-                    RestrictedExpression::new_entity_uid(document_uid(d)),
-                ),
-                (
-                    "effect".to_string(),
-                    s(if st.is_allow() { "Allow" } else { "Deny" }),
-                ),
-                ("document_kind".to_string(), s(doc.kind.as_str())),
-                ("boundary".to_string(), b(doc.boundary)),
-                ("wildcard_action".to_string(), b(reach.wildcard_action)),
-                ("wildcard_resource".to_string(), b(reach.wildcard_resource)),
-                ("conditional".to_string(), b(!st.conditions.is_empty())),
-                ("public".to_string(), b(reach.public)),
-                (
-                    "tiers".to_string(),
-                    set(reach.tiers.iter().map(|t| t.as_str())),
-                ),
-                (
-                    "data_tiers".to_string(),
-                    set(reach.data_tiers.iter().map(|t| t.as_str())),
-                ),
-                (
-                    "unknown".to_string(),
-                    set(if st.unknown {
-                        vec!["elements".to_string()]
-                    } else {
-                        Vec::new()
-                    }),
-                ),
-            ];
-            entities.push(
+            let attrs = |data_tiers: &BTreeSet<Tier>, tiers: &BTreeSet<Tier>| {
+                [
+                    (
+                        "document".to_string(),
+                        RestrictedExpression::new_entity_uid(document_uid(d)),
+                    ),
+                    (
+                        "effect".to_string(),
+                        s(if st.is_allow() { "Allow" } else { "Deny" }),
+                    ),
+                    ("document_kind".to_string(), s(doc.kind.as_str())),
+                    ("boundary".to_string(), b(doc.boundary)),
+                    ("wildcard_action".to_string(), b(reach.wildcard_action)),
+                    ("wildcard_resource".to_string(), b(reach.wildcard_resource)),
+                    ("conditional".to_string(), b(!st.conditions.is_empty())),
+                    ("public".to_string(), b(reach.public)),
+                    ("tiers".to_string(), set(tiers.iter().map(|t| t.as_str()))),
+                    (
+                        "data_tiers".to_string(),
+                        set(data_tiers.iter().map(|t| t.as_str())),
+                    ),
+                    (
+                        "unknown".to_string(),
+                        set(if st.unknown {
+                            vec!["elements".to_string()]
+                        } else {
+                            Vec::new()
+                        }),
+                    ),
+                ]
+            };
+            let entity = |data_tiers: &BTreeSet<Tier>, tiers: &BTreeSet<Tier>| {
                 cedar_policy::Entity::new(
                     statement_uid(d, st.index),
-                    attrs.into_iter().collect(),
+                    attrs(data_tiers, tiers).into_iter().collect(),
                     Default::default(),
                 )
-                .expect("statement attributes are plain values"),
-            );
+                .expect("statement attributes are plain values")
+            };
+            entities.push(entity(&reach.data_tiers, &reach.tiers));
+            let named =
+                reach.data_tiers != reach.firm_data_tiers || reach.tiers != reach.firm_tiers;
+            if named {
+                firm_entities.push(entity(&reach.firm_data_tiers, &reach.firm_tiers));
+            }
             let at = |span: Span, path: String| located(span, &doc.owner, path);
             let mut spans = Vec::new();
             if !doc.external {
@@ -631,6 +728,18 @@ fn statement_facts(
                 ],
                 address: doc.owner.clone(),
                 units: units_of(&units),
+                name_basis: resources
+                    .iter()
+                    .map(|&j| &inv.datastores[j])
+                    .filter(|ds| named_tier(ds))
+                    .map(tier_basis)
+                    .chain(
+                        named
+                            .then(|| named_tiers_basis(&reach.tiers, &reach.firm_tiers))
+                            .flatten(),
+                    )
+                    .take(1)
+                    .collect(),
             });
         }
     }
@@ -741,6 +850,11 @@ fn grant_fact(inv: &Inventory, g: &Grant, cache: &mut GrantCache) -> Fact {
         ],
         address: doc.owner.clone(),
         units: units_of(&[p.root, d.root, doc.root]),
+        name_basis: named_workloads(p)
+            .then(|| workload_basis(p))
+            .into_iter()
+            .chain(named_tier(d).then(|| tier_basis(d)))
+            .collect(),
     }
 }
 
@@ -819,6 +933,7 @@ fn declaration(resource: EntityUid, spans: Vec<(&'static str, Located)>, address
         vars: Vec::new(),
         address: address.to_string(),
         units: Vec::new(),
+        name_basis: Vec::new(),
     }
 }
 
@@ -1013,6 +1128,10 @@ fn control_fact(inv: &Inventory, g: &crate::access::ControlGrant) -> Fact {
         ],
         address: doc.owner.clone(),
         units: units_of(&[p.root, doc.root]),
+        name_basis: named_workloads(p)
+            .then(|| workload_basis(p))
+            .into_iter()
+            .collect(),
     }
 }
 

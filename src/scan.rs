@@ -263,6 +263,8 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
         }));
         modules += ev.modules;
     }
+    // the name step needs every unit: ML evidence can come from a job feeding another unit
+    inventory.classify_by_name(&req.config);
     errors.extend(
         cache
             .errors

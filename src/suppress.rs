@@ -332,6 +332,8 @@ fn meta_finding(
         related: Vec::new(),
         fingerprint: String::new(),
         suppression: None,
+        confidence: crate::findings::Confidence::High,
+        confidence_reason: None,
     };
     if (span.file as usize) < sources.len() {
         f.compute_fingerprint(sources);

@@ -55,6 +55,10 @@ pub struct StatementReach {
     pub wildcard_resource: bool,
     /// A resource policy statement open to anyone (S3 Block Public Access's definition).
     pub public: bool,
+    /// `data_tiers` and `tiers` without name-derived tiers: what a finding at high confidence
+    /// can rest on.
+    pub firm_data_tiers: BTreeSet<Tier>,
+    pub firm_tiers: BTreeSet<Tier>,
 }
 
 /// A principal's permission to approve or deploy models (the ML control plane).
@@ -76,6 +80,8 @@ pub struct Analysis {
     pub statements: BTreeMap<(DocumentId, usize), StatementReach>,
     /// Per document: the tiers it grants data access to on its own (after its own Denies).
     pub document_tiers: Vec<BTreeSet<Tier>>,
+    /// The same without name-derived tiers.
+    pub document_firm_tiers: Vec<BTreeSet<Tier>>,
 }
 
 /// (datastore, action) pairs a statement's Action and Resource elements cover.
@@ -129,20 +135,28 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
         let doc = &inv.documents[d];
         let own_denies = a.denied_by(d, None);
         let mut tiers = BTreeSet::new();
+        let mut firm_tiers = BTreeSet::new();
         for st in doc.statements.iter().filter(|s| s.is_allow()) {
             let reach: Vec<(usize, &ActionInfo)> = a
                 .reach(d, st)
                 .into_iter()
                 .filter(|(ds, act)| !own_denies.contains(&(*ds, act.name)))
                 .collect();
-            let st_tiers = data_tiers(&reach, &inv.datastores);
+            let st_tiers = data_tiers(&reach, &inv.datastores, false);
+            let st_firm = data_tiers(&reach, &inv.datastores, true);
             tiers.extend(st_tiers.iter().copied());
+            firm_tiers.extend(st_firm.iter().copied());
             let all_tiers: BTreeSet<Tier> = reach
                 .iter()
                 .filter_map(|(ds, _)| inv.datastores[*ds].tier)
                 .collect();
+            let all_firm: BTreeSet<Tier> = reach
+                .iter()
+                .filter_map(|(ds, _)| firm_tier(&inv.datastores[*ds]))
+                .collect();
             let entry = out.statements.entry((d, st.index)).or_default();
             entry.tiers.extend(all_tiers);
+            entry.firm_tiers.extend(all_firm);
             entry.public |= doc.kind == DocumentKind::Resource && is_public(st);
             entry.wildcard_action |= st.actions.as_ref().is_some_and(is_service_wildcard);
             entry.wildcard_resource |= is_resource_wildcard(st);
@@ -152,15 +166,21 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
                     && !inv.attachments.iter().any(|x| x.document == d));
             if unattached {
                 entry.data_tiers.extend(st_tiers);
+                entry.firm_data_tiers.extend(st_firm);
             }
         }
-        out.document_tiers.push(
-            if doc.boundary && !inv.attachments.iter().any(|x| x.document == d) {
-                BTreeSet::new() // a boundary limits; it grants nothing
-            } else {
-                tiers
-            },
-        );
+        let grants_nothing = doc.boundary && !inv.attachments.iter().any(|x| x.document == d);
+        // a boundary limits; it grants nothing
+        out.document_tiers.push(if grants_nothing {
+            BTreeSet::new()
+        } else {
+            tiers
+        });
+        out.document_firm_tiers.push(if grants_nothing {
+            BTreeSet::new()
+        } else {
+            firm_tiers
+        });
     }
     out
 }
@@ -251,13 +271,26 @@ impl Units {
     }
 }
 
-fn data_tiers(reach: &[(usize, &ActionInfo)], datastores: &[Datastore]) -> BTreeSet<Tier> {
+/// The data tiers a statement grants read or write to; `firm`: leaving out name-derived tiers.
+fn data_tiers(
+    reach: &[(usize, &ActionInfo)],
+    datastores: &[Datastore],
+    firm: bool,
+) -> BTreeSet<Tier> {
     reach
         .iter()
         .filter(|(_, a)| matches!(a.class, Some(ActionClass::Read | ActionClass::Write)))
-        .filter_map(|(d, _)| datastores[*d].tier)
+        .filter_map(|(d, _)| match firm {
+            true => firm_tier(&datastores[*d]),
+            false => datastores[*d].tier,
+        })
         .filter(|t| t.is_data_tier())
         .collect()
+}
+
+/// A datastore's tier unless it came from its name.
+fn firm_tier(d: &Datastore) -> Option<Tier> {
+    d.tier.filter(|_| d.tier_reason.source != "name")
 }
 
 impl Analyzer<'_> {
@@ -393,6 +426,7 @@ impl Analyzer<'_> {
             let wildcard_resource = is_resource_wildcard(st);
             let mut by_key: BTreeMap<(usize, ActionClass), BTreeSet<String>> = BTreeMap::new();
             let mut reached_tiers = BTreeSet::new();
+            let mut reached_firm = BTreeSet::new();
             for (ds, action) in self.reach(d, st) {
                 if denied.contains(&(ds, action.name)) {
                     continue;
@@ -409,6 +443,9 @@ impl Analyzer<'_> {
                     if let Some(t) = inv.datastores[ds].tier.filter(|t| t.is_data_tier()) {
                         reached_tiers.insert(t);
                     }
+                    if let Some(t) = firm_tier(&inv.datastores[ds]).filter(|t| t.is_data_tier()) {
+                        reached_firm.insert(t);
+                    }
                 }
                 by_key
                     .entry((ds, class))
@@ -417,6 +454,7 @@ impl Analyzer<'_> {
             }
             let entry = out.statements.entry((d, si)).or_default();
             entry.data_tiers.extend(reached_tiers);
+            entry.firm_data_tiers.extend(reached_firm);
             let mut shared: Vec<Arc<BTreeSet<String>>> = Vec::new();
             for ((datastore, class), actions) in by_key {
                 let actions = match shared.iter().find(|a| ***a == actions) {

@@ -3,7 +3,7 @@
 //! tiers and workloads (config, then tags, then the graph, then the name).
 
 pub mod classify;
-mod graph;
+pub(crate) mod graph;
 mod iam;
 pub mod ml;
 pub mod policy;
@@ -64,7 +64,8 @@ impl DatastoreKind {
 /// How a tier or workload was decided, shown in reports and `explain`.
 #[derive(Clone, Debug, Default)]
 pub struct Reason {
-    /// `config`, `tag`, `graph`, `name`, or `none`.
+    /// Where it came from: `config`, `tag`, `graph`, `name`, or `none`. Findings that rest on
+    /// `name` are of medium confidence.
     pub source: &'static str,
     pub text: String,
     pub span: Option<Span>,
@@ -83,6 +84,9 @@ pub struct Datastore {
     pub tags: Tags,
     pub tier: Option<Tier>,
     pub tier_reason: Reason,
+    /// The tier its name suggests when the name step finds one, used or not (no ML evidence,
+    /// names off): `mlguard init` offers it for review.
+    pub name_hint: Option<Tier>,
     /// Roles the graph gives it (`inference-logs`, `model-artifacts`, `application-logs`), all of them.
     pub roles: BTreeSet<Tier>,
     /// How it is stored: encryption, versioning, public access block, lifecycle, retention.
@@ -190,6 +194,9 @@ pub struct Principal {
     pub boundary: Option<Option<DocumentId>>,
     /// A declared inference-log reader (`[inference_logs] readers`).
     pub inference_log_reader: bool,
+    /// The ML service its trust policy lets assume it (`sagemaker.amazonaws.com`): ML evidence
+    /// for the name step.
+    pub ml_service: Option<String>,
     pub unknown: BTreeSet<String>,
 }
 
@@ -305,6 +312,27 @@ pub struct Inventory {
     pub units: Vec<Unit>,
     /// Values a rule or the access report could not classify (a tag value that is no tier, ...).
     pub notes: Vec<(Option<Span>, String)>,
+    /// Per root module (deployment unit), by its index: what shows ML work there and which
+    /// words name its environment; the name step reads it.
+    pub evidence: Vec<UnitEvidence>,
+}
+
+/// What a deployment unit (a root module with the modules it calls) shows about ML work, for
+/// the name step (model.md, "Datastores and tiers" step 4).
+#[derive(Clone, Debug, Default)]
+pub struct UnitEvidence {
+    /// The root module's directory (empty for a standalone JSON policy file).
+    pub dir: std::path::PathBuf,
+    /// ML resources of the unit, and principals whose ML workload came from config, a tag or
+    /// the graph, or that an ML service assumes: `address (why)`.
+    pub ml: Vec<String>,
+    /// Glue jobs and EMR clusters with the buckets they touch: evidence when an ML resource of
+    /// any unit touches one of those buckets too (a job feeding a feature group).
+    pub data_jobs: Vec<(String, BTreeSet<String>)>,
+    /// Buckets the unit's ML resources touch (by name, else by address).
+    pub ml_buckets: BTreeSet<String>,
+    /// Name words that name the environment or stage here, not data, with why.
+    pub stage_words: BTreeMap<String, String>,
 }
 
 impl Inventory {
@@ -323,6 +351,10 @@ impl Inventory {
             dir: Some(dir),
             path: ev.root_dir.clone(),
             accounts: provider_accounts(ev),
+        });
+        self.evidence.push(UnitEvidence {
+            dir: ev.root_dir.clone(),
+            ..UnitEvidence::default()
         });
         self.resources += ev.instances.len();
         let first = First {
@@ -403,6 +435,7 @@ impl Inventory {
             b.ml(r);
         }
         b.ml_links(ev);
+        b.unit_evidence(ev, &default_tags);
     }
 
     /// A JSON policy file found in the tree (not loaded by Terraform): part of the unit whose root
@@ -420,6 +453,7 @@ impl Inventory {
                         path: path.parent().map(Path::to_path_buf).unwrap_or_default(),
                         ..Unit::default()
                     });
+                    self.evidence.push(UnitEvidence::default());
                     self.roots - 1
                 }
             };
@@ -468,8 +502,9 @@ struct Builder<'a> {
     external: HashMap<(PrincipalKind, String), PrincipalId>,
     /// Tiers the graph gives datastores, with the span that shows it.
     tier_roles: HashMap<DatastoreId, Vec<(Tier, String, Span)>>,
-    /// Workloads the graph gives principals.
-    graph_workloads: HashMap<PrincipalId, Vec<(&'static str, String, Span)>>,
+    /// Workloads the graph gives principals, and whether the resource that shows it is an ML
+    /// resource (a SageMaker model, not a Glue job or a person).
+    graph_workloads: HashMap<PrincipalId, Vec<(&'static str, String, Span, bool)>>,
 }
 
 #[derive(Clone, Copy)]
@@ -517,6 +552,7 @@ impl Builder<'_> {
             tags,
             tier: None,
             tier_reason: Reason::default(),
+            name_hint: None,
             roles: BTreeSet::new(),
             storage: Storage::default(),
             capture_spans: Vec::new(),
@@ -558,6 +594,7 @@ impl Builder<'_> {
             groups: BTreeSet::new(),
             boundary: None,
             inference_log_reader: false,
+            ml_service: None,
             unknown,
         });
         self.by_address
@@ -588,6 +625,7 @@ impl Builder<'_> {
             groups: BTreeSet::new(),
             boundary: None,
             inference_log_reader: false,
+            ml_service: None,
             unknown: BTreeSet::new(),
         });
         self.external.insert((kind, id.to_string()), p);
@@ -705,6 +743,7 @@ impl Builder<'_> {
             kind: DatastoreKind::Prefix { bucket, prefix },
             tier: None,
             tier_reason: Reason::default(),
+            name_hint: None,
             roles: BTreeSet::new(),
             capture_spans: Vec::new(),
             app_log_spans: Vec::new(),

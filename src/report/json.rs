@@ -80,7 +80,7 @@ pub fn finding(f: &Finding, sources: &Sources) -> Value {
     let file = sources.get(f.primary.span.file);
     let start = file.position(f.primary.span.start);
     let end = file.position(f.primary.span.end);
-    json!({
+    let mut v = json!({
         "rule": f.rule,
         "name": f.name,
         "severity": f.severity,
@@ -101,5 +101,10 @@ pub fn finding(f: &Finding, sources: &Sources) -> Value {
             json!({"file": file, "line": line, "column": column, "label": r.label})
         }).collect::<Vec<_>>(),
         "fingerprint": f.fingerprint,
-    })
+        "confidence": f.confidence,
+    });
+    if let Some(reason) = &f.confidence_reason {
+        v["confidence_reason"] = json!(reason);
+    }
+    v
 }

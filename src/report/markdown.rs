@@ -198,6 +198,9 @@ fn item(f: &Finding, sources: &Sources) -> String {
         html_message(&f.message)
     );
     let _ = writeln!(s, "- **Help:** {}", md_message(&f.help, false));
+    if let Some(note) = f.confidence_note() {
+        let _ = writeln!(s, "- **Confidence:** {}", md_message(&note, false));
+    }
     if !f.tsc.is_empty() {
         let _ = writeln!(s, "- **TSC:** {}", md_text(&f.tsc.join(", ")));
     }
