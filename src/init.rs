@@ -163,21 +163,33 @@ fn units(s: &mut String, inv: &Inventory, keys: &Keys) {
 }
 
 /// Units that deploy to one AWS account are grouped with `[[account_groups]]` so that
-/// wildcard grants reach across them (docs/configuration.md). Hook for the unit analysis: when
-/// it knows which units share an account (the same literal account id in their providers), it
-/// lists them here as a commented group to confirm.
+/// wildcard grants reach across them (docs/account-groups.md). Units whose providers name the
+/// same literal account id are joined already; they are listed so a reviewer sees it.
 fn account_groups_hint(inv: &Inventory) -> String {
-    let roots = inv
-        .evidence
-        .iter()
-        .filter(|e| !e.dir.as_os_str().is_empty())
-        .count();
-    if roots < 2 {
+    let placed: Vec<&crate::model::Unit> = inv.units.iter().filter(|u| u.dir.is_some()).collect();
+    if placed.len() < 2 {
         return String::new();
     }
-    "# Units that deploy to the same AWS account can be grouped with [[account_groups]]\n\
-     # (docs/configuration.md) so that wildcard grants in one reach datastores of the others.\n"
-        .to_string()
+    let mut s = String::from(
+        "# Units that deploy to the same AWS account can be grouped with [[account_groups]]\n\
+         # (docs/account-groups.md) so that wildcard grants in one reach datastores of the others.\n",
+    );
+    let mut by_account: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for u in &placed {
+        for a in &u.accounts {
+            by_account
+                .entry(a.as_str())
+                .or_default()
+                .push(u.dir.as_deref().unwrap_or("."));
+        }
+    }
+    for (account, dirs) in by_account.iter().filter(|(_, d)| d.len() > 1) {
+        s.push_str(&comment(&format!(
+            "  already joined: {} name account {account} in their aws provider",
+            dirs.join(", ")
+        )));
+    }
+    s
 }
 
 fn tiers(s: &mut String, out: &ScanOutput, keys: &Keys) {
@@ -394,6 +406,17 @@ fn carried_over_rest(s: &mut String, config: &Config) {
             let _ = writeln!(s, "fail_on = {}", toml_string(f.get_ref()));
         }
         s.push('\n');
+    }
+    for g in &config.account_groups {
+        s.push_str("[[account_groups]]\n");
+        let _ = writeln!(s, "name = {}", toml_string(g.name.get_ref()));
+        let roots: Vec<String> = g
+            .roots
+            .get_ref()
+            .iter()
+            .map(|r| r.get_ref().clone())
+            .collect();
+        let _ = writeln!(s, "roots = {}\n", string_list(&roots));
     }
     for e in &config.exceptions {
         s.push_str("[[exceptions]]\n");
