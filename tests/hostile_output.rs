@@ -629,6 +629,33 @@ fn human_output_shows_control_characters_as_escapes_and_no_workflow_commands() {
     );
 }
 
+/// `scan --repos`: repository names are directory names, shown escaped like file names.
+#[test]
+fn bulk_scans_escape_repository_names() {
+    let dir = hostile_tree();
+    let repos = tempfile::tempdir().unwrap();
+    let repo = repos.path().join("::error::repo\u{1b}[2J");
+    std::fs::create_dir(&repo).unwrap();
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    let module = dir.path().join("mod\n::error::dir\u{1b}[2J");
+    for entry in std::fs::read_dir(&module).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), repo.join(entry.file_name())).unwrap();
+    }
+    for quiet in [false, true] {
+        let mut args = vec!["scan", "--repos", path(repos.path())];
+        if quiet {
+            args.push("--quiet");
+        }
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert_no_raw_controls("bulk", &text);
+        assert_no_workflow_commands("bulk", &text);
+        assert!(text.contains("\\u{3a}:error::repo\\u{1b}[2J"), "{text}");
+    }
+}
+
 #[test]
 fn the_pull_request_comment_lists_every_finding_and_embeds_nothing() {
     let dir = hostile_tree();
