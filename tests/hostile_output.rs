@@ -371,6 +371,25 @@ fn users_rules_cannot_write_control_characters_to_the_terminal() {
     assert!(list.contains("deep\\u{1b}[2J\\n::error::x"), "{list}");
 }
 
+/// A discovered mlguard.toml comes from the repository too: a raw control character in it is a
+/// configuration error whose snippet shows it escaped.
+#[test]
+fn config_errors_show_control_characters_as_escapes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mlguard.toml"),
+        "# \u{1b}]0;pwned\u{7} title\n[rules]\nselect = [\"DT002\"]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("main.tf"), TRAINER).unwrap();
+    let out = run(&["scan", path(dir.path())]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_no_raw_controls("stderr", &err);
+    assert!(err.contains("# \\u{1b}]0;pwned\\u{7} title"), "{err}");
+    assert!(err.contains("mlguard.toml:1:3]"), "{err}");
+}
+
 // ---- escaping ----
 
 /// A value that tries everything: a terminal title and colour, BEL, a workflow command after a
