@@ -230,12 +230,22 @@ impl Config {
     }
 
     pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
-        let src = Arc::new(text.to_string());
+        // a discovered config file comes from the scanned repository: what an error shows of it
+        // (its name, its text in the snippet, values quoted in the message) is escaped
+        let shown = crate::report::escape::snippet_source(text);
+        let src = shown
+            .as_ref()
+            .map_or_else(|| Arc::new(text.to_string()), |s| s.text.clone());
+        let name = crate::report::escape::text(name);
         let error =
             |message: String, span: Option<std::ops::Range<usize>>, label: &str, help: &str| {
+                let span = span.map(|r| match &shown {
+                    Some(s) => s.offset(r.start)..s.offset(r.end),
+                    None => r,
+                });
                 Box::new(ConfigError {
-                    message,
-                    src: NamedSource::new(name, src.clone()).with_language("toml"),
+                    message: crate::report::escape::text(&message).into_owned(),
+                    src: NamedSource::new(name.as_ref(), src.clone()).with_language("toml"),
                     span: span.map(SourceSpan::from),
                     label: label.to_string(),
                     help: (!help.is_empty()).then(|| help.to_string()),
@@ -466,7 +476,10 @@ impl Config {
         for id in ids {
             if !known(id.get_ref()) {
                 return Err(Box::new(ConfigError {
-                    message: format!("unknown rule id `{}`", id.get_ref()),
+                    message: format!(
+                        "unknown rule id `{}`",
+                        crate::report::escape::text(id.get_ref())
+                    ),
                     src: NamedSource::new(path.display().to_string(), Arc::new(text))
                         .with_language("toml"),
                     span: Some(id.span().into()),

@@ -204,7 +204,7 @@ impl Engine {
                 .cloned()
                 .unwrap_or_else(|| ("<rules>".into(), Arc::new(String::new())));
             diagnostic
-                .wrap_err(format!("rule `{id}` in {name} {what}"))
+                .wrap_err(escape::text(&format!("rule `{id}` in {name} {what}")).into_owned())
                 .with_source_code(NamedSource::new(name, text.to_string()))
         };
         let errors = result.validation_errors().map(|e| {
@@ -403,7 +403,11 @@ impl Engine {
             let id = ann("id");
             let Some(severity) = Severity::parse(&ann("severity")) else {
                 errors.push(Report::new(err(
-                    format!("rule `{id}` has severity `{}`", ann("severity")),
+                    format!(
+                        "rule `{}` has severity `{}`",
+                        escape::text(&id),
+                        escape::text(&ann("severity"))
+                    ),
                     "use one of critical, high, medium, low, info",
                 )));
                 continue;
@@ -411,7 +415,11 @@ impl Engine {
             if let Some(&other) = self.by_id.get(&id) {
                 let prev = &self.rules[other];
                 errors.push(Report::new(err(
-                    format!("rule id `{id}` is already used by {}", prev.file),
+                    format!(
+                        "rule id `{}` is already used by {}",
+                        escape::text(&id),
+                        prev.file
+                    ),
                     "give every rule a unique @id; a user rule cannot replace a built-in one",
                 )));
                 continue;
@@ -429,7 +437,7 @@ impl Engine {
             };
             if let Err(e) = self.policies.add(p.new_id(PolicyId::new(&id))) {
                 errors.push(Report::new(err(
-                    format!("rule `{id}` cannot be added: {e}"),
+                    escape::text(&format!("rule `{id}` cannot be added: {e}")).into_owned(),
                     "check the rule id",
                 )));
                 continue;
