@@ -582,16 +582,18 @@ fn rules(format: ListFormat, policies: &[PathBuf]) -> ExitCode {
                 "ID", "NAME", "SEVERITY", "TSC", "SUMMARY"
             );
             for r in rules {
+                // users' rules can come from the scanned repository
+                let text = report::escape::text;
                 out.push_str(&format!(
                     "{:<7} {:<36} {:<9} {:<14} {}\n",
-                    r.id,
-                    r.name,
+                    text(&r.id),
+                    text(&r.name),
                     r.severity.as_str(),
-                    r.tsc.join(","),
-                    summary_line(r)
+                    text(&r.tsc.join(",")),
+                    text(&summary_line(r))
                 ));
             }
-            write_stdout(&out)
+            write_stdout(&report::escape::log_lines(out))
         }
     }
 }
@@ -675,7 +677,8 @@ fn access(args: AccessArgs) -> ExitCode {
             let f = out.sources.get(s.file);
             format!("{}:{}: ", f.display, f.position(s.start).line)
         });
-        eprintln!("warning: {}{}", at.unwrap_or_default(), e.message);
+        let warning = format!("{}{}", at.unwrap_or_default(), e.message);
+        eprintln!("warning: {}", report::escape::text(&warning));
     }
     let text = match args.format {
         AccessFormat::Human => report::access::human(&out.inventory, &out.analysis, &out.sources),
@@ -709,7 +712,8 @@ fn analyse(
             let f = out.sources.get(s.file);
             format!("{}:{}: ", f.display, f.position(s.start).line)
         });
-        eprintln!("warning: {}{}", at.unwrap_or_default(), e.message);
+        let warning = format!("{}{}", at.unwrap_or_default(), e.message);
+        eprintln!("warning: {}", report::escape::text(&warning));
     }
     out
 }

@@ -4,6 +4,7 @@
 
 use crate::facts::{Fact, Facts};
 use crate::findings::Severity;
+use crate::report::escape;
 use cedar_policy::{
     Authorizer, Context, Entities, EntityTypeName, EntityUid, PolicyId, PolicySet, Request, Schema,
     ValidationMode, Validator,
@@ -280,6 +281,22 @@ impl Engine {
         texts: &mut HashMap<String, (String, Arc<String>)>,
     ) {
         let src = || NamedSource::new(name, text.clone());
+        // a control character in a rule file has no use (strings spell them as escapes) and
+        // would reach the terminal raw in a parse error's snippet
+        if !builtin {
+            if let Some((at, c)) = escape::first_hidden_in_source(text) {
+                let shown = escape::snippet_source(text).map(|s| (s.offset(at), s.text));
+                let (at, shown) = shown.unwrap_or((at, text.clone()));
+                errors.push(Report::new(RuleError {
+                    message: format!("{name} holds the control character U+{:04X}", c as u32),
+                    src: NamedSource::new(name, shown),
+                    span: Some(miette::SourceSpan::from(at..at + 1)),
+                    label: "here".into(),
+                    help: Some("remove it, or write it as an escape inside a string".into()),
+                }));
+                return;
+            }
+        }
         // checked before Cedar parses the text: its recursion overflows the stack on deep input
         if !builtin {
             let excess = too_deep(text, MAX_RULE_NESTING)
@@ -712,7 +729,8 @@ fn read_policy_dir(dir: &Path) -> Result<Vec<(String, String)>, Report> {
             // mlguard.toml is the repository's), and a FIFO or device is never opened
             let roots = crate::fsguard::Roots::new([dir.to_path_buf()]);
             crate::fsguard::read(&p, crate::fsguard::Access::Tree(&roots))
-                .map(|t| (p.display().to_string(), t))
+                // the name is shown in errors: a file name can hold control characters too
+                .map(|t| (escape::text(&p.display().to_string()).into_owned(), t))
                 .map_err(|e| match e {
                     crate::fsguard::ReadError::Outside => miette::miette!(
                         help = "copy the rule file into the directory",

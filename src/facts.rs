@@ -33,11 +33,15 @@ pub struct Fact {
     pub vars: Vec<(&'static str, Arc<str>)>,
     /// The address (with instance keys) of the resource the fact is about.
     pub address: String,
+    /// Deployment units (root indices) of the principal, datastore and document it is about.
+    pub units: Vec<usize>,
 }
 
 pub struct Facts {
     pub entities: Vec<cedar_policy::Entity>,
     pub facts: Vec<Fact>,
+    /// Each unit's root directory, by root index (`None` for a policy file outside every root).
+    pub unit_dirs: Vec<Option<String>>,
 }
 
 pub fn uid(kind: &str, id: &str) -> EntityUid {
@@ -370,6 +374,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         resources: Vec::new(),
         vars: Vec::new(),
         address: address.to_string(),
+        units: Vec::new(),
     };
     for (i, d) in inv.datastores.iter().enumerate() {
         let mut spans = vec![("block", located(d.span, &d.address, ""))];
@@ -394,6 +399,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
             ));
         }
         let mut f = declare(datastore_uid(i), spans, &d.address);
+        f.units = vec![d.root];
         f.resources = vec![d.address.clone()];
         f.vars = vec![
             (
@@ -422,6 +428,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
             vec![("document", located(d.span, &d.owner, ""))],
             &d.owner,
         );
+        f.units = vec![d.root];
         let tiers = analysis.document_tiers.get(i).cloned().unwrap_or_default();
         f.vars = vec![
             (
@@ -462,7 +469,11 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
     for g in &analysis.grants {
         facts.push(grant_fact(inv, g, &mut cache));
     }
-    Facts { entities, facts }
+    Facts {
+        entities,
+        facts,
+        unit_dirs: inv.units.iter().map(|u| u.dir.clone()).collect(),
+    }
 }
 
 /// One `Statement` entity and declaration per statement of a scanned document.
@@ -555,12 +566,14 @@ fn statement_facts(
             let mut related = Vec::new();
             let mut principals = BTreeSet::new();
             let mut resources: BTreeSet<usize> = BTreeSet::new();
+            let mut units = vec![doc.root];
             for g in grants_by_statement
                 .get(&(d, st.index))
                 .into_iter()
                 .flatten()
                 .map(|&g| &analysis.grants[g])
             {
+                units.push(inv.principals[g.principal].root);
                 principals.insert(inv.principals[g.principal].address.clone());
                 if inv.datastores[g.datastore]
                     .tier
@@ -582,6 +595,7 @@ fn statement_facts(
                 }
             }
             for ds in resources.iter().map(|&j| &inv.datastores[j]) {
+                units.push(ds.root);
                 let r = Related {
                     span: ds.span,
                     label: format!("`{}`: {}", ds.address, tier_label(ds)),
@@ -616,6 +630,7 @@ fn statement_facts(
                     ("value", doc.name.clone().into()),
                 ],
                 address: doc.owner.clone(),
+                units: units_of(&units),
             });
         }
     }
@@ -725,7 +740,16 @@ fn grant_fact(inv: &Inventory, g: &Grant, cache: &mut GrantCache) -> Fact {
             ),
         ],
         address: doc.owner.clone(),
+        units: units_of(&[p.root, d.root, doc.root]),
     }
+}
+
+/// Distinct units, ascending.
+fn units_of(roots: &[usize]) -> Vec<usize> {
+    let mut v = roots.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 fn repo_entity(inv: &Inventory, config: &Config) -> cedar_policy::Entity {
@@ -794,6 +818,7 @@ fn declaration(resource: EntityUid, spans: Vec<(&'static str, Located)>, address
         resources: vec![address.to_string()],
         vars: Vec::new(),
         address: address.to_string(),
+        units: Vec::new(),
     }
 }
 
@@ -829,11 +854,9 @@ fn ml_facts(
         if let Some(cs) = c.capture_span {
             spans.push(("capture", located(cs, &c.address, "data_capture_config")));
         }
-        facts.push(declaration(
-            uid("EndpointConfig", &format!("c{i}")),
-            spans,
-            &c.address,
-        ));
+        let mut f = declaration(uid("EndpointConfig", &format!("c{i}")), spans, &c.address);
+        f.units = vec![c.root];
+        facts.push(f);
     }
     for (i, e) in inv.endpoints.iter().enumerate() {
         let serverless = e.config.is_some_and(|c| inv.endpoint_configs[c].serverless);
@@ -851,11 +874,9 @@ fn ml_facts(
             ],
         ));
         let spans = vec![("block", located(e.span, &e.address, ""))];
-        facts.push(declaration(
-            uid("Endpoint", &format!("e{i}")),
-            spans,
-            &e.address,
-        ));
+        let mut f = declaration(uid("Endpoint", &format!("e{i}")), spans, &e.address);
+        f.units = vec![e.root];
+        facts.push(f);
     }
     for (i, m) in inv.models.iter().enumerate() {
         entities.push(entity(
@@ -875,11 +896,9 @@ fn ml_facts(
             ),
             ("block", located(m.span, &m.address, "")),
         ];
-        facts.push(declaration(
-            uid("Model", &format!("m{i}")),
-            spans,
-            &m.address,
-        ));
+        let mut f = declaration(uid("Model", &format!("m{i}")), spans, &m.address);
+        f.units = vec![m.root];
+        facts.push(f);
     }
     for (i, a) in inv.agents.iter().enumerate() {
         entities.push(entity(
@@ -892,11 +911,9 @@ fn ml_facts(
             ],
         ));
         let spans = vec![("block", located(a.span, &a.address, ""))];
-        facts.push(declaration(
-            uid("Agent", &format!("a{i}")),
-            spans,
-            &a.address,
-        ));
+        let mut f = declaration(uid("Agent", &format!("a{i}")), spans, &a.address);
+        f.units = vec![a.root];
+        facts.push(f);
     }
     // one AI service entity per service, at its first use in (file, line) order
     let mut uses: Vec<&crate::model::ml::AiUse> = inv.ai_uses.iter().collect();
@@ -929,6 +946,14 @@ fn ml_facts(
         ));
         let spans = vec![("use", located(u.span, "", format!("use:{}", u.service)))];
         let mut f = declaration(uid("AiService", u.service), spans, u.service);
+        // every root that uses the service at this place (a shared module's provider or call)
+        f.units = units_of(
+            &inv.ai_uses
+                .iter()
+                .filter(|o| o.service == u.service && o.span == u.span)
+                .map(|o| o.root)
+                .collect::<Vec<_>>(),
+        );
         f.vars = vec![
             ("value", u.service.to_string().into()),
             ("attribute", u.how.clone().into()),
@@ -987,6 +1012,7 @@ fn control_fact(inv: &Inventory, g: &crate::access::ControlGrant) -> Fact {
             ),
         ],
         address: doc.owner.clone(),
+        units: units_of(&[p.root, doc.root]),
     }
 }
 

@@ -88,6 +88,8 @@ pub struct Finding {
     pub principals: Vec<String>,
     pub resources: Vec<String>,
     pub related: Vec<Related>,
+    /// Root directories of the deployment units it is about (not part of the fingerprint).
+    pub units: Vec<String>,
     pub fingerprint: String,
     /// Set on findings listed under `suppressed`.
     pub suppression: Option<Suppression>,
@@ -153,6 +155,7 @@ pub fn collect(
         resources: BTreeSet<String>,
         related: Vec<Related>,
         vars: BTreeMap<&'static str, BTreeSet<String>>,
+        units: BTreeSet<usize>,
     }
     let mut groups: BTreeMap<(usize, Span), Acc> = BTreeMap::new();
     for hit in hits {
@@ -174,7 +177,9 @@ pub fn collect(
                 resources: BTreeSet::new(),
                 related: Vec::new(),
                 vars: BTreeMap::new(),
+                units: BTreeSet::new(),
             });
+        acc.units.extend(fact.units.iter().copied());
         acc.principals.extend(fact.principals.iter().cloned());
         acc.resources.extend(fact.resources.iter().cloned());
         for r in &fact.related {
@@ -228,6 +233,13 @@ pub fn collect(
             principals: acc.principals.into_iter().collect(),
             resources: acc.resources.into_iter().collect(),
             related: acc.related,
+            units: acc
+                .units
+                .iter()
+                .filter_map(|&u| facts.unit_dirs.get(u).cloned().flatten())
+                .collect::<BTreeSet<String>>()
+                .into_iter()
+                .collect(),
             fingerprint: String::new(),
             suppression: None,
         };

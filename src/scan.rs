@@ -278,8 +278,8 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
     let loaded: HashSet<FileId> = inventory.documents.iter().map(|d| d.span.file).collect();
     for (file, doc) in json_docs {
         if !loaded.contains(&file) {
-            let owner = sources.get(file).display.clone();
-            inventory.add_standalone(owner, &doc);
+            let file = sources.get(file);
+            inventory.add_standalone(file.display.clone(), &file.path, &doc);
         }
     }
 
@@ -577,5 +577,58 @@ fn looks_like_policy(text: &str) -> bool {
             matches!(ast.value, Some(jsonc_parser::ast::Value::Object(o)) if o.get("Statement").is_some())
         }
         Err(_) => text.trim_start().starts_with('{'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(edges: &[(&str, &str)]) -> HashMap<PathBuf, Vec<PathBuf>> {
+        let mut calls: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+        for (from, to) in edges {
+            calls
+                .entry(PathBuf::from(from))
+                .or_default()
+                .push(PathBuf::from(to));
+        }
+        calls
+    }
+
+    fn called(edges: &[(&str, &str)]) -> Vec<String> {
+        let mut v: Vec<String> = called_modules(&graph(edges))
+            .into_iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_module_called_by_another_is_not_a_root() {
+        assert_eq!(
+            called(&[("/r", "/r/m"), ("/r/m", "/r/n")]),
+            ["/r/m", "/r/n"]
+        );
+    }
+
+    #[test]
+    fn a_self_call_keeps_the_root() {
+        assert_eq!(called(&[("/r", "/r")]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn of_a_cycle_nothing_else_calls_the_top_member_stays_a_root() {
+        assert_eq!(called(&[("/r", "/r/sub"), ("/r/sub", "/r")]), ["/r/sub"]);
+    }
+
+    #[test]
+    fn a_cycle_called_from_outside_has_no_root() {
+        let edges = [
+            ("/r", "/r/mods/a/x"),
+            ("/r/mods/a/x", "/r/b"),
+            ("/r/b", "/r/mods/a/x"),
+        ];
+        assert_eq!(called(&edges), ["/r/b", "/r/mods/a/x"]);
     }
 }

@@ -328,6 +328,7 @@ fn meta_finding(
         address: String::new(),
         principals: Vec::new(),
         resources: Vec::new(),
+        units: Vec::new(),
         related: Vec::new(),
         fingerprint: String::new(),
         suppression: None,

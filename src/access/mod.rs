@@ -85,7 +85,9 @@ struct Analyzer<'a> {
     inv: &'a Inventory,
     config: &'a Config,
     index: matcher::Index,
-    cache: HashMap<(DocumentId, usize), Reach>,
+    units: Units,
+    /// By (document, statement, scoped to its unit).
+    cache: HashMap<(DocumentId, usize, bool), Reach>,
     /// Statements that allow `kms:Decrypt` without conditions, found once for the KMS gate.
     decrypting: std::collections::HashSet<(DocumentId, usize)>,
     /// KMS key policies by the key they govern.
@@ -97,6 +99,7 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
         inv,
         config,
         index: matcher::Index::new(&inv.datastores),
+        units: Units::new(inv),
         cache: HashMap::new(),
         decrypting: decrypting_statements(inv),
         key_policies: inv
@@ -162,6 +165,92 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
     out
 }
 
+/// Which deployment units a wildcard or pattern written in one unit reaches: its own, and units
+/// known to share its account (model.md, "Deployment units").
+struct Units {
+    /// Datastores of each unit, ascending.
+    stores: Vec<Vec<usize>>,
+    /// Units by account id and by account group (`group:` prefixed).
+    by_key: HashMap<String, Vec<usize>>,
+    keys: Vec<Vec<String>>,
+    placed: Vec<bool>,
+    memo: HashMap<usize, Arc<Reachable>>,
+}
+
+/// The units one unit's wildcards reach, and their datastores.
+pub(crate) struct Reachable {
+    /// Ascending.
+    units: Vec<usize>,
+    /// Ascending.
+    stores: Vec<usize>,
+}
+
+impl Reachable {
+    fn allows(&self, unit: usize) -> bool {
+        self.units.binary_search(&unit).is_ok()
+    }
+}
+
+impl Units {
+    fn new(inv: &Inventory) -> Units {
+        let n = inv.units.len().max(inv.roots);
+        let mut stores = vec![Vec::new(); n];
+        for (i, d) in inv.datastores.iter().enumerate() {
+            if let Some(s) = stores.get_mut(d.root) {
+                s.push(i);
+            }
+        }
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut keys = vec![Vec::new(); n];
+        let mut placed = vec![true; n];
+        for (u, unit) in inv.units.iter().enumerate() {
+            placed[u] = unit.dir.is_some();
+            let own: Vec<String> = unit
+                .accounts
+                .iter()
+                .cloned()
+                .chain(unit.groups.iter().map(|g| format!("group:{g}")))
+                .collect();
+            for k in &own {
+                by_key.entry(k.clone()).or_default().push(u);
+            }
+            keys[u] = own;
+        }
+        Units {
+            stores,
+            by_key,
+            keys,
+            placed,
+            memo: HashMap::new(),
+        }
+    }
+
+    /// `None` when the unit's wildcards are not limited: a policy file outside every root
+    /// belongs to no deployment, so nothing says which account it would be used in.
+    fn reachable(&mut self, unit: usize) -> Option<Arc<Reachable>> {
+        if !self.placed.get(unit).copied().unwrap_or(false) {
+            return None;
+        }
+        if let Some(r) = self.memo.get(&unit) {
+            return Some(r.clone());
+        }
+        let mut units = vec![unit];
+        for k in &self.keys[unit] {
+            units.extend(self.by_key.get(k).into_iter().flatten().copied());
+        }
+        units.sort_unstable();
+        units.dedup();
+        let mut stores: Vec<usize> = units
+            .iter()
+            .flat_map(|&u| self.stores[u].iter().copied())
+            .collect();
+        stores.sort_unstable();
+        let r = Arc::new(Reachable { units, stores });
+        self.memo.insert(unit, r.clone());
+        Some(r)
+    }
+}
+
 fn data_tiers(reach: &[(usize, &ActionInfo)], datastores: &[Datastore]) -> BTreeSet<Tier> {
     reach
         .iter()
@@ -172,17 +261,35 @@ fn data_tiers(reach: &[(usize, &ActionInfo)], datastores: &[Datastore]) -> BTree
 }
 
 impl Analyzer<'_> {
+    /// What a statement reaches: an Allow's wildcards and patterns stay within its deployment
+    /// unit (and units sharing its account); a Deny's do not, since it removes access wherever
+    /// it is.
     fn reach(&mut self, doc: DocumentId, st: &Statement) -> Reach {
-        if let Some(r) = self.cache.get(&(doc, st.index)) {
+        self.reach_in(doc, st, st.is_allow())
+    }
+
+    fn reach_in(&mut self, doc: DocumentId, st: &Statement, scoped: bool) -> Reach {
+        if let Some(r) = self.cache.get(&(doc, st.index, scoped)) {
             return r.clone();
         }
         let d = &self.inv.documents[doc];
-        let mut r = statement_reach(st, d.root, &self.inv.datastores, &self.index);
+        let scope = if scoped {
+            self.units.reachable(d.root)
+        } else {
+            None
+        };
+        let mut r = statement_reach(
+            st,
+            d.root,
+            &self.inv.datastores,
+            &self.index,
+            scope.as_deref(),
+        );
         if let Some(governed) = d.governs {
             // a bucket policy governs its bucket and the bucket's prefixes, nothing else
             r.retain(|(ds, _)| self.inv.bucket_of(*ds) == governed);
         }
-        self.cache.insert((doc, st.index), r.clone());
+        self.cache.insert((doc, st.index, scoped), r.clone());
         r
     }
 
@@ -254,7 +361,12 @@ impl Analyzer<'_> {
                 for st in statements.iter().filter(|s| s.is_allow()) {
                     if conditions::evaluate(&st.conditions, principal, self.config) != Truth::False
                     {
-                        allowed.extend(self.reach(b, st).into_iter().map(|(d, a)| (d, a.name)));
+                        // a boundary caps; its wildcards cap everywhere, not only in its unit
+                        allowed.extend(
+                            self.reach_in(b, st, false)
+                                .into_iter()
+                                .map(|(d, a)| (d, a.name)),
+                        );
                     }
                 }
                 let own_denies = self.denied_by(b, Some(p));
@@ -444,22 +556,17 @@ impl Analyzer<'_> {
         for &(d, si, attachment, conditional) in sources {
             let st = &self.inv.documents[d].statements[si];
             let Some(actions) = &st.actions else { continue };
-            // the resource must be able to name a SageMaker resource
-            let names_sagemaker = st.resources.as_ref().is_some_and(|r| {
-                r.not
-                    || r.items.iter().any(|e| match e.literal() {
-                        Some(l) => l == "*" || l.contains(":sagemaker:") || l.starts_with("arn:*"),
-                        None => !e.unknown,
-                    })
-            });
-            if !names_sagemaker {
+            let Some(resources) = &st.resources else {
                 continue;
-            }
+            };
             let mut by_class: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
+            // an action is granted only on resources of its own types (an S3 ARN grants no
+            // `sagemaker:CreateEndpoint`, whatever the Action or NotAction element covers)
             for a in actions_of(actions)
                 .iter()
                 .filter(control)
                 .filter(|a| !denied.contains(a.name))
+                .filter(|a| names_resource_of(resources, a))
             {
                 if let Some(c) = a.class {
                     by_class.entry(c).or_default().insert(a.full_name());
@@ -478,6 +585,89 @@ impl Analyzer<'_> {
             }
         }
     }
+}
+
+/// Can a Resource (or NotResource) element name a resource of one of the action's types?
+/// Resource types come from the catalog's ARN templates; a pattern names one when the two globs
+/// share some ARN. A reference stands for an ARN of its resource's service.
+fn names_resource_of(field: &Field, action: &ActionInfo) -> bool {
+    let patterns: Vec<Option<String>> = field.items.iter().map(resource_glob).collect();
+    if action.types == "*" {
+        // an action without resource types is granted only by `"Resource": "*"`
+        let star = |p: &Option<String>| p.as_deref().is_none_or(|p| p == "*");
+        return if field.not {
+            !patterns.iter().any(|p| p.as_deref() == Some("*"))
+        } else {
+            patterns.iter().any(star)
+        };
+    }
+    let Some(types) = catalog::resource_globs(action) else {
+        return true; // a type the table lacks: any resource may be one
+    };
+    if field.not {
+        // NotResource covers the action unless its patterns cover every type in full
+        return !types.iter().all(|t| {
+            patterns.iter().any(|p| {
+                p.as_deref()
+                    .is_some_and(|p| p == "*" || catalog::glob_match(p, t, false))
+            })
+        });
+    }
+    patterns.iter().any(|p| match p {
+        None => true, // unknown: it could name anything
+        Some(p) => types.iter().any(|t| matcher::arn_globs_overlap(p, t)),
+    })
+}
+
+/// A resource element as an IAM glob: policy variables and references to non-ARN attributes as
+/// `*`, an `.arn` reference as an ARN of its resource's service. `None` when it is unknown.
+fn resource_glob(e: &crate::model::policy::Element) -> Option<String> {
+    use crate::terraform::value::Part;
+    if e.unknown {
+        return None;
+    }
+    let mut out = String::new();
+    for p in &e.parts {
+        match p {
+            Part::Lit(l) => {
+                let mut rest = l.as_str();
+                while let Some(open) = rest.find("${") {
+                    out.push_str(&rest[..open]);
+                    out.push('*');
+                    rest = rest[open..].find('}').map_or("", |c| &rest[open + c + 1..]);
+                }
+                out.push_str(rest);
+            }
+            Part::Ref(r) => match (&*r.attr, service_of_type(&r.target.rtype)) {
+                ("arn", Some(service)) if out.is_empty() => {
+                    out.push_str("arn:*:");
+                    out.push_str(service);
+                    out.push_str(":*:*:*");
+                }
+                _ => out.push('*'),
+            },
+        }
+    }
+    Some(out)
+}
+
+/// The IAM service of a Terraform resource type, when its ARN is known to be that service's.
+fn service_of_type(rtype: &str) -> Option<&'static str> {
+    const PREFIXES: [(&str, &str); 9] = [
+        ("aws_s3_", "s3"),
+        ("aws_cloudwatch_log_", "logs"),
+        ("aws_sagemaker_", "sagemaker"),
+        ("aws_bedrock", "bedrock"),
+        ("aws_kms_", "kms"),
+        ("aws_iam_", "iam"),
+        ("aws_dynamodb_", "dynamodb"),
+        ("aws_sns_", "sns"),
+        ("aws_sqs_", "sqs"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| rtype.starts_with(prefix))
+        .map(|(_, service)| *service)
 }
 
 /// Condition keys that make a public statement non-public when they fix a value (S3 Block Public
@@ -759,11 +949,14 @@ fn is_resource_wildcard(st: &Statement) -> bool {
 }
 
 /// Every (datastore, action) pair a statement's Action and Resource elements cover.
+/// With `scope`, wildcards and patterns reach only the datastores of the scope's units; references
+/// and literal ARNs naming one bucket in full reach theirs wherever they are.
 fn statement_reach(
     st: &Statement,
     root: usize,
     datastores: &[Datastore],
     index: &matcher::Index,
+    scope: Option<&Reachable>,
 ) -> Reach {
     let (Some(actions), Some(resources)) = (&st.actions, &st.resources) else {
         return Vec::new();
@@ -786,13 +979,18 @@ fn statement_reach(
     // costs N matches, not N times the datastores the other patterns nominate.
     let mut everywhere: Vec<usize> = Vec::new();
     let mut nominated: HashMap<usize, Vec<usize>> = HashMap::new();
+    let in_scope = |i: usize| scope.is_none_or(|s| s.allows(datastores[i].root));
     for (pi, p) in patterns.iter().enumerate() {
+        let pinned = matcher::names_one_bucket(p);
         match index.candidates(p) {
             matcher::Candidates::All => {
                 all = true;
                 everywhere.push(pi);
             }
-            matcher::Candidates::Some(ids) => {
+            matcher::Candidates::Some(mut ids) => {
+                if !pinned {
+                    ids.retain(|&i| in_scope(i));
+                }
                 for &id in &ids {
                     nominated.entry(id).or_default().push(pi);
                 }
@@ -801,14 +999,28 @@ fn statement_reach(
         }
     }
     if all {
-        candidates = (0..datastores.len()).collect();
+        match scope {
+            Some(s) => candidates.extend(s.stores.iter().copied()),
+            None => candidates = (0..datastores.len()).collect(),
+        }
+    }
+    if resources.not {
+        // what NotResource leaves out is a wildcard: only datastores in scope
+        candidates.retain(|&i| in_scope(i));
     }
     candidates.sort_unstable();
     candidates.dedup();
     let mut out = Vec::new();
     for i in candidates {
-        let ds = &datastores[i];
-        let mut own: Vec<usize> = everywhere.clone();
+        let Some(ds) = datastores.get(i) else {
+            continue;
+        };
+        // wildcards (and NotResource) name only datastores in scope
+        let mut own: Vec<usize> = if in_scope(i) {
+            everywhere.clone()
+        } else {
+            Vec::new()
+        };
         own.extend(nominated.get(&i).into_iter().flatten());
         own.sort_unstable();
         own.dedup();
@@ -988,6 +1200,43 @@ mod tests {
         for (text, public) in cases {
             assert_eq!(is_public(&statement(text)), public, "{text}");
         }
+    }
+
+    #[test]
+    fn actions_are_granted_only_on_resources_of_their_types() {
+        let grants = |action: &str, resource: &str| {
+            let st = statement(&format!(
+                r#"{{"Effect": "Allow", "Action": "*", {resource}}}"#
+            ));
+            let a = catalog::matching(action).next().unwrap();
+            names_resource_of(st.resources.as_ref().unwrap(), a)
+        };
+        let endpoint = "sagemaker:CreateEndpoint";
+        assert!(grants(endpoint, r#""Resource": "*""#));
+        assert!(grants(
+            endpoint,
+            r#""Resource": "arn:aws:sagemaker:us-east-1:1:endpoint/prod-*""#
+        ));
+        assert!(!grants(
+            endpoint,
+            r#""Resource": ["arn:aws:s3:::models", "arn:aws:s3:::models/*"]"#
+        ));
+        assert!(!grants(
+            endpoint,
+            r#""Resource": "arn:aws:sagemaker:us-east-1:1:model-package/*""#
+        ));
+        assert!(grants(endpoint, r#""NotResource": "arn:aws:s3:::models""#));
+        assert!(!grants(endpoint, r#""NotResource": "*""#));
+        assert!(!grants(
+            endpoint,
+            r#""NotResource": ["arn:*:sagemaker:*:*:endpoint/*", "arn:*:sagemaker:*:*:endpoint-config/*"]"#
+        ));
+        // an action without resource types needs `*`
+        assert!(grants("s3:ListAllMyBuckets", r#""Resource": "*""#));
+        assert!(!grants(
+            "s3:ListAllMyBuckets",
+            r#""Resource": "arn:aws:s3:::models""#
+        ));
     }
 
     #[test]

@@ -74,6 +74,8 @@ pub struct AiUse {
     pub span: Span,
     /// How it was detected, for the report.
     pub how: String,
+    /// The root module (deployment unit) it is in.
+    pub root: usize,
 }
 
 /// An ML resource the system description lists, kept as data rather than a type per resource:
@@ -727,7 +729,12 @@ impl Builder<'_> {
     }
 
     fn ai_use(&mut self, service: &'static str, span: Span, how: String) {
-        self.inv.ai_uses.push(AiUse { service, span, how });
+        self.inv.ai_uses.push(AiUse {
+            service,
+            span,
+            how,
+            root: self.root,
+        });
     }
 
     /// Links between ML resources: endpoint -> configuration, configuration -> model, monitoring

@@ -17,6 +17,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// Characters [`text`] shows as escapes: they change what a terminal, log viewer or renderer
 /// displays instead of being displayed themselves.
@@ -57,16 +58,13 @@ pub fn text(s: &str) -> Cow<'_, str> {
 /// the text has nothing to escape (the usual case). Escapes are longer than what they replace, so
 /// spans move: [`Snippet::offset`] maps them.
 pub fn snippet_source(s: &str) -> Option<Snippet> {
-    let keep = |c: char, next: Option<char>| {
-        c == '\n' || c == '\t' || (c == '\r' && next == Some('\n'))
-    };
     let mut chars = s.chars().peekable();
     let mut text_out = String::new();
     let mut shifts = Vec::new();
     let mut any = false;
     let mut old = 0usize;
     while let Some(c) = chars.next() {
-        if is_hidden(c) && !keep(c, chars.peek().copied()) {
+        if hidden_in_source(c, chars.peek().copied()) {
             if !any {
                 any = true;
                 text_out.reserve(s.len() + 16);
@@ -88,15 +86,31 @@ pub fn snippet_source(s: &str) -> Option<Snippet> {
             old += c.len_utf8();
         }
     }
-    any.then_some(Snippet {
-        text: text_out,
+    any.then(|| Snippet {
+        text: Arc::new(text_out),
         shifts,
     })
 }
 
+/// Is `c` (followed by `next`) escaped in a file's text? Line breaks and tabs are layout.
+fn hidden_in_source(c: char, next: Option<char>) -> bool {
+    is_hidden(c) && !(c == '\n' || c == '\t' || (c == '\r' && next == Some('\n')))
+}
+
+/// The byte offset and character of the first character [`snippet_source`] would escape.
+pub fn first_hidden_in_source(s: &str) -> Option<(usize, char)> {
+    let mut chars = s.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if hidden_in_source(c, chars.peek().map(|&(_, n)| n)) {
+            return Some((at, c));
+        }
+    }
+    None
+}
+
 /// A file's text with its hidden characters escaped, and how its offsets moved.
 pub struct Snippet {
-    pub text: String,
+    pub text: Arc<String>,
     /// (original offset just past an escaped character, bytes added up to there), ascending.
     shifts: Vec<(usize, usize)>,
 }
@@ -189,11 +203,7 @@ fn code_span(s: &str) -> String {
     if s.is_empty() {
         return "` `".into();
     }
-    let longest = s
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if s.starts_with('`') || s.ends_with('`') || (s.starts_with(' ') && s.ends_with(' '))
     {
@@ -308,7 +318,7 @@ mod tests {
     fn snippets_escape_hidden_characters_and_move_spans() {
         assert!(snippet_source("a = 1\r\n\tb = \"x\"\n").is_none());
         let s = snippet_source("a\u{1b}b\rc\u{85}d").unwrap();
-        assert_eq!(s.text, "a\\u{1b}b\\rc\\u{85}d");
+        assert_eq!(*s.text, "a\\u{1b}b\\rc\\u{85}d");
         // `b`, `c` and `d` keep pointing at themselves
         assert_eq!(s.offset(0), 0);
         assert_eq!(&s.text[s.offset(2)..s.offset(3)], "b");

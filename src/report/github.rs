@@ -31,7 +31,10 @@ impl Format for Github {
         let mut out = String::new();
         for f in &scan.findings {
             let mut props = place(f.primary.span, sources, &paths, true);
-            props.push(("title", text(&format!("{} {}", f.rule, f.name)).into_owned()));
+            props.push((
+                "title",
+                text(&format!("{} {}", f.rule, f.name)).into_owned(),
+            ));
             let mut message = text(&format!(
                 "{} [{} {}]",
                 f.message,

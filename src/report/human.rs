@@ -89,7 +89,7 @@ impl Format for Human {
 /// ([`escape::snippet_source`]) and its spans are moved to match.
 struct Texts<'a> {
     sources: &'a Sources,
-    escaped: RefCell<HashMap<FileId, Option<(Arc<String>, Arc<Snippet>)>>>,
+    escaped: RefCell<HashMap<FileId, Option<Arc<Snippet>>>>,
 }
 
 impl<'a> Texts<'a> {
@@ -100,14 +100,11 @@ impl<'a> Texts<'a> {
         }
     }
 
-    fn escaped(&self, file: FileId) -> Option<(Arc<String>, Arc<Snippet>)> {
+    fn escaped(&self, file: FileId) -> Option<Arc<Snippet>> {
         self.escaped
             .borrow_mut()
             .entry(file)
-            .or_insert_with(|| {
-                escape::snippet_source(&self.sources.get(file).text)
-                    .map(|s| (Arc::new(s.text.clone()), Arc::new(s)))
-            })
+            .or_insert_with(|| escape::snippet_source(&self.sources.get(file).text).map(Arc::new))
             .clone()
     }
 
@@ -119,7 +116,7 @@ impl<'a> Texts<'a> {
             "hcl"
         };
         let content = match self.escaped(span.file) {
-            Some((t, _)) => t,
+            Some(s) => s.text.clone(),
             None => f.text.clone(),
         };
         NamedSource::new(text(&f.display), content).with_language(lang)
@@ -129,7 +126,7 @@ impl<'a> Texts<'a> {
     fn span(&self, span: Span) -> miette::SourceSpan {
         let (start, end) = (span.start as usize, span.end as usize);
         match self.escaped(span.file) {
-            Some((_, s)) => miette::SourceSpan::from(s.offset(start)..s.offset(end)),
+            Some(s) => miette::SourceSpan::from(s.offset(start)..s.offset(end)),
             None => miette::SourceSpan::from(start..end),
         }
     }

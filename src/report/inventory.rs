@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::model::classify::Tier;
 use crate::model::ml::Component;
 use crate::model::{Datastore, DatastoreKind, Inventory, PrincipalId};
+use crate::report::escape::{md_code, md_code_cell, md_message, md_text};
 use crate::source::{Sources, Span};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -81,10 +82,12 @@ impl<'a> Ctx<'a> {
             let row = located(
                 i.sources,
                 span,
-                obj(json!({"principal": p.address, "kind": p.kind.as_str(),
+                obj(
+                    json!({"principal": p.address, "unit": unit(inv, p.root), "kind": p.kind.as_str(),
                     "workloads": p.workloads.iter().collect::<Vec<_>>(),
                     "actions": g.actions.iter().collect::<Vec<_>>(),
-                    "policy": doc.name, "conditional": g.conditional})),
+                    "policy": doc.name, "conditional": g.conditional}),
+                ),
             );
             access.entry((g.datastore, g.class)).or_default().push(row);
         }
@@ -92,11 +95,14 @@ impl<'a> Ctx<'a> {
             rows.sort_by_key(|r| {
                 (
                     r["principal"].as_str().unwrap_or("").to_string(),
+                    r["unit"].as_str().unwrap_or("").to_string(),
                     r["file"].as_str().unwrap_or("").to_string(),
                     r["line"].as_u64(),
                 )
             });
-            rows.dedup_by(|a, b| a["principal"] == b["principal"] && a["line"] == b["line"]);
+            rows.dedup_by(|a, b| {
+                a["principal"] == b["principal"] && a["unit"] == b["unit"] && a["line"] == b["line"]
+            });
         }
         Ctx { i, access }
     }
@@ -156,6 +162,7 @@ impl<'a> Ctx<'a> {
             d.span,
             obj(json!({
                 "address": d.address,
+                "unit": unit(inv, d.root),
                 "kind": d.kind.as_str(),
                 "name": d.label(&inv.datastores),
                 "tier": d.tier.map(Tier::as_str),
@@ -192,7 +199,7 @@ impl<'a> Ctx<'a> {
             self.i.sources,
             c.span,
             obj(
-                json!({"address": c.address, "kind": c.kind, "name": c.name, "role": self.principal_address(c.role),
+                json!({"address": c.address, "unit": unit(self.i.inventory, c.root), "kind": c.kind, "name": c.name, "role": self.principal_address(c.role),
                 "reads": reads, "writes": writes, "settings": attrs}),
             ),
         )
@@ -206,9 +213,14 @@ impl<'a> Ctx<'a> {
             .iter()
             .filter(|c| kinds.contains(&c.kind))
             .collect();
-        out.sort_by(|a, b| a.address.cmp(&b.address));
+        out.sort_by(|a, b| (&a.address, a.root).cmp(&(&b.address, b.root)));
         out
     }
+}
+
+/// The root directory of a root's deployment unit (`None` for a policy file outside every root).
+fn unit(inv: &crate::model::Inventory, root: usize) -> Value {
+    json!(inv.units.get(root).and_then(|u| u.dir.clone()))
 }
 
 /// A component points at a resource: by reference to its address, or by its name.
@@ -237,7 +249,12 @@ pub fn json(i: &Input) -> Value {
     let mut order: Vec<usize> = (0..inv.datastores.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (&inv.datastores[a], &inv.datastores[b]);
-        (x.tier.is_none(), x.tier, &x.address).cmp(&(y.tier.is_none(), y.tier, &y.address))
+        (x.tier.is_none(), x.tier, &x.address, x.root).cmp(&(
+            y.tier.is_none(),
+            y.tier,
+            &y.address,
+            y.root,
+        ))
     });
     let data_stores: Vec<Value> = order
         .iter()
@@ -260,7 +277,10 @@ pub fn json(i: &Input) -> Value {
                     .any(|w| pr.workloads.contains(*w))
         })
         .collect();
-    roles.sort_by(|&a, &b| inv.principals[a].address.cmp(&inv.principals[b].address));
+    roles.sort_by(|&a, &b| {
+        let (x, y) = (&inv.principals[a], &inv.principals[b]);
+        (&x.address, x.root).cmp(&(&y.address, y.root))
+    });
     let roles: Vec<Value> = roles
         .into_iter()
         .map(|p| {
@@ -274,7 +294,7 @@ pub fn json(i: &Input) -> Value {
             located(
                 sources,
                 pr.span,
-                obj(json!({"address": pr.address, "name": pr.name,
+                obj(json!({"address": pr.address, "unit": unit(inv, pr.root), "name": pr.name,
                     "workloads": pr.workloads.iter().collect::<Vec<_>>(),
                     "workload_reason": {"source": pr.workload_reason.source, "reason": pr.workload_reason.text},
                     "used_by": used_by, "reads": cx.reach(p, ActionClass::Read),
@@ -296,7 +316,7 @@ pub fn json(i: &Input) -> Value {
     let jobs = cx.components(&["monitoring-job"]);
     let scaling = cx.components(&["autoscaling-target"]);
     let mut endpoints: Vec<&crate::model::ml::Endpoint> = inv.endpoints.iter().collect();
-    endpoints.sort_by(|a, b| a.address.cmp(&b.address));
+    endpoints.sort_by(|a, b| (&a.address, a.root).cmp(&(&b.address, b.root)));
     let endpoints: Vec<Value> = endpoints
         .into_iter()
         .map(|e| {
@@ -383,7 +403,7 @@ pub fn json(i: &Input) -> Value {
             located(
                 sources,
                 e.span,
-                obj(json!({"address": e.address, "name": e.name, "configuration": config_v,
+                obj(json!({"address": e.address, "unit": unit(inv, e.root), "name": e.name, "configuration": config_v,
                     "models": served, "data_capture": capture, "monitoring_schedules": monitoring,
                     "metric_alarm": e.alarmed, "autoscaling": autoscaling})),
             )
@@ -427,13 +447,19 @@ pub fn json(i: &Input) -> Value {
                 located(
                     sources,
                     span,
-                    obj(json!({"principal": p.address, "workloads": p.workloads.iter().collect::<Vec<_>>(),
+                    obj(json!({"principal": p.address, "unit": unit(inv, p.root), "workloads": p.workloads.iter().collect::<Vec<_>>(),
                         "actions": g.actions.iter().collect::<Vec<_>>(), "policy": doc.name,
                         "conditional": g.conditional})),
                 )
             })
             .collect();
-        rows.sort_by_key(|r| (r["principal"].to_string(), r["line"].as_u64()));
+        rows.sort_by_key(|r| {
+            (
+                r["principal"].to_string(),
+                r["unit"].to_string(),
+                r["line"].as_u64(),
+            )
+        });
         rows
     };
     let registry = json!({
@@ -455,7 +481,7 @@ pub fn json(i: &Input) -> Value {
         by_service.entry(u.service).or_default().push(located(
             sources,
             u.span,
-            obj(json!({"how": u.how})),
+            obj(json!({"how": u.how, "unit": unit(inv, u.root)})),
         ));
     }
     let services: Vec<Value> = by_service
@@ -468,14 +494,14 @@ pub fn json(i: &Input) -> Value {
         })
         .collect();
     let mut agents: Vec<&crate::model::ml::Agent> = inv.agents.iter().collect();
-    agents.sort_by(|a, b| a.address.cmp(&b.address));
+    agents.sort_by(|a, b| (&a.address, a.root).cmp(&(&b.address, b.root)));
     let agents: Vec<Value> = agents
         .into_iter()
         .map(|a| {
             located(
                 sources,
                 a.span,
-                obj(json!({"address": a.address, "guardrail": a.guardrail})),
+                obj(json!({"address": a.address, "unit": unit(inv, a.root), "guardrail": a.guardrail})),
             )
         })
         .collect();
@@ -498,15 +524,25 @@ fn s(v: &Value) -> &str {
     v.as_str().unwrap_or("")
 }
 
+// Every string of the document comes from the scanned code: cells and text go through
+// `escape`, so a name cannot break a table row, open markup or embed HTML.
+
+/// `file:line` as a code span in a table cell.
 fn loc(v: &Value) -> String {
-    format!("`{}:{}`", s(&v["file"]), v["line"])
+    md_code_cell(&format!("{}:{}", s(&v["file"]), v["line"]))
 }
 
+/// A string value as a code span in a table cell, `-` when there is none.
 fn code(v: &Value) -> String {
     match v.as_str() {
-        Some(x) if !x.is_empty() => format!("`{x}`"),
+        Some(x) if !x.is_empty() => md_code_cell(x),
         _ => "-".into(),
     }
+}
+
+/// An address as a code span in a table cell.
+fn addr(v: &Value) -> String {
+    md_code_cell(s(v))
 }
 
 fn list_code(v: &Value) -> String {
@@ -515,7 +551,7 @@ fn list_code(v: &Value) -> String {
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .map(|x| format!("`{x}`"))
+        .map(md_code_cell)
         .collect();
     if items.is_empty() {
         "none".into()
@@ -540,9 +576,9 @@ fn who(rows: &Value) -> String {
                 ""
             };
             if w.is_empty() {
-                format!("`{}`{cond}", s(&r["principal"]))
+                format!("{}{cond}", addr(&r["principal"]))
             } else {
-                format!("`{}` ({w}{cond})", s(&r["principal"]))
+                format!("{} ({w}{cond})", addr(&r["principal"]))
             }
         })
         .collect();
@@ -553,27 +589,28 @@ fn who(rows: &Value) -> String {
     }
 }
 
+/// Strings of a list as Markdown text, comma-separated.
 fn list_plain(v: &Value) -> String {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
+    md_text(
+        &v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
 }
 
 fn tier(v: &Value) -> String {
-    v["tier"]
-        .as_str()
-        .map_or("unclassified".into(), str::to_string)
+    v["tier"].as_str().map_or("unclassified".into(), md_text)
 }
 
 fn encryption(v: &Value) -> String {
     let e = &v["encryption"];
     match (e["algorithm"].as_str(), e["customer_managed_key"] == true) {
-        (Some(a), true) => format!("{a}, customer-managed key"),
+        (Some(a), true) => format!("{}, customer-managed key", md_text(a)),
         (Some("aws:kms" | "aws:kms:dsse"), false) => "KMS, AWS-managed key".into(),
-        (Some(a), false) => a.to_string(),
+        (Some(a), false) => md_text(a),
         (None, _) => "not declared".into(),
     }
 }
@@ -603,12 +640,11 @@ fn yes_no(v: &Value) -> &'static str {
 
 fn classified(v: &Value) -> String {
     let c = &v["classified_by"];
+    let reason = md_message(s(&c["reason"]), true);
     match s(&c["source"]) {
-        "config" => format!("mlguard.toml: {}", s(&c["reason"])),
-        "" | "none" => s(&c["reason"]).to_string(),
-        _ => s(&c["reason"]).to_string(),
+        "config" => format!("mlguard.toml: {reason}"),
+        _ => reason,
     }
-    .replace('|', "\\|")
 }
 
 pub fn markdown(doc: &Value) -> String {
@@ -631,13 +667,14 @@ pub fn markdown(doc: &Value) -> String {
     if stores.is_empty() {
         out.push_str("The code declares no data stores.\n\n");
     } else {
-        out.push_str("| Data store | Name | Tier | How it was classified | Encryption | Versioning | Retention | Can read | Can write | Declared at |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        out.push_str("| Data store | Unit | Name | Tier | How it was classified | Encryption | Versioning | Retention | Can read | Can write | Declared at |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for d in &stores {
             let _ = writeln!(
                 out,
-                "| `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
-                s(&d["address"]),
-                s(&d["name"]),
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                addr(&d["address"]),
+                code(&d["unit"]),
+                addr(&d["name"]),
                 tier(d),
                 classified(d),
                 encryption(d),
@@ -665,8 +702,8 @@ pub fn markdown(doc: &Value) -> String {
         for c in &items {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} |",
-                s(&c["address"]),
+                "| {} | {} | {} | {} | {} | {} |",
+                addr(&c["address"]),
                 code(&c["name"]),
                 code(&c["role"]),
                 list_code(&c["reads"]),
@@ -701,8 +738,8 @@ pub fn markdown(doc: &Value) -> String {
                 .unwrap_or(Value::Null);
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} |",
-                s(&c["address"]),
+                "| {} | {} | {} | {} | {} |",
+                addr(&c["address"]),
                 code(&c["name"]),
                 code(&uri),
                 code(&c["role"]),
@@ -722,10 +759,10 @@ pub fn markdown(doc: &Value) -> String {
         for r in &roles {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} | {} |",
-                s(&r["address"]),
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                addr(&r["address"]),
                 list_plain(&r["workloads"]),
-                s(&r["workload_reason"]["reason"]).replace('|', "\\|"),
+                md_message(s(&r["workload_reason"]["reason"]), true),
                 list_code(&r["used_by"]),
                 list_code(&r["reads"]),
                 list_code(&r["writes"]),
@@ -748,9 +785,10 @@ pub fn markdown(doc: &Value) -> String {
         let name = e["name"].as_str().unwrap_or(s(&e["address"]));
         let _ = writeln!(
             out,
-            "### Endpoint `{name}`\n\n`{}`, declared at {}.\n",
-            s(&e["address"]),
-            loc(e)
+            "### Endpoint {}\n\n{}, declared at {}.\n",
+            md_code(name),
+            md_code(s(&e["address"])),
+            md_code(&format!("{}:{}", s(&e["file"]), e["line"]))
         );
         out.push_str("| | |\n|---|---|\n");
         let cfg = &e["configuration"];
@@ -760,7 +798,7 @@ pub fn markdown(doc: &Value) -> String {
             if cfg.is_null() {
                 "not found in the code".into()
             } else {
-                format!("`{}` at {}", s(&cfg["address"]), loc(cfg))
+                format!("{} at {}", addr(&cfg["address"]), loc(cfg))
             }
         );
         let models = e["models"].as_array().cloned().unwrap_or_default();
@@ -778,8 +816,8 @@ pub fn markdown(doc: &Value) -> String {
             };
             let _ = writeln!(
                 out,
-                "| Model | `{}` at {}: {source} |",
-                s(&m["address"]),
+                "| Model | {} at {}: {source} |",
+                addr(&m["address"]),
                 loc(m)
             );
         }
@@ -790,10 +828,10 @@ pub fn markdown(doc: &Value) -> String {
                 c["sampling_percentage"]
                     .as_i64()
                     .map_or("-".into(), |n| n.to_string()),
-                match list_plain(&c["modes"]).as_str() {
-                    "Input, Output" => "requests and responses".to_string(),
-                    "" => "nothing captured".to_string(),
-                    m => m.to_string(),
+                match list_plain(&c["modes"]) {
+                    m if m == "Input, Output" => "requests and responses".to_string(),
+                    m if m.is_empty() => "nothing captured".to_string(),
+                    m => m,
                 },
                 code(&c["destination"])
             )
@@ -816,10 +854,10 @@ pub fn markdown(doc: &Value) -> String {
                 .iter()
                 .map(|m| {
                     format!(
-                        "`{}` ({}, {}) at {}",
-                        s(&m["address"]),
-                        m["type"].as_str().unwrap_or("monitoring"),
-                        m["schedule"].as_str().unwrap_or("no schedule"),
+                        "{} ({}, {}) at {}",
+                        addr(&m["address"]),
+                        md_text(m["type"].as_str().unwrap_or("monitoring")),
+                        md_text(m["schedule"].as_str().unwrap_or("no schedule")),
                         loc(m)
                     )
                 })
@@ -835,10 +873,10 @@ pub fn markdown(doc: &Value) -> String {
                 .iter()
                 .map(|a| {
                     format!(
-                        "`{}`: {} to {} instances at {}",
-                        s(&a["address"]),
-                        a["min_capacity"].as_str().unwrap_or("?"),
-                        a["max_capacity"].as_str().unwrap_or("?"),
+                        "{}: {} to {} instances at {}",
+                        addr(&a["address"]),
+                        md_text(a["min_capacity"].as_str().unwrap_or("?")),
+                        md_text(a["max_capacity"].as_str().unwrap_or("?")),
                         loc(a)
                     )
                 })
@@ -871,9 +909,9 @@ pub fn markdown(doc: &Value) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "| `{}` | `{}` | {} | {} | {} | {} | {} |",
-                s(&d["address"]),
-                s(&d["name"]),
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                addr(&d["address"]),
+                addr(&d["name"]),
                 if from.is_empty() {
                     classified(d)
                 } else {
@@ -899,8 +937,8 @@ pub fn markdown(doc: &Value) -> String {
         for g in &groups {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} |",
-                s(&g["address"]),
+                "| {} | {} | {} |",
+                addr(&g["address"]),
                 code(&g["name"]),
                 loc(g)
             );
@@ -921,11 +959,11 @@ pub fn markdown(doc: &Value) -> String {
         for g in &rows {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | policy `{}` at {} | {} |",
-                s(&g["principal"]),
+                "| {} | {} | {} | policy {} at {} | {} |",
+                addr(&g["principal"]),
                 list_plain(&g["workloads"]),
                 list_code(&g["actions"]),
-                s(&g["policy"]),
+                addr(&g["policy"]),
                 loc(g),
                 yes_no(&g["conditional"])
             );
@@ -946,13 +984,13 @@ pub fn markdown(doc: &Value) -> String {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|d| format!("{} at {}", s(&d["how"]), loc(d)))
+                .map(|d| format!("{} at {}", md_message(s(&d["how"]), true), loc(d)))
                 .collect();
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
-                s(&v["name"]),
-                s(&v["provider"]),
+                md_text(s(&v["name"])),
+                md_text(s(&v["provider"])),
                 if v["declared"] == true {
                     "yes"
                 } else {
@@ -980,8 +1018,8 @@ pub fn markdown(doc: &Value) -> String {
         for a in &agents {
             let _ = writeln!(
                 out,
-                "| `{}` | agent | {} | {} |",
-                s(&a["address"]),
+                "| {} | agent | {} | {} |",
+                addr(&a["address"]),
                 if a["guardrail"] == true {
                     "configured"
                 } else {
@@ -993,8 +1031,8 @@ pub fn markdown(doc: &Value) -> String {
         for g in &guardrails {
             let _ = writeln!(
                 out,
-                "| `{}` | guardrail | {} | {} |",
-                s(&g["address"]),
+                "| {} | guardrail | {} | {} |",
+                addr(&g["address"]),
                 code(&g["name"]),
                 loc(g)
             );

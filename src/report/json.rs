@@ -95,6 +95,7 @@ pub fn finding(f: &Finding, sources: &Sources) -> Value {
         "address": f.address,
         "principals": f.principals,
         "resources": f.resources,
+        "units": f.units,
         "related": f.related.iter().map(|r| {
             let (file, line, column) = position(sources, r.span);
             json!({"file": file, "line": line, "column": column, "label": r.label})

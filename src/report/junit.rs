@@ -4,7 +4,7 @@
 //! not parse has an `<error>` testcase.
 
 use crate::findings::Finding;
-use crate::report::escape::{text, xml_attr, xml_text};
+use crate::report::escape::{self, text, xml_attr, xml_text};
 use crate::report::{all_findings, Format, Report};
 use crate::source::Sources;
 use std::collections::{BTreeMap, BTreeSet};
@@ -162,20 +162,17 @@ impl Format for Junit {
             total_errors += errs;
             total_skipped += skipped;
         }
-        format!(
+        // a detail line starts with a file name, which could read as a workflow command
+        escape::log_lines(format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mlguard\" tests=\"{total_tests}\" failures=\"{total_failures}\" errors=\"{total_errors}\" skipped=\"{total_skipped}\">\n{body}</testsuites>\n"
-        )
+        ))
     }
 }
 
 fn summary(findings: &[&Finding]) -> String {
     match findings {
         [one] => text(&one.message).into_owned(),
-        [first, ..] => format!(
-            "{} (and {} more)",
-            text(&first.message),
-            findings.len() - 1
-        ),
+        [first, ..] => format!("{} (and {} more)", text(&first.message), findings.len() - 1),
         [] => String::new(),
     }
 }

@@ -32,15 +32,15 @@ const MAX_MODULE_DEPTH: usize = 32;
 pub const MAX_ROOT_INSTANCES: usize = 100_000;
 /// Nested evaluation levels (a chain of references is one or two per link). Deeper recursion
 /// runs on stack segments grown on the heap; this bounds their total size.
-pub const MAX_DEPTH: usize = 100_000;
+pub const MAX_DEPTH: usize = 50_000;
 /// Expressions evaluated and loop iterations run for one root module.
-pub const MAX_STEPS: u64 = 50_000_000;
+pub const MAX_STEPS: u64 = 5_000_000;
 /// `templatefile` calls nested inside each other.
 pub const MAX_TEMPLATE_DEPTH: usize = 16;
 /// Lists and objects nested inside each other in one value.
-pub const MAX_VALUE_DEPTH: usize = 512;
+pub const MAX_VALUE_DEPTH: usize = 256;
 /// Bytes of strings the evaluation of one root module may produce or copy in total.
-pub const MAX_STRING_BYTES: u64 = 1 << 30;
+pub const MAX_STRING_BYTES: u64 = 256 << 20;
 /// Longest string value, and most elements in a list or object.
 pub(crate) use functions::{MAX_ITEMS, MAX_TEXT};
 
@@ -188,7 +188,7 @@ enum SharedWeak {
     Object(std::sync::Weak<Vec<Entry>>),
 }
 
-/// Collections smaller and shallower than this are measured again rather than remembered.
+/// Collections of fewer values than this (all levels) are measured again rather than remembered.
 const DEPTH_CACHED_FROM: usize = 16;
 
 /// A large object kept alive beside its key -> first entry position.
@@ -263,7 +263,7 @@ impl<'h> Evaluator<'h> {
         if steps == MAX_STEPS + 1 {
             self.over_budget(
                 span,
-                format!("evaluation stopped here after {MAX_STEPS} steps (expressions and loop iterations); what is left of this root module is not evaluated"),
+                format!("evaluation of this root module stopped here after {MAX_STEPS} steps (expressions and loop iterations)"),
             );
         }
         steps <= MAX_STEPS
@@ -323,7 +323,7 @@ impl<'h> Evaluator<'h> {
                 )
             }
             Kind::List(_) | Kind::Object(_) | Kind::Json(_) => {
-                if self.value_depth(&v, 0) > MAX_VALUE_DEPTH {
+                if self.measure(&v, 0).is_none() {
                     return self.over_budget(
                         v.span,
                         format!("a value nested deeper than {MAX_VALUE_DEPTH} levels"),
@@ -386,38 +386,47 @@ impl<'h> Evaluator<'h> {
         v
     }
 
-    /// How deeply lists and objects nest in a value; measuring stops past the limit.
-    fn value_depth(&self, v: &Value, above: usize) -> usize {
-        if above > MAX_VALUE_DEPTH {
-            return 0;
-        }
-        let (key, len) = match &v.kind {
-            Kind::List(items) => (Arc::as_ptr(items) as usize, items.len()),
-            Kind::Object(entries) => (Arc::as_ptr(entries) as *const u8 as usize, entries.len()),
-            Kind::Json(inner) => return 1 + self.value_depth(inner, above + 1),
-            _ => return 0,
+    /// How deeply lists and objects nest in a value below `above` enclosing levels, and how many
+    /// values were visited to find out; `None` past the limit. Shared collections are measured
+    /// once (remembered by identity when not tiny), so a value referenced often costs a lookup.
+    fn measure(&self, v: &Value, above: usize) -> Option<(usize, usize)> {
+        let key = match &v.kind {
+            Kind::List(items) => Arc::as_ptr(items) as usize,
+            Kind::Object(entries) => Arc::as_ptr(entries) as *const u8 as usize,
+            Kind::Json(inner) => {
+                let (d, n) = self.measure(inner, above + 1)?;
+                return Some((d + 1, n + 1));
+            }
+            _ => return Some((0, 1)),
         };
+        if above >= MAX_VALUE_DEPTH {
+            return None;
+        }
         if let Some((_, d)) = self.budget.depths.borrow().get(&key) {
-            return *d;
+            return (above + d <= MAX_VALUE_DEPTH).then_some((*d, 1));
         }
-        let inner = match &v.kind {
-            Kind::List(items) => items.iter().map(|i| self.value_depth(i, above + 1)).max(),
-            Kind::Object(entries) => entries
-                .iter()
-                .map(|e| self.value_depth(&e.value, above + 1))
-                .max(),
-            _ => None,
+        let (mut depth, mut nodes) = (0, 1);
+        let mut visit = |child: &Value| -> Option<()> {
+            let (d, n) = self.measure(child, above + 1)?;
+            depth = depth.max(d);
+            nodes += n;
+            Some(())
         };
-        let depth = 1 + inner.unwrap_or(0);
-        if len >= DEPTH_CACHED_FROM || depth >= DEPTH_CACHED_FROM {
+        match &v.kind {
+            Kind::List(items) => items.iter().try_for_each(&mut visit)?,
+            Kind::Object(entries) => entries.iter().try_for_each(|e| visit(&e.value))?,
+            _ => {}
+        }
+        let depth = depth + 1;
+        if nodes >= DEPTH_CACHED_FROM {
             let weak = match &v.kind {
                 Kind::List(items) => SharedWeak::List(Arc::downgrade(items)),
                 Kind::Object(entries) => SharedWeak::Object(Arc::downgrade(entries)),
-                _ => return depth,
+                _ => return Some((depth, nodes)),
             };
             self.budget.depths.borrow_mut().insert(key, (weak, depth));
         }
-        depth
+        Some((depth, nodes))
     }
 
     /// Count instances against the root module's budget; false when they do not fit.
@@ -812,6 +821,12 @@ impl<'h> Evaluator<'h> {
                 Some(n) if n >= 0.0 && (n as usize) <= MAX_INSTANCES => {
                     Expansion::Count(n as usize)
                 }
+                Some(n) if n > MAX_INSTANCES as f64 => Expansion::Unknown(self.over_budget(
+                    v.span,
+                    format!(
+                        "count = {n} is more than the {MAX_INSTANCES} instances one block may have"
+                    ),
+                )),
                 Some(_) => Expansion::Unknown(
                     self.unknown(v.span, format!("count is outside 0..={MAX_INSTANCES}")),
                 ),
@@ -854,9 +869,13 @@ impl<'h> Evaluator<'h> {
                     items.dedup_by(|a, b| a.0 == b.0);
                     Expansion::ForEach(items)
                 }
-                Some(_) => Expansion::Unknown(
-                    self.unknown(v.span, format!("for_each has over {MAX_INSTANCES} items")),
-                ),
+                Some(items) => Expansion::Unknown(self.over_budget(
+                    v.span,
+                    format!(
+                        "for_each over {} items is more than the {MAX_INSTANCES} instances one block may have",
+                        items.len()
+                    ),
+                )),
                 None => Expansion::Unknown(self.unknown(v.span, "for_each is not known".into())),
             };
         }
