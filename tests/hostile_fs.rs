@@ -497,7 +497,10 @@ fn ignore_files_that_link_out_block_or_stream_are_not_read() {
     let r = run(&["scan", "--format", "json", path(&s.tree)]);
     assert_eq!(r.code, 1);
     assert!(
-        r.has_error(".ignore", "this ignore file resolves outside the scanned tree"),
+        r.has_error(
+            ".ignore",
+            "this ignore file resolves outside the scanned tree"
+        ),
         "{:?}",
         r.errors()
     );
