@@ -159,7 +159,7 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
         .iter()
         .map(|(p, m)| ScanError {
             span: None,
-            path: Some(p.display().to_string()),
+            path: Some(crate::source::display_path(&disc.base, p)),
             message: m.clone(),
         })
         .collect();
