@@ -437,8 +437,12 @@ fn expressions_and_functions_agree_with_terraform_console() {
 
 // ---- (b) plans ---------------------------------------------------------------------------------
 
+/// `TF_PLAN_JSON` names the tool where the checkout is not beside `shared/` (a git worktree).
 fn plan_tool() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/tf-plan-json")
+    std::env::var_os("TF_PLAN_JSON").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/tf-plan-json"),
+        PathBuf::from,
+    )
 }
 
 /// `terraform show -json` of a plan of `dir`, or `None` when terraform or the provider mirror

@@ -23,7 +23,12 @@ fn evaluate(main_tf: &str) -> (Vec<(String, Value)>, Vec<String>, Vec<String>) {
         .iter()
         .map(|u| u.what.clone())
         .collect();
-    let errors = ev.evaluated.errors.iter().map(|e| e.message.clone()).collect();
+    let errors = ev
+        .evaluated
+        .errors
+        .iter()
+        .map(|e| e.message.clone())
+        .collect();
     (instances, unresolved, errors)
 }
 
@@ -113,7 +118,10 @@ resource "aws_s3_bucket" "b" {
     let tags = attr(&inst, "aws_s3_bucket.b", "tags");
     assert_eq!(tags.get("tier").and_then(Value::as_str), Some("raw"));
     assert_eq!(tags.get("decodes").and_then(Value::as_bool), Some(false));
-    assert_eq!(tags.get("missing").and_then(Value::as_str), Some("fallback"));
+    assert_eq!(
+        tags.get("missing").and_then(Value::as_str),
+        Some("fallback")
+    );
 }
 
 #[test]
@@ -150,7 +158,11 @@ resource "azurerm_role_assignment" "a" {
         reference(&sg).as_deref(),
         Some("aws_eks_cluster.x.vpc_config.0.cluster_security_group_id")
     );
-    let source = attr(&inst, "aws_security_group_rule.r", "source_security_group_id");
+    let source = attr(
+        &inst,
+        "aws_security_group_rule.r",
+        "source_security_group_id",
+    );
     assert!(reference(&source).is_some(), "no fallback: {source:?}");
     // what the block does write is still read
     let subnet = attr(&inst, "aws_security_group_rule.r", "description");

@@ -1581,8 +1581,12 @@ impl<'h> Evaluator<'h> {
                 return if self.failures.get() != before {
                     Value::new(Kind::Bool(false), span)
                 } else if !v.is_wholly_known() {
-                    // Terraform cannot tell yet whether it would succeed
-                    self.unknown(span, "`can` of a value that is not known".into())
+                    // Terraform cannot tell yet whether it would succeed; say what is missing
+                    let why = match &v.kind {
+                        Kind::Unknown(why) => why.to_string(),
+                        _ => "`can` of a value known only after apply".into(),
+                    };
+                    self.unknown(span, why)
                 } else {
                     Value::new(Kind::Bool(true), span)
                 };
@@ -2060,7 +2064,9 @@ impl<'h> Evaluator<'h> {
                         .as_number()
                         .filter(|n| *n >= 0.0)
                         .and_then(|n| items.get(n as usize)),
-                    Kind::Object(entries) => entries.iter().find(|e| e.key == name).map(|e| &e.value),
+                    Kind::Object(entries) => {
+                        entries.iter().find(|e| e.key == name).map(|e| &e.value)
+                    }
                     _ => None,
                 };
                 match (found, &v.kind) {
@@ -2069,10 +2075,9 @@ impl<'h> Evaluator<'h> {
                     }
                     (Some(item), _) => Cursor::Val(keep_origin(item, &inner.target, &inner.attr)),
                     // an attribute a block does not write: computed by the provider, or null
-                    (None, Kind::Object(_)) => Cursor::Val(Value::new(
-                        Kind::Symbolic(vec![Part::Ref(inner)]),
-                        span,
-                    )),
+                    (None, Kind::Object(_)) => {
+                        Cursor::Val(Value::new(Kind::Symbolic(vec![Part::Ref(inner)]), span))
+                    }
                     _ => Cursor::Val(self.apply_value(&v, Some(k), span)),
                 }
             }
