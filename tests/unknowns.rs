@@ -3,7 +3,6 @@
 
 use mlguard::terraform::evaluate_dir;
 use mlguard::terraform::value::{Kind, Part, Value};
-use std::path::Path;
 
 /// Evaluate one `main.tf` and return the arguments of every resource instance by address, plus
 /// the unresolved causes and the errors.
@@ -256,4 +255,73 @@ resource "aws_iam_role_policy_attachment" "d" {
     );
     // the role's own argument is unchanged: only a reference reads it as the attribute
     assert!(attr(&inst, "aws_iam_role.trainer", "name").is_unknown());
+}
+
+#[test]
+fn every_unresolved_value_names_its_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"
+variable "env" {
+  type = string
+}
+module "vpc" {
+  source = "terraform-aws-modules/vpc/aws"
+}
+module "local_missing" {
+  source = "./nowhere"
+}
+resource "aws_iam_role" "r" {
+  name = "r"
+}
+resource "aws_s3_bucket" "logs" {
+  count  = var.env == "prod" ? 1 : 0
+  bucket = "logs"
+}
+resource "aws_s3_bucket" "b" {
+  bucket = "b-${var.env}"
+  tags = {
+    vpc      = module.vpc.vpc_id
+    policy   = file("missing.json")
+    decoded  = jsondecode(aws_iam_role.r.unique_id)
+    declared = var.undeclared
+    fn       = provider::aws::arn_parse("arn:aws:s3:::b")
+    error    = { a = 1 }.b
+  }
+}
+"#,
+    )
+    .unwrap();
+    let ev = evaluate_dir(dir.path(), &[], &[]);
+    let causes: std::collections::BTreeMap<String, &str> = ev
+        .evaluated
+        .unresolved
+        .iter()
+        .map(|u| (u.what.clone(), u.cause()))
+        .collect();
+    let cause = |prefix: &str| -> &str {
+        causes
+            .iter()
+            .find(|(w, _)| w.starts_with(prefix))
+            .map(|(_, c)| *c)
+            .unwrap_or_else(|| panic!("no unresolved value `{prefix}...` in {causes:#?}"))
+    };
+    assert_eq!(cause("var.env has no value"), "variable-without-value");
+    assert_eq!(
+        cause("module.vpc comes from"),
+        "remote-module-not-downloaded"
+    );
+    assert_eq!(cause("module directory"), "file-not-available");
+    assert_eq!(cause("count is not known"), "depends-on-unknown");
+    assert_eq!(
+        cause("`jsondecode` of a value known"),
+        "apply-time-attribute"
+    );
+    assert_eq!(cause("var.undeclared is not declared"), "not-declared");
+    assert_eq!(cause("provider function"), "not-supported");
+    assert_eq!(cause("no attribute or key `b`"), "terraform-error");
+    for (what, c) in &causes {
+        assert_ne!(*c, "", "{what}");
+    }
 }

@@ -2302,6 +2302,33 @@ fn find_key<'a, T>(items: &'a [(String, T)], key: &str) -> Option<&'a T> {
 
 /// The address of a resource instance turned into an object by [`instance_value`], recognised
 /// by its computed `id`.
+/// The class of an unresolved value's cause, from the evaluator's own message, so a user sees
+/// what to supply: a value (`--var`), the modules (`terraform init`), a file, or nothing (known
+/// only after apply). Stable identifiers, shown in every output format.
+pub fn cause_of(what: &str) -> &'static str {
+    let has = |s: &str| what.contains(s);
+    if what.starts_with("var.") && what.ends_with(" has no value") {
+        "variable-without-value"
+    } else if has("which is not downloaded") {
+        "remote-module-not-downloaded"
+    } else if has(" cannot be read") || has("it is not read") || has(" has no .tf") {
+        // missing, outside the scanned tree, or refused (a FIFO, too large)
+        "file-not-available"
+    } else if has("known only after apply") || what.starts_with("filebase64 content") {
+        "apply-time-attribute"
+    } else if what.ends_with(" is not known") || has("not known") {
+        "depends-on-unknown"
+    } else if what.ends_with(" is not declared") || what.ends_with(" is not defined here") {
+        "not-declared"
+    } else if has("is not supported") || has("is not evaluated") || has("unsupported") {
+        "not-supported"
+    } else if has("treated as unknown") {
+        "limit"
+    } else {
+        "terraform-error"
+    }
+}
+
 /// A resource attribute as a reference reads it: a value the configuration does not fully know
 /// (`"trainer-${var.env}"` without a value, or with a `random_string` in it) becomes the attribute
 /// itself, known at apply time, so the reference keeps the resource it names.
