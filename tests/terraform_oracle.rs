@@ -437,8 +437,12 @@ fn expressions_and_functions_agree_with_terraform_console() {
 
 // ---- (b) plans ---------------------------------------------------------------------------------
 
+/// `TF_PLAN_JSON` names the tool where the checkout is not beside `shared/` (a git worktree).
 fn plan_tool() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/tf-plan-json")
+    std::env::var_os("TF_PLAN_JSON").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/tf-plan-json"),
+        PathBuf::from,
+    )
 }
 
 /// `terraform show -json` of a plan of `dir`, or `None` when terraform or the provider mirror
@@ -525,7 +529,7 @@ fn eval_fixtures_agree_with_terraform_plans() {
         })
         .collect();
     dirs.sort();
-    let mut compared = (0, 0, 0); // fixtures, instances, attributes
+    let mut compared = (0, 0, 0, 0); // fixtures, instances, attributes, unknowns
     for dir in &dirs {
         let vars = dir.join("vars.tfvars");
         let vars = vars.exists().then_some(vars);
@@ -555,6 +559,38 @@ fn eval_fixtures_agree_with_terraform_plans() {
             dir.display()
         );
         compared.0 += 1;
+        // what Terraform cannot know before apply, mlguard must not claim to know (a `try`
+        // fallback taken for an unknown value, a tier invented from it)
+        for change in plan["resource_changes"].as_array().into_iter().flatten() {
+            let address = change["address"].as_str().unwrap_or_default();
+            let Some(mine) = ours.get(address) else {
+                continue;
+            };
+            let unknown = &change["change"]["after_unknown"];
+            for key in ["bucket", "name", "tags", "policy", "assume_role_policy"] {
+                let Some(m) = mine.get(key) else {
+                    continue;
+                };
+                let claims: Vec<(String, Option<Value>)> = match &unknown[key] {
+                    Value::Bool(true) => vec![(key.to_string(), m.to_json())],
+                    Value::Object(parts) => parts
+                        .iter()
+                        .filter(|(_, u)| **u == Value::Bool(true))
+                        .map(|(k, _)| (format!("{key}.{k}"), m.get(k).and_then(TfValue::to_json)))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for (what, known) in claims {
+                    assert!(
+                        known.is_none(),
+                        "{}: Terraform does not know `{address}.{what}` before apply, mlguard says {}",
+                        dir.display(),
+                        known.unwrap_or_default()
+                    );
+                    compared.3 += 1;
+                }
+            }
+        }
         for (address, values) in &theirs {
             let Some(mine) = ours.get(address) else {
                 continue;
@@ -589,7 +625,7 @@ fn eval_fixtures_agree_with_terraform_plans() {
         }
     }
     eprintln!(
-        "plan oracle: {} fixtures, {} instances, {} attributes equal to Terraform's plan",
-        compared.0, compared.1, compared.2
+        "plan oracle: {} fixtures, {} instances, {} attributes equal to Terraform's plan, {} unknown in both",
+        compared.0, compared.1, compared.2, compared.3
     );
 }

@@ -145,6 +145,13 @@ impl Builder<'_> {
         match &v.kind {
             Kind::Symbolic(parts) => match parts.as_slice() {
                 [Part::Ref(r)] => self.policy_docs.get(&r.target).copied(),
+                // `arn:${data.aws_partition.current.partition}:iam::aws:policy/NAME`: the
+                // partition does not change which AWS managed policy it is
+                [Part::Lit(arn), Part::Ref(_), Part::Lit(rest)]
+                    if arn == "arn:" && rest.starts_with(":iam::aws:policy/") =>
+                {
+                    self.aws_managed(&format!("arn:aws{rest}"), v.span)
+                }
                 _ => None,
             },
             Kind::String(arn) => {

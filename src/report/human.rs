@@ -274,9 +274,16 @@ pub fn summary(report: &Report) -> String {
         ));
     }
     if !scan.unresolved.is_empty() {
+        // by cause, so the summary says what to supply (`--var`, `terraform init`, a file)
+        let mut causes: std::collections::BTreeMap<&str, usize> = Default::default();
+        for u in &scan.unresolved {
+            *causes.entry(u.cause()).or_default() += 1;
+        }
+        let by_cause: Vec<String> = causes.iter().map(|(c, n)| format!("{c} {n}")).collect();
         line.push_str(&format!(
-            "; {} not resolved",
-            plural(scan.unresolved.len(), "value", "values")
+            "; {} not resolved ({})",
+            plural(scan.unresolved.len(), "value", "values"),
+            by_cause.join(", ")
         ));
     }
     line

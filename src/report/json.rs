@@ -50,7 +50,7 @@ pub fn document(report: &Report) -> Value {
         "baseline": scan.baseline.iter().map(|f| finding(f, sources)).collect::<Vec<_>>(),
         "unresolved": scan.unresolved.iter().map(|u| {
             let (file, line, _) = position(sources, u.span);
-            json!({"file": file, "line": line, "what": u.what})
+            json!({"file": file, "line": line, "what": u.what, "cause": u.cause()})
         }).collect::<Vec<_>>(),
         "warnings": scan.warnings.iter().map(|w| {
             let (file, line, _) = w.span.map_or((String::new(), 0, 0), |s| position(sources, s));

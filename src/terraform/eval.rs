@@ -210,6 +210,9 @@ enum Cursor {
     Inst(Rc<Instance>, Span),
     Mod(Rc<ChildGroup>, Span),
     ModInst(Rc<ModuleInst>, Span),
+    /// Inside a nested block of a resource instance (`vpc_config[0]`), with the path taken: an
+    /// attribute the configuration does not write is one the provider computes at apply time.
+    Block(Value, Reference),
 }
 
 impl<'h> Evaluator<'h> {
@@ -1566,6 +1569,10 @@ impl<'h> Evaluator<'h> {
                     let before = self.failures.get();
                     let v = self.eval_quiet(a, scope);
                     if self.failures.get() == before {
+                        // not known yet: Terraform's `try` is unknown too, and says why here
+                        if let Kind::Unknown(why) = &v.kind {
+                            self.unresolved(span, why.to_string());
+                        }
                         return v;
                     }
                 }
@@ -1579,8 +1586,13 @@ impl<'h> Evaluator<'h> {
                 let v = self.eval_quiet(a, scope);
                 return if self.failures.get() != before {
                     Value::new(Kind::Bool(false), span)
-                } else if v.has_unknown() {
-                    Value::unknown("can() of a value that is not known", span)
+                } else if !v.is_wholly_known() {
+                    // Terraform cannot tell yet whether it would succeed; say what is missing
+                    let why = match &v.kind {
+                        Kind::Unknown(why) => why.to_string(),
+                        _ => "`can` of a value known only after apply".into(),
+                    };
+                    self.unknown(span, why)
                 } else {
                     Value::new(Kind::Bool(true), span)
                 };
@@ -1716,6 +1728,12 @@ impl<'h> Evaluator<'h> {
             "jsondecode" => match args.first() {
                 Some(v) => match crate::parse::json::decode_value(v, self.host.sources()) {
                     Ok(v) => v,
+                    // text the provider returns (a secret, an HTTP body) is not known until then:
+                    // unknown, not an error, so `try` does not take its fallback
+                    Err(_) if matches!(v.kind, Kind::Symbolic(_)) => self.unknown(
+                        span,
+                        "`jsondecode` of a value known only after apply".into(),
+                    ),
                     // an error Terraform would raise too, so `try` moves on
                     Err(e) if !matches!(v.kind, Kind::String(_)) => {
                         self.fail(span, format!("jsondecode: {}", e.message))
@@ -2006,7 +2024,14 @@ impl<'h> Evaluator<'h> {
                 };
                 let attr = attr.as_str();
                 match i.attrs.get(attr) {
-                    Some(v) => Cursor::Val(v.clone()),
+                    Some(v) if matches!(v.kind, Kind::List(_)) => Cursor::Block(
+                        v.clone(),
+                        Reference {
+                            target: i.address.clone(),
+                            attr: attr.into(),
+                        },
+                    ),
+                    Some(v) => Cursor::Val(keep_origin(v, &i.address, attr)),
                     None => Cursor::Val(Value::new(
                         Kind::Symbolic(vec![Part::Ref(Reference {
                             target: i.address.clone(),
@@ -2046,6 +2071,39 @@ impl<'h> Evaluator<'h> {
                 _ => Cursor::Val(Value::unknown("an index on a module instance", span)),
             },
             Cursor::Val(v) => Cursor::Val(self.apply_value(&v, key(op), span)),
+            Cursor::Block(v, origin) => {
+                let Some(k) = key(op) else {
+                    return Cursor::Val(Value::unknown("an unsupported traversal", span));
+                };
+                let Some(name) = k.to_plain_string() else {
+                    return Cursor::Val(unknown_from(&k, span));
+                };
+                let inner = Reference {
+                    target: origin.target.clone(),
+                    attr: format!("{}.{name}", origin.attr).into(),
+                };
+                let found = match &v.kind {
+                    Kind::List(items) => k
+                        .as_number()
+                        .filter(|n| *n >= 0.0)
+                        .and_then(|n| items.get(n as usize)),
+                    Kind::Object(entries) => {
+                        entries.iter().find(|e| e.key == name).map(|e| &e.value)
+                    }
+                    _ => None,
+                };
+                match (found, &v.kind) {
+                    (Some(item), _) if matches!(item.kind, Kind::List(_) | Kind::Object(_)) => {
+                        Cursor::Block(item.clone(), inner)
+                    }
+                    (Some(item), _) => Cursor::Val(keep_origin(item, &inner.target, &inner.attr)),
+                    // an attribute a block does not write: computed by the provider, or null
+                    (None, Kind::Object(_)) => {
+                        Cursor::Val(Value::new(Kind::Symbolic(vec![Part::Ref(inner)]), span))
+                    }
+                    _ => Cursor::Val(self.apply_value(&v, Some(k), span)),
+                }
+            }
         }
     }
 
@@ -2082,7 +2140,7 @@ impl<'h> Evaluator<'h> {
             },
             Kind::Json(inner) => self.apply_value(inner, Some(key), span),
             Kind::Unknown(_) => Value::new(v.kind.clone(), span),
-            Kind::Symbolic(parts) => match (parts.as_slice(), key.as_str()) {
+            Kind::Symbolic(parts) => match (parts.as_slice(), key.to_plain_string()) {
                 // an attribute of a computed object stays a reference into it
                 ([Part::Ref(r)], Some(k)) => Value::new(
                     Kind::Symbolic(vec![Part::Ref(Reference {
@@ -2132,13 +2190,14 @@ impl<'h> Evaluator<'h> {
                 Kind::Unknown(_) => return None,
                 _ => vec![Cursor::Val(v)],
             },
+            Cursor::Block(v, _) => return self.splat_items(Cursor::Val(v)),
             c @ (Cursor::Inst(..) | Cursor::ModInst(..)) => vec![c],
         })
     }
 
     fn cursor_value(&self, c: Cursor) -> Value {
         match c {
-            Cursor::Val(v) => v,
+            Cursor::Val(v) | Cursor::Block(v, _) => v,
             Cursor::Inst(i, s) => instance_value(&i, s),
             Cursor::Res(g, s) => self.group_value(&g, s),
             Cursor::Mod(g, s) => self.child_value(&g, s),
@@ -2275,6 +2334,54 @@ fn find_key<'a, T>(items: &'a [(String, T)], key: &str) -> Option<&'a T> {
 
 /// The address of a resource instance turned into an object by [`instance_value`], recognised
 /// by its computed `id`.
+/// The class of an unresolved value's cause, from the evaluator's own message, so a user sees
+/// what to supply: a value (`--var`), the modules (`terraform init`), a file, or nothing (known
+/// only after apply). Stable identifiers, shown in every output format.
+pub fn cause_of(what: &str) -> &'static str {
+    let has = |s: &str| what.contains(s);
+    if what.starts_with("var.") && what.ends_with(" has no value") {
+        "variable-without-value"
+    } else if has("which is not downloaded") {
+        "remote-module-not-downloaded"
+    } else if has(" cannot be read") || has("it is not read") || has(" has no .tf") {
+        // missing, outside the scanned tree, or refused (a FIFO, too large)
+        "file-not-available"
+    } else if has("known only after apply") || what.starts_with("filebase64 content") {
+        "apply-time-attribute"
+    } else if what.ends_with(" is not known") || has("not known") {
+        "depends-on-unknown"
+    } else if what.ends_with(" is not declared") || what.ends_with(" is not defined here") {
+        "not-declared"
+    } else if has("is not supported") || has("is not evaluated") || has("unsupported") {
+        "not-supported"
+    } else if has("treated as unknown") {
+        "limit"
+    } else {
+        "terraform-error"
+    }
+}
+
+/// A resource attribute as a reference reads it: a value the configuration does not fully know
+/// (`"trainer-${var.env}"` without a value, or with a `random_string` in it) becomes the attribute
+/// itself, known at apply time, so the reference keeps the resource it names.
+fn keep_origin(v: &Value, target: &Arc<Address>, attr: &str) -> Value {
+    let partial = match &v.kind {
+        Kind::Unknown(_) => true,
+        Kind::Symbolic(parts) => !matches!(parts.as_slice(), [Part::Ref(_)]),
+        _ => false,
+    };
+    if !partial {
+        return v.clone();
+    }
+    Value::new(
+        Kind::Symbolic(vec![Part::Ref(Reference {
+            target: target.clone(),
+            attr: attr.into(),
+        })]),
+        v.span,
+    )
+}
+
 fn instance_target(entries: &[Entry]) -> Option<Arc<Address>> {
     let id = entries.iter().find(|e| e.key == "id")?;
     match &id.value.kind {
@@ -2341,7 +2448,15 @@ fn instance_value(i: &Instance, span: Span) -> Value {
     let mut entries = i
         .attrs
         .as_object()
-        .map(<[Entry]>::to_vec)
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|e| Entry {
+                    value: keep_origin(&e.value, &i.address, &e.key),
+                    ..e.clone()
+                })
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default();
     for attr in ["id", "arn", "name"] {
         if !entries.iter().any(|e| e.key == attr) {

@@ -35,6 +35,14 @@ pub struct Unresolved {
     pub what: String,
 }
 
+impl Unresolved {
+    /// What kind of thing is missing (`variable-without-value`, `remote-module-not-downloaded`,
+    /// `file-not-available`, `apply-time-attribute`, ...): see `eval::cause_of`.
+    pub fn cause(&self) -> &'static str {
+        eval::cause_of(&self.what)
+    }
+}
+
 /// What evaluating one root module produced.
 #[derive(Debug, Default)]
 pub struct Evaluated {

@@ -174,6 +174,18 @@ impl Value {
         }
     }
 
+    /// True when nothing inside is unknown or known only after apply, as Terraform's
+    /// `IsWhollyKnown`: what `can` needs to decide.
+    pub fn is_wholly_known(&self) -> bool {
+        match &self.kind {
+            Kind::Unknown(_) | Kind::Symbolic(_) => false,
+            Kind::List(items) => items.iter().all(Value::is_wholly_known),
+            Kind::Object(entries) => entries.iter().all(|e| e.value.is_wholly_known()),
+            Kind::Json(v) => v.is_wholly_known(),
+            _ => true,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
             Kind::String(s) => Some(s),
