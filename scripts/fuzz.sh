@@ -126,26 +126,25 @@ run_one() {
   nice -n 19 "${CARGO[@]}" fuzz run "${BUILD[@]:2}" "$t" "fuzz/corpus/$t" -- \
     -max_total_time="$SECONDS_EACH" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" \
     -print_final_stats=1 "${dict[@]}" "${keep[@]}" >"$log" 2>&1 || true
-  summarize "$t" "$(( $(date +%s) - start ))"
+  summarize "$t" "$(( $(date +%s) - start ))" || true
 }
 
 # One line per target from its log: executions, coverage, corpus and findings.
 summarize() {
   local t=$1 secs=$2 log="fuzz/artifacts/$t.log"
   local execs cov ft corpus found
-  execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' |
-    awk '{s+=$1} END {print s+0}')
-  if [ "$execs" = 0 ]; then
-    # fork mode prints no final stats: the last status line counts the executions
-    execs=$(grep -oE '#[0-9]+' "$log" | tail -1 | tr -d '#')
-  fi
-  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo '?')
-  ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo '?')
+  # the last status line (`#EXECS: cov: N ft: N ...`) counts executions and coverage, in fork
+  # mode (which prints no final stats) too
+  local last
+  last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
+  execs=$(echo "$last" | grep -oE '^#[0-9]+' | tr -d '#' || true)
+  cov=$(echo "$last" | grep -oE 'cov: [0-9]+' | grep -oE '[0-9]+' || true)
+  ft=$(echo "$last" | grep -oE 'ft: [0-9]+' | grep -oE '[0-9]+' || true)
   corpus=$(find "fuzz/corpus/$t" -type f | wc -l)
   found=$(find "fuzz/artifacts/$t" -type f -newer "$MARK" \( -name 'crash-*' -o -name 'timeout-*' \
     -o -name 'oom-*' \) | wc -l)
   printf '%-13s %5ss  execs %-9s cov %-6s ft %-6s corpus %-6s artifacts %s\n' \
-    "$t" "$secs" "${execs:-?}" "$cov" "$ft" "$corpus" "$found" | tee -a fuzz/artifacts/summary.txt
+    "$t" "$secs" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$corpus" "$found" | tee -a fuzz/artifacts/summary.txt
 }
 
 mkdir -p fuzz/artifacts
@@ -159,7 +158,7 @@ for t in "${RUN[@]}"; do
   run_one "$t" &
   running=$((running + 1))
   if [ "$running" -ge "$JOBS" ]; then
-    wait -n
+    wait -n || true
     running=$((running - 1))
   fi
 done

@@ -59,9 +59,8 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    let _ = config.rule_choice(&[], &[], None);
-    let _ = config.required();
-    let _ = config.enabled("AC001");
+    let _ = config.rule_choice(&[], &[], None).enabled("AC001");
+    let _ = config.lineage.required();
     let _ = config.check_rule_ids(&|id| mlguard_fuzz::engine().rule(id).is_some());
     single_thread();
     let dir = SCRATCH

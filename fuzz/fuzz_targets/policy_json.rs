@@ -1,5 +1,7 @@
 //! IAM policy JSON: strict parsing with spans, the same text as a `.tf.json` file and as rendered
-//! heredoc text mapped back to its source, statements, and access analysis of the document.
+//! heredoc text mapped back to its source, statements, and access analysis of the document on its
+//! own and attached where documents attach (a role's inline policy, a managed policy, a bucket
+//! policy, a KMS key policy) in a small evaluated module with principals and datastores.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -7,8 +9,61 @@ use mlguard::config::Config;
 use mlguard::model::{policy, Inventory};
 use mlguard::parse::json;
 use mlguard::source::{Sources, Span};
+use mlguard::terraform::module::{load_file, ModuleSource};
 use mlguard::terraform::value::Value;
-use std::path::PathBuf;
+use mlguard::terraform::{ModuleCache, Workspace};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where the document is used: `var.policy` is the fuzz input, passed as a variable value.
+const MODULE: &str = r#"
+variable "policy" {}
+
+resource "aws_s3_bucket" "raw" {
+  bucket = "acme-raw"
+  tags   = { tier = "raw" }
+}
+
+resource "aws_s3_bucket" "models" {
+  bucket = "acme-models"
+  tags   = { tier = "restricted" }
+}
+
+resource "aws_kms_key" "k" {
+  policy = var.policy
+}
+
+resource "aws_iam_role" "trainer" {
+  name               = "trainer"
+  assume_role_policy = var.policy
+}
+
+resource "aws_iam_role_policy" "inline" {
+  role   = aws_iam_role.trainer.id
+  policy = var.policy
+}
+
+resource "aws_iam_policy" "managed" {
+  name   = "managed"
+  policy = var.policy
+}
+
+resource "aws_iam_user_policy_attachment" "u" {
+  user       = "analyst"
+  policy_arn = aws_iam_policy.managed.arn
+}
+
+resource "aws_iam_role_policy_attachment" "a" {
+  role       = aws_iam_role.trainer.name
+  policy_arn = aws_iam_policy.managed.arn
+}
+
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.models.id
+  policy = var.policy
+}
+"#;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -43,6 +98,9 @@ fuzz_target!(|data: &[u8]| {
 
     let config = Config::default();
     let mut inventory = Inventory::default();
+    if !docs.is_empty() {
+        attached(&sources, id, text, &config, &mut inventory);
+    }
     for doc in &docs {
         for st in policy::statements(doc).unwrap_or_default() {
             touch(&sources, st.span);
@@ -59,6 +117,32 @@ fuzz_target!(|data: &[u8]| {
     let _ = mlguard::facts::build(&inventory, &analysis, &sources, &config);
     let _ = mlguard::report::access::human(&inventory, &analysis, &sources);
 });
+
+/// Evaluate `MODULE` with the document as `var.policy` into the inventory.
+fn attached(
+    sources: &Sources,
+    doc: mlguard::source::FileId,
+    text: &str,
+    config: &Config,
+    inventory: &mut Inventory,
+) {
+    let dir = PathBuf::from("/fuzz");
+    let path = dir.join("main.tf");
+    let file = sources.add(path.clone(), MODULE.to_string());
+    let mut module = ModuleSource::new(dir.clone());
+    load_file(&mut module, file, Path::new(&path), MODULE).expect("the module parses");
+    module.finish();
+    let cache = ModuleCache::default();
+    // nothing is read from disk: the module reads no files, and reads are confined to a
+    // directory that does not exist
+    let ws = Workspace::new(sources, &cache, dir.join("nothing"), dir);
+    let inputs = HashMap::from([(
+        "policy".to_string(),
+        Value::string(text, Span::new(doc, 0..text.len())),
+    )]);
+    let evaluated = ws.evaluate(Arc::new(module), inputs);
+    inventory.add_module(&evaluated, sources, config);
+}
 
 /// What every report does with a span: its text, line and column.
 fn touch(sources: &Sources, span: Span) {

@@ -92,6 +92,7 @@ impl Scratch {
                 repo.display()
             );
         }
+        remove_stale(name);
         Scratch { root }
     }
 
@@ -112,6 +113,28 @@ impl Scratch {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+}
+
+/// Scratch directories of processes that have ended: libFuzzer leaves by `exit`, and fork mode
+/// starts a process per job, so each process sweeps up after its predecessors.
+fn remove_stale(name: &str) {
+    let prefix = format!("mlguard-fuzz-{name}-");
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
@@ -144,36 +167,6 @@ pub fn engine() -> &'static mlguard::engine::Engine {
         Ok(e) => e,
         Err(errors) => panic!("the built-in rules load: {errors:?}"),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unpacks_files_and_keeps_them_inside() {
-        let files = unpack("a = 1\n#%% x.tfvars\nb = 2\n#%% ../../etc/x\nc\n#%% /abs/y.tf\nd\n");
-        assert_eq!(
-            files,
-            vec![
-                ("main.tf".to_string(), "a = 1\n".to_string()),
-                ("x.tfvars".into(), "b = 2\n#%% ../../etc/x\nc\n".into()),
-                ("abs/y.tf".into(), "d\n".into()),
-            ]
-        );
-    }
-
-    #[test]
-    fn a_file_cannot_also_be_a_directory() {
-        let files = unpack("#%% a\nx\n#%% a/b.tf\ny\n");
-        assert_eq!(
-            files,
-            vec![
-                ("main.tf".to_string(), String::new()),
-                ("a/b.tf".into(), "y\n".into())
-            ]
-        );
-    }
 }
 
 /// Scan `dir` with the built-in rules the way `mlguard scan` does and render every report format,
