@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 const MODULE: &str = r#"
 resource "aws_s3_bucket" "training_data" {
   bucket = "acme-training-data"
-  tags   = { tier = "restricted" }
+  tags   = { tier = "model-artifacts" }
 }
 
 resource "aws_iam_role" "trainer" {

@@ -27,7 +27,7 @@ resource "aws_s3_bucket" "raw" {
 
 resource "aws_s3_bucket" "models" {
   bucket = "acme-models"
-  tags   = { tier = "restricted" }
+  tags   = { tier = "model-artifacts" }
 }
 
 resource "aws_kms_key" "k" {
