@@ -80,6 +80,23 @@ if [ "$TARGET" = "--seeds" ]; then
   build_seeds
   exit 0
 fi
+
+# --triage [TARGET]: replay every stored crash input and group them by where they fail
+if [ "$TARGET" = "--triage" ]; then
+  for t in ${2:-${TARGETS[*]}}; do
+    bin=fuzz/target/x86_64-unknown-linux-gnu/release/$t
+    [ -x "$bin" ] || continue
+    for f in fuzz/artifacts/"$t"/crash-* fuzz/artifacts/"$t"/timeout-* fuzz/artifacts/"$t"/oom-*; do
+      [ -f "$f" ] || continue
+      out=$(timeout 60 "$bin" -rss_limit_mb="$RSS_MB" -timeout="$TIMEOUT" "$f" 2>&1 || true)
+      where=$(echo "$out" | grep -m1 -oE "panicked at [^ ]+|has overflowed its stack|ERROR: libFuzzer: [a-z -]+" || true)
+      what=$(echo "$out" | grep -m1 -A1 'panicked at' | tail -1 | cut -c1-100 || true)
+      echo "$t | ${where:-no failure on replay} | $what | $f"
+    done
+  done | sort -t'|' -k1,2 | awk -F' [|] ' '{k=$1" | "$2" | "$3; n[k]++; if (!(k in ex)) ex[k]=$4}
+    END {for (k in n) printf "%4d  %s  (e.g. %s)\n", n[k], k, ex[k]}' | sort -k2
+  exit 0
+fi
 if [ "$TARGET" != all ] && ! printf '%s\n' "${TARGETS[@]}" | grep -qx "$TARGET"; then
   echo "unknown target \`$TARGET\`; use one of: all ${TARGETS[*]}" >&2
   exit 2

@@ -66,5 +66,5 @@ fuzz_target!(|data: &[u8]| {
     let dir = SCRATCH
         .get_or_init(|| Scratch::new("config_toml"))
         .write(&[("main.tf".into(), MODULE.into())]);
-    scan_and_render(dir, config);
+    scan_and_render(dir, config, true);
 });

@@ -169,9 +169,11 @@ pub fn engine() -> &'static mlguard::engine::Engine {
     })
 }
 
-/// Scan `dir` with the built-in rules the way `mlguard scan` does and render every report format,
-/// the access report and the inventory from the result.
-pub fn scan_and_render(dir: PathBuf, config: mlguard::config::Config) {
+/// Scan `dir` the way `mlguard scan` does and render every report format, the access report and
+/// the inventory from the result. `rules`: decide the facts with the built-in rules; without them
+/// the scan stops at the facts, as `mlguard inventory` does (Cedar's evaluation is most of a
+/// scan's time under the fuzzer's instrumentation).
+pub fn scan_and_render(dir: PathBuf, config: mlguard::config::Config, rules: bool) {
     use mlguard::report;
     use std::sync::Arc;
     let config = Arc::new(config);
@@ -190,7 +192,7 @@ pub fn scan_and_render(dir: PathBuf, config: mlguard::config::Config) {
         },
         ..Default::default()
     };
-    let out = mlguard::scan::run(&req, engine(), &|_| true);
+    let out = mlguard::scan::run(&req, engine(), &|_| rules);
     let rep = report::Report {
         scan: &out,
         fail_on: mlguard::findings::Severity::Low,
