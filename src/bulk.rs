@@ -309,6 +309,17 @@ struct Shared<'a> {
 /// Run a bulk scan, writing each repository's result to `out` as it finishes and then the total.
 /// Returns the totals; `Err` is a usage error (no repositories, bad rules) before any scan ran.
 pub fn run(opts: &BulkOptions, out: &mut (dyn Write + Send)) -> Result<Totals, String> {
+    run_with(opts, out, &scan_repo_inner)
+}
+
+/// How one repository is scanned and rendered; a parameter so tests can make one fail.
+type ScanOne = dyn Fn(&Shared, &Repo) -> Result<Rendered, String> + Sync;
+
+fn run_with(
+    opts: &BulkOptions,
+    out: &mut (dyn Write + Send),
+    scan_one: &ScanOne,
+) -> Result<Totals, String> {
     let started = Instant::now();
     let (mut repos, walk_errors) = find_repos(&opts.roots);
     for e in &walk_errors {
@@ -385,7 +396,7 @@ pub fn run(opts: &BulkOptions, out: &mut (dyn Write + Send)) -> Result<Totals, S
         });
         repos.par_iter().for_each_with(tx, |tx, repo| {
             // the writer only stops early when output failed; the scan has nowhere to go then
-            let _ = tx.send(scan_repo(&shared, repo));
+            let _ = tx.send(scan_repo(&shared, repo, scan_one));
         });
         writer.join().unwrap_or_else(|_| {
             Err(std::io::Error::other(
@@ -424,28 +435,30 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
     bar
 }
 
+/// Run `f`; a panic becomes its message. One repository that trips a bug must not end a bulk
+/// run (the release profile unwinds on panic, `Cargo.toml` says so for every profile).
+fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into())
+    })
+}
+
 /// Scan one repository and render its result; a panic or a bad config becomes a failed result.
-fn scan_repo(shared: &Shared, repo: &Repo) -> Done {
+fn scan_repo(shared: &Shared, repo: &Repo, scan_one: &ScanOne) -> Done {
     let started = Instant::now();
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        scan_repo_inner(shared, repo)
-    }));
-    let (text, doc, exit, stages) = match outcome {
+    let (text, doc, exit, stages) = match catch_panic(|| scan_one(shared, repo)) {
         Ok(Ok(done)) => done,
         Ok(Err(message)) => failed(shared.opts, repo, &message, 2),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown cause".into());
-            failed(
-                shared.opts,
-                repo,
-                &format!("internal error while scanning (a bug, please report it): {what}"),
-                1,
-            )
-        }
+        Err(what) => failed(
+            shared.opts,
+            repo,
+            &format!("internal error while scanning (a bug, please report it): {what}"),
+            1,
+        ),
     };
     Done {
         name: repo.name.clone(),
@@ -550,6 +563,95 @@ fn failed(opts: &BulkOptions, repo: &Repo, message: &str, exit: u8) -> Rendered 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_becomes_its_message() {
+        assert_eq!(catch_panic(|| 7), Ok(7));
+        assert_eq!(
+            catch_panic(|| -> u8 { panic!("index out of bounds") }),
+            Err("index out of bounds".to_string())
+        );
+        let n = 3;
+        assert_eq!(
+            catch_panic(|| -> u8 { panic!("{n} formatted") }),
+            Err("3 formatted".to_string())
+        );
+    }
+
+    #[test]
+    fn a_repository_that_panics_is_its_own_failure_and_the_others_are_scanned() {
+        let dir = tempfile::tempdir().unwrap();
+        for repo in ["bad", "good"] {
+            std::fs::create_dir_all(dir.path().join(repo).join(".git")).unwrap();
+            std::fs::write(
+                dir.path().join(repo).join("main.tf"),
+                "resource \"aws_s3_bucket\" \"b\" { bucket = \"b\" }\n",
+            )
+            .unwrap();
+        }
+        let opts = BulkOptions {
+            roots: vec![dir.path().to_path_buf()],
+            shard: None,
+            config: None,
+            policies: Vec::new(),
+            select: Vec::new(),
+            ignore: Vec::new(),
+            fail_on: None,
+            var_files: Vec::new(),
+            vars: Vec::new(),
+            format: BulkFormat::Json,
+            quiet: false,
+            color: false,
+            progress: false,
+        };
+        let scan_one = |shared: &Shared, repo: &Repo| {
+            if repo.name == "bad" {
+                panic!("index out of bounds: the len is 0 but the index is 0");
+            }
+            scan_repo_inner(shared, repo)
+        };
+        let mut out = Vec::new();
+        let totals = run_with(&opts, &mut out, &scan_one).unwrap();
+        assert_eq!((totals.repos, totals.failed, totals.exit), (2, 1, 1));
+        let lines: Vec<Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let by_repo = |name: &str| {
+            lines
+                .iter()
+                .find(|d| d["repo"] == name)
+                .unwrap_or_else(|| panic!("no result for {name}"))
+        };
+        let bad = by_repo("bad");
+        assert_eq!(bad["failed"], true);
+        let message = bad["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("internal error while scanning"),
+            "{message}"
+        );
+        assert!(message.contains("index out of bounds"), "{message}");
+        let good = by_repo("good");
+        assert_eq!(good["summary"]["resources"], 1);
+        assert_eq!(lines.last().unwrap()["kind"], "total");
+    }
+
+    /// `catch_panic` only works when panics unwind: a profile that aborts would end a bulk run at
+    /// the first bug.
+    #[test]
+    fn every_profile_unwinds_on_panic() {
+        let manifest: toml::Table = include_str!("../Cargo.toml").parse().unwrap();
+        let profiles = manifest["profile"].as_table().unwrap();
+        assert!(profiles.contains_key("release"));
+        for (name, profile) in profiles {
+            assert_eq!(
+                profile.get("panic").and_then(|p| p.as_str()),
+                Some("unwind"),
+                "[profile.{name}] must set panic = \"unwind\""
+            );
+        }
+    }
 
     #[test]
     fn shard_parses_k_of_n_and_rejects_the_rest() {

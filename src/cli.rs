@@ -154,7 +154,8 @@ pub struct ScanArgs {
     /// Fail (exit 1) on findings at or above this severity [default: low, or the config's].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core). At most four per core or 64, whichever is more;
+    /// a larger number is lowered to that.
     #[arg(long)]
     pub jobs: Option<usize>,
     /// No progress output.
@@ -311,10 +312,21 @@ fn load_engine(policies: &[PathBuf]) -> Result<Engine, ExitCode> {
     Engine::load(&dirs).map_err(rule_errors)
 }
 
+/// `--jobs` within 1 ..= max(4 per core, 64): more threads than that only cost memory and
+/// scheduling (each has its own stack), and `--jobs 100000` must not try to start them all.
+fn clamp_jobs(asked: usize, cores: usize) -> usize {
+    asked.clamp(1, cores.saturating_mul(4).max(64))
+}
+
 fn scan(args: ScanArgs) -> ExitCode {
-    if let Some(jobs) = args.jobs {
+    if let Some(asked) = args.jobs {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let jobs = clamp_jobs(asked, cores);
+        if jobs != asked && asked != 0 {
+            eprintln!("warning: --jobs {asked} is more than this machine can use; using {jobs}");
+        }
         let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
+            .num_threads(jobs)
             .build_global();
     }
     if args.repos {
@@ -570,16 +582,18 @@ fn rules(format: ListFormat, policies: &[PathBuf]) -> ExitCode {
                 "ID", "NAME", "SEVERITY", "TSC", "SUMMARY"
             );
             for r in rules {
+                // users' rules can come from the scanned repository
+                let text = report::escape::text;
                 out.push_str(&format!(
                     "{:<7} {:<36} {:<9} {:<14} {}\n",
-                    r.id,
-                    r.name,
+                    text(&r.id),
+                    text(&r.name),
                     r.severity.as_str(),
-                    r.tsc.join(","),
-                    summary_line(r)
+                    text(&r.tsc.join(",")),
+                    text(&summary_line(r))
                 ));
             }
-            write_stdout(&out)
+            write_stdout(&report::escape::log_lines(out))
         }
     }
 }
@@ -663,7 +677,8 @@ fn access(args: AccessArgs) -> ExitCode {
             let f = out.sources.get(s.file);
             format!("{}:{}: ", f.display, f.position(s.start).line)
         });
-        eprintln!("warning: {}{}", at.unwrap_or_default(), e.message);
+        let warning = format!("{}{}", at.unwrap_or_default(), e.message);
+        eprintln!("warning: {}", report::escape::text(&warning));
     }
     let text = match args.format {
         AccessFormat::Human => report::access::human(&out.inventory, &out.analysis, &out.sources),
@@ -697,7 +712,8 @@ fn analyse(
             let f = out.sources.get(s.file);
             format!("{}:{}: ", f.display, f.position(s.start).line)
         });
-        eprintln!("warning: {}{}", at.unwrap_or_default(), e.message);
+        let warning = format!("{}{}", at.unwrap_or_default(), e.message);
+        eprintln!("warning: {}", report::escape::text(&warning));
     }
     out
 }
@@ -772,4 +788,18 @@ fn evidence(args: EvidenceArgs) -> ExitCode {
         input.output.as_deref(),
         &render(input.format, doc, report::evidence::markdown),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_are_clamped_to_four_per_core_or_64() {
+        assert_eq!(clamp_jobs(0, 2), 1);
+        assert_eq!(clamp_jobs(8, 2), 8);
+        assert_eq!(clamp_jobs(100_000, 2), 64);
+        assert_eq!(clamp_jobs(100_000, 32), 128);
+        assert_eq!(clamp_jobs(usize::MAX, usize::MAX), usize::MAX);
+    }
 }

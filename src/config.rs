@@ -3,6 +3,7 @@
 //! validated: an unknown key or a bad value is an error pointing into the file (exit 2).
 
 use crate::findings::Severity;
+use crate::fsguard::{self, Access, Roots};
 use crate::model::classify::{Tier, WORKLOADS};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
@@ -141,16 +142,24 @@ impl Config {
         match explicit {
             Some(p) => Config::load(p),
             None => match find(first_path) {
-                Some(p) => Config::load(&p),
+                // found in the scanned tree: it may not link out of the directory it is in
+                Some(p) => {
+                    let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+                    Config::load_from(&p, Access::Tree(&Roots::new([dir])))
+                }
                 None => Ok(Config::default()),
             },
         }
     }
 
     pub fn load(path: &Path) -> Result<Config, Box<ConfigError>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        Config::load_from(path, Access::Chosen)
+    }
+
+    fn load_from(path: &Path, access: Access) -> Result<Config, Box<ConfigError>> {
+        let text = fsguard::read(path, access).map_err(|e| {
             Box::new(ConfigError {
-                message: format!("cannot read config file `{}`: {e}", path.display()),
+                message: format!("config file `{}` {e}", path.display()),
                 src: NamedSource::new(path.display().to_string(), Arc::new(String::new())),
                 span: None,
                 label: String::new(),

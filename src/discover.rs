@@ -2,6 +2,7 @@
 //! and skips hidden directories (`.terraform/`, `.git/`); variables files load as Terraform loads
 //! them, even when git ignores them.
 
+use crate::fsguard::{self, Roots};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -16,8 +17,9 @@ pub struct ModuleFiles {
 pub struct Discovery {
     /// Displayed paths are relative to this directory.
     pub base: PathBuf,
-    /// `file()` and module sources must stay inside this directory.
-    pub confine: PathBuf,
+    /// Every read of the scan (`.tf` and variables files, `file()`, module sources) stays under
+    /// these: for each scanned path, its git root, else the path itself.
+    pub roots: Roots,
     pub modules: BTreeMap<PathBuf, ModuleFiles>,
     /// `.json` files that may be IAM policies (decided by content).
     pub json: Vec<PathBuf>,
@@ -39,62 +41,87 @@ fn is_json(p: &Path) -> bool {
         && !name.ends_with(".tf.json")
 }
 
+/// A scanned path made absolute. A directory is resolved whole: the user chose it. A file keeps
+/// its last component, so a file argument that is a link out of the tree (pre-commit passes
+/// whatever a commit adds) is refused when read instead of moving the scan to where it points.
+fn absolute(p: &Path) -> std::io::Result<PathBuf> {
+    if std::fs::metadata(p)?.is_dir() {
+        return p.canonicalize();
+    }
+    let name = p
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("not a file name"))?;
+    let parent = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.canonicalize()?,
+        _ => std::env::current_dir()?.canonicalize()?,
+    };
+    Ok(parent.join(name))
+}
+
 pub fn discover(paths: &[PathBuf]) -> Discovery {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let mut d = Discovery::default();
-    let mut canonical = Vec::new();
+    let mut absolute_paths = Vec::new();
     for p in paths {
-        match p.canonicalize() {
-            Ok(c) => canonical.push(c),
+        match absolute(p) {
+            Ok(c) => absolute_paths.push(c),
             Err(e) => d
                 .errors
                 .push((p.clone(), format!("cannot read `{}`: {e}", p.display()))),
         }
     }
+    let is_dir = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
     // one directory argument: paths relative to it; otherwise to the working directory
-    d.base = match canonical.as_slice() {
-        [one] if one.is_dir() => one.clone(),
+    d.base = match absolute_paths.as_slice() {
+        [one] if is_dir(one) => one.clone(),
         _ => cwd.canonicalize().unwrap_or(cwd),
     };
-    let first_dir = canonical
-        .first()
-        .map(|p| {
-            if p.is_dir() {
-                p.clone()
-            } else {
-                p.parent().map(Path::to_path_buf).unwrap_or_default()
-            }
-        })
-        .unwrap_or_else(|| d.base.clone());
-    d.confine = git_root(&first_dir).unwrap_or(first_dir);
+    let dir_of = |p: &PathBuf| {
+        if is_dir(p) {
+            p.clone()
+        } else {
+            p.parent().map(Path::to_path_buf).unwrap_or_default()
+        }
+    };
+    let root_dirs: Vec<PathBuf> = if absolute_paths.is_empty() {
+        vec![git_root(&d.base).unwrap_or_else(|| d.base.clone())]
+    } else {
+        absolute_paths
+            .iter()
+            .map(|p| {
+                let dir = dir_of(p);
+                git_root(&dir).unwrap_or(dir)
+            })
+            .collect()
+    };
+    d.roots = Roots::new(root_dirs);
     let mut focus = BTreeSet::new();
-    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
     let mut json: BTreeSet<PathBuf> = BTreeSet::new();
-    for p in &canonical {
-        if p.is_file() {
+    for p in &absolute_paths {
+        if !is_dir(p) {
             focus.insert(p.clone());
-            let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
-            if !d.confine.as_os_str().is_empty() && !dir.starts_with(&d.confine) {
-                d.confine = git_root(&dir).unwrap_or_else(|| dir.clone());
-            }
+            let dir = dir_of(p);
             if is_json(p) {
                 json.insert(p.clone());
             }
-            // the whole module is analysed; pre-commit passes single files
+            // the whole module is analysed; pre-commit passes single files. Every entry named
+            // like configuration is listed; reading it checks what it is.
             for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
                 let path = entry.path();
-                if is_tf(&path) {
-                    dirs.insert(dir.clone());
+                if is_tf(&path) && fsguard::is_listable(&path) {
                     d.modules.entry(dir.clone()).or_default().tf.push(path);
                 }
             }
             continue;
         }
+        // links are not followed into directories (a link out of the tree, or a cycle); a link
+        // to a file is listed and its read checks where it leads
         let walker = ignore::WalkBuilder::new(p)
             .hidden(true)
             .git_ignore(true)
             .git_exclude(true)
             .require_git(false)
+            .follow_links(false)
             .build();
         for entry in walker {
             let entry = match entry {
@@ -104,15 +131,16 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                     continue;
                 }
             };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
+            if entry.file_type().is_none_or(|t| t.is_dir()) {
                 continue;
             }
             let path = entry.into_path();
             if is_tf(&path) {
-                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                dirs.insert(dir.clone());
-                d.modules.entry(dir).or_default().tf.push(path);
-            } else if is_json(&path) {
+                if fsguard::is_listable(&path) {
+                    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                    d.modules.entry(dir).or_default().tf.push(path);
+                }
+            } else if is_json(&path) && fsguard::is_listable(&path) {
                 json.insert(path);
             }
         }
@@ -141,14 +169,17 @@ pub fn auto_tfvars(dir: &Path) -> Vec<PathBuf> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json")
+            (name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json"))
+                && fsguard::is_listable(p)
         })
         .collect();
     auto.sort();
     let mut out: Vec<PathBuf> = ["terraform.tfvars", "terraform.tfvars.json"]
         .iter()
         .map(|n| dir.join(n))
-        .filter(|p| p.is_file())
+        // what exists and is no directory: a FIFO or a link out of the tree is listed so that its
+        // read refuses it loudly; a dangling link is skipped, as before
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_dir()))
         .collect();
     out.extend(auto);
     out

@@ -4,6 +4,7 @@
 
 use crate::facts::{Fact, Facts};
 use crate::findings::Severity;
+use crate::report::escape;
 use cedar_policy::{
     Authorizer, Context, Entities, EntityTypeName, EntityUid, PolicyId, PolicySet, Request, Schema,
     ValidationMode, Validator,
@@ -26,6 +27,16 @@ pub const SCHEMA: &str = include_str!("../policies/mlguard.cedarschema");
 /// (start-up time is most of a pre-commit run); a test keeps it equal to [`SCHEMA`].
 pub const SCHEMA_JSON: &str = include_str!("../policies/mlguard.cedarschema.json");
 const BASE_PERMIT_ID: &str = "mlguard::base-permit";
+/// Deepest nesting accepted in a user's rule file (brackets, `else if` chains, `.` chains: see
+/// `too_deep`). Cedar's parser, validator and evaluator recurse once per level and overflow the
+/// stack (an abort, not an error) somewhere past a few hundred; the built-in rules reach 7.
+pub const MAX_RULE_NESTING: usize = 64;
+/// Stack for loading users' rules: a second guard behind [`MAX_RULE_NESTING`] for chains the
+/// bracket count does not see (`if .. then .. else if ..`, long `&&` chains).
+/// Most operators accepted in one policy of a user's rule file (see `too_many_operators`); the
+/// built-in rules hold at most 28.
+pub const MAX_RULE_OPERATORS: usize = 1_000;
+const USER_RULES_STACK: usize = 64 << 20;
 
 /// Annotations every rule must carry.
 pub const REQUIRED_ANNOTATIONS: [&str; 6] = ["id", "name", "severity", "tsc", "message", "help"];
@@ -109,6 +120,26 @@ pub struct EvalError {
 impl Engine {
     /// The built-in rules plus every `.cedar` file in `extra` directories.
     pub fn load(extra: &[&Path]) -> Result<Engine, Vec<Report>> {
+        if extra.is_empty() {
+            return Engine::load_on_this_thread(extra);
+        }
+        // users' rules are parsed and validated on a thread with a large stack
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .name("mlguard-rules".into())
+                .stack_size(USER_RULES_STACK)
+                .spawn_scoped(s, || Engine::load_on_this_thread(extra))
+                .map_err(|e| {
+                    vec![miette::miette!(
+                        "cannot start a thread to load the rules: {e}"
+                    )]
+                })?
+                .join()
+                .unwrap_or_else(|_| Err(vec![miette::miette!("loading the rules failed")]))
+        })
+    }
+
+    fn load_on_this_thread(extra: &[&Path]) -> Result<Engine, Vec<Report>> {
         let schema = Schema::from_json_str(SCHEMA_JSON).map_err(|e| {
             vec![Report::new(e).wrap_err(
                 "policies/mlguard.cedarschema.json does not load: regenerate it from the text form",
@@ -250,6 +281,60 @@ impl Engine {
         texts: &mut HashMap<String, (String, Arc<String>)>,
     ) {
         let src = || NamedSource::new(name, text.clone());
+        // a control character in a rule file has no use (strings spell them as escapes) and
+        // would reach the terminal raw in a parse error's snippet
+        if !builtin {
+            if let Some((at, c)) = escape::first_hidden_in_source(text) {
+                let shown = escape::snippet_source(text).map(|s| (s.offset(at), s.text));
+                let (at, shown) = shown.unwrap_or((at, text.clone()));
+                errors.push(Report::new(RuleError {
+                    message: format!("{name} holds the control character U+{:04X}", c as u32),
+                    src: NamedSource::new(name, shown),
+                    span: Some(miette::SourceSpan::from(at..at + 1)),
+                    label: "here".into(),
+                    help: Some("remove it, or write it as an escape inside a string".into()),
+                }));
+                return;
+            }
+        }
+        // checked before Cedar parses the text: its recursion overflows the stack on deep input
+        if !builtin {
+            let excess = too_deep(text, MAX_RULE_NESTING)
+                .map(|at| {
+                    (
+                        at,
+                        format!(
+                            "{name} nests expressions more than {MAX_RULE_NESTING} levels deep"
+                        ),
+                        format!("level {}", MAX_RULE_NESTING + 1),
+                    )
+                })
+                .or_else(|| {
+                    too_many_operators(text, MAX_RULE_OPERATORS).map(|at| {
+                        (
+                            at,
+                            format!(
+                                "a rule in {name} has more than {MAX_RULE_OPERATORS} operators"
+                            ),
+                            format!("operator {}", MAX_RULE_OPERATORS + 1),
+                        )
+                    })
+                });
+            if let Some((at, message, label)) = excess {
+                errors.push(Report::new(RuleError {
+                    message,
+                    src: src(),
+                    span: Some(miette::SourceSpan::from(at..at + 1)),
+                    label,
+                    help: Some(
+                        "flatten the condition (brackets, `else if` and `.` chains nest) or split \
+                         it into several rules"
+                            .into(),
+                    ),
+                }));
+                return;
+            }
+        }
         let parsed = match PolicySet::from_str(text) {
             Ok(p) => p,
             Err(e) => {
@@ -487,6 +572,135 @@ impl Engine {
     }
 }
 
+/// A token of Cedar text for the depth check: strings and `//` comments (Cedar has no others)
+/// are left out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Token<'a> {
+    /// A name, keyword or number.
+    Word(&'a str),
+    /// A run of operator characters (`&&`, `==`, `<=`, `-`), as one token.
+    Operator,
+    /// Any other single character: brackets, `.`, `,`, `;`, `:`, `@`.
+    Char(u8),
+}
+
+/// The tokens of `text` with their byte offsets.
+fn cedar_tokens(text: &str) -> impl Iterator<Item = (usize, Token<'_>)> {
+    let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let is_operator = |b: u8| b"&|+-*=!<>".contains(&b);
+    let mut i = 0;
+    std::iter::from_fn(move || loop {
+        let start = i;
+        let b = *bytes.get(i)?;
+        i += 1;
+        match b {
+            b'"' => {
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'/' if bytes.get(i) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ if b.is_ascii_whitespace() => {}
+            _ if is_word(b) => {
+                while i < bytes.len() && is_word(bytes[i]) {
+                    i += 1;
+                }
+                // both ends sit on ASCII bytes, so on character boundaries
+                return Some((start, Token::Word(&text[start..i])));
+            }
+            _ if is_operator(b) => {
+                while i < bytes.len() && is_operator(bytes[i]) {
+                    i += 1;
+                }
+                return Some((start, Token::Operator));
+            }
+            _ => return Some((start, Token::Char(b))),
+        }
+    })
+}
+
+/// The byte offset of the first token that takes a rule's expressions deeper than `max`;
+/// `None` when the text stays within. Depth counts what Cedar nests without a bound: brackets,
+/// an `if` inside its enclosing bracket (an `else if` chain nests), and a chain of `.` accesses
+/// or calls (`a.b.c`, `x.f(y).g(z)`).
+fn too_deep(text: &str, max: usize) -> Option<usize> {
+    /// One open bracket: `if`s and `.` links counted inside it so far.
+    #[derive(Default)]
+    struct Frame {
+        ifs: usize,
+        chain: usize,
+    }
+    let mut frames = vec![Frame::default()];
+    // brackets open plus every frame's `if`s and links, kept as the tokens go
+    let mut level = 0usize;
+    for (at, token) in cedar_tokens(text) {
+        let top = frames.len() - 1;
+        match token {
+            Token::Word("if") => {
+                frames[top].ifs += 1;
+                level += 1;
+            }
+            // word operators end a chain of accesses
+            Token::Word("then" | "else" | "in" | "has" | "like" | "is" | "when" | "unless")
+            | Token::Operator => level -= std::mem::take(&mut frames[top].chain),
+            Token::Word(_) | Token::Char(b':') => {}
+            Token::Char(b'.') => {
+                frames[top].chain += 1;
+                level += 1;
+            }
+            Token::Char(b'(' | b'[' | b'{') => {
+                frames.push(Frame::default());
+                level += 1;
+            }
+            // a chain goes on after a call or index: `x.f(y).g(z)`
+            Token::Char(b')' | b']' | b'}') => {
+                // unbalanced closers are the parser's to report
+                if top > 0 {
+                    let f = frames.pop().unwrap_or_default();
+                    level -= 1 + f.ifs + f.chain;
+                }
+            }
+            Token::Char(b',') => {
+                let f = std::mem::take(&mut frames[top]);
+                level -= f.ifs + f.chain;
+            }
+            Token::Char(b';') => {
+                frames = vec![Frame::default()];
+                level = 0;
+            }
+            Token::Char(_) => level -= std::mem::take(&mut frames[top].chain),
+        }
+        if level > max {
+            return Some(at);
+        }
+    }
+    None
+}
+
+/// The byte offset of the operator that makes one policy hold more than `max` operators. Cedar
+/// nests a chain of them (`1 + 1 + ...`) one level per operator: its evaluator gives up past a
+/// few thousand and dropping the parsed rule overflows the stack past some tens of thousands.
+fn too_many_operators(text: &str, max: usize) -> Option<usize> {
+    let mut count = 0usize;
+    for (at, token) in cedar_tokens(text) {
+        match token {
+            Token::Operator | Token::Word("in" | "has" | "like" | "is") => count += 1,
+            Token::Char(b';') => count = 0,
+            _ => {}
+        }
+        if count > max {
+            return Some(at);
+        }
+    }
+    None
+}
+
 fn split_list(s: &str) -> Vec<String> {
     s.split(',')
         .map(|x| x.trim().to_string())
@@ -511,9 +725,21 @@ fn read_policy_dir(dir: &Path) -> Result<Vec<(String, String)>, Report> {
     files
         .into_iter()
         .map(|p| {
-            std::fs::read_to_string(&p)
-                .map(|t| (p.display().to_string(), t))
-                .map_err(|e| miette::miette!("cannot read rule file `{}`: {e}", p.display()))
+            // a rule file links nowhere outside its directory (`policies/` beside a repository's
+            // mlguard.toml is the repository's), and a FIFO or device is never opened
+            let roots = crate::fsguard::Roots::new([dir.to_path_buf()]);
+            crate::fsguard::read(&p, crate::fsguard::Access::Tree(&roots))
+                // the name is shown in errors: a file name can hold control characters too
+                .map(|t| (escape::text(&p.display().to_string()).into_owned(), t))
+                .map_err(|e| match e {
+                    crate::fsguard::ReadError::Outside => miette::miette!(
+                        help = "copy the rule file into the directory",
+                        "rule file `{}` links outside `{}`; it is not read",
+                        p.display(),
+                        dir.display()
+                    ),
+                    e => miette::miette!("rule file `{}` {e}", p.display()),
+                })
         })
         .collect()
 }
@@ -554,6 +780,48 @@ mod tests {
         let errors = engine.validate(&HashMap::new());
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(engine.rules().len(), builtin::BUILTIN_POLICIES.len());
+    }
+
+    #[test]
+    fn nesting_depth_counts_brackets_ifs_and_chains_outside_strings_and_comments() {
+        assert_eq!(too_deep("forbid (principal, action, resource);", 1), None);
+        assert_eq!(too_deep("a ([{x}])", 2), Some(4));
+        assert_eq!(too_deep("a \"((\\\"((\" // (((\n (x)", 1), None);
+        assert_eq!(too_deep("a \"\\\\\" ((", 1), Some(8));
+        // unbalanced closers do not hide later depth
+        assert_eq!(too_deep(")))(((", 2), Some(5));
+        // an `else if` chain nests; ifs closed by their bracket or a comma do not add up
+        assert_eq!(too_deep("if a then b else if c then d else e", 1), Some(17));
+        assert_eq!(
+            too_deep("(if a then b else c) && (if a then b else c)", 2),
+            None
+        );
+        assert_eq!(
+            too_deep("[if a then b else c, if a then b else c]", 2),
+            None
+        );
+        // access chains nest, also through calls; operators end them
+        assert_eq!(too_deep("r.a.b.c", 2), Some(5));
+        assert_eq!(too_deep("x.f(y).g(z)", 2), Some(8));
+        assert_eq!(too_deep("r.a.b && r.a.b && r.c has d && r.e.f", 2), None);
+        // the rules' own separator starts afresh
+        assert_eq!(too_deep("((;((;((", 2), None);
+        for (name, text) in builtin::BUILTIN_POLICIES {
+            assert_eq!(too_deep(text, 7), None, "{name} nests deeper than 7");
+            assert_eq!(
+                too_many_operators(text, 28),
+                None,
+                "{name} has over 28 operators"
+            );
+        }
+    }
+
+    #[test]
+    fn operators_are_counted_per_policy() {
+        assert_eq!(too_many_operators("a && b == c", 2), None);
+        assert_eq!(too_many_operators("a + b + c - d", 2), Some(10));
+        assert_eq!(too_many_operators("a has b && c like \"*\"", 2), Some(13));
+        assert_eq!(too_many_operators("a && b; c && d; \"&&&\" // &&", 1), None);
     }
 
     /// A fact whose (action, resource type) no rule admits is allowed without asking Cedar.

@@ -13,6 +13,7 @@ pub mod discover;
 pub mod engine;
 pub mod facts;
 pub mod findings;
+pub mod fsguard;
 pub mod model;
 pub mod parse;
 pub mod report;

@@ -6,6 +6,7 @@ use crate::discover::{self, Discovery};
 use crate::engine::{Engine, EvalError, Rule};
 use crate::facts;
 use crate::findings::{self, Finding};
+use crate::fsguard::{self, Access};
 use crate::model::Inventory;
 use crate::parse::{json, ParseError};
 use crate::source::{FileId, Sources, Span};
@@ -132,6 +133,8 @@ pub struct Prepared {
     disc: Discovery,
     sources: Arc<Sources>,
     errors: Vec<ScanError>,
+    /// Files read for their content only if they are policies, refused (a link out of the tree).
+    warnings: Vec<Warning>,
     unresolved: Vec<Unresolved>,
     modules: usize,
     json_policies: usize,
@@ -170,12 +173,12 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
             let mut module = ModuleSource::new(dir.clone());
             let mut errs = Vec::new();
             for path in &files.tf {
-                let text = match std::fs::read_to_string(path) {
+                let text = match fsguard::read(path, Access::Tree(&disc.roots)) {
                     Ok(t) => t,
                     Err(e) => {
                         let id = sources.add(path.clone(), String::new());
                         errs.push(ParseError {
-                            message: format!("cannot read the file: {e}"),
+                            message: format!("this file {e}"),
                             span: Span::new(id, 0..0),
                         });
                         continue;
@@ -192,10 +195,11 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
             (dir.clone(), module, errs)
         })
         .collect();
-    let json_docs = read_json_policies(&disc, &sources, &mut errors);
+    let mut warnings = Vec::new();
+    let json_docs = read_json_policies(&disc, &sources, &mut errors, &mut warnings);
     let json_policies = json_docs.len();
 
-    let mut called: HashSet<PathBuf> = HashSet::new();
+    let mut calls: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
     for (dir, module, errs) in &parsed {
         errors.extend(errs.iter().map(|e| ScanError {
             span: Some(e.span),
@@ -208,16 +212,23 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
                 .as_deref()
                 .filter(|s| s.starts_with("./") || s.starts_with("../"))
             {
-                called.insert(terraform::normalize(&dir.join(s)));
+                // resolved like the directories discovery reports, so a call through a link
+                // names the directory it reaches
+                let lexical = terraform::normalize(&dir.join(s));
+                calls
+                    .entry(dir.clone())
+                    .or_default()
+                    .push(lexical.canonicalize().unwrap_or(lexical));
             }
         }
     }
+    let non_roots = called_modules(&calls);
     let mut roots = Vec::new();
     for (dir, module, _) in parsed {
         let module = Arc::new(module);
         cache.insert(dir.clone(), module.clone());
         // a directory only ever called as a module is not also a root with defaults
-        if !called.contains(&dir) {
+        if !non_roots.contains(&dir) {
             roots.push((dir, module));
         }
     }
@@ -228,7 +239,7 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
     let evaluated: Vec<_> = roots
         .par_iter()
         .map(|(dir, module)| {
-            let ws = Workspace::new(&sources, &cache, disc.confine.clone(), dir.clone());
+            let ws = Workspace::new(&sources, &cache, disc.roots.clone(), dir.clone());
             let (inputs, var_errors) = root_inputs(&ws, &disc, dir, req);
             let mut ev = ws.evaluate(module.clone(), inputs);
             ev.errors.extend(var_errors);
@@ -283,6 +294,7 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
         disc,
         sources,
         errors,
+        warnings,
         unresolved,
         modules,
         json_policies,
@@ -304,6 +316,7 @@ pub fn decide(
         disc,
         sources,
         mut errors,
+        warnings: read_warnings,
         mut unresolved,
         modules,
         json_policies,
@@ -330,6 +343,7 @@ pub fn decide(
     let triaged = crate::suppress::apply(found, &sources, &req.config, &req.suppress);
     let (mut found, mut suppressed, mut warnings) =
         (triaged.findings, triaged.suppressed, triaged.warnings);
+    warnings.extend(read_warnings);
     // what the model could not use (a tag value that is no tier) is worth a warning
     warnings.extend(inventory.notes.iter().map(|(span, message)| Warning {
         span: *span,
@@ -396,6 +410,59 @@ pub fn decide(
     }
 }
 
+/// The directories that are called as modules and so are not roots. A call from a directory's own
+/// cycle does not count (a module calling itself, or a root and a module calling each other,
+/// would otherwise leave no root and scan nothing): of a cycle no one else calls, the members
+/// nearest the top of the tree stay roots, and the evaluator reports the cycle at its `source`.
+fn called_modules(calls: &HashMap<PathBuf, Vec<PathBuf>>) -> HashSet<PathBuf> {
+    let reach = |from: &PathBuf| -> HashSet<PathBuf> {
+        let mut seen: HashSet<PathBuf> = HashSet::new();
+        let mut todo = vec![from.clone()];
+        while let Some(d) = todo.pop() {
+            for next in calls.get(&d).into_iter().flatten() {
+                if seen.insert(next.clone()) {
+                    todo.push(next.clone());
+                }
+            }
+        }
+        seen
+    };
+    let mut callers: HashMap<&PathBuf, Vec<&PathBuf>> = HashMap::new();
+    for (caller, callees) in calls {
+        for callee in callees {
+            if callee != caller {
+                callers.entry(callee).or_default().push(caller);
+            }
+        }
+    }
+    let mut called = HashSet::new();
+    // directories in a cycle that nothing outside it calls, with the cycle's members
+    let mut cycles: Vec<(&PathBuf, HashSet<PathBuf>)> = Vec::new();
+    for (callee, from) in &callers {
+        let reached = reach(callee);
+        if from.iter().any(|c| !reached.contains(*c)) {
+            called.insert((*callee).clone());
+        } else {
+            let members = reached
+                .into_iter()
+                .filter(|m| reach(m).contains(*callee))
+                .collect();
+            cycles.push((callee, members));
+        }
+    }
+    let depth = |p: &PathBuf| p.components().count();
+    let from_outside = called.clone();
+    for (dir, members) in cycles {
+        if members
+            .iter()
+            .any(|m| from_outside.contains(m) || depth(m) < depth(dir))
+        {
+            called.insert(dir.clone());
+        }
+    }
+    called
+}
+
 fn sort_errors(errors: &mut [ScanError], sources: &Sources) {
     errors.sort_by_key(|e| match e.span {
         Some(s) => (sources.get(s.file).display.clone(), s.start),
@@ -410,31 +477,36 @@ fn root_inputs(
     dir: &PathBuf,
     req: &ScanRequest,
 ) -> (HashMap<String, Value>, Vec<ParseError>) {
-    let mut files: Vec<PathBuf> = disc
-        .modules
-        .get(dir)
-        .map(|m| m.tfvars.clone())
-        .unwrap_or_default();
-    files.extend(req.var_files.iter().cloned());
+    // the automatic files are the tree's; `--var-file` names the user's own choice
+    let automatic = disc.modules.get(dir).map(|m| m.tfvars.as_slice());
+    let files = automatic
+        .unwrap_or_default()
+        .iter()
+        .map(|f| (f, Access::Tree(&disc.roots)))
+        .chain(req.var_files.iter().map(|f| (f, Access::Chosen)));
     let mut ids = Vec::new();
     let mut errors = Vec::new();
-    for f in files {
-        let full = f.canonicalize().unwrap_or(f.clone());
-        let id = match ws.sources.find(&full) {
-            Some(id) => id,
-            None => match std::fs::read_to_string(&full) {
-                Ok(text) => ws.sources.add(full, text),
-                Err(e) => {
-                    let id = ws.sources.add(full, String::new());
-                    errors.push(ParseError {
-                        message: format!("cannot read the variables file: {e}"),
-                        span: Span::new(id, 0..0),
-                    });
-                    continue;
-                }
-            },
+    for (f, access) in files {
+        // registered under the resolved path, so a file shared by several roots is read once
+        let resolved = match access {
+            Access::Tree(roots) => fsguard::resolve(f, roots),
+            Access::Chosen => Ok(f.canonicalize().unwrap_or_else(|_| f.clone())),
         };
-        ids.push(id);
+        let read = resolved.and_then(|full| match ws.sources.find(&full) {
+            Some(id) => Ok(id),
+            None => fsguard::read(&full, access).map(|text| ws.sources.add(full, text)),
+        });
+        match read {
+            Ok(id) => ids.push(id),
+            Err(e) => {
+                // named as listed: where a link points is not shown
+                let id = ws.sources.add(f.clone(), String::new());
+                errors.push(ParseError {
+                    message: format!("this variables file {e}"),
+                    span: Span::new(id, 0..0),
+                });
+            }
+        }
     }
     let mut inputs = HashMap::new();
     errors.extend(vars::load_files(ws, &ids, &mut inputs));
@@ -454,19 +526,33 @@ fn root_inputs(
 
 /// JSON files that are IAM policies: they parse and have a top-level `Statement`. A file that does
 /// not parse strictly is an error only when it still looks like a policy.
+/// A `.json` file refused by the read checks (a link out of the tree, a FIFO, over the size limit)
+/// is a warning, not an error: it is read only to learn whether it is a policy at all.
 fn read_json_policies(
     disc: &Discovery,
     sources: &Sources,
     errors: &mut Vec<ScanError>,
+    warnings: &mut Vec<Warning>,
 ) -> Vec<(FileId, Value)> {
-    let read: Vec<(PathBuf, String)> = disc
+    let read: Vec<(PathBuf, Result<String, fsguard::ReadError>)> = disc
         .json
         .par_iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok().map(|t| (p.clone(), t)))
-        .filter(|(_, t)| t.contains("\"Statement\""))
+        .map(|p| (p.clone(), fsguard::read(p, Access::Tree(&disc.roots))))
         .collect();
     let mut out = Vec::new();
     for (path, text) in read {
+        let text = match text {
+            Ok(text) if text.contains("\"Statement\"") => text,
+            Err(e) if e.is_refusal() => {
+                let id = sources.add(path, String::new());
+                warnings.push(Warning {
+                    span: Some(Span::new(id, 0..0)),
+                    message: format!("this JSON file {e}"),
+                });
+                continue;
+            }
+            _ => continue,
+        };
         let id = sources.add(path, text);
         let text = sources.get(id).text.clone();
         let map = json::TextMap::exact(Span::new(id, 0..text.len()), text.len());
@@ -491,5 +577,58 @@ fn looks_like_policy(text: &str) -> bool {
             matches!(ast.value, Some(jsonc_parser::ast::Value::Object(o)) if o.get("Statement").is_some())
         }
         Err(_) => text.trim_start().starts_with('{'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(edges: &[(&str, &str)]) -> HashMap<PathBuf, Vec<PathBuf>> {
+        let mut calls: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+        for (from, to) in edges {
+            calls
+                .entry(PathBuf::from(from))
+                .or_default()
+                .push(PathBuf::from(to));
+        }
+        calls
+    }
+
+    fn called(edges: &[(&str, &str)]) -> Vec<String> {
+        let mut v: Vec<String> = called_modules(&graph(edges))
+            .into_iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_module_called_by_another_is_not_a_root() {
+        assert_eq!(
+            called(&[("/r", "/r/m"), ("/r/m", "/r/n")]),
+            ["/r/m", "/r/n"]
+        );
+    }
+
+    #[test]
+    fn a_self_call_keeps_the_root() {
+        assert_eq!(called(&[("/r", "/r")]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn of_a_cycle_nothing_else_calls_the_top_member_stays_a_root() {
+        assert_eq!(called(&[("/r", "/r/sub"), ("/r/sub", "/r")]), ["/r/sub"]);
+    }
+
+    #[test]
+    fn a_cycle_called_from_outside_has_no_root() {
+        let edges = [
+            ("/r", "/r/mods/a/x"),
+            ("/r/mods/a/x", "/r/b"),
+            ("/r/b", "/r/mods/a/x"),
+        ];
+        assert_eq!(called(&edges), ["/r/b", "/r/mods/a/x"]);
     }
 }

@@ -346,7 +346,7 @@ fn exceptions(config: &Config, sources: &Sources) -> Vec<Directive> {
     let file: Option<FileId> = config.path.as_ref().and_then(|p| {
         let p = p.canonicalize().unwrap_or_else(|_| p.clone());
         sources.find(&p).or_else(|| {
-            std::fs::read_to_string(&p)
+            crate::fsguard::read(&p, crate::fsguard::Access::Chosen)
                 .ok()
                 .map(|text| sources.add(p.clone(), text))
         })
@@ -461,6 +461,8 @@ fn scan_comments(text: &str) -> Vec<Comment> {
             }
             continue;
         }
+        // bytes, compared as bytes: `i` steps one byte at a time, also through the middle of a
+        // multi-byte character in a comment or string, where slicing the `str` would panic
         let bytes = content.as_bytes();
         let mut i = 0;
         let mut in_string = false;
@@ -468,7 +470,7 @@ fn scan_comments(text: &str) -> Vec<Comment> {
         while i < bytes.len() {
             let b = bytes[i];
             if in_block_comment {
-                if content[i..].starts_with("*/") {
+                if bytes[i..].starts_with(b"*/") {
                     in_block_comment = false;
                     i += 2;
                 } else {
@@ -479,7 +481,7 @@ fn scan_comments(text: &str) -> Vec<Comment> {
             if in_string {
                 match b {
                     b'\\' => i += 1,
-                    b'$' if content[i..].starts_with("${") => {
+                    b'$' if bytes[i..].starts_with(b"${") => {
                         interp += 1;
                         in_string = false;
                         i += 1;
@@ -500,15 +502,15 @@ fn scan_comments(text: &str) -> Vec<Comment> {
                     push_comment(&mut out, content, start, i, 1);
                     break;
                 }
-                b'/' if content[i..].starts_with("//") => {
+                b'/' if bytes[i..].starts_with(b"//") => {
                     push_comment(&mut out, content, start, i, 2);
                     break;
                 }
-                b'/' if content[i..].starts_with("/*") => {
+                b'/' if bytes[i..].starts_with(b"/*") => {
                     in_block_comment = true;
                     i += 1;
                 }
-                b'<' if content[i..].starts_with("<<") => {
+                b'<' if bytes[i..].starts_with(b"<<") => {
                     let tag = content[i + 2..].trim_start_matches('-').trim();
                     if !tag.is_empty() && tag.chars().all(|c| c.is_alphanumeric() || c == '_') {
                         heredoc = Some(tag.to_string());
@@ -664,6 +666,14 @@ mod tests {
         let text = "a = \"# mlguard:ignore X\" # mlguard:ignore DT002\nb = <<EOT\n# mlguard:ignore Y\nEOT\n// mlguard:ignore Z\nc = \"${x}#\" # real\n";
         let bodies: Vec<String> = scan_comments(text).into_iter().map(|c| c.body).collect();
         assert_eq!(bodies, ["mlguard:ignore DT002", "mlguard:ignore Z", "real"]);
+    }
+
+    #[test]
+    fn multi_byte_characters_in_comments_and_strings_are_stepped_over() {
+        // `i` lands inside `é` (two bytes) while looking for `*/`; slicing there used to panic
+        let text = "a = 1 /* \u{e9} */\n# mlguard:ignore DT002 -- x\nb = \"\\\u{e9}/*\" /* \u{1F600}*/ // \u{e9}\n/* \u{e9}\n\u{e9} */ # after\n";
+        let bodies: Vec<String> = scan_comments(text).into_iter().map(|c| c.body).collect();
+        assert_eq!(bodies, ["mlguard:ignore DT002 -- x", "\u{e9}", "after"]);
     }
 
     #[test]

@@ -16,6 +16,18 @@ fn token(id: usize) -> String {
     format!("{TOKEN_OPEN}{id}{TOKEN_CLOSE}")
 }
 
+/// Text from the code (a literal pattern, a datastore's name) with the sentinel characters above
+/// made opaque: a string that holds them cannot forge a reference to a datastore, nor an index
+/// past the last one.
+fn literal(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([TOKEN_OPEN, TOKEN_CLOSE]) {
+        s.replace([TOKEN_OPEN, TOKEN_CLOSE], &OPAQUE.to_string())
+            .into()
+    } else {
+        s.into()
+    }
+}
+
 /// Finds the datastores a pattern can name without trying every one: references resolve through
 /// a map, literal ARNs through a sorted list of names by service.
 pub struct Index {
@@ -78,7 +90,7 @@ impl Index {
         let mut out = String::new();
         for p in parts {
             match p {
-                Part::Lit(s) => out.push_str(&policy_variables(s, out.contains('/'))),
+                Part::Lit(s) => out.push_str(&policy_variables(&literal(s), out.contains('/'))),
                 Part::Ref(r) => {
                     let ds = self.by_target.get(&(root, (*r.target).clone())).copied();
                     match (ds, &*r.attr) {
@@ -224,7 +236,7 @@ pub fn bucket_targets(id: usize, datastores: &[Datastore], objects: bool) -> Tar
     };
     let mut arns = vec![format!("arn:aws:s3:::{}", token(bucket))];
     if let Some(name) = &datastores[bucket].name {
-        arns.push(format!("arn:aws:s3:::{name}"));
+        arns.push(format!("arn:aws:s3:::{}", literal(name)));
     }
     if objects {
         for a in &mut arns {
@@ -243,7 +255,7 @@ pub fn log_group_targets(id: usize, ds: &Datastore, streams: bool) -> Target {
     debug_assert_eq!(ds.kind, DatastoreKind::LogGroup);
     let mut arns = vec![format!("arn:aws:logs:*:*:log-group:{}", token(id))];
     if let Some(name) = &ds.name {
-        arns.push(format!("arn:aws:logs:*:*:log-group:{name}"));
+        arns.push(format!("arn:aws:logs:*:*:log-group:{}", literal(name)));
     }
     if streams {
         for a in &mut arns {

@@ -807,7 +807,9 @@ fn statement_reach(
     candidates.dedup();
     let mut out = Vec::new();
     for i in candidates {
-        let ds = &datastores[i];
+        let Some(ds) = datastores.get(i) else {
+            continue;
+        };
         let mut own: Vec<usize> = everywhere.clone();
         own.extend(nominated.get(&i).into_iter().flatten());
         own.sort_unstable();

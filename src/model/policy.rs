@@ -65,6 +65,9 @@ pub struct Condition {
 
 #[derive(Clone, Debug)]
 pub struct Statement {
+    /// Position in the document's list of statements: `statements[st.index]` is `st`. Elements
+    /// that are not statements (`{}`, `[]`, a string, a number, an unknown effect) are left out,
+    /// so this can differ from the JSON position that `path` names.
     pub index: usize,
     pub sid: Option<String>,
     pub effect: Effect,
@@ -87,6 +90,9 @@ impl Statement {
 
 /// Statements of a decoded policy document value. `None` when it is not a policy document
 /// (no `Statement`), or it cannot be known.
+///
+/// Any element JSON allows may sit in the list; IAM refuses a document whose elements are not
+/// statement objects with an `Effect`, so such elements grant and deny nothing and are skipped.
 pub fn statements(doc: &Value) -> Option<Vec<Statement>> {
     let doc = doc.decoded();
     let list = doc.get("Statement")?;
@@ -95,16 +101,17 @@ pub fn statements(doc: &Value) -> Option<Vec<Statement>> {
         Kind::Object(_) => vec![list],
         _ => return None,
     };
-    Some(
-        items
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, v)| statement(i, v.decoded()))
-            .collect(),
-    )
+    let mut out = Vec::new();
+    for (position, v) in items.into_iter().enumerate() {
+        if let Some(st) = statement(out.len(), position, v.decoded()) {
+            out.push(st);
+        }
+    }
+    Some(out)
 }
 
-fn statement(index: usize, v: &Value) -> Option<Statement> {
+/// `index` is where the statement lands in the list returned, `position` where it is written.
+fn statement(index: usize, position: usize, v: &Value) -> Option<Statement> {
     v.as_object()?;
     let effect = match v.get("Effect").and_then(Value::as_str) {
         Some("Deny") => Effect::Deny,
@@ -142,7 +149,7 @@ fn statement(index: usize, v: &Value) -> Option<Statement> {
         principals,
         conditions,
         span: v.span,
-        path: format!("Statement[{index}]"),
+        path: format!("Statement[{position}]"),
         unknown,
     })
 }

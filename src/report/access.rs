@@ -5,6 +5,7 @@
 use crate::access::catalog::ActionClass;
 use crate::access::Analysis;
 use crate::model::{Datastore, Inventory};
+use crate::report::escape::{self, md_code, md_code_cell, md_message, text};
 use crate::source::{Sources, Span};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -150,10 +151,10 @@ pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String 
         let _ = writeln!(
             out,
             "{} ({})  {tier}, from {}  [{}:{}]",
-            d.address,
-            d.label(&inv.datastores),
-            d.tier_reason.text,
-            at.file,
+            text(&d.address),
+            text(&d.label(&inv.datastores)),
+            text(&d.tier_reason.text),
+            text(&at.file),
             at.line
         );
         if rows.is_empty() {
@@ -170,11 +171,11 @@ pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String 
                 out,
                 "  {:<18} {:<44} {}  via {} {} [{}:{}]{cond}",
                 r.class.as_str(),
-                who(r),
-                r.actions.join(", "),
+                text(&who(r)),
+                text(&r.actions.join(", ")),
                 r.via,
-                r.document,
-                r.at.file,
+                text(&r.document),
+                text(&r.at.file),
                 r.at.line
             );
         }
@@ -186,7 +187,7 @@ pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String 
         stores.len(),
         analysis.grants.len()
     );
-    out
+    escape::log_lines(out)
 }
 
 pub fn markdown(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String {
@@ -198,13 +199,12 @@ pub fn markdown(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Stri
             .map_or("unclassified".to_string(), |t| t.as_str().to_string());
         let _ = writeln!(
             out,
-            "## `{}`\n\n{} (`{}`), tier **{tier}** ({}), declared at `{}:{}`.\n",
-            d.address,
+            "## {}\n\n{} ({}), tier **{tier}** ({}), declared at {}.\n",
+            md_code(&d.address),
             d.kind.as_str(),
-            d.label(&inv.datastores),
-            d.tier_reason.text,
-            at.file,
-            at.line
+            md_code(&d.label(&inv.datastores)),
+            md_message(&d.tier_reason.text, false),
+            md_code(&format!("{}:{}", at.file, at.line)),
         );
         if rows.is_empty() {
             out.push_str("No principal in the configuration has access.\n\n");
@@ -214,18 +214,17 @@ pub fn markdown(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Stri
         for r in &rows {
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} | {} policy `{}` | `{}:{}` | {} |",
+                "| {} | {} | {} | {} policy {} | {} | {} |",
                 r.class.as_str(),
-                who(r),
+                md_code_cell(&who(r)),
                 r.actions
                     .iter()
-                    .map(|a| format!("`{a}`"))
+                    .map(|a| md_code_cell(a))
                     .collect::<Vec<_>>()
                     .join(" "),
                 r.via,
-                r.document,
-                r.at.file,
-                r.at.line,
+                md_code_cell(&r.document),
+                md_code_cell(&format!("{}:{}", r.at.file, r.at.line)),
                 if r.conditional { "yes" } else { "no" }
             );
         }

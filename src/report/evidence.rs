@@ -10,6 +10,7 @@ use crate::engine::Rule;
 use crate::findings::Finding;
 use crate::model::classify::Tier;
 use crate::model::DocumentKind;
+use crate::report::escape::{md_code_cell, md_message, md_text};
 use crate::scan::ScanOutput;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
@@ -333,8 +334,9 @@ fn s(v: &Value) -> &str {
     v.as_str().unwrap_or("")
 }
 
+/// A message in a table cell: its quoted parts as code, the rest as text (`escape`).
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    md_message(text, true)
 }
 
 fn label(key: &str) -> &'static str {
@@ -373,19 +375,19 @@ pub fn markdown(doc: &Value) -> String {
     let sc = &doc["scanned"];
     let commit = match sc["commit"].as_str() {
         Some(c) if sc["uncommitted_changes"] == true => {
-            format!("`{c}`, with uncommitted changes")
+            format!("{}, with uncommitted changes", md_code_cell(c))
         }
-        Some(c) => format!("`{c}`"),
+        Some(c) => md_code_cell(c),
         None => "not in a git repository".into(),
     };
     let rules = &doc["rules"];
     let _ = writeln!(
         out,
-        "| | |\n|---|---|\n| Infrastructure code | `{}` |\n| Commit | {commit} |\n| Tested at | {} (UTC) |\n| Tool | {} {} |\n| Controls | {} loaded ({} custom), {} run |\n",
-        s(&sc["path"]),
-        s(&sc["time"]),
-        s(&doc["tool"]["name"]),
-        s(&doc["tool"]["version"]),
+        "| | |\n|---|---|\n| Infrastructure code | {} |\n| Commit | {commit} |\n| Tested at | {} (UTC) |\n| Tool | {} {} |\n| Controls | {} loaded ({} custom), {} run |\n",
+        md_code_cell(s(&sc["path"])),
+        md_text(s(&sc["time"])),
+        md_text(s(&doc["tool"]["name"])),
+        md_text(s(&doc["tool"]["version"])),
         rules["loaded"],
         rules["custom"],
         rules["ran"],
@@ -401,17 +403,17 @@ pub fn markdown(doc: &Value) -> String {
     out.push_str("## Summary\n\n| Criterion | Subject | Result | Controls | Failed | Suppressed |\n|---|---|---|---|---|---|\n");
     let criteria = doc["criteria"].as_array().cloned().unwrap_or_default();
     for c in &criteria {
-        let ids: Vec<&str> = c["controls"]
+        let ids: Vec<String> = c["controls"]
             .as_array()
             .into_iter()
             .flatten()
-            .map(|r| s(&r["rule"]))
+            .map(|r| md_text(s(&r["rule"])))
             .collect();
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
-            s(&c["criterion"]),
-            s(&c["title"]),
+            md_text(s(&c["criterion"])),
+            md_text(s(&c["title"])),
             result(s(&c["status"])),
             if ids.is_empty() {
                 "none".into()
@@ -424,11 +426,11 @@ pub fn markdown(doc: &Value) -> String {
     }
     out.push('\n');
     for c in &criteria {
-        let title = s(&c["title"]);
+        let title = md_text(s(&c["title"]));
         let _ = writeln!(
             out,
             "## {}{}\n\nResult: {}.\n",
-            s(&c["criterion"]),
+            md_text(s(&c["criterion"])),
             if title.is_empty() {
                 String::new()
             } else {
@@ -453,14 +455,14 @@ pub fn markdown(doc: &Value) -> String {
             let _ = writeln!(
                 out,
                 "| {}{} | {} | {} | {} | {} | {} |",
-                s(&r["rule"]),
+                md_text(s(&r["rule"])),
                 if r["builtin"] == false {
                     " (custom)"
                 } else {
                     ""
                 },
-                s(&r["name"]),
-                s(&r["severity"]),
+                md_text(s(&r["name"])),
+                md_text(s(&r["severity"])),
                 result(s(&r["status"])),
                 r["failed"],
                 r["suppressed"]
@@ -473,16 +475,15 @@ pub fn markdown(doc: &Value) -> String {
             for f in &failed {
                 let _ = writeln!(
                     out,
-                    "| {} | {}{} | `{}:{}` |",
-                    s(&f["rule"]),
+                    "| {} | {}{} | {} |",
+                    md_text(s(&f["rule"])),
                     cell(s(&f["message"])),
                     if f["baseline"] == true {
                         " (in the baseline)"
                     } else {
                         ""
                     },
-                    s(&f["file"]),
-                    f["line"]
+                    md_code_cell(&format!("{}:{}", s(&f["file"]), f["line"]))
                 );
             }
             out.push('\n');
@@ -493,13 +494,12 @@ pub fn markdown(doc: &Value) -> String {
             for f in &suppressed {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | `{}:{}` | {} | {} |",
-                    s(&f["rule"]),
+                    "| {} | {} | {} | {} | {} |",
+                    md_text(s(&f["rule"])),
                     cell(s(&f["message"])),
-                    s(&f["file"]),
-                    f["line"],
+                    md_code_cell(&format!("{}:{}", s(&f["file"]), f["line"])),
                     f["reason"].as_str().map_or("no reason given".into(), cell),
-                    f["until"].as_str().unwrap_or("no expiry")
+                    f["until"].as_str().map_or("no expiry".into(), md_text)
                 );
             }
             out.push('\n');

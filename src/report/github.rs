@@ -2,8 +2,14 @@
 //! request: `::error file=...,line=...,col=...,title=ID name::message`. Paths are relative to the
 //! repository root, which is what GitHub resolves. Critical and high findings are errors, medium
 //! and low warnings, info notices; scan warnings and file errors are annotated too.
+//!
+//! A command is one line: data and properties are escaped as the Actions toolkit does, so a line
+//! break in a value cannot start another command. Titles and messages also show control
+//! characters as escapes (`escape::text`); the `file` property keeps the path exact, since GitHub
+//! resolves it.
 
 use crate::findings::Severity;
+use crate::report::escape::text;
 use crate::report::{human, Format, RepoPaths, Report};
 use crate::source::{Sources, Span};
 
@@ -25,10 +31,19 @@ impl Format for Github {
         let mut out = String::new();
         for f in &scan.findings {
             let mut props = place(f.primary.span, sources, &paths, true);
-            props.push(("title", format!("{} {}", f.rule, f.name)));
-            let mut message = format!("{} [{} {}]", f.message, f.severity, f.tsc.join(", "));
+            props.push((
+                "title",
+                text(&format!("{} {}", f.rule, f.name)).into_owned(),
+            ));
+            let mut message = text(&format!(
+                "{} [{} {}]",
+                f.message,
+                f.severity,
+                f.tsc.join(", ")
+            ))
+            .into_owned();
             if !f.help.is_empty() {
-                message.push_str(&format!("\nhelp: {}", f.help));
+                message.push_str(&format!("\nhelp: {}", text(&f.help)));
             }
             line(&mut out, command(f.severity), &props, &message);
         }
@@ -41,14 +56,14 @@ impl Format for Github {
                 (None, Some(p)) => format!("{p}: {}", e.message),
                 _ => e.message.clone(),
             };
-            line(&mut out, "error", &props, &message);
+            line(&mut out, "error", &props, &text(&message));
         }
         for w in &scan.warnings {
             let props = w
                 .span
                 .map(|s| place(s, sources, &paths, false))
                 .unwrap_or_default();
-            line(&mut out, "warning", &props, &w.message);
+            line(&mut out, "warning", &props, &text(&w.message));
         }
         // a plain line: shown in the log, not annotated
         out.push_str(&human::summary(report));

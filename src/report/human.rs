@@ -2,12 +2,14 @@
 //! Colour only when writing to a terminal.
 
 use crate::findings::{Finding, Severity};
+use crate::report::escape::{self, text, Snippet};
 use crate::report::{plural, Format, Report};
-use crate::source::{Sources, Span};
+use crate::source::{FileId, Sources, Span};
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
@@ -35,22 +37,24 @@ impl Format for Human {
             .with_width(self.width.unwrap_or(100))
             .with_links(false);
         let mut out = String::new();
+        let texts = Texts::new(&scan.sources);
         if scan.findings.len() <= FULL_UP_TO {
             for f in &scan.findings {
-                let d = FindingDiagnostic::new(f, &scan.sources);
+                let d = FindingDiagnostic::new(f, &texts);
                 let _ = handler.render_report(&mut out, &d);
             }
         } else {
-            grouped(&mut out, report, &handler);
+            grouped(&mut out, report, &handler, &texts);
         }
         for e in &scan.errors {
-            let d = ErrorDiagnostic::new(e, &scan.sources);
+            let d = ErrorDiagnostic::new(e, &texts);
             let _ = handler.render_report(&mut out, &d);
         }
         for e in &scan.rule_errors {
             out.push_str(&format!(
                 "warning: rule `{}` failed to evaluate: {}\n",
-                e.rule, e.message
+                text(&e.rule),
+                text(&e.message)
             ));
         }
         for w in &scan.warnings {
@@ -60,10 +64,13 @@ impl Format for Human {
                     let p = f.position(s.start);
                     out.push_str(&format!(
                         "warning: {}:{}:{}: {}\n",
-                        f.display, p.line, p.column, w.message
+                        text(&f.display),
+                        p.line,
+                        p.column,
+                        text(&w.message)
                     ));
                 }
-                None => out.push_str(&format!("warning: {}\n", w.message)),
+                None => out.push_str(&format!("warning: {}\n", text(&w.message))),
             }
         }
         if scan.findings.len() > FULL_UP_TO {
@@ -74,13 +81,60 @@ impl Format for Human {
         }
         out.push_str(&summary(report));
         out.push('\n');
-        out
+        escape::log_lines(out)
+    }
+}
+
+/// Files' texts for snippets: a file that holds control characters is escaped once
+/// ([`escape::snippet_source`]) and its spans are moved to match.
+struct Texts<'a> {
+    sources: &'a Sources,
+    escaped: RefCell<HashMap<FileId, Option<Arc<Snippet>>>>,
+}
+
+impl<'a> Texts<'a> {
+    fn new(sources: &'a Sources) -> Texts<'a> {
+        Texts {
+            sources,
+            escaped: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn escaped(&self, file: FileId) -> Option<Arc<Snippet>> {
+        self.escaped
+            .borrow_mut()
+            .entry(file)
+            .or_insert_with(|| escape::snippet_source(&self.sources.get(file).text).map(Arc::new))
+            .clone()
+    }
+
+    fn named_source(&self, span: Span) -> NamedSource<Arc<String>> {
+        let f = self.sources.get(span.file);
+        let lang = if f.display.ends_with(".json") {
+            "json"
+        } else {
+            "hcl"
+        };
+        let content = match self.escaped(span.file) {
+            Some(s) => s.text.clone(),
+            None => f.text.clone(),
+        };
+        NamedSource::new(text(&f.display), content).with_language(lang)
+    }
+
+    /// `span` in the text [`Texts::named_source`] gives.
+    fn span(&self, span: Span) -> miette::SourceSpan {
+        let (start, end) = (span.start as usize, span.end as usize);
+        match self.escaped(span.file) {
+            Some(s) => miette::SourceSpan::from(s.offset(start)..s.offset(end)),
+            None => miette::SourceSpan::from(start..end),
+        }
     }
 }
 
 /// Many findings: one section per rule (most severe first), a few snippets each, then one line
 /// per remaining finding.
-fn grouped(out: &mut String, report: &Report, handler: &GraphicalReportHandler) {
+fn grouped(out: &mut String, report: &Report, handler: &GraphicalReportHandler, texts: &Texts) {
     let scan = report.scan;
     let mut by_rule: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
     for f in &scan.findings {
@@ -92,14 +146,15 @@ fn grouped(out: &mut String, report: &Report, handler: &GraphicalReportHandler) 
     for ((severity, rule), list) in &by_rule {
         let first = list[0];
         out.push_str(&format!(
-            "━━ {rule} {} ({}, {}): {}\n\n",
-            first.name,
+            "━━ {} {} ({}, {}): {}\n\n",
+            text(rule),
+            text(&first.name),
             severity.0,
-            first.tsc.join(", "),
+            text(&first.tsc.join(", ")),
             plural(list.len(), "finding", "findings")
         ));
         for f in list.iter().take(SNIPPETS_PER_RULE) {
-            let d = FindingDiagnostic::new(f, &scan.sources);
+            let d = FindingDiagnostic::new(f, texts);
             let _ = handler.render_report(out, &d);
         }
         if list.len() > SNIPPETS_PER_RULE {
@@ -109,7 +164,10 @@ fn grouped(out: &mut String, report: &Report, handler: &GraphicalReportHandler) 
                 let p = file.position(f.primary.span.start);
                 out.push_str(&format!(
                     "    {}:{}:{}  {}\n",
-                    file.display, p.line, p.column, f.message
+                    text(&file.display),
+                    p.line,
+                    p.column,
+                    text(&f.message)
                 ));
             }
             out.push('\n');
@@ -127,11 +185,12 @@ pub fn table(report: &Report) -> String {
         .enumerate()
     {
         for f in list {
-            rows.entry((std::cmp::Reverse(f.severity), f.rule.clone()))
-                .or_default()[i] += 1;
+            let rule = text(&f.rule).into_owned();
             names
-                .entry(f.rule.clone())
-                .or_insert_with(|| f.name.clone());
+                .entry(rule.clone())
+                .or_insert_with(|| text(&f.name).into_owned());
+            rows.entry((std::cmp::Reverse(f.severity), rule))
+                .or_default()[i] += 1;
         }
     }
     let width = names.values().map(String::len).max().unwrap_or(4).max(4);
@@ -207,18 +266,7 @@ pub fn summary(report: &Report) -> String {
     line
 }
 
-fn named_source(sources: &Sources, span: Span) -> NamedSource<Arc<String>> {
-    let f = sources.get(span.file);
-    let lang = if f.display.ends_with(".json") {
-        "json"
-    } else {
-        "hcl"
-    };
-    NamedSource::new(f.display.clone(), f.text.clone()).with_language(lang)
-}
-
-fn labeled(label: Option<String>, span: Span, primary: bool) -> LabeledSpan {
-    let s = miette::SourceSpan::from(span.start as usize..span.end as usize);
+fn labeled(label: Option<String>, s: miette::SourceSpan, primary: bool) -> LabeledSpan {
     if primary {
         LabeledSpan::new_primary_with_span(label, s)
     } else {
@@ -248,28 +296,32 @@ struct FindingDiagnostic {
 }
 
 impl FindingDiagnostic {
-    fn new(f: &Finding, sources: &Sources) -> FindingDiagnostic {
-        let labels = vec![labeled(Some(f.name.clone()), f.primary.span, true)];
+    fn new(f: &Finding, texts: &Texts) -> FindingDiagnostic {
+        let labels = vec![labeled(
+            Some(text(&f.name).into_owned()),
+            texts.span(f.primary.span),
+            true,
+        )];
         // related places follow the finding as notes, each shown by its first line only
         let related = f
             .related
             .iter()
             .map(|r| RelatedDiagnostic {
-                label: r.label.clone(),
-                src: named_source(sources, r.span),
-                span: first_line(sources, r.span),
+                label: text(&r.label).into_owned(),
+                src: texts.named_source(r.span),
+                span: texts.span(first_line(texts.sources, r.span)),
             })
             .collect();
         FindingDiagnostic {
-            title: f.message.clone(),
-            code: format!("{} {} [{}]", f.rule, f.severity, f.tsc.join(", ")),
+            title: text(&f.message).into_owned(),
+            code: text(&format!("{} {} [{}]", f.rule, f.severity, f.tsc.join(", "))).into_owned(),
             severity: match f.severity {
                 Severity::Critical | Severity::High => miette::Severity::Error,
                 Severity::Medium | Severity::Low => miette::Severity::Warning,
                 Severity::Info => miette::Severity::Advice,
             },
-            help: f.help.clone(),
-            src: named_source(sources, f.primary.span),
+            help: text(&f.help).into_owned(),
+            src: texts.named_source(f.primary.span),
             labels,
             related,
         }
@@ -318,7 +370,7 @@ impl Diagnostic for FindingDiagnostic {
 struct RelatedDiagnostic {
     label: String,
     src: NamedSource<Arc<String>>,
-    span: Span,
+    span: miette::SourceSpan,
 }
 
 impl fmt::Debug for RelatedDiagnostic {
@@ -350,21 +402,21 @@ impl Diagnostic for RelatedDiagnostic {
 struct ErrorDiagnostic {
     message: String,
     src: Option<NamedSource<Arc<String>>>,
-    span: Option<Span>,
+    span: Option<miette::SourceSpan>,
 }
 
 impl ErrorDiagnostic {
-    fn new(e: &crate::scan::ScanError, sources: &Sources) -> ErrorDiagnostic {
+    fn new(e: &crate::scan::ScanError, texts: &Texts) -> ErrorDiagnostic {
         match e.span {
-            Some(s) if (s.file as usize) < sources.len() => ErrorDiagnostic {
-                message: e.message.clone(),
-                src: Some(named_source(sources, s)),
-                span: Some(s),
+            Some(s) if (s.file as usize) < texts.sources.len() => ErrorDiagnostic {
+                message: text(&e.message).into_owned(),
+                src: Some(texts.named_source(s)),
+                span: Some(texts.span(s)),
             },
             _ => ErrorDiagnostic {
                 message: match &e.path {
-                    Some(p) => format!("{p}: {}", e.message),
-                    None => e.message.clone(),
+                    Some(p) => text(&format!("{p}: {}", e.message)).into_owned(),
+                    None => text(&e.message).into_owned(),
                 },
                 src: None,
                 span: None,

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::model::classify::Tier;
 use crate::model::ml::Component;
 use crate::model::{Datastore, DatastoreKind, Inventory, PrincipalId};
+use crate::report::escape::{md_code, md_code_cell, md_message, md_text};
 use crate::source::{Sources, Span};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -498,15 +499,25 @@ fn s(v: &Value) -> &str {
     v.as_str().unwrap_or("")
 }
 
+// Every string of the document comes from the scanned code: cells and text go through
+// `escape`, so a name cannot break a table row, open markup or embed HTML.
+
+/// `file:line` as a code span in a table cell.
 fn loc(v: &Value) -> String {
-    format!("`{}:{}`", s(&v["file"]), v["line"])
+    md_code_cell(&format!("{}:{}", s(&v["file"]), v["line"]))
 }
 
+/// A string value as a code span in a table cell, `-` when there is none.
 fn code(v: &Value) -> String {
     match v.as_str() {
-        Some(x) if !x.is_empty() => format!("`{x}`"),
+        Some(x) if !x.is_empty() => md_code_cell(x),
         _ => "-".into(),
     }
+}
+
+/// An address as a code span in a table cell.
+fn addr(v: &Value) -> String {
+    md_code_cell(s(v))
 }
 
 fn list_code(v: &Value) -> String {
@@ -515,7 +526,7 @@ fn list_code(v: &Value) -> String {
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .map(|x| format!("`{x}`"))
+        .map(md_code_cell)
         .collect();
     if items.is_empty() {
         "none".into()
@@ -540,9 +551,9 @@ fn who(rows: &Value) -> String {
                 ""
             };
             if w.is_empty() {
-                format!("`{}`{cond}", s(&r["principal"]))
+                format!("{}{cond}", addr(&r["principal"]))
             } else {
-                format!("`{}` ({w}{cond})", s(&r["principal"]))
+                format!("{} ({w}{cond})", addr(&r["principal"]))
             }
         })
         .collect();
@@ -553,27 +564,28 @@ fn who(rows: &Value) -> String {
     }
 }
 
+/// Strings of a list as Markdown text, comma-separated.
 fn list_plain(v: &Value) -> String {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
+    md_text(
+        &v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
 }
 
 fn tier(v: &Value) -> String {
-    v["tier"]
-        .as_str()
-        .map_or("unclassified".into(), str::to_string)
+    v["tier"].as_str().map_or("unclassified".into(), md_text)
 }
 
 fn encryption(v: &Value) -> String {
     let e = &v["encryption"];
     match (e["algorithm"].as_str(), e["customer_managed_key"] == true) {
-        (Some(a), true) => format!("{a}, customer-managed key"),
+        (Some(a), true) => format!("{}, customer-managed key", md_text(a)),
         (Some("aws:kms" | "aws:kms:dsse"), false) => "KMS, AWS-managed key".into(),
-        (Some(a), false) => a.to_string(),
+        (Some(a), false) => md_text(a),
         (None, _) => "not declared".into(),
     }
 }
@@ -603,12 +615,11 @@ fn yes_no(v: &Value) -> &'static str {
 
 fn classified(v: &Value) -> String {
     let c = &v["classified_by"];
+    let reason = md_message(s(&c["reason"]), true);
     match s(&c["source"]) {
-        "config" => format!("mlguard.toml: {}", s(&c["reason"])),
-        "" | "none" => s(&c["reason"]).to_string(),
-        _ => s(&c["reason"]).to_string(),
+        "config" => format!("mlguard.toml: {reason}"),
+        _ => reason,
     }
-    .replace('|', "\\|")
 }
 
 pub fn markdown(doc: &Value) -> String {
@@ -635,9 +646,9 @@ pub fn markdown(doc: &Value) -> String {
         for d in &stores {
             let _ = writeln!(
                 out,
-                "| `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
-                s(&d["address"]),
-                s(&d["name"]),
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                addr(&d["address"]),
+                addr(&d["name"]),
                 tier(d),
                 classified(d),
                 encryption(d),
@@ -665,8 +676,8 @@ pub fn markdown(doc: &Value) -> String {
         for c in &items {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} |",
-                s(&c["address"]),
+                "| {} | {} | {} | {} | {} | {} |",
+                addr(&c["address"]),
                 code(&c["name"]),
                 code(&c["role"]),
                 list_code(&c["reads"]),
@@ -701,8 +712,8 @@ pub fn markdown(doc: &Value) -> String {
                 .unwrap_or(Value::Null);
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} |",
-                s(&c["address"]),
+                "| {} | {} | {} | {} | {} |",
+                addr(&c["address"]),
                 code(&c["name"]),
                 code(&uri),
                 code(&c["role"]),
@@ -722,10 +733,10 @@ pub fn markdown(doc: &Value) -> String {
         for r in &roles {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} | {} |",
-                s(&r["address"]),
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                addr(&r["address"]),
                 list_plain(&r["workloads"]),
-                s(&r["workload_reason"]["reason"]).replace('|', "\\|"),
+                md_message(s(&r["workload_reason"]["reason"]), true),
                 list_code(&r["used_by"]),
                 list_code(&r["reads"]),
                 list_code(&r["writes"]),
@@ -748,9 +759,10 @@ pub fn markdown(doc: &Value) -> String {
         let name = e["name"].as_str().unwrap_or(s(&e["address"]));
         let _ = writeln!(
             out,
-            "### Endpoint `{name}`\n\n`{}`, declared at {}.\n",
-            s(&e["address"]),
-            loc(e)
+            "### Endpoint {}\n\n{}, declared at {}.\n",
+            md_code(name),
+            md_code(s(&e["address"])),
+            md_code(&format!("{}:{}", s(&e["file"]), e["line"]))
         );
         out.push_str("| | |\n|---|---|\n");
         let cfg = &e["configuration"];
@@ -760,7 +772,7 @@ pub fn markdown(doc: &Value) -> String {
             if cfg.is_null() {
                 "not found in the code".into()
             } else {
-                format!("`{}` at {}", s(&cfg["address"]), loc(cfg))
+                format!("{} at {}", addr(&cfg["address"]), loc(cfg))
             }
         );
         let models = e["models"].as_array().cloned().unwrap_or_default();
@@ -778,8 +790,8 @@ pub fn markdown(doc: &Value) -> String {
             };
             let _ = writeln!(
                 out,
-                "| Model | `{}` at {}: {source} |",
-                s(&m["address"]),
+                "| Model | {} at {}: {source} |",
+                addr(&m["address"]),
                 loc(m)
             );
         }
@@ -790,10 +802,10 @@ pub fn markdown(doc: &Value) -> String {
                 c["sampling_percentage"]
                     .as_i64()
                     .map_or("-".into(), |n| n.to_string()),
-                match list_plain(&c["modes"]).as_str() {
-                    "Input, Output" => "requests and responses".to_string(),
-                    "" => "nothing captured".to_string(),
-                    m => m.to_string(),
+                match list_plain(&c["modes"]) {
+                    m if m == "Input, Output" => "requests and responses".to_string(),
+                    m if m.is_empty() => "nothing captured".to_string(),
+                    m => m,
                 },
                 code(&c["destination"])
             )
@@ -816,10 +828,10 @@ pub fn markdown(doc: &Value) -> String {
                 .iter()
                 .map(|m| {
                     format!(
-                        "`{}` ({}, {}) at {}",
-                        s(&m["address"]),
-                        m["type"].as_str().unwrap_or("monitoring"),
-                        m["schedule"].as_str().unwrap_or("no schedule"),
+                        "{} ({}, {}) at {}",
+                        addr(&m["address"]),
+                        md_text(m["type"].as_str().unwrap_or("monitoring")),
+                        md_text(m["schedule"].as_str().unwrap_or("no schedule")),
                         loc(m)
                     )
                 })
@@ -835,10 +847,10 @@ pub fn markdown(doc: &Value) -> String {
                 .iter()
                 .map(|a| {
                     format!(
-                        "`{}`: {} to {} instances at {}",
-                        s(&a["address"]),
-                        a["min_capacity"].as_str().unwrap_or("?"),
-                        a["max_capacity"].as_str().unwrap_or("?"),
+                        "{}: {} to {} instances at {}",
+                        addr(&a["address"]),
+                        md_text(a["min_capacity"].as_str().unwrap_or("?")),
+                        md_text(a["max_capacity"].as_str().unwrap_or("?")),
                         loc(a)
                     )
                 })
@@ -871,9 +883,9 @@ pub fn markdown(doc: &Value) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "| `{}` | `{}` | {} | {} | {} | {} | {} |",
-                s(&d["address"]),
-                s(&d["name"]),
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                addr(&d["address"]),
+                addr(&d["name"]),
                 if from.is_empty() {
                     classified(d)
                 } else {
@@ -899,8 +911,8 @@ pub fn markdown(doc: &Value) -> String {
         for g in &groups {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} |",
-                s(&g["address"]),
+                "| {} | {} | {} |",
+                addr(&g["address"]),
                 code(&g["name"]),
                 loc(g)
             );
@@ -921,11 +933,11 @@ pub fn markdown(doc: &Value) -> String {
         for g in &rows {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | policy `{}` at {} | {} |",
-                s(&g["principal"]),
+                "| {} | {} | {} | policy {} at {} | {} |",
+                addr(&g["principal"]),
                 list_plain(&g["workloads"]),
                 list_code(&g["actions"]),
-                s(&g["policy"]),
+                addr(&g["policy"]),
                 loc(g),
                 yes_no(&g["conditional"])
             );
@@ -946,13 +958,13 @@ pub fn markdown(doc: &Value) -> String {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|d| format!("{} at {}", s(&d["how"]), loc(d)))
+                .map(|d| format!("{} at {}", md_message(s(&d["how"]), true), loc(d)))
                 .collect();
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
-                s(&v["name"]),
-                s(&v["provider"]),
+                md_text(s(&v["name"])),
+                md_text(s(&v["provider"])),
                 if v["declared"] == true {
                     "yes"
                 } else {
@@ -980,8 +992,8 @@ pub fn markdown(doc: &Value) -> String {
         for a in &agents {
             let _ = writeln!(
                 out,
-                "| `{}` | agent | {} | {} |",
-                s(&a["address"]),
+                "| {} | agent | {} | {} |",
+                addr(&a["address"]),
                 if a["guardrail"] == true {
                     "configured"
                 } else {
@@ -993,8 +1005,8 @@ pub fn markdown(doc: &Value) -> String {
         for g in &guardrails {
             let _ = writeln!(
                 out,
-                "| `{}` | guardrail | {} | {} |",
-                s(&g["address"]),
+                "| {} | guardrail | {} | {} |",
+                addr(&g["address"]),
                 code(&g["name"]),
                 loc(g)
             );

@@ -4,6 +4,7 @@
 //! not parse has an `<error>` testcase.
 
 use crate::findings::Finding;
+use crate::report::escape::{self, text, xml_attr, xml_text};
 use crate::report::{all_findings, Format, Report};
 use crate::source::Sources;
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,7 +63,7 @@ impl Format for Junit {
                     let p = f.position(s.start);
                     (
                         f.display.clone(),
-                        format!("{}:{}:{}: ", f.display, p.line, p.column),
+                        format!("{}:{}:{}: ", text(&f.display), p.line, p.column),
                     )
                 }
                 _ => (e.path.clone().unwrap_or_default(), String::new()),
@@ -71,7 +72,7 @@ impl Format for Junit {
             errors
                 .entry(file)
                 .or_default()
-                .push(format!("{at}{}", e.message));
+                .push(format!("{at}{}", text(&e.message)));
         }
 
         let mut body = String::new();
@@ -86,9 +87,9 @@ impl Format for Junit {
                 let _ = write!(
                     suite,
                     "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\"",
-                    esc(&format!("{rule} {name}: {file}")),
-                    esc(&classname),
-                    esc(file)
+                    xml_attr(&format!("{rule} {name}: {file}")),
+                    xml_attr(&classname),
+                    xml_attr(file)
                 );
                 match cases.get(&(file.clone(), *rule)) {
                     Some(case) if !case.findings.is_empty() => {
@@ -101,11 +102,11 @@ impl Format for Junit {
                         let _ = write!(
                             suite,
                             " line=\"{line}\">\n      <failure message=\"{}\" type=\"{}\">",
-                            esc(&summary(&case.findings)),
+                            xml_attr(&summary(&case.findings)),
                             first.severity
                         );
                         for f in &case.findings {
-                            suite.push_str(&esc(&detail(f, sources)));
+                            suite.push_str(&xml_text(&detail(f, sources)));
                         }
                         suite.push_str("</failure>\n    </testcase>\n");
                     }
@@ -116,7 +117,7 @@ impl Format for Junit {
                             .iter()
                             .map(|(f, why)| {
                                 match f.suppression.as_ref().and_then(|s| s.reason.as_ref()) {
-                                    Some(r) => format!("{why}: {r}"),
+                                    Some(r) => format!("{why}: {}", text(r)),
                                     None => why.to_string(),
                                 }
                             })
@@ -124,7 +125,7 @@ impl Format for Junit {
                         let _ = write!(
                             suite,
                             ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                            esc(&reasons.join("; "))
+                            xml_attr(&reasons.join("; "))
                         );
                     }
                     _ => suite.push_str("/>\n"),
@@ -136,10 +137,10 @@ impl Format for Junit {
                 let _ = write!(
                     suite,
                     "    <testcase name=\"parse: {}\" classname=\"parse\" file=\"{}\">\n      <error message=\"{}\" type=\"parse-error\">{}</error>\n    </testcase>\n",
-                    esc(file),
-                    esc(file),
-                    esc(&list[0]),
-                    esc(&list.join("\n"))
+                    xml_attr(file),
+                    xml_attr(file),
+                    xml_attr(&list[0]),
+                    xml_text(&list.join("\n"))
                 );
             }
             if tests == 0 {
@@ -147,30 +148,31 @@ impl Format for Junit {
                 let _ = writeln!(
                     suite,
                     "    <testcase name=\"mlguard: {}\" classname=\"mlguard\" file=\"{}\"/>",
-                    esc(file),
-                    esc(file)
+                    xml_attr(file),
+                    xml_attr(file)
                 );
             }
             let _ = write!(
                 body,
                 "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errs}\" skipped=\"{skipped}\">\n{suite}  </testsuite>\n",
-                esc(file)
+                xml_attr(file)
             );
             total_tests += tests;
             total_failures += failures;
             total_errors += errs;
             total_skipped += skipped;
         }
-        format!(
+        // a detail line starts with a file name, which could read as a workflow command
+        escape::log_lines(format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mlguard\" tests=\"{total_tests}\" failures=\"{total_failures}\" errors=\"{total_errors}\" skipped=\"{total_skipped}\">\n{body}</testsuites>\n"
-        )
+        ))
     }
 }
 
 fn summary(findings: &[&Finding]) -> String {
     match findings {
-        [one] => one.message.clone(),
-        [first, ..] => format!("{} (and {} more)", first.message, findings.len() - 1),
+        [one] => text(&one.message).into_owned(),
+        [first, ..] => format!("{} (and {} more)", text(&first.message), findings.len() - 1),
         [] => String::new(),
     }
 }
@@ -180,14 +182,14 @@ fn detail(f: &Finding, sources: &Sources) -> String {
     let p = file.position(f.primary.span.start);
     let mut s = format!(
         "\n{}:{}:{}: {} {} [{}] {}\n  help: {}\n",
-        file.display,
+        text(&file.display),
         p.line,
         p.column,
-        f.rule,
+        text(&f.rule),
         f.severity,
-        f.tsc.join(", "),
-        f.message,
-        f.help
+        text(&f.tsc.join(", ")),
+        text(&f.message),
+        text(&f.help)
     );
     for r in &f.related {
         if (r.span.file as usize) < sources.len() {
@@ -196,27 +198,12 @@ fn detail(f: &Finding, sources: &Sources) -> String {
             let _ = writeln!(
                 s,
                 "  related: {}:{}:{}: {}",
-                rf.display, rp.line, rp.column, r.label
+                text(&rf.display),
+                rp.line,
+                rp.column,
+                text(&r.label)
             );
         }
     }
     s
-}
-
-/// Escape text for XML attributes and content; drop characters XML 1.0 cannot hold.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' | '\t' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
 }

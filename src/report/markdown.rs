@@ -4,6 +4,7 @@
 //! limit: what does not fit is summarised.
 
 use crate::findings::{Finding, Severity};
+use crate::report::escape::{html, html_message, md_code, md_message, md_text};
 use crate::report::{help_uri, plural, Format, Report};
 use crate::source::Sources;
 use std::collections::BTreeMap;
@@ -66,7 +67,7 @@ impl Format for Markdown {
             for (tsc, counts) in &by_tsc {
                 let n: usize = counts.values().sum();
                 let top = counts.keys().next_back().copied().unwrap_or(Severity::Info);
-                let _ = writeln!(out, "| {tsc} | {n} | {top} |");
+                let _ = writeln!(out, "| {} | {n} | {top} |", md_text(tsc));
             }
             out.push('\n');
         }
@@ -90,7 +91,7 @@ impl Format for Markdown {
         let budget = self.limit.saturating_sub(RESERVE);
         let mut shown = 0;
         'files: for (file, list) in &by_file {
-            let header = format!("### `{}`\n\n", code(file));
+            let header = format!("### {}\n\n", md_code(file));
             if out.len() + header.len() > budget {
                 break;
             }
@@ -131,14 +132,13 @@ impl Format for Markdown {
                     .suppression
                     .as_ref()
                     .and_then(|s| s.reason.as_deref())
-                    .map(|r| format!(" — {}", text(r)))
+                    .map(|r| format!(" — {}", md_text(r)))
                     .unwrap_or_default();
                 let line = format!(
-                    "- `{}:{}` {} {}{why}\n",
-                    code(&file.display),
-                    p.line,
-                    f.rule,
-                    text(&f.message)
+                    "- {} {} {}{why}\n",
+                    md_code(&format!("{}:{}", file.display, p.line)),
+                    md_text(&f.rule),
+                    md_message(&f.message, false)
                 );
                 if out.len() + section.len() + line.len() + 32 > self.limit {
                     section.push_str("- …\n");
@@ -162,10 +162,13 @@ impl Format for Markdown {
                     .filter(|s| (s.file as usize) < sources.len())
                     .map(|s| {
                         let f = sources.get(s.file);
-                        format!("`{}:{}` ", code(&f.display), f.position(s.start).line)
+                        format!(
+                            "{} ",
+                            md_code(&format!("{}:{}", f.display, f.position(s.start).line))
+                        )
                     })
                     .unwrap_or_default();
-                let line = format!("- {at}{}\n", text(&w.message));
+                let line = format!("- {at}{}\n", md_message(&w.message, false));
                 if out.len() + section.len() + line.len() + 32 > self.limit {
                     section.push_str("- …\n");
                     break;
@@ -188,18 +191,18 @@ fn item(f: &Finding, sources: &Sources) -> String {
         "<details><summary>{} <b>{}</b> {} <a href=\"{}\">{}</a> line {}: {}</summary>\n\n",
         icon(f.severity),
         f.severity,
-        f.rule,
-        help_uri(&f.rule, &f.name),
-        f.name,
+        html(&f.rule),
+        html(&help_uri(&f.rule, &f.name)),
+        html(&f.name),
         p.line,
-        html(&f.message)
+        html_message(&f.message)
     );
-    let _ = writeln!(s, "- **Help:** {}", text(&f.help));
+    let _ = writeln!(s, "- **Help:** {}", md_message(&f.help, false));
     if !f.tsc.is_empty() {
-        let _ = writeln!(s, "- **TSC:** {}", f.tsc.join(", "));
+        let _ = writeln!(s, "- **TSC:** {}", md_text(&f.tsc.join(", ")));
     }
     if !f.address.is_empty() {
-        let _ = writeln!(s, "- **Address:** `{}`", code(&f.address));
+        let _ = writeln!(s, "- **Address:** {}", md_code(&f.address));
     }
     if !f.principals.is_empty() {
         let _ = writeln!(s, "- **Principals:** {}", ticks(&f.principals));
@@ -212,10 +215,13 @@ fn item(f: &Finding, sources: &Sources) -> String {
             let rf = sources.get(r.span.file);
             let _ = writeln!(
                 s,
-                "- **Related:** `{}:{}` {}",
-                code(&rf.display),
-                rf.position(r.span.start).line,
-                text(&r.label)
+                "- **Related:** {} {}",
+                md_code(&format!(
+                    "{}:{}",
+                    rf.display,
+                    rf.position(r.span.start).line
+                )),
+                md_message(&r.label, false)
             );
         }
     }
@@ -236,38 +242,7 @@ fn icon(s: Severity) -> &'static str {
 fn ticks(items: &[String]) -> String {
     items
         .iter()
-        .map(|i| format!("`{}`", code(i)))
+        .map(|i| md_code(i))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Inside backticks only a backtick can break out.
-fn code(s: &str) -> String {
-    s.replace('`', "'")
-}
-
-/// Markdown text: no raw HTML, no table breaks.
-fn text(s: &str) -> String {
-    s.replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
-        .replace('\n', " ")
-}
-
-/// Text inside an HTML `<summary>`: markdown does not render there, so backticks become `<code>`.
-fn html(s: &str) -> String {
-    let escaped = s
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('\n', " ");
-    let mut out = String::new();
-    for (i, part) in escaped.split('`').enumerate() {
-        if i % 2 == 1 {
-            let _ = write!(out, "<code>{part}</code>");
-        } else {
-            out.push_str(part);
-        }
-    }
-    out
 }

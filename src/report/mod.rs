@@ -1,6 +1,7 @@
 //! Reports: one module per output format behind one trait.
 
 pub mod access;
+pub mod escape;
 pub mod evidence;
 pub mod github;
 pub mod human;

@@ -4,6 +4,7 @@
 //! suppression and baseline findings `baselineState: unchanged`.
 
 use crate::findings::{Finding, Severity};
+use crate::report::escape::{md_message, md_text};
 use crate::report::{all_findings, help_uri, Format, RepoPaths, Report};
 use crate::source::{Sources, Span};
 use serde_json::{json, Map, Value};
@@ -159,7 +160,13 @@ fn rule(f: &Finding) -> Value {
         "helpUri": uri,
         "help": {
             "text": format!("{}\n\nSee {uri}", f.help),
-            "markdown": format!("{}\n\n[{} {}]({uri})", f.help, f.rule, f.name),
+            // GitHub renders this: names in the help stay text, never links or HTML
+            "markdown": format!(
+                "{}\n\n[{} {}]({uri})",
+                md_message(&f.help, false),
+                md_text(&f.rule),
+                md_text(&f.name)
+            ),
         },
         "defaultConfiguration": {"level": level(f.severity)},
         "properties": properties,

@@ -22,8 +22,33 @@ use std::sync::Arc;
 
 /// Most instances one resource or module call may expand to; beyond, the expansion is unknown.
 pub const MAX_INSTANCES: usize = 100_000;
-/// Deepest module nesting followed (a module calling itself would recurse forever).
+/// Deepest module nesting followed.
 const MAX_MODULE_DEPTH: usize = 32;
+
+// Budgets of one root module's evaluation (docs/security.md, "Limits"). Past one, the value is
+// unknown and the scan reports an error, so inflating a value cannot hide what it would show.
+
+/// Resource and module instances one root module may expand to, across module nesting.
+pub const MAX_ROOT_INSTANCES: usize = 100_000;
+/// Nested evaluation levels (a chain of references is one or two per link). Deeper recursion
+/// runs on stack segments grown on the heap; this bounds their total size.
+pub const MAX_DEPTH: usize = 50_000;
+/// Expressions evaluated and loop iterations run for one root module.
+pub const MAX_STEPS: u64 = 5_000_000;
+/// `templatefile` calls nested inside each other.
+pub const MAX_TEMPLATE_DEPTH: usize = 16;
+/// Lists and objects nested inside each other in one value.
+pub const MAX_VALUE_DEPTH: usize = 256;
+/// Bytes of strings the evaluation of one root module may produce or copy in total.
+pub const MAX_STRING_BYTES: u64 = 256 << 20;
+/// Longest string value, and most elements in a list or object.
+pub(crate) use functions::{MAX_ITEMS, MAX_TEXT};
+
+/// Stack left below which a level runs on a new segment, and that segment's size: the red zone
+/// holds the deepest stack use between two levels (a function over a value of the maximum
+/// depth, debug builds included).
+const RED_ZONE: usize = 512 << 10;
+const STACK_SEGMENT: usize = 8 << 20;
 
 /// (mode, type, name) of a resource block.
 type ResourceKey = (Mode, String, String);
@@ -137,7 +162,34 @@ pub(crate) struct Evaluator<'h> {
     /// keys that reads `var.x[each.key]`, `module.m.out[each.key]` or `lookup(map, each.key)` on
     /// an N-entry map would otherwise scan it N times.
     object_index: RefCell<HashMap<usize, ObjectIndex>>,
+    budget: Budget,
 }
+
+/// What one evaluation has spent of its budgets (see `MAX_*`).
+#[derive(Default)]
+struct Budget {
+    depth: std::cell::Cell<usize>,
+    template_depth: std::cell::Cell<usize>,
+    steps: std::cell::Cell<u64>,
+    instances: std::cell::Cell<usize>,
+    string_bytes: std::cell::Cell<u64>,
+    /// Budget errors: kept apart so `try` and `can` do not drop them with ordinary failures.
+    errors: RefCell<Vec<ParseError>>,
+    /// Nesting depth of shared lists and objects, by the identity of their `Arc` (the weak
+    /// reference keeps the address from being reused), so a value referenced many times is
+    /// measured once.
+    depths: RefCell<HashMap<usize, (SharedWeak, usize)>>,
+}
+
+/// Held only so the address stays taken while its depth is remembered.
+#[allow(dead_code)]
+enum SharedWeak {
+    List(std::sync::Weak<Vec<Value>>),
+    Object(std::sync::Weak<Vec<Entry>>),
+}
+
+/// Collections of fewer values than this (all levels) are measured again rather than remembered.
+const DEPTH_CACHED_FROM: usize = 16;
 
 /// A large object kept alive beside its key -> first entry position.
 type ObjectIndex = (Arc<Vec<Entry>>, HashMap<String, usize>);
@@ -170,7 +222,221 @@ impl<'h> Evaluator<'h> {
             modules_seen: RefCell::new(0),
             failures: std::cell::Cell::new(0),
             object_index: RefCell::default(),
+            budget: Budget::default(),
         }
+    }
+
+    /// Every error met, budget errors included.
+    pub fn into_errors(self) -> Vec<ParseError> {
+        let mut errors = self.errors.into_inner();
+        for e in self.budget.errors.into_inner() {
+            if !errors.contains(&e) {
+                errors.push(e);
+            }
+        }
+        errors
+    }
+
+    /// A value lost to a budget: unknown, and an error the scan reports.
+    fn over_budget(&self, span: Span, message: String) -> Value {
+        let message = format!("{message}; the value is treated as unknown");
+        self.lasting_error(ParseError {
+            message: message.clone(),
+            span,
+        });
+        Value::unknown(message, span)
+    }
+
+    /// An error that stays reported even inside `try` or `can`: part of the configuration
+    /// was not evaluated.
+    fn lasting_error(&self, e: ParseError) {
+        let mut errors = self.budget.errors.borrow_mut();
+        if !errors.contains(&e) {
+            errors.push(e);
+        }
+    }
+
+    /// Count one step of work; false once the budget is spent (reported once).
+    fn step(&self, span: Span) -> bool {
+        let steps = self.budget.steps.get() + 1;
+        self.budget.steps.set(steps);
+        if steps == MAX_STEPS + 1 {
+            self.over_budget(
+                span,
+                format!("evaluation of this root module stopped here after {MAX_STEPS} steps (expressions and loop iterations)"),
+            );
+        }
+        steps <= MAX_STEPS
+    }
+
+    fn out_of_steps(&self, span: Span) -> Value {
+        Value::unknown(format!("evaluation stopped after {MAX_STEPS} steps"), span)
+    }
+
+    /// One level of the evaluator's recursion: run on a fresh stack segment when this one runs
+    /// low, and not at all past the depth or step budget.
+    fn level<T>(&self, span: Span, over: impl FnOnce(Value) -> T, f: impl FnOnce() -> T) -> T {
+        let depth = self.budget.depth.get();
+        if depth >= MAX_DEPTH {
+            return over(self.over_budget(
+                span,
+                format!("evaluation nests deeper than {MAX_DEPTH} levels here"),
+            ));
+        }
+        if !self.step(span) {
+            return over(self.out_of_steps(span));
+        }
+        self.budget.depth.set(depth + 1);
+        let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, f);
+        self.budget.depth.set(depth);
+        result
+    }
+
+    /// A value checked against the size budgets: string length, elements, nesting depth, and
+    /// the total bytes of strings produced (a string is copied into every place that uses it).
+    fn bounded(&self, v: Value) -> Value {
+        let len = match &v.kind {
+            Kind::String(s) => s.len(),
+            Kind::Symbolic(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    Part::Lit(s) => s.len(),
+                    Part::Ref(_) => 0,
+                })
+                .sum(),
+            Kind::List(items) if items.len() > MAX_ITEMS => {
+                return self.over_budget(
+                    v.span,
+                    format!(
+                        "a list of {} elements, more than the {MAX_ITEMS} allowed",
+                        items.len()
+                    ),
+                )
+            }
+            Kind::Object(entries) if entries.len() > MAX_ITEMS => {
+                return self.over_budget(
+                    v.span,
+                    format!(
+                        "an object of {} entries, more than the {MAX_ITEMS} allowed",
+                        entries.len()
+                    ),
+                )
+            }
+            Kind::List(_) | Kind::Object(_) | Kind::Json(_) => {
+                if self.measure(&v, 0).is_none() {
+                    return self.over_budget(
+                        v.span,
+                        format!("a value nested deeper than {MAX_VALUE_DEPTH} levels"),
+                    );
+                }
+                return v;
+            }
+            _ => return v,
+        };
+        self.charge_text(len, v)
+    }
+
+    /// A function's list or object result copies the strings it holds: count them.
+    fn charge_items(&self, v: Value) -> Value {
+        let bytes: usize = match &v.kind {
+            Kind::List(items) => items.iter().filter_map(Value::as_str).map(str::len).sum(),
+            Kind::Object(entries) => entries
+                .iter()
+                .filter_map(|e| e.value.as_str())
+                .map(str::len)
+                .sum(),
+            _ => return v,
+        };
+        let total = self.budget.string_bytes.get() + bytes as u64;
+        self.budget.string_bytes.set(total);
+        if total > MAX_STRING_BYTES {
+            return self.over_budget(
+                v.span,
+                format!(
+                    "the strings of this root module pass {} MiB in total here",
+                    MAX_STRING_BYTES >> 20
+                ),
+            );
+        }
+        v
+    }
+
+    /// Check a string's length and count it against the total.
+    fn charge_text(&self, len: usize, v: Value) -> Value {
+        if len > MAX_TEXT {
+            return self.over_budget(
+                v.span,
+                format!(
+                    "a string of {len} bytes, longer than the {} MiB allowed",
+                    MAX_TEXT >> 20
+                ),
+            );
+        }
+        let total = self.budget.string_bytes.get() + len as u64;
+        self.budget.string_bytes.set(total);
+        if total > MAX_STRING_BYTES {
+            return self.over_budget(
+                v.span,
+                format!(
+                    "the strings of this root module pass {} MiB in total here",
+                    MAX_STRING_BYTES >> 20
+                ),
+            );
+        }
+        v
+    }
+
+    /// How deeply lists and objects nest in a value below `above` enclosing levels, and how many
+    /// values were visited to find out; `None` past the limit. Shared collections are measured
+    /// once (remembered by identity when not tiny), so a value referenced often costs a lookup.
+    fn measure(&self, v: &Value, above: usize) -> Option<(usize, usize)> {
+        let key = match &v.kind {
+            Kind::List(items) => Arc::as_ptr(items) as usize,
+            Kind::Object(entries) => Arc::as_ptr(entries) as *const u8 as usize,
+            Kind::Json(inner) => {
+                let (d, n) = self.measure(inner, above + 1)?;
+                return Some((d + 1, n + 1));
+            }
+            _ => return Some((0, 1)),
+        };
+        if above >= MAX_VALUE_DEPTH {
+            return None;
+        }
+        if let Some((_, d)) = self.budget.depths.borrow().get(&key) {
+            return (above + d <= MAX_VALUE_DEPTH).then_some((*d, 1));
+        }
+        let (mut depth, mut nodes) = (0, 1);
+        let mut visit = |child: &Value| -> Option<()> {
+            let (d, n) = self.measure(child, above + 1)?;
+            depth = depth.max(d);
+            nodes += n;
+            Some(())
+        };
+        match &v.kind {
+            Kind::List(items) => items.iter().try_for_each(&mut visit)?,
+            Kind::Object(entries) => entries.iter().try_for_each(|e| visit(&e.value))?,
+            _ => {}
+        }
+        let depth = depth + 1;
+        if nodes >= DEPTH_CACHED_FROM {
+            let weak = match &v.kind {
+                Kind::List(items) => SharedWeak::List(Arc::downgrade(items)),
+                Kind::Object(entries) => SharedWeak::Object(Arc::downgrade(entries)),
+                _ => return Some((depth, nodes)),
+            };
+            self.budget.depths.borrow_mut().insert(key, (weak, depth));
+        }
+        Some((depth, nodes))
+    }
+
+    /// Count instances against the root module's budget; false when they do not fit.
+    fn take_instances(&self, n: usize) -> bool {
+        let total = self.budget.instances.get().saturating_add(n);
+        if total > MAX_ROOT_INSTANCES {
+            return false;
+        }
+        self.budget.instances.set(total);
+        true
     }
 
     fn unresolved(&self, span: Span, what: String) {
@@ -527,16 +793,40 @@ impl<'h> Evaluator<'h> {
             file: meta_file,
             b: Bindings::default(),
         };
-        instances(self.expansion(meta, &meta_scope), r.span, make)
+        instances(self.expansion(meta, &meta_scope, r.span), r.span, make)
     }
 
-    fn expansion(&self, body: &Body, scope: &Scope) -> Expansion {
+    /// The expansion of a block, counted against the root module's instance budget.
+    fn expansion(&self, body: &Body, scope: &Scope, span: Span) -> Expansion {
+        let exp = self.expansion_of(body, scope);
+        let n = match &exp {
+            Expansion::Single => 1,
+            Expansion::Count(n) => *n,
+            Expansion::ForEach(items) => items.len(),
+            Expansion::Unknown(_) => 0,
+        };
+        if self.take_instances(n) {
+            return exp;
+        }
+        Expansion::Unknown(self.over_budget(
+            span,
+            format!("{n} more instances would take this root module past {MAX_ROOT_INSTANCES} resource and module instances"),
+        ))
+    }
+
+    fn expansion_of(&self, body: &Body, scope: &Scope) -> Expansion {
         if let Some(attr) = body.get_attribute("count") {
             let v = self.eval(&attr.value, scope);
             return match v.as_number() {
                 Some(n) if n >= 0.0 && (n as usize) <= MAX_INSTANCES => {
                     Expansion::Count(n as usize)
                 }
+                Some(n) if n > MAX_INSTANCES as f64 => Expansion::Unknown(self.over_budget(
+                    v.span,
+                    format!(
+                        "count = {n} is more than the {MAX_INSTANCES} instances one block may have"
+                    ),
+                )),
                 Some(_) => Expansion::Unknown(
                     self.unknown(v.span, format!("count is outside 0..={MAX_INSTANCES}")),
                 ),
@@ -579,9 +869,13 @@ impl<'h> Evaluator<'h> {
                     items.dedup_by(|a, b| a.0 == b.0);
                     Expansion::ForEach(items)
                 }
-                Some(_) => Expansion::Unknown(
-                    self.unknown(v.span, format!("for_each has over {MAX_INSTANCES} items")),
-                ),
+                Some(items) => Expansion::Unknown(self.over_budget(
+                    v.span,
+                    format!(
+                        "for_each over {} items is more than the {MAX_INSTANCES} instances one block may have",
+                        items.len()
+                    ),
+                )),
                 None => Expansion::Unknown(self.unknown(v.span, "for_each is not known".into())),
             };
         }
@@ -615,10 +909,15 @@ impl<'h> Evaluator<'h> {
         call: &crate::terraform::module::ModuleCall,
     ) -> ChildGroup {
         let src = if inst.path.len() >= MAX_MODULE_DEPTH {
-            Err(format!(
-                "module.{} nests deeper than {MAX_MODULE_DEPTH} levels",
+            let message = format!(
+                "module.{} nests deeper than {MAX_MODULE_DEPTH} levels; it is not evaluated",
                 call.name
-            ))
+            );
+            self.lasting_error(ParseError {
+                message: message.clone(),
+                span: call.span,
+            });
+            Err(message)
         } else {
             self.host.load_module(&inst.src, &inst.path, call)
         };
@@ -628,6 +927,29 @@ impl<'h> Evaluator<'h> {
                 return ChildGroup::Unknown(self.unknown(call.span, why));
             }
         };
+        // Terraform refuses a module that calls its own directory or one of its callers': it
+        // would expand forever. The call is an error; the rest of the module is evaluated.
+        if let Some(caller) = ancestors(inst).find(|a| a.src.dir == src.dir) {
+            let span = source_span(call);
+            let message = if Rc::ptr_eq(&caller, inst) {
+                format!(
+                    "module.{} calls the directory of the module it is declared in (`{}`): a module cannot call itself",
+                    call.name,
+                    call.source.as_deref().unwrap_or_default()
+                )
+            } else {
+                format!(
+                    "module.{} calls `{}`, a module that (indirectly) calls this one: module calls cannot form a cycle",
+                    call.name,
+                    call.source.as_deref().unwrap_or_default()
+                )
+            };
+            self.lasting_error(ParseError {
+                message: message.clone(),
+                span,
+            });
+            return ChildGroup::Unknown(Value::unknown(message, span));
+        }
         let (meta, meta_file) = meta_body(&call.block.body, call.file, &call.overrides);
         let scope = Scope {
             inst,
@@ -671,13 +993,24 @@ impl<'h> Evaluator<'h> {
             };
             self.instantiate(src.clone(), path, rel_dir.clone(), inputs)
         };
-        instances(self.expansion(meta, &scope), call.span, make)
+        instances(self.expansion(meta, &scope, call.span), call.span, make)
     }
 
     // ---- bodies -------------------------------------------------------------------------
 
     /// A block body as an object: attributes by name, nested blocks as lists of objects by type.
     fn eval_body(&self, body: &Body, scope: &Scope, span: Span) -> Value {
+        self.level(
+            span,
+            |v| v,
+            || {
+                let v = self.eval_body_now(body, scope, span);
+                self.bounded(v)
+            },
+        )
+    }
+
+    fn eval_body_now(&self, body: &Body, scope: &Scope, span: Span) -> Value {
         let mut entries: Vec<Entry> = Vec::new();
         for attr in body.attributes() {
             let key = attr.key.as_str();
@@ -818,6 +1151,17 @@ impl<'h> Evaluator<'h> {
 
     fn eval(&self, expr: &Expression, scope: &Scope) -> Value {
         let span = self.span(scope, expr.span());
+        self.level(
+            span,
+            |v| v,
+            || {
+                let v = self.eval_node(expr, scope, span);
+                self.bounded(v)
+            },
+        )
+    }
+
+    fn eval_node(&self, expr: &Expression, scope: &Scope, span: Span) -> Value {
         match expr {
             Expression::Null(_) => Value::null(span),
             Expression::Bool(b) => Value::new(Kind::Bool(*b.value()), span),
@@ -943,7 +1287,13 @@ impl<'h> Evaluator<'h> {
             Escapes::Quoted => Escapes::QuotedNested,
             e => e,
         };
-        self.elements(&elements, scope, strip_first, strip_last, escapes)
+        let span = elements
+            .first()
+            .and_then(|e| e.span())
+            .map_or(Span::default(), |r| span_of(scope.file, Some(r)));
+        self.level(span, Err, || {
+            self.elements(&elements, scope, strip_first, strip_last, escapes)
+        })
     }
 
     fn elements(
@@ -955,6 +1305,7 @@ impl<'h> Evaluator<'h> {
         escapes: Escapes,
     ) -> Result<Vec<Part>, Value> {
         let mut parts = Vec::new();
+        let mut len = 0;
         for (i, el) in elements.iter().enumerate() {
             if let Element::Literal(l) = el {
                 // `~` trims every whitespace character next to the marker, newlines included
@@ -981,7 +1332,18 @@ impl<'h> Evaluator<'h> {
                 parts.push(Part::Lit(text.to_string()));
                 continue;
             }
+            let from = parts.len();
             self.template_element(el, scope, &mut parts, escapes)?;
+            len += text_len(&parts[from..]);
+            if len > MAX_TEXT {
+                let span = el
+                    .span()
+                    .map_or(Span::default(), |r| span_of(scope.file, Some(r)));
+                return Err(self.over_budget(
+                    span,
+                    format!("a template longer than {} MiB", MAX_TEXT >> 20),
+                ));
+            }
         }
         Ok(parts)
     }
@@ -1060,7 +1422,11 @@ impl<'h> Evaluator<'h> {
                     let coll = self.eval(&f.for_expr.collection_expr, scope);
                     let key_var = f.for_expr.key_var.as_ref().map(|k| k.as_str().to_string());
                     let value_var = f.for_expr.value_var.as_str().to_string();
+                    let mut len = 0;
                     for (k, v) in iterate(&coll).ok_or_else(|| unknown_from(&coll, coll.span))? {
+                        if !self.step(coll.span) {
+                            return Err(self.out_of_steps(coll.span));
+                        }
                         let mut b = scope.b.clone();
                         if let Some(kv) = &key_var {
                             b.vars.push((kv.clone(), k));
@@ -1071,13 +1437,21 @@ impl<'h> Evaluator<'h> {
                             file: scope.file,
                             b,
                         };
-                        parts.extend(self.template(
+                        let body = self.template(
                             &f.for_expr.template,
                             &inner,
                             f.for_expr.strip.strip_end(),
                             f.endfor_expr.strip.strip_start(),
                             escapes,
-                        )?);
+                        )?;
+                        len += text_len(&body);
+                        if len > MAX_TEXT {
+                            return Err(self.over_budget(
+                                coll.span,
+                                format!("a template `for` longer than {} MiB", MAX_TEXT >> 20),
+                            ));
+                        }
+                        parts.extend(body);
                     }
                 }
             },
@@ -1097,6 +1471,15 @@ impl<'h> Evaluator<'h> {
         // position of each key in `object`, for grouping without a linear search
         let mut group_of: HashMap<String, usize> = HashMap::new();
         for (k, v) in items {
+            if !self.step(span) {
+                return self.out_of_steps(span);
+            }
+            if list.len() + object.len() > MAX_ITEMS {
+                return self.over_budget(
+                    span,
+                    format!("a `for` expression building more than {MAX_ITEMS} elements"),
+                );
+            }
             let mut b = scope.b.clone();
             if let Some(kv) = &key_var {
                 b.vars.push((kv.clone(), k));
@@ -1223,12 +1606,17 @@ impl<'h> Evaluator<'h> {
 
     fn pure_call(&self, name: &str, args: &[Value], span: Span) -> Value {
         match functions::call_pure(name, args, span) {
-            Some(Ok(v)) => v,
+            Some(Ok(v)) => self.charge_items(v),
+            Some(Err(functions::CallError::Budget(msg))) => {
+                self.over_budget(span, format!("`{name}`: {msg}"))
+            }
             // an apply-time attribute may be a list or a map: no type error can be concluded
             Some(Err(_)) if args.iter().any(|a| matches!(a.kind, Kind::Symbolic(_))) => {
                 self.unknown(span, format!("`{name}` of a value known only after apply"))
             }
-            Some(Err(msg)) => self.fail(span, format!("`{name}`: {msg}")),
+            Some(Err(functions::CallError::Terraform(msg))) => {
+                self.fail(span, format!("`{name}`: {msg}"))
+            }
             None => self.unknown(span, format!("function `{name}` is not supported")),
         }
     }
@@ -1290,7 +1678,16 @@ impl<'h> Evaluator<'h> {
                         self.templatefile(file, &text, vars, span)
                     }
                     (_, Ok(_)) => Value::unknown("filebase64 content", span),
-                    (_, Err(why)) => self.unknown(span, why),
+                    (_, Err(e)) => {
+                        // a refused read (outside the tree, a FIFO, too large) is an error entry
+                        if e.refused {
+                            self.error(ParseError {
+                                message: e.message.clone(),
+                                span,
+                            });
+                        }
+                        self.unknown(span, e.message)
+                    }
                 }
             }
             "jsondecode" => match args.first() {
@@ -1324,6 +1721,20 @@ impl<'h> Evaluator<'h> {
     }
 
     fn templatefile(&self, file: FileId, text: &str, vars: Value, span: Span) -> Value {
+        let depth = self.budget.template_depth.get();
+        if depth >= MAX_TEMPLATE_DEPTH {
+            return self.over_budget(
+                span,
+                format!("`templatefile` calls nest deeper than {MAX_TEMPLATE_DEPTH} levels here"),
+            );
+        }
+        self.budget.template_depth.set(depth + 1);
+        let v = self.render_template_file(file, text, vars, span);
+        self.budget.template_depth.set(depth);
+        v
+    }
+
+    fn render_template_file(&self, file: FileId, text: &str, vars: Value, span: Span) -> Value {
         let template = match hcl_edit::parser::parse_template(text) {
             Ok(t) => t,
             Err(e) => {
@@ -1792,6 +2203,34 @@ impl<'h> Evaluator<'h> {
             span,
         )
     }
+}
+
+/// A module instance and the instances that called it, innermost first.
+fn ancestors(inst: &Rc<ModuleInst>) -> impl Iterator<Item = Rc<ModuleInst>> {
+    std::iter::successors(Some(inst.clone()), |i| match &i.inputs {
+        Inputs::Call { parent, .. } => parent.upgrade(),
+        Inputs::Values(_) => None,
+    })
+}
+
+/// Where a module call's `source` is written, else the call.
+fn source_span(call: &crate::terraform::module::ModuleCall) -> Span {
+    call.block
+        .body
+        .get_attribute("source")
+        .and_then(|a| a.value.span())
+        .map_or(call.span, |r| span_of(call.file, Some(r)))
+}
+
+/// Bytes of literal text in template parts.
+fn text_len(parts: &[Part]) -> usize {
+    parts
+        .iter()
+        .map(|p| match p {
+            Part::Lit(s) => s.len(),
+            Part::Ref(_) => 0,
+        })
+        .sum()
 }
 
 /// The instance with this key; `for_each` instances are sorted by key.

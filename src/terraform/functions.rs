@@ -17,10 +17,10 @@ use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::{Arc, OnceLock};
 
-/// Most elements one call may build, so hostile input cannot exhaust memory.
-const MAX_ITEMS: usize = 1_000_000;
+/// Most elements one call may build, so hostile input cannot exhaust memory (docs/security.md).
+pub(crate) const MAX_ITEMS: usize = 1_000_000;
 /// Longest text one call may build, for the same reason.
-const MAX_TEXT: usize = 64 << 20;
+pub(crate) const MAX_TEXT: usize = 16 << 20;
 /// Terraform's own limit on the values `range` generates.
 const MAX_RANGE: usize = 1024;
 
@@ -28,7 +28,7 @@ const MAX_RANGE: usize = 1024;
 /// file/templatefile/jsondecode/try/can itself, and treats others as unsupported).
 /// `Some(Err(message))`: the call is an error in Terraform (wrong argument type, index out of
 /// range...), message lowercase without final period.
-pub fn call_pure(name: &str, args: &[Value], span: Span) -> Option<Result<Value, String>> {
+pub fn call_pure(name: &str, args: &[Value], span: Span) -> Option<Result<Value, CallError>> {
     let c = Call { name, args, span };
     let result = match name {
         // strings
@@ -127,9 +127,19 @@ pub fn call_pure(name: &str, args: &[Value], span: Span) -> Option<Result<Value,
     };
     Some(match result {
         Ok(v) => Ok(v),
-        Err(Fail::Error(message)) => Err(message),
+        Err(Fail::Error(message)) => Err(CallError::Terraform(message)),
+        Err(Fail::Budget(message)) => Err(CallError::Budget(message)),
         Err(Fail::Unknown(reason)) => Ok(Value::unknown(reason, span)),
     })
+}
+
+/// Why a pure call gave no value.
+#[derive(Debug, PartialEq)]
+pub enum CallError {
+    /// An error Terraform raises too (what `try` and `can` catch).
+    Terraform(String),
+    /// The result would pass a size limit: the scan reports it, since the value is lost.
+    Budget(String),
 }
 
 /// Renders a known value as Terraform's `jsonencode` does: object keys sorted, `<`, `>`, `&`,
@@ -158,6 +168,8 @@ fn encode(v: &Value) -> Option<String> {
 /// Helpers bail out with `?` either way; [`call_pure`] turns `Unknown` into an unknown value.
 enum Fail {
     Error(String),
+    /// A result over [`MAX_ITEMS`] or [`MAX_TEXT`].
+    Budget(String),
     Unknown(Arc<str>),
 }
 
@@ -368,18 +380,19 @@ fn whole(n: f64) -> Option<i64> {
 
 fn check_items(n: usize) -> R<()> {
     if n > MAX_ITEMS {
-        return error(format!(
+        return Err(Fail::Budget(format!(
             "the result would have {n} elements, more than the {MAX_ITEMS} allowed"
-        ));
+        )));
     }
     Ok(())
 }
 
 fn check_text(n: usize) -> R<()> {
     if n > MAX_TEXT {
-        return error(format!(
-            "the result would be {n} bytes long, more than the {MAX_TEXT} allowed"
-        ));
+        return Err(Fail::Budget(format!(
+            "the result would be a string of {n} bytes, longer than the {} MiB allowed",
+            MAX_TEXT >> 20
+        )));
     }
     Ok(())
 }
@@ -672,6 +685,7 @@ fn formatlist(c: &Call) -> R<Value> {
             }
             Err(Fail::Unknown(r)) => out.push(Value::unknown(r, c.span)),
             Err(Fail::Error(m)) => return error(format!("error on format iteration {row}: {m}")),
+            Err(budget @ Fail::Budget(_)) => return Err(budget),
         }
     }
     Ok(c.list(out))
@@ -3064,7 +3078,10 @@ mod tests {
     }
 
     fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
-        call_pure(name, &args, CALL).unwrap_or_else(|| panic!("`{name}` is not known"))
+        match call_pure(name, &args, CALL).unwrap_or_else(|| panic!("`{name}` is not known")) {
+            Ok(v) => Ok(v),
+            Err(CallError::Terraform(m) | CallError::Budget(m)) => Err(m),
+        }
     }
 
     fn ok(name: &str, args: Vec<Value>) -> Value {
@@ -3429,7 +3446,8 @@ mod tests {
     #[test]
     fn replace_refuses_huge_results() {
         let big = "a".repeat(10_000);
-        assert!(err("replace", vec![s(&big), s("a"), s(&big)]).contains("bytes long"));
+        assert!(err("replace", vec![s(&big), s("a"), s(&big)])
+            .contains("longer than the 16 MiB allowed"));
     }
 
     #[test]
@@ -3571,7 +3589,7 @@ mod tests {
             err("indent", vec![n(-1.0), s("a")]),
             "spaces must not be negative"
         );
-        assert!(err("indent", vec![n(1e9), s("\n\n")]).contains("bytes long"));
+        assert!(err("indent", vec![n(1e9), s("\n\n")]).contains("longer than the 16 MiB allowed"));
     }
 
     #[test]
@@ -4647,7 +4665,8 @@ mod tests {
         assert!(err("concat", vec![big.clone(), big]).contains("elements"));
         assert!(err("split", vec![s(""), s(&"a".repeat(1_000_001))]).contains("elements"));
         let fmt = "%[1]s".repeat(100);
-        assert!(err("format", vec![s(&fmt), s(&"a".repeat(1 << 20))]).contains("bytes long"));
+        assert!(err("format", vec![s(&fmt), s(&"a".repeat(1 << 20))])
+            .contains("longer than the 16 MiB allowed"));
     }
 
     /// Set and object functions hash known values instead of comparing every pair.

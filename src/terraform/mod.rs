@@ -8,6 +8,7 @@ pub mod types;
 pub mod value;
 pub mod vars;
 
+use crate::fsguard::{self, Access, ReadError, Roots};
 use crate::parse::ParseError;
 use crate::source::{FileId, Sources, Span};
 use module::{ModuleCall, ModuleSource};
@@ -64,9 +65,9 @@ pub fn evaluate_dir(dir: &Path, var_files: &[PathBuf], vars: &[String]) -> DirEv
     let root_dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let sources = Arc::new(Sources::new(disc.base.clone()));
     let cache = ModuleCache::default();
-    let ws = Workspace::new(&sources, &cache, disc.confine.clone(), root_dir.clone());
+    let ws = Workspace::new(&sources, &cache, disc.roots.clone(), root_dir.clone());
     let mut errors = Vec::new();
-    let root = match cache.load(&sources, &root_dir) {
+    let root = match cache.load(&sources, &disc.roots, &root_dir) {
         Ok(m) => m,
         Err(message) => {
             errors.push(ParseError {
@@ -76,14 +77,17 @@ pub fn evaluate_dir(dir: &Path, var_files: &[PathBuf], vars: &[String]) -> DirEv
             Arc::new(ModuleSource::new(root_dir.clone()))
         }
     };
-    let mut files: Vec<PathBuf> = crate::discover::auto_tfvars(&root_dir);
-    files.extend(var_files.iter().cloned());
+    let automatic = crate::discover::auto_tfvars(&root_dir);
+    let files = automatic
+        .iter()
+        .map(|f| (f, Access::Tree(&disc.roots)))
+        .chain(var_files.iter().map(|f| (f, Access::Chosen)));
     let mut ids = Vec::new();
-    for f in files {
-        match std::fs::read_to_string(&f) {
-            Ok(text) => ids.push(sources.add(f, text)),
+    for (f, access) in files {
+        match fsguard::read(f, access) {
+            Ok(text) => ids.push(sources.add(f.clone(), text)),
             Err(e) => errors.push(ParseError {
-                message: format!("cannot read the variables file `{}`: {e}", f.display()),
+                message: format!("the variables file `{}` {e}", f.display()),
                 span: Span::default(),
             }),
         }
@@ -125,7 +129,7 @@ pub trait Host {
         module_dir: &Path,
         module_rel: &str,
         path: &str,
-    ) -> Result<(FileId, Arc<String>), String>;
+    ) -> Result<(FileId, Arc<String>), FileError>;
     /// The source of a called module and its directory relative to the root module.
     fn load_module(
         &self,
@@ -133,6 +137,15 @@ pub trait Host {
         parent_path: &[ModuleStep],
         call: &ModuleCall,
     ) -> Result<(Arc<ModuleSource>, String), String>;
+}
+
+/// Why `file()` got no content.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileError {
+    pub message: String,
+    /// The file exists but was refused (outside the tree, not a regular file, too large): the
+    /// scan reports it as an error, not only as a value not known.
+    pub refused: bool,
 }
 
 /// Parsed module directories shared across root modules (a module called by many roots is parsed once).
@@ -159,15 +172,20 @@ impl ModuleCache {
             .cloned()
     }
 
-    /// The module in `dir`, parsing its `.tf` files on first use.
-    pub fn load(&self, sources: &Sources, dir: &Path) -> Result<Arc<ModuleSource>, String> {
+    /// The module in `dir`, parsing its `.tf` files on first use; files are read under `roots`.
+    pub fn load(
+        &self,
+        sources: &Sources,
+        roots: &Roots,
+        dir: &Path,
+    ) -> Result<Arc<ModuleSource>, String> {
         if let Some(m) = self.get(dir) {
             return Ok(m);
         }
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| format!("module directory {} cannot be read: {e}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| module::is_config_file(p) && p.is_file())
+            .filter(|p| module::is_config_file(p) && fsguard::is_listable(p))
             .collect();
         files.sort();
         if files.is_empty() {
@@ -178,8 +196,19 @@ impl ModuleCache {
         }
         let mut module = ModuleSource::new(dir.to_path_buf());
         for path in files {
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
+            let text = match fsguard::read(&path, Access::Tree(roots)) {
+                Ok(text) => text,
+                Err(e) => {
+                    let id = sources.add(path.clone(), String::new());
+                    self.errors
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(ParseError {
+                            message: format!("this file {e}"),
+                            span: Span::new(id, 0..0),
+                        });
+                    continue;
+                }
             };
             let id = sources.add(path.clone(), text);
             let text = sources.get(id).text.clone();
@@ -205,27 +234,40 @@ impl ModuleCache {
 pub struct Workspace<'s> {
     pub sources: &'s Sources,
     pub cache: &'s ModuleCache,
-    /// Reads by `file()` must stay under this directory.
-    pub confine: PathBuf,
+    /// Every read (`file()`, module sources) must stay under these directories.
+    pub roots: Roots,
     pub root_dir: PathBuf,
-    /// `.terraform/modules/modules.json`: module key (`a.b`) -> directory.
-    manifest: HashMap<String, PathBuf>,
+    /// `.terraform/modules/modules.json`: module key (`a.b`) -> directory, or why it is refused.
+    manifest: HashMap<String, Result<PathBuf, String>>,
+    /// Reads refused while evaluating (a module outside the tree, an unreadable manifest),
+    /// reported with the evaluation's errors.
+    refusals: Mutex<Vec<ParseError>>,
 }
 
 impl<'s> Workspace<'s> {
     pub fn new(
         sources: &'s Sources,
         cache: &'s ModuleCache,
-        confine: PathBuf,
+        roots: Roots,
         root_dir: PathBuf,
     ) -> Self {
-        let manifest = read_manifest(&root_dir);
+        let mut refusals = Vec::new();
+        let manifest = read_manifest(sources, &roots, &root_dir, &mut refusals);
         Workspace {
             sources,
             cache,
-            confine,
+            roots,
             root_dir,
             manifest,
+            refusals: Mutex::new(refusals),
+        }
+    }
+
+    fn refuse(&self, span: Span, message: String) {
+        let mut refusals = self.refusals.lock().unwrap_or_else(|e| e.into_inner());
+        let e = ParseError { message, span };
+        if !refusals.contains(&e) {
+            refusals.push(e);
         }
     }
 
@@ -244,14 +286,17 @@ impl<'s> Workspace<'s> {
         let outputs = ev.outputs(&inst);
         // declaration errors of the module files are reported where they are parsed (once per
         // directory, however many roots call it)
-        let errors = ev.errors.into_inner();
+        let unresolved = ev.unresolved.take();
+        let modules = ev.modules_seen.take();
+        let mut errors = ev.into_errors();
+        errors.append(&mut self.refusals.lock().unwrap_or_else(|e| e.into_inner()));
         Evaluated {
             root_dir: self.root_dir.clone(),
             instances,
             providers,
-            unresolved: ev.unresolved.into_inner(),
+            unresolved,
             errors,
-            modules: ev.modules_seen.into_inner(),
+            modules,
             outputs,
         }
     }
@@ -271,23 +316,24 @@ impl Host for Workspace<'_> {
         _module_dir: &Path,
         _module_rel: &str,
         path: &str,
-    ) -> Result<(FileId, Arc<String>), String> {
+    ) -> Result<(FileId, Arc<String>), FileError> {
         let p = Path::new(path);
-        let full = normalize(&if p.is_absolute() {
+        let full = if p.is_absolute() {
             p.to_path_buf()
         } else {
             self.root_dir.join(p)
-        });
-        if !full.starts_with(&self.confine) {
-            return Err(format!("file `{path}` lies outside the scanned tree"));
-        }
-        if let Some(id) = self.sources.find(&full) {
+        };
+        let fail = |e: ReadError| FileError {
+            refused: e.is_refusal(),
+            message: format!("file `{path}` {e}"),
+        };
+        let canonical = fsguard::resolve(&full, &self.roots).map_err(fail)?;
+        if let Some(id) = self.sources.find(&canonical) {
             let f = self.sources.get(id);
             return Ok((id, f.text.clone()));
         }
-        let text = std::fs::read_to_string(&full)
-            .map_err(|e| format!("file `{path}` cannot be read: {e}"))?;
-        let id = self.sources.add(full, text);
+        let text = fsguard::read(&canonical, Access::Tree(&self.roots)).map_err(fail)?;
+        let id = self.sources.add(canonical, text);
         Ok((id, self.sources.get(id).text.clone()))
     }
 
@@ -302,12 +348,29 @@ impl Host for Workspace<'_> {
             .as_deref()
             .filter(|s| s.starts_with("./") || s.starts_with("../"));
         let dir = match local {
-            Some(s) => normalize(&parent.dir.join(s)),
+            Some(s) => {
+                // `..` as Terraform reads it (lexically), then links resolved for the check
+                let lexical = normalize(&parent.dir.join(s));
+                let dir = lexical.canonicalize().unwrap_or(lexical);
+                if !self.roots.contains(&dir) {
+                    let why = format!(
+                        "module.{} comes from `{s}`, which resolves outside the scanned tree; it is not read",
+                        call.name
+                    );
+                    self.refuse(call.span, why.clone());
+                    return Err(why);
+                }
+                dir
+            }
             None => {
                 let mut key: Vec<&str> = parent_path.iter().map(|s| s.name.as_str()).collect();
                 key.push(&call.name);
                 match self.manifest.get(&key.join(".")) {
-                    Some(dir) => dir.clone(),
+                    Some(Ok(dir)) => dir.clone(),
+                    Some(Err(why)) => {
+                        self.refuse(call.span, why.clone());
+                        return Err(why.clone());
+                    }
                     None => {
                         return Err(format!(
                             "module.{} comes from `{}`, which is not downloaded (run `terraform init` to resolve it)",
@@ -318,21 +381,35 @@ impl Host for Workspace<'_> {
                 }
             }
         };
-        if !dir.starts_with(&self.confine) && local.is_some() {
-            return Err(format!(
-                "module.{} lies outside the scanned tree",
-                call.name
-            ));
-        }
-        let module = self.cache.load(self.sources, &dir)?;
+        let module = self.cache.load(self.sources, &self.roots, &dir)?;
         Ok((module, relative(&self.root_dir, &dir)))
     }
 }
 
-fn read_manifest(root: &Path) -> HashMap<String, PathBuf> {
+/// `.terraform/modules/modules.json` of a root module: where `terraform init` put each module.
+/// The file is part of the scanned tree (it may be committed), so a `Dir` must resolve inside it.
+fn read_manifest(
+    sources: &Sources,
+    roots: &Roots,
+    root: &Path,
+    refusals: &mut Vec<ParseError>,
+) -> HashMap<String, Result<PathBuf, String>> {
     let path = root.join(".terraform/modules/modules.json");
-    let Ok(text) = std::fs::read_to_string(path) else {
+    if std::fs::symlink_metadata(&path).is_err() {
         return HashMap::new();
+    }
+    let text = match fsguard::read(&path, Access::Tree(roots)) {
+        Ok(text) => text,
+        Err(e) => {
+            if e.is_refusal() {
+                let id = sources.add(path, String::new());
+                refusals.push(ParseError {
+                    message: format!("this module manifest {e}"),
+                    span: Span::new(id, 0..0),
+                });
+            }
+            return HashMap::new();
+        }
     };
     let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
         return HashMap::new();
@@ -344,7 +421,19 @@ fn read_manifest(root: &Path) -> HashMap<String, PathBuf> {
                 .filter_map(|m| {
                     let key = m.get("Key")?.as_str()?;
                     let dir = m.get("Dir")?.as_str()?;
-                    (!key.is_empty()).then(|| (key.to_string(), normalize(&root.join(dir))))
+                    if key.is_empty() {
+                        return None;
+                    }
+                    let lexical = normalize(&root.join(dir));
+                    let resolved = lexical.canonicalize().unwrap_or(lexical);
+                    let entry = if roots.contains(&resolved) {
+                        Ok(resolved)
+                    } else {
+                        Err(format!(
+                            "module.{key} is in `{dir}` by .terraform/modules/modules.json, which resolves outside the scanned tree; it is not read"
+                        ))
+                    };
+                    Some((key.to_string(), entry))
                 })
                 .collect()
         })

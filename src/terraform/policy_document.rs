@@ -205,9 +205,10 @@ fn statement(block: &Value) -> Value {
             value,
         });
     }
-    if let Some(conds) = block.get("condition").and_then(Value::as_list) {
+    // an empty list (a `dynamic "condition"` over nothing) holds no condition
+    if let Some(conds @ [first, ..]) = block.get("condition").and_then(Value::as_list) {
         let mut by_test: Vec<Entry> = Vec::new();
-        let cspan = conds.iter().fold(conds[0].span, |a, c| a.to(c.span));
+        let cspan = conds.iter().fold(first.span, |a, c| a.to(c.span));
         for c in conds {
             let (Some(test), Some(var), Some(values)) = (
                 c.get("test").and_then(Value::as_str),

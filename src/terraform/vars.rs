@@ -61,7 +61,7 @@ pub fn load_files(
             Err(e) => errors.push(e),
         }
     }
-    errors.extend(ev.errors.into_inner());
+    errors.extend(ev.into_errors());
     errors
 }
 
