@@ -165,3 +165,66 @@ fn stored_fuzz_inputs_do_not_crash() {
     // the directory is there: an empty walk would pass without testing anything
     assert!(count > 0, "no inputs under tests/fuzz-regressions/");
 }
+
+fn stored(target: &str, name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz-regressions")
+        .join(target)
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// policy_json: a `Statement` list whose first element is `{}` shifted the statement indices of
+/// the access analysis (index out of bounds in access/mod.rs) in `scan`, `access` and `inventory`.
+#[test]
+fn an_empty_statement_object_before_a_statement_does_not_panic() {
+    for name in [
+        "empty-statement-object-before-a-statement.json",
+        "statement-shape-access-230.json",
+    ] {
+        let text = stored("policy_json", name);
+        replay("policy_json", &text, name);
+        // attached where documents attach, as the fuzz target attaches it
+        let module = format!(
+            "resource \"aws_iam_role\" \"r\" {{\n  name = \"r\"\n}}\n\
+             resource \"aws_s3_bucket\" \"b\" {{\n  bucket = \"acme-rawvee-nts\"\n}}\n\
+             resource \"aws_iam_role_policy\" \"p\" {{\n  role   = aws_iam_role.r.id\n  policy = <<EOT\n{text}\nEOT\n}}\n"
+        );
+        replay("hcl_eval", &module, name);
+    }
+}
+
+/// suppressions: a multi-byte character earlier on the line of a `# mlguard:ignore` comment put
+/// a byte offset inside it (char boundary panic in suppress.rs); the comment still counts.
+#[test]
+fn a_multibyte_character_before_a_suppression_comment_does_not_panic() {
+    let text = stored("suppressions", "multibyte-before-comment.tf");
+    replay("suppressions", &text, "multibyte-before-comment.tf");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("main.tf"), &text).unwrap();
+    let out = cargo_bin_cmd!("mlguard")
+        .args(["scan", "--format", "json", tmp.path().to_str().unwrap()])
+        .timeout(REPLAY_TIMEOUT)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let warnings = json["warnings"].to_string();
+    assert!(
+        warnings.contains("`é` is not a rule id"),
+        "the malformed second comment is reported: {warnings}"
+    );
+}
+
+/// The replay unpacks inputs as the fuzz target does: paths stay inside the tree.
+#[test]
+fn packed_inputs_unpack_inside_the_tree() {
+    let files = unpack("a = 1\n#%% x.tfvars\nb = 2\n#%% ../../etc/x\nc\n#%% /abs/y.tf\nd\n");
+    assert_eq!(
+        files,
+        vec![
+            ("main.tf".to_string(), "a = 1\n".to_string()),
+            ("x.tfvars".into(), "b = 2\n#%% ../../etc/x\nc\n".into()),
+            ("abs/y.tf".into(), "d\n".into()),
+        ]
+    );
+}

@@ -135,7 +135,12 @@ fn attached(
     let cache = ModuleCache::default();
     // nothing is read from disk: the module reads no files, and reads are confined to a
     // directory that does not exist
-    let ws = Workspace::new(sources, &cache, dir.join("nothing"), dir);
+    let ws = Workspace::new(
+        sources,
+        &cache,
+        mlguard::fsguard::Roots::new([dir.join("nothing")]),
+        dir,
+    );
     let inputs = HashMap::from([(
         "policy".to_string(),
         Value::string(text, Span::new(doc, 0..text.len())),
