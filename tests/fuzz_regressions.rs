@@ -48,7 +48,11 @@ fn unpack(input: &str) -> Vec<(String, String)> {
                 continue;
             }
         }
-        files.last_mut().expect("one file at least").1.push_str(line);
+        files
+            .last_mut()
+            .expect("one file at least")
+            .1
+            .push_str(line);
     }
     files
 }

@@ -13,9 +13,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let dir = SCRATCH
+    let Some(dir) = SCRATCH
         .get_or_init(|| Scratch::new("cedar_rules"))
-        .write(&[("rules.cedar".into(), text.to_string())]);
+        .write(&[("rules.cedar".into(), text.to_string())])
+    else {
+        return;
+    };
     match Engine::load(&[dir.as_path()]) {
         Ok(engine) => {
             let _ = engine.rules().iter().filter(|r| !r.builtin).count();

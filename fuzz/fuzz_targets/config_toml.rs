@@ -63,8 +63,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = config.lineage.required();
     let _ = config.check_rule_ids(&|id| mlguard_fuzz::engine().rule(id).is_some());
     single_thread();
-    let dir = SCRATCH
+    let Some(dir) = SCRATCH
         .get_or_init(|| Scratch::new("config_toml"))
-        .write(&[("main.tf".into(), MODULE.into())]);
+        .write(&[("main.tf".into(), MODULE.into())])
+    else {
+        return;
+    };
     scan_and_render(dir, config, true);
 });

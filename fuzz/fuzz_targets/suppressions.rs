@@ -20,7 +20,9 @@ fuzz_target!(|data: &[u8]| {
     let mut ids: Vec<String> = text
         .as_bytes()
         .windows(5)
-        .filter(|w| w[..2].iter().all(u8::is_ascii_uppercase) && w[2..].iter().all(u8::is_ascii_digit))
+        .filter(|w| {
+            w[..2].iter().all(u8::is_ascii_uppercase) && w[2..].iter().all(u8::is_ascii_digit)
+        })
         .map(|w| String::from_utf8_lossy(w).into_owned())
         .collect();
     ids.sort();

@@ -34,7 +34,11 @@ pub fn unpack(input: &str) -> Vec<(String, String)> {
                 }
             }
         }
-        files.last_mut().expect("one file at least").1.push_str(line);
+        files
+            .last_mut()
+            .expect("one file at least")
+            .1
+            .push_str(line);
     }
     // a later file of the same name replaces the earlier one, as writing them in order would
     let mut seen = std::collections::HashSet::new();
@@ -96,19 +100,21 @@ impl Scratch {
         Scratch { root }
     }
 
-    /// Write the files into a fresh directory and return it.
-    pub fn write(&self, files: &[(String, String)]) -> PathBuf {
+    /// Write the files into a fresh directory and return it; `None` when the disk refuses (full):
+    /// that is the machine's failure, not an input's, so the input is skipped rather than
+    /// reported as a crash.
+    pub fn write(&self, files: &[(String, String)]) -> Option<PathBuf> {
         let dir = self.root.join("m");
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("the scratch directory can be created");
+        std::fs::create_dir_all(&dir).ok()?;
         for (path, text) in files {
             let full = dir.join(path);
             if let Some(parent) = full.parent() {
-                std::fs::create_dir_all(parent).expect("the scratch directory can be created");
+                std::fs::create_dir_all(parent).ok()?;
             }
-            std::fs::write(&full, text).expect("a scratch file can be written");
+            std::fs::write(&full, text).ok()?;
         }
-        dir
+        Some(dir)
     }
 
     pub fn root(&self) -> &Path {
