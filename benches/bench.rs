@@ -1,10 +1,13 @@
-//! `cargo run --release --bin mlguard-bench -- [--files N | --for-each N | --module N] [--repos] [--jobs N]
+//! `cargo run --release --bin mlguard-bench -- [--files N | --for-each N | --module N | --monorepo N] [--repos] [--jobs N]
 //!  [--dir DIR] [--keep] [--reuse]`
 //!
 //! Generates a deterministic tree of realistic Terraform (many git repositories, each with a
 //! shared local module and stacks of five files: variables and locals, tiered buckets with
 //! `for_each`, roles, policy documents, inline policies and SageMaker serving; ~2.3 KB per file),
-//! or with `--for-each N` one module with a bucket `for_each` over N instances. Then it scans the
+//! or with `--for-each N` one module with a bucket `for_each` over N instances, or with
+//! `--monorepo N` one production estate of N files in many root modules (one per application and
+//! environment, eight files each) calling shared local modules, whose roles carry AWS managed
+//! policies and inline statements with `*` resources. Then it scans the
 //! tree and prints wall time, throughput, time and peak memory per stage, next to the parse-only
 //! floor (hcl-edit alone on the same files). `--repos` scans it as a bulk scan (`scan --repos`),
 //! one project per repository; otherwise the whole tree is one project.
@@ -21,13 +24,14 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: mlguard-bench [--files N | --for-each N | --module N] [--repos] [--jobs N] [--dir DIR] [--keep] [--reuse]";
+const USAGE: &str = "usage: mlguard-bench [--files N | --for-each N | --module N | --monorepo N] [--repos] [--jobs N] [--dir DIR] [--keep] [--reuse]";
 
 #[derive(Clone, Copy, PartialEq)]
 enum Shape {
     Files(usize),
     ForEach(usize),
     Module(usize),
+    Monorepo(usize),
 }
 
 fn main() {
@@ -47,6 +51,7 @@ fn main() {
             "--files" => shape = Shape::Files(number(args.next())),
             "--for-each" => shape = Shape::ForEach(number(args.next())),
             "--module" => shape = Shape::Module(number(args.next())),
+            "--monorepo" => shape = Shape::Monorepo(number(args.next())),
             "--jobs" => jobs = Some(number(args.next()).max(1)),
             "--dir" => dir = args.next().map(PathBuf::from),
             "--keep" => keep = true,
@@ -67,6 +72,7 @@ fn main() {
         Shape::Files(n) => format!("mlguard-bench-{n}"),
         Shape::ForEach(n) => format!("mlguard-bench-foreach-{n}"),
         Shape::Module(n) => format!("mlguard-bench-module-{n}"),
+        Shape::Monorepo(n) => format!("mlguard-bench-monorepo-{n}"),
     };
     let root = dir.unwrap_or_else(|| std::env::temp_dir().join(name));
     let marker = root.join(".mlguard-bench");
@@ -76,6 +82,7 @@ fn main() {
             Shape::Files(n) => format!("files {n}"),
             Shape::ForEach(n) => format!("for-each {n}"),
             Shape::Module(n) => format!("module {n}"),
+            Shape::Monorepo(n) => format!("monorepo {n}"),
         }
     );
     let t = Instant::now();
@@ -86,6 +93,7 @@ fn main() {
             Shape::Files(n) => generate(&root, n),
             Shape::ForEach(n) => generate_for_each(&root, n),
             Shape::Module(n) => generate_module(&root, n),
+            Shape::Monorepo(n) => generate_monorepo(&root, n),
         };
         if let Err(e) = written.and_then(|_| std::fs::write(&marker, &spec)) {
             eprintln!(
@@ -979,6 +987,257 @@ fn generate_module(root: &Path, n: usize) -> std::io::Result<()> {
         write(&dir.join(format!("store_{i:03}.tf")), &extra_store(i))?;
     }
     Ok(())
+}
+
+/// A production estate: one git repository of `n` files, root modules `apps/appNNN/{prod,dev,
+/// staging}` of eight files each, calling two shared local modules (a data store and a service
+/// role). Every role gets AWS managed policies with `*` resources and an inline `*` statement;
+/// each application and environment has an account of its own, and the prod roots of every ten
+/// applications also share one, so the scan sees many units and a few that share an account.
+fn generate_monorepo(root: &Path, n: usize) -> std::io::Result<()> {
+    write(&root.join(".git/HEAD"), "ref: refs/heads/main\n")?;
+    let modules = monorepo_modules();
+    for (path, text) in &modules {
+        write(&root.join(path), text)?;
+    }
+    let mut written = modules.len();
+    let envs = ["prod", "dev", "staging"];
+    let mut r = 0;
+    while written < n {
+        let (app, env) = (r / envs.len(), envs[r % envs.len()]);
+        let dir = root.join(format!("apps/app{app:03}/{env}"));
+        for (name, text) in monorepo_root(app, env).into_iter().take(n - written) {
+            write(&dir.join(name), &text)?;
+            written += 1;
+        }
+        r += 1;
+    }
+    Ok(())
+}
+
+fn monorepo_modules() -> Vec<(&'static str, String)> {
+    let data = r#"# A tiered data store: bucket, versioning, encryption, public access block.
+variable "name" {
+  type = string
+}
+
+variable "tier" {
+  type = string
+}
+
+resource "aws_s3_bucket" "this" {
+  bucket = var.name
+  tags = {
+    data-tier    = var.tier
+    data-source  = "orders"
+    data-license = "internal"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  bucket = aws_s3_bucket.this.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  bucket                  = aws_s3_bucket.this.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+output "arn" {
+  value = aws_s3_bucket.this.arn
+}
+"#;
+    let role = r#"# A service role with the usual AWS managed policies and a broad inline statement.
+variable "name" {
+  type = string
+}
+
+resource "aws_iam_role" "this" {
+  name = var.name
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "ecs-tasks.amazonaws.com" }
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "read_only" {
+  role       = aws_iam_role.this.name
+  policy_arn = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+}
+
+resource "aws_iam_role_policy_attachment" "logs" {
+  role       = aws_iam_role.this.name
+  policy_arn = "arn:aws:iam::aws:policy/CloudWatchLogsReadOnlyAccess"
+}
+
+resource "aws_iam_role_policy" "inline" {
+  role = aws_iam_role.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["s3:GetObject", "s3:PutObject", "logs:PutLogEvents"]
+      Resource = "*"
+    }]
+  })
+}
+
+output "arn" {
+  value = aws_iam_role.this.arn
+}
+"#;
+    vec![
+        ("modules/data/main.tf", data.to_string()),
+        ("modules/service-role/main.tf", role.to_string()),
+    ]
+}
+
+fn monorepo_root(app: usize, env: &str) -> Vec<(&'static str, String)> {
+    let account = format!(
+        "{:012}",
+        100_000_000_000u64 + app as u64 * 10 + env.len() as u64
+    );
+    let shared = if env == "prod" {
+        format!(
+            "\n  # ten applications' prod roots share a data account\n  allowed_account_ids = [\"{account}\", \"{:012}\"]",
+            999_999_999_000u64 + (app / 10) as u64
+        )
+    } else {
+        String::new()
+    };
+    let tier = TIERS[app % TIERS.len()];
+    vec![
+        (
+            "providers.tf",
+            format!(
+                r#"provider "aws" {{
+  region = "eu-west-1"
+  assume_role {{
+    role_arn = "arn:aws:iam::{account}:role/terraform"
+  }}{shared}
+}}
+
+provider "aws" {{
+  alias  = "dns"
+  region = "us-east-1"
+}}
+"#
+            ),
+        ),
+        (
+            "variables.tf",
+            format!(
+                r#"variable "app" {{
+  type    = string
+  default = "app{app:03}"
+}}
+
+variable "env" {{
+  type    = string
+  default = "{env}"
+}}
+"#
+            ),
+        ),
+        (
+            "locals.tf",
+            r#"locals {
+  prefix = "acme-${var.app}-${var.env}"
+  tags = {
+    app = var.app
+    env = var.env
+  }
+}
+"#
+            .to_string(),
+        ),
+        (
+            "data.tf",
+            format!(
+                r#"module "events" {{
+  source = "../../../modules/data"
+  name   = "${{local.prefix}}-events"
+  tier   = "{tier}"
+}}
+
+module "exports" {{
+  source = "../../../modules/data"
+  name   = "${{local.prefix}}-exports"
+  tier   = "processed"
+}}
+"#
+            ),
+        ),
+        (
+            "roles.tf",
+            r#"module "api" {
+  source = "../../../modules/service-role"
+  name   = "${local.prefix}-api"
+}
+
+module "worker" {
+  source = "../../../modules/service-role"
+  name   = "${local.prefix}-worker"
+}
+"#
+            .to_string(),
+        ),
+        (
+            "logs.tf",
+            r#"resource "aws_cloudwatch_log_group" "api" {
+  name              = "/ecs/${local.prefix}-api"
+  retention_in_days = 30
+  tags              = local.tags
+}
+
+resource "aws_cloudwatch_log_group" "worker" {
+  name              = "/ecs/${local.prefix}-worker"
+  retention_in_days = 30
+  tags              = local.tags
+}
+"#
+            .to_string(),
+        ),
+        (
+            "reports.tf",
+            r#"# Reads one export by name: a literal ARN, reaching it in any unit.
+data "aws_iam_policy_document" "reports" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::${local.prefix}-exports/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "reports" {
+  role   = module.worker.arn
+  policy = data.aws_iam_policy_document.reports.json
+}
+"#
+            .to_string(),
+        ),
+        (
+            "outputs.tf",
+            r#"output "events_bucket" {
+  value = module.events.arn
+}
+
+output "api_role" {
+  value = module.api.arn
+}
+"#
+            .to_string(),
+        ),
+    ]
 }
 
 fn extra_store(i: usize) -> String {

@@ -7,7 +7,7 @@
 use crate::config::Config;
 use crate::engine::{Engine, Rule};
 use crate::findings::Severity;
-use crate::report::{self, Report};
+use crate::report::{self, escape, Report};
 use crate::scan::{self, ScanRequest};
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -275,16 +275,21 @@ impl Totals {
         if !top.is_empty() {
             out.push_str(&format!("\n{:<10} {:>9}\n", "TOP RULES", "FINDINGS"));
             for (r, c) in top {
-                out.push_str(&format!("{r:<10} {c:>9}\n"));
+                out.push_str(&format!("{:<10} {c:>9}\n", escape::text(r)));
             }
         }
         if !self.slowest.is_empty() {
             out.push_str(&format!("\n{:<40} {:>9}\n", "SLOWEST REPOSITORIES", "MS"));
             for (r, d) in &self.slowest {
-                out.push_str(&format!("{r:<40} {:>9.1}\n", d.as_secs_f64() * 1e3));
+                out.push_str(&format!(
+                    "{:<40} {:>9.1}\n",
+                    escape::text(r),
+                    d.as_secs_f64() * 1e3
+                ));
             }
         }
-        out
+        // a repository name starts a line
+        escape::log_lines(out)
     }
 }
 
@@ -323,7 +328,7 @@ fn run_with(
     let started = Instant::now();
     let (mut repos, walk_errors) = find_repos(&opts.roots);
     for e in &walk_errors {
-        eprintln!("warning: {e}");
+        eprintln!("warning: {}", escape::text(&e.to_string()));
     }
     if let Some(shard) = opts.shard {
         repos.retain(|r| shard.contains(&r.name));
@@ -524,13 +529,18 @@ fn scan_repo_inner(shared: &Shared, repo: &Repo) -> Result<Rendered, String> {
     let text = match opts.format {
         BulkFormat::Json => format!("{doc}\n"),
         BulkFormat::Human if opts.quiet => {
-            format!("{}: {}\n", repo.name, report::human::summary(&report))
+            let line = format!(
+                "{}: {}\n",
+                escape::text(&repo.name),
+                report::human::summary(&report)
+            );
+            escape::log_lines(line)
         }
         BulkFormat::Human => {
             let body = report::format("human")
                 .map(|f| f.render(&report, opts.color))
                 .unwrap_or_default();
-            format!("== {} ==\n{body}", repo.name)
+            format!("== {} ==\n{body}", escape::text(&repo.name))
         }
     };
     Ok((text, doc, exit, output.stats.timings))
@@ -555,7 +565,11 @@ fn failed(opts: &BulkOptions, repo: &Repo, message: &str, exit: u8) -> Rendered 
     });
     let text = match opts.format {
         BulkFormat::Json => format!("{doc}\n"),
-        BulkFormat::Human => format!("== {} ==\nerror: {message}\n", repo.name),
+        BulkFormat::Human => format!(
+            "== {} ==\nerror: {}\n",
+            escape::text(&repo.name),
+            escape::text(message)
+        ),
     };
     (text, doc, exit, Vec::new())
 }

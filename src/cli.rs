@@ -46,6 +46,9 @@ pub enum Command {
     Inventory(ReportArgs),
     /// Per Trust Services Criterion: the controls that test it, what passed, failed, was suppressed.
     Evidence(EvidenceArgs),
+    /// Write a starting mlguard.toml from what a scan sees, every classification with its
+    /// evidence, for a person to review and commit.
+    Init(InitArgs),
     /// Print the Cedar schema that rules are written against.
     Schema,
     /// Validate a directory of Cedar rules against the schema.
@@ -224,6 +227,18 @@ pub struct ReportArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub input: Input,
+    /// Overwrite an existing mlguard.toml.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the file on standard output instead of writing it.
+    #[arg(long, conflicts_with = "force")]
+    pub print: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct EvidenceArgs {
     #[command(flatten)]
     pub report: ReportArgs,
@@ -280,6 +295,7 @@ pub fn main() -> ExitCode {
         Command::Access(args) => access(args),
         Command::Inventory(args) => inventory(args),
         Command::Evidence(args) => evidence(args),
+        Command::Init(args) => init(args),
         Command::Schema => write_stdout(crate::engine::SCHEMA),
         Command::CheckPolicies { dir } => match Engine::load(&[dir.as_path()]) {
             Ok(e) => {
@@ -755,6 +771,75 @@ fn inventory(args: ReportArgs) -> ExitCode {
         report::inventory::markdown,
     );
     write_output(args.output.as_deref(), &text)
+}
+
+/// `mlguard init [PATH]`: the scan, then `PATH/mlguard.toml` (never over an existing file
+/// without `--force`).
+fn init(args: InitArgs) -> ExitCode {
+    let first = args.input.first_path();
+    let dir = if first.is_file() {
+        first.parent().unwrap_or(Path::new(".")).to_path_buf()
+    } else {
+        first.to_path_buf()
+    };
+    let target = dir.join(crate::config::FILE_NAME);
+    // a link counts as a file, dangling or not: init writes a new file, never through a link
+    let exists = target.symlink_metadata().is_ok();
+    if exists && !args.force && !args.print {
+        eprintln!(
+            "error: `{}` already exists\n  help: pass --force to overwrite it, or --print to see the new file",
+            target.display()
+        );
+        return Exit::Usage.into();
+    }
+    let config = match load_config(args.input.config.as_deref(), &args.input.paths) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let engine = match load_engine(&[]) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let config = std::sync::Arc::new(config);
+    let out = scan::run(&args.input.request(config.clone()), &engine, &|_| false);
+    for e in &out.errors {
+        eprintln!("warning: {}", e.message);
+    }
+    let text = crate::init::render(&out, &config, &target);
+    if let Err(e) = Config::parse(&target.display().to_string(), &text) {
+        eprintln!(
+            "{:?}",
+            miette::Report::new(*e)
+                .wrap_err("mlguard init wrote a file it cannot read back (a bug)")
+        );
+        return Exit::Usage.into();
+    }
+    if args.print {
+        return write_stdout(&text);
+    }
+    let written = (|| {
+        if exists {
+            std::fs::remove_file(&target)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)?;
+        file.write_all(text.as_bytes())
+    })();
+    match written {
+        Ok(()) => {
+            eprintln!(
+                "wrote {}: review it, commit it, then record accepted findings with `mlguard scan --write-baseline FILE`",
+                target.display()
+            );
+            Exit::Clean.into()
+        }
+        Err(e) => {
+            eprintln!("error: cannot write `{}`: {e}", target.display());
+            Exit::Usage.into()
+        }
+    }
 }
 
 fn evidence(args: EvidenceArgs) -> ExitCode {

@@ -45,6 +45,11 @@ pub struct Config {
     pub rules: Rules,
     #[serde(default)]
     pub exceptions: Vec<Exception>,
+    /// Root modules deployed into one account: wildcard grants reach across them.
+    #[serde(default)]
+    pub account_groups: Vec<AccountGroup>,
+    #[serde(default)]
+    pub classification: Classification,
     /// Where the file is, for messages and relative paths.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -93,6 +98,21 @@ pub struct Rules {
     pub fail_on: Option<Spanned<String>>,
 }
 
+/// How tiers and workloads are decided beyond config, tags and the graph.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Classification {
+    /// `false`: no tier or workload comes from a name (the file and the code are the whole
+    /// classification, as `mlguard init` writes it). Default `true`.
+    pub names: Option<Spanned<bool>>,
+}
+
+impl Classification {
+    pub fn names_enabled(&self) -> bool {
+        self.names.as_ref().is_none_or(|n| *n.get_ref())
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exception {
@@ -101,6 +121,44 @@ pub struct Exception {
     pub address: Spanned<String>,
     pub reason: Option<Spanned<String>>,
     pub until: Option<Spanned<String>>,
+}
+
+/// `[[account_groups]]`: root modules (deployment units) that share an AWS account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountGroup {
+    pub name: Spanned<String>,
+    /// Globs over root directories relative to the scanned path (`envs/prod/*`, `**`, `.`).
+    pub roots: Spanned<Vec<Spanned<String>>>,
+}
+
+impl AccountGroup {
+    /// Does one of the group's globs name this root directory (relative, `/`-separated, `.`)?
+    pub fn contains(&self, dir: &str) -> bool {
+        self.roots
+            .get_ref()
+            .iter()
+            .any(|g| root_glob(g.get_ref(), dir))
+    }
+}
+
+/// A root-directory glob: `*` and `?` inside one path segment, `**` any number of segments.
+pub fn root_glob(glob: &str, dir: &str) -> bool {
+    fn segments(s: &str) -> Vec<&str> {
+        s.split('/')
+            .filter(|x| !x.is_empty() && *x != ".")
+            .collect()
+    }
+    fn matches(g: &[&str], d: &[&str]) -> bool {
+        match g.split_first() {
+            None => d.is_empty(),
+            Some((&"**", rest)) => (0..=d.len()).any(|i| matches(rest, &d[i..])),
+            Some((first, rest)) => d.split_first().is_some_and(|(head, tail)| {
+                crate::access::catalog::glob_match(first, head, false) && matches(rest, tail)
+            }),
+        }
+    }
+    matches(&segments(glob), &segments(dir))
 }
 
 /// Which rules run and what fails: command-line options over the config's `[rules]`.
@@ -172,12 +230,22 @@ impl Config {
     }
 
     pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
-        let src = Arc::new(text.to_string());
+        // a discovered config file comes from the scanned repository: what an error shows of it
+        // (its name, its text in the snippet, values quoted in the message) is escaped
+        let shown = crate::report::escape::snippet_source(text);
+        let src = shown
+            .as_ref()
+            .map_or_else(|| Arc::new(text.to_string()), |s| s.text.clone());
+        let name = crate::report::escape::text(name);
         let error =
             |message: String, span: Option<std::ops::Range<usize>>, label: &str, help: &str| {
+                let span = span.map(|r| match &shown {
+                    Some(s) => s.offset(r.start)..s.offset(r.end),
+                    None => r,
+                });
                 Box::new(ConfigError {
-                    message,
-                    src: NamedSource::new(name, src.clone()).with_language("toml"),
+                    message: crate::report::escape::text(&message).into_owned(),
+                    src: NamedSource::new(name.as_ref(), src.clone()).with_language("toml"),
                     span: span.map(SourceSpan::from),
                     label: label.to_string(),
                     help: (!help.is_empty()).then(|| help.to_string()),
@@ -186,7 +254,7 @@ impl Config {
         let config: Config = toml::from_str(text).map_err(|e| {
             let message = e.message().trim().to_string();
             let help = if message.contains("unknown field") {
-                "the keys are listed in the README and docs/config.md"
+                "the keys are listed in docs/configuration.md"
             } else {
                 ""
             };
@@ -299,6 +367,53 @@ impl Config {
                 }
             }
         }
+        let mut group_names = BTreeSet::new();
+        for g in &config.account_groups {
+            let name = g.name.get_ref();
+            if name.trim().is_empty() {
+                return Err(error(
+                    "an account group needs a name".into(),
+                    Some(g.name.span()),
+                    "empty name",
+                    "name the account, e.g. name = \"prod\"",
+                ));
+            }
+            if !group_names.insert(name.clone()) {
+                return Err(error(
+                    format!("account group `{name}` is defined twice"),
+                    Some(g.name.span()),
+                    "duplicate name",
+                    "merge the two groups' roots into one",
+                ));
+            }
+            if g.roots.get_ref().is_empty() {
+                return Err(error(
+                    format!("account group `{name}` lists no roots"),
+                    Some(g.roots.span()),
+                    "empty list",
+                    "list root directories relative to the scanned path, e.g. roots = [\"envs/prod/*\"]",
+                ));
+            }
+            for r in g.roots.get_ref() {
+                let glob = r.get_ref();
+                if glob.is_empty() || glob.starts_with('/') || glob.contains('\\') {
+                    return Err(error(
+                        format!("`{glob}` is not a root directory glob"),
+                        Some(r.span()),
+                        "expected a relative path with `/`",
+                        "write directories relative to the scanned path, e.g. \"apps/*/prod\" or \".\"",
+                    ));
+                }
+                if glob.split('/').any(|seg| seg == "..") {
+                    return Err(error(
+                        format!("`{glob}` leaves the scanned path"),
+                        Some(r.span()),
+                        "`..` is not allowed",
+                        "write directories relative to the scanned path",
+                    ));
+                }
+            }
+        }
         for a in &config.accounts {
             if a.get_ref().len() != 12 || !a.get_ref().bytes().all(|b| b.is_ascii_digit()) {
                 return Err(error(
@@ -361,7 +476,10 @@ impl Config {
         for id in ids {
             if !known(id.get_ref()) {
                 return Err(Box::new(ConfigError {
-                    message: format!("unknown rule id `{}`", id.get_ref()),
+                    message: format!(
+                        "unknown rule id `{}`",
+                        crate::report::escape::text(id.get_ref())
+                    ),
                     src: NamedSource::new(path.display().to_string(), Arc::new(text))
                         .with_language("toml"),
                     span: Some(id.span().into()),
@@ -486,6 +604,45 @@ until = "2027-06-30"
         )
         .is_err());
         assert!(Config::parse("c", "[workloads]\n\"a\" = [\"trainin\"]\n").is_err());
+    }
+
+    #[test]
+    fn account_groups_are_validated_with_spans() {
+        let ok = "[[account_groups]]\nname = \"prod\"\nroots = [\"envs/prod/*\", \".\"]\n";
+        let c = Config::parse("c", ok).unwrap();
+        assert_eq!(c.account_groups.len(), 1);
+        assert!(c.account_groups[0].contains("envs/prod/app"));
+        assert!(c.account_groups[0].contains("."));
+        assert!(!c.account_groups[0].contains("envs/dev/app"));
+        for (text, bad) in [
+            ("[[account_groups]]\nname = \"a\"\nroots = [\"x\"]\nroot = 1\n", "root"),
+            ("[[account_groups]]\nname = \"a\"\nroots = []\n", "[]"),
+            ("[[account_groups]]\nname = \"\"\nroots = [\"x\"]\n", "\"\""),
+            ("[[account_groups]]\nname = \"a\"\nroots = [\"/abs\"]\n", "\"/abs\""),
+            ("[[account_groups]]\nname = \"a\"\nroots = [\"../up\"]\n", "\"../up\""),
+            ("[[account_groups]]\nname = \"a\"\nroots = [\"x\"]\n[[account_groups]]\nname = \"a\"\nroots = [\"y\"]\n", "\"a\""),
+            ("[[account_groups]]\nroots = [\"x\"]\n", ""),
+        ] {
+            let e = Config::parse("c", text).unwrap_err();
+            let span = e.span.unwrap_or_else(|| panic!("{text}: no span"));
+            if !bad.is_empty() {
+                let at = &text[span.offset()..span.offset() + span.len()];
+                assert!(at.contains(bad), "{text}: span {at:?}, message {}", e.message);
+            }
+        }
+    }
+
+    #[test]
+    fn root_globs_match_by_segment() {
+        assert!(root_glob("**", "."));
+        assert!(root_glob("**", "a/b/c"));
+        assert!(root_glob("apps/**/prod", "apps/prod"));
+        assert!(root_glob("apps/**/prod", "apps/x/y/prod"));
+        assert!(root_glob("apps/*", "apps/x"));
+        assert!(!root_glob("apps/*", "apps/x/y"));
+        assert!(!root_glob("apps/*", "apps"));
+        assert!(root_glob("./datalake", "datalake"));
+        assert!(root_glob("data?ake", "datalake"));
     }
 
     #[test]

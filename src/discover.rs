@@ -116,13 +116,49 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         }
         // links are not followed into directories (a link out of the tree, or a cycle); a link
         // to a file is listed and its read checks where it leads
-        let walker = ignore::WalkBuilder::new(p)
+        let mut builder = ignore::WalkBuilder::new(p);
+        builder
             .hidden(true)
             .git_ignore(true)
             .git_exclude(true)
             .require_git(false)
-            .follow_links(false)
-            .build();
+            .follow_links(false);
+        // the walker opens ignore files itself, unchecked: a hostile one above the walk turns
+        // them all off (more is scanned, never less), one below skips its directory, loudly
+        let above = p
+            .ancestors()
+            .take_while(|a| d.roots.contains(a))
+            .find_map(|a| hostile_ignore_file(a, &d.roots));
+        let skipped = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        match above {
+            Some((file, e)) => {
+                d.errors.push((
+                    file,
+                    format!("this ignore file {e}; no `.gitignore` or `.ignore` file is used for this scan"),
+                ));
+                builder.git_ignore(false).ignore(false).parents(false);
+            }
+            None => {
+                let roots = d.roots.clone();
+                let skipped = skipped.clone();
+                builder.filter_entry(move |entry| {
+                    if !entry.file_type().is_some_and(|t| t.is_dir()) {
+                        return true;
+                    }
+                    match hostile_ignore_file(entry.path(), &roots) {
+                        None => true,
+                        Some((file, e)) => {
+                            skipped.lock().unwrap_or_else(|e| e.into_inner()).push((
+                                file,
+                                format!("this ignore file {e}; its directory is not scanned"),
+                            ));
+                            false
+                        }
+                    }
+                });
+            }
+        }
+        let walker = builder.build();
         for entry in walker {
             let entry = match entry {
                 Ok(e) => e,
@@ -144,6 +180,8 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 json.insert(path);
             }
         }
+        d.errors
+            .extend(skipped.lock().unwrap_or_else(|e| e.into_inner()).drain(..));
     }
     for (dir, files) in d.modules.iter_mut() {
         files.tf.sort();
@@ -183,6 +221,22 @@ pub fn auto_tfvars(dir: &Path) -> Vec<PathBuf> {
         .collect();
     out.extend(auto);
     out
+}
+
+/// The ignore files the walker reads by itself in every directory.
+const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
+
+/// An ignore file in `dir` that a checked read would refuse (a link out of the tree, a FIFO, a
+/// device, too large), with why. A missing or unreadable one is the walker's to report.
+fn hostile_ignore_file(dir: &Path, roots: &Roots) -> Option<(PathBuf, fsguard::ReadError)> {
+    IGNORE_FILES
+        .iter()
+        .map(|name| dir.join(name))
+        .filter(|p| std::fs::symlink_metadata(p).is_ok())
+        .find_map(|p| match fsguard::resolve(&p, roots) {
+            Err(e) if e.is_refusal() => Some((p, e)),
+            _ => None,
+        })
 }
 
 fn git_root(start: &Path) -> Option<PathBuf> {

@@ -108,6 +108,9 @@ struct Partition {
 pub struct Hit {
     pub fact: usize,
     pub rule: usize,
+    /// The rule still fires when no tier or workload comes from a name: the finding does not
+    /// rest on a name (high confidence).
+    pub firm: bool,
 }
 
 /// A rule that raised an error while evaluating a fact: a tool error, never a silent pass.
@@ -201,7 +204,7 @@ impl Engine {
                 .cloned()
                 .unwrap_or_else(|| ("<rules>".into(), Arc::new(String::new())));
             diagnostic
-                .wrap_err(format!("rule `{id}` in {name} {what}"))
+                .wrap_err(escape::text(&format!("rule `{id}` in {name} {what}")).into_owned())
                 .with_source_code(NamedSource::new(name, text.to_string()))
         };
         let errors = result.validation_errors().map(|e| {
@@ -400,7 +403,11 @@ impl Engine {
             let id = ann("id");
             let Some(severity) = Severity::parse(&ann("severity")) else {
                 errors.push(Report::new(err(
-                    format!("rule `{id}` has severity `{}`", ann("severity")),
+                    format!(
+                        "rule `{}` has severity `{}`",
+                        escape::text(&id),
+                        escape::text(&ann("severity"))
+                    ),
                     "use one of critical, high, medium, low, info",
                 )));
                 continue;
@@ -408,7 +415,11 @@ impl Engine {
             if let Some(&other) = self.by_id.get(&id) {
                 let prev = &self.rules[other];
                 errors.push(Report::new(err(
-                    format!("rule id `{id}` is already used by {}", prev.file),
+                    format!(
+                        "rule id `{}` is already used by {}",
+                        escape::text(&id),
+                        prev.file
+                    ),
                     "give every rule a unique @id; a user rule cannot replace a built-in one",
                 )));
                 continue;
@@ -426,7 +437,7 @@ impl Engine {
             };
             if let Err(e) = self.policies.add(p.new_id(PolicyId::new(&id))) {
                 errors.push(Report::new(err(
-                    format!("rule `{id}` cannot be added: {e}"),
+                    escape::text(&format!("rule `{id}` cannot be added: {e}")).into_owned(),
                     "check the rule id",
                 )));
                 continue;
@@ -469,6 +480,7 @@ impl Engine {
         facts: &mut Facts,
         enabled: &dyn Fn(&Rule) -> bool,
     ) -> Result<(Vec<Hit>, Vec<EvalError>), String> {
+        let firm_entities = std::mem::take(&mut facts.firm_entities);
         let entities =
             Entities::from_entities(std::mem::take(&mut facts.entities), self.fact_schema())
                 .map_err(|e| format!("the facts do not fit the schema: {e}"))?;
@@ -501,7 +513,11 @@ impl Engine {
                 rules
                     .iter()
                     .filter(|&&r| enabled(&self.rules[r]))
-                    .map(|&rule| Hit { fact, rule }),
+                    .map(|&rule| Hit {
+                        fact,
+                        rule,
+                        firm: true,
+                    }),
             );
             for e in errs {
                 if !errors
@@ -512,7 +528,45 @@ impl Engine {
                 }
             }
         }
+        if !firm_entities.is_empty() && !hits.is_empty() {
+            self.confirm_without_names(&mut hits, &shared, facts, entities, firm_entities)?;
+        }
         Ok((hits, errors))
+    }
+
+    /// Decide every fact that fired again with the entities rebuilt without name-derived tiers
+    /// and workloads: a hit whose rule no longer fires rests on a name. Generic over rules: no
+    /// rule needs to say which attributes it reads.
+    fn confirm_without_names(
+        &self,
+        hits: &mut [Hit],
+        shared: &[usize],
+        facts: &Facts,
+        entities: Entities,
+        firm_entities: Vec<cedar_policy::Entity>,
+    ) -> Result<(), String> {
+        let firm = entities
+            .upsert_entities(firm_entities, self.fact_schema())
+            .map_err(|e| format!("the facts without names do not fit the schema: {e}"))?;
+        // only a fact with a name-derived entity can change
+        let fired: std::collections::BTreeSet<usize> = hits
+            .iter()
+            .filter(|h| !facts.facts[h.fact].name_basis.is_empty())
+            .map(|h| shared[h.fact])
+            .collect();
+        let fired: Vec<usize> = fired.into_iter().collect();
+        let decided: HashMap<usize, Vec<usize>> = fired
+            .par_iter()
+            .map(|&f| (f, self.decide_one(&facts.facts[f], &firm).0))
+            .collect();
+        for h in hits.iter_mut() {
+            if !facts.facts[h.fact].name_basis.is_empty() {
+                h.firm = decided
+                    .get(&shared[h.fact])
+                    .is_some_and(|rules| rules.contains(&h.rule));
+            }
+        }
+        Ok(())
     }
 
     fn decide_one(&self, fact: &Fact, entities: &Entities) -> (Vec<usize>, Vec<EvalError>) {

@@ -33,11 +33,41 @@ pub struct Fact {
     pub vars: Vec<(&'static str, Arc<str>)>,
     /// The address (with instance keys) of the resource the fact is about.
     pub address: String,
+    /// Deployment units (root indices) of the principal, datastore and document it is about.
+    pub units: Vec<usize>,
+    /// The name-derived classifications among its entities (`tier of aws_s3_bucket.raw from
+    /// its name`): when the rule no longer fires without them, the finding is of medium
+    /// confidence and says why.
+    pub name_basis: Vec<Arc<str>>,
 }
 
 pub struct Facts {
     pub entities: Vec<cedar_policy::Entity>,
+    /// The entities whose attributes rest on a name (a tier or workloads from the name step),
+    /// rebuilt without it: the engine decides a fact that fired again with these in place, and
+    /// a rule that still fires does not rest on a name.
+    pub firm_entities: Vec<cedar_policy::Entity>,
     pub facts: Vec<Fact>,
+    /// Each unit's root directory, by root index (`None` for a policy file outside every root).
+    pub unit_dirs: Vec<Option<String>>,
+}
+
+/// Does this principal's workload set come from its name?
+fn named_workloads(p: &Principal) -> bool {
+    p.workload_reason.source == "name"
+}
+
+/// Does this datastore's tier come from its name?
+fn named_tier(d: &Datastore) -> bool {
+    d.tier_reason.source == "name"
+}
+
+fn workload_basis(p: &Principal) -> Arc<str> {
+    format!("workloads of `{}` from its name", p.address).into()
+}
+
+fn tier_basis(d: &Datastore) -> Arc<str> {
+    format!("tier of `{}` from its name", d.address).into()
 }
 
 pub fn uid(kind: &str, id: &str) -> EntityUid {
@@ -134,11 +164,16 @@ pub fn action_uid(name: &str) -> EntityUid {
     uid("Action", name)
 }
 
-fn principal_entity(i: usize, p: &Principal) -> cedar_policy::Entity {
+/// `firm`: without name-derived workloads.
+fn principal_entity(i: usize, p: &Principal, firm: bool) -> cedar_policy::Entity {
+    let workloads = match firm && named_workloads(p) {
+        true => set(Vec::<String>::new()),
+        false => set(p.workloads.iter().cloned()),
+    };
     let mut attrs = vec![
         ("address".to_string(), s(&p.address)),
         ("kind".to_string(), s(p.kind.as_str())),
-        ("workloads".to_string(), set(p.workloads.iter().cloned())),
+        ("workloads".to_string(), workloads),
         ("workload_reason".to_string(), s(&p.workload_reason.text)),
         ("in_configuration".to_string(), b(p.is_internal())),
         (
@@ -236,11 +271,13 @@ fn derive(
     }
 }
 
+/// `firm`: without a name-derived tier.
 fn datastore_entity(
     i: usize,
     d: &Datastore,
     all: &[Datastore],
     derived: &Derived,
+    firm: bool,
 ) -> cedar_policy::Entity {
     let mut attrs = vec![
         ("address".to_string(), s(&d.address)),
@@ -271,7 +308,7 @@ fn datastore_entity(
     if let Some(n) = &d.name {
         attrs.push(("name".to_string(), s(n)));
     }
-    if let Some(t) = d.tier {
+    if let Some(t) = d.tier.filter(|_| !(firm && named_tier(d))) {
         attrs.push(("tier".to_string(), s(t.as_str())));
     }
     if let Some(e) = &d.storage.encryption {
@@ -288,8 +325,18 @@ fn datastore_entity(
         .expect("datastore attributes are plain values")
 }
 
-fn document_entity(i: usize, d: &Document, analysis: &Analysis) -> cedar_policy::Entity {
-    let tiers = analysis.document_tiers.get(i).cloned().unwrap_or_default();
+/// `firm`: the data tiers it reaches without name-derived tiers.
+fn document_entity(
+    i: usize,
+    d: &Document,
+    analysis: &Analysis,
+    firm: bool,
+) -> cedar_policy::Entity {
+    let by_document = match firm {
+        true => &analysis.document_firm_tiers,
+        false => &analysis.document_tiers,
+    };
+    let tiers = by_document.get(i).cloned().unwrap_or_default();
     let attrs = [
         ("address".to_string(), s(&d.owner)),
         ("name".to_string(), s(&d.name)),
@@ -333,9 +380,16 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         .principals
         .par_iter()
         .enumerate()
-        .map(|(i, p)| principal_entity(i, p))
+        .map(|(i, p)| principal_entity(i, p, false))
         .collect();
     entities.extend(principals);
+    let mut firm_entities: Vec<cedar_policy::Entity> = inv
+        .principals
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| named_workloads(p))
+        .map(|(i, p)| principal_entity(i, p, true))
+        .collect();
     let by_bucket = stores_by_bucket(inv);
     let derived: Vec<Derived> = (0..inv.datastores.len())
         .into_par_iter()
@@ -345,16 +399,32 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         .datastores
         .par_iter()
         .enumerate()
-        .map(|(i, d)| datastore_entity(i, d, &inv.datastores, &derived[i]))
+        .map(|(i, d)| datastore_entity(i, d, &inv.datastores, &derived[i], false))
         .collect();
     entities.extend(datastores);
+    firm_entities.extend(
+        inv.datastores
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| named_tier(d))
+            .map(|(i, d)| datastore_entity(i, d, &inv.datastores, &derived[i], true)),
+    );
     let documents: Vec<_> = inv
         .documents
         .par_iter()
         .enumerate()
-        .map(|(i, d)| document_entity(i, d, analysis))
+        .map(|(i, d)| document_entity(i, d, analysis, false))
         .collect();
     entities.extend(documents);
+    firm_entities.extend(
+        inv.documents
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                analysis.document_tiers.get(*i) != analysis.document_firm_tiers.get(*i)
+            })
+            .map(|(i, d)| document_entity(i, d, analysis, true)),
+    );
 
     let mut facts =
         Vec::with_capacity(analysis.grants.len() + inv.datastores.len() + inv.documents.len());
@@ -370,6 +440,8 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         resources: Vec::new(),
         vars: Vec::new(),
         address: address.to_string(),
+        units: Vec::new(),
+        name_basis: Vec::new(),
     };
     for (i, d) in inv.datastores.iter().enumerate() {
         let mut spans = vec![("block", located(d.span, &d.address, ""))];
@@ -394,7 +466,11 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
             ));
         }
         let mut f = declare(datastore_uid(i), spans, &d.address);
+        f.units = vec![d.root];
         f.resources = vec![d.address.clone()];
+        if named_tier(d) {
+            f.name_basis.push(tier_basis(d));
+        }
         f.vars = vec![
             (
                 "tier",
@@ -422,6 +498,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
             vec![("document", located(d.span, &d.owner, ""))],
             &d.owner,
         );
+        f.units = vec![d.root];
         let tiers = analysis.document_tiers.get(i).cloned().unwrap_or_default();
         f.vars = vec![
             (
@@ -435,6 +512,14 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
             ),
             ("value", d.name.clone().into()),
         ];
+        let firm = analysis
+            .document_firm_tiers
+            .get(i)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(basis) = named_tiers_basis(&tiers, &firm) {
+            f.name_basis.push(basis);
+        }
         // each statement that reaches a tier is a related location
         for st in &d.statements {
             let reach = analysis.statements.get(&(i, st.index));
@@ -453,7 +538,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         }
         facts.push(f);
     }
-    statement_facts(inv, analysis, &mut entities, &mut facts);
+    statement_facts(inv, analysis, &mut entities, &mut firm_entities, &mut facts);
     ml_facts(inv, sources, config, &mut entities, &mut facts);
     for g in &analysis.control {
         facts.push(control_fact(inv, g));
@@ -462,7 +547,24 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
     for g in &analysis.grants {
         facts.push(grant_fact(inv, g, &mut cache));
     }
-    Facts { entities, facts }
+    Facts {
+        entities,
+        firm_entities,
+        facts,
+        unit_dirs: inv.units.iter().map(|u| u.dir.clone()).collect(),
+    }
+}
+
+/// Tiers of `all` missing from `firm`: reached only through datastores classified by name.
+fn named_tiers_basis(all: &BTreeSet<Tier>, firm: &BTreeSet<Tier>) -> Option<Arc<str>> {
+    let named: Vec<&str> = all.difference(firm).map(|t| t.as_str()).collect();
+    (!named.is_empty()).then(|| {
+        format!(
+            "{} reached only through datastores classified by name",
+            named.join(", ")
+        )
+        .into()
+    })
 }
 
 /// One `Statement` entity and declaration per statement of a scanned document.
@@ -470,6 +572,7 @@ fn statement_facts(
     inv: &Inventory,
     analysis: &Analysis,
     entities: &mut Vec<cedar_policy::Entity>,
+    firm_entities: &mut Vec<cedar_policy::Entity>,
     facts: &mut Vec<Fact>,
 ) {
     let by_bucket = stores_by_bucket(inv);
@@ -487,46 +590,51 @@ fn statement_facts(
                 .get(&(d, st.index))
                 .cloned()
                 .unwrap_or_default();
-            let attrs = [
-                (
-                    "document".to_string(),
-                    RestrictedExpression::new_entity_uid(document_uid(d)),
-                ),
-                (
-                    "effect".to_string(),
-                    s(if st.is_allow() { "Allow" } else { "Deny" }),
-                ),
-                ("document_kind".to_string(), s(doc.kind.as_str())),
-                ("boundary".to_string(), b(doc.boundary)),
-                ("wildcard_action".to_string(), b(reach.wildcard_action)),
-                ("wildcard_resource".to_string(), b(reach.wildcard_resource)),
-                ("conditional".to_string(), b(!st.conditions.is_empty())),
-                ("public".to_string(), b(reach.public)),
-                (
-                    "tiers".to_string(),
-                    set(reach.tiers.iter().map(|t| t.as_str())),
-                ),
-                (
-                    "data_tiers".to_string(),
-                    set(reach.data_tiers.iter().map(|t| t.as_str())),
-                ),
-                (
-                    "unknown".to_string(),
-                    set(if st.unknown {
-                        vec!["elements".to_string()]
-                    } else {
-                        Vec::new()
-                    }),
-                ),
-            ];
-            entities.push(
+            let attrs = |data_tiers: &BTreeSet<Tier>, tiers: &BTreeSet<Tier>| {
+                [
+                    (
+                        "document".to_string(),
+                        RestrictedExpression::new_entity_uid(document_uid(d)),
+                    ),
+                    (
+                        "effect".to_string(),
+                        s(if st.is_allow() { "Allow" } else { "Deny" }),
+                    ),
+                    ("document_kind".to_string(), s(doc.kind.as_str())),
+                    ("boundary".to_string(), b(doc.boundary)),
+                    ("wildcard_action".to_string(), b(reach.wildcard_action)),
+                    ("wildcard_resource".to_string(), b(reach.wildcard_resource)),
+                    ("conditional".to_string(), b(!st.conditions.is_empty())),
+                    ("public".to_string(), b(reach.public)),
+                    ("tiers".to_string(), set(tiers.iter().map(|t| t.as_str()))),
+                    (
+                        "data_tiers".to_string(),
+                        set(data_tiers.iter().map(|t| t.as_str())),
+                    ),
+                    (
+                        "unknown".to_string(),
+                        set(if st.unknown {
+                            vec!["elements".to_string()]
+                        } else {
+                            Vec::new()
+                        }),
+                    ),
+                ]
+            };
+            let entity = |data_tiers: &BTreeSet<Tier>, tiers: &BTreeSet<Tier>| {
                 cedar_policy::Entity::new(
                     statement_uid(d, st.index),
-                    attrs.into_iter().collect(),
+                    attrs(data_tiers, tiers).into_iter().collect(),
                     Default::default(),
                 )
-                .expect("statement attributes are plain values"),
-            );
+                .expect("statement attributes are plain values")
+            };
+            entities.push(entity(&reach.data_tiers, &reach.tiers));
+            let named =
+                reach.data_tiers != reach.firm_data_tiers || reach.tiers != reach.firm_tiers;
+            if named {
+                firm_entities.push(entity(&reach.firm_data_tiers, &reach.firm_tiers));
+            }
             let at = |span: Span, path: String| located(span, &doc.owner, path);
             let mut spans = Vec::new();
             if !doc.external {
@@ -555,12 +663,14 @@ fn statement_facts(
             let mut related = Vec::new();
             let mut principals = BTreeSet::new();
             let mut resources: BTreeSet<usize> = BTreeSet::new();
+            let mut units = vec![doc.root];
             for g in grants_by_statement
                 .get(&(d, st.index))
                 .into_iter()
                 .flatten()
                 .map(|&g| &analysis.grants[g])
             {
+                units.push(inv.principals[g.principal].root);
                 principals.insert(inv.principals[g.principal].address.clone());
                 if inv.datastores[g.datastore]
                     .tier
@@ -582,6 +692,7 @@ fn statement_facts(
                 }
             }
             for ds in resources.iter().map(|&j| &inv.datastores[j]) {
+                units.push(ds.root);
                 let r = Related {
                     span: ds.span,
                     label: format!("`{}`: {}", ds.address, tier_label(ds)),
@@ -616,6 +727,19 @@ fn statement_facts(
                     ("value", doc.name.clone().into()),
                 ],
                 address: doc.owner.clone(),
+                units: units_of(&units),
+                name_basis: resources
+                    .iter()
+                    .map(|&j| &inv.datastores[j])
+                    .filter(|ds| named_tier(ds))
+                    .map(tier_basis)
+                    .chain(
+                        named
+                            .then(|| named_tiers_basis(&reach.tiers, &reach.firm_tiers))
+                            .flatten(),
+                    )
+                    .take(1)
+                    .collect(),
             });
         }
     }
@@ -725,7 +849,21 @@ fn grant_fact(inv: &Inventory, g: &Grant, cache: &mut GrantCache) -> Fact {
             ),
         ],
         address: doc.owner.clone(),
+        units: units_of(&[p.root, d.root, doc.root]),
+        name_basis: named_workloads(p)
+            .then(|| workload_basis(p))
+            .into_iter()
+            .chain(named_tier(d).then(|| tier_basis(d)))
+            .collect(),
     }
+}
+
+/// Distinct units, ascending.
+fn units_of(roots: &[usize]) -> Vec<usize> {
+    let mut v = roots.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 fn repo_entity(inv: &Inventory, config: &Config) -> cedar_policy::Entity {
@@ -794,6 +932,8 @@ fn declaration(resource: EntityUid, spans: Vec<(&'static str, Located)>, address
         resources: vec![address.to_string()],
         vars: Vec::new(),
         address: address.to_string(),
+        units: Vec::new(),
+        name_basis: Vec::new(),
     }
 }
 
@@ -829,11 +969,9 @@ fn ml_facts(
         if let Some(cs) = c.capture_span {
             spans.push(("capture", located(cs, &c.address, "data_capture_config")));
         }
-        facts.push(declaration(
-            uid("EndpointConfig", &format!("c{i}")),
-            spans,
-            &c.address,
-        ));
+        let mut f = declaration(uid("EndpointConfig", &format!("c{i}")), spans, &c.address);
+        f.units = vec![c.root];
+        facts.push(f);
     }
     for (i, e) in inv.endpoints.iter().enumerate() {
         let serverless = e.config.is_some_and(|c| inv.endpoint_configs[c].serverless);
@@ -851,11 +989,9 @@ fn ml_facts(
             ],
         ));
         let spans = vec![("block", located(e.span, &e.address, ""))];
-        facts.push(declaration(
-            uid("Endpoint", &format!("e{i}")),
-            spans,
-            &e.address,
-        ));
+        let mut f = declaration(uid("Endpoint", &format!("e{i}")), spans, &e.address);
+        f.units = vec![e.root];
+        facts.push(f);
     }
     for (i, m) in inv.models.iter().enumerate() {
         entities.push(entity(
@@ -875,11 +1011,9 @@ fn ml_facts(
             ),
             ("block", located(m.span, &m.address, "")),
         ];
-        facts.push(declaration(
-            uid("Model", &format!("m{i}")),
-            spans,
-            &m.address,
-        ));
+        let mut f = declaration(uid("Model", &format!("m{i}")), spans, &m.address);
+        f.units = vec![m.root];
+        facts.push(f);
     }
     for (i, a) in inv.agents.iter().enumerate() {
         entities.push(entity(
@@ -892,11 +1026,9 @@ fn ml_facts(
             ],
         ));
         let spans = vec![("block", located(a.span, &a.address, ""))];
-        facts.push(declaration(
-            uid("Agent", &format!("a{i}")),
-            spans,
-            &a.address,
-        ));
+        let mut f = declaration(uid("Agent", &format!("a{i}")), spans, &a.address);
+        f.units = vec![a.root];
+        facts.push(f);
     }
     // one AI service entity per service, at its first use in (file, line) order
     let mut uses: Vec<&crate::model::ml::AiUse> = inv.ai_uses.iter().collect();
@@ -929,6 +1061,14 @@ fn ml_facts(
         ));
         let spans = vec![("use", located(u.span, "", format!("use:{}", u.service)))];
         let mut f = declaration(uid("AiService", u.service), spans, u.service);
+        // every root that uses the service at this place (a shared module's provider or call)
+        f.units = units_of(
+            &inv.ai_uses
+                .iter()
+                .filter(|o| o.service == u.service && o.span == u.span)
+                .map(|o| o.root)
+                .collect::<Vec<_>>(),
+        );
         f.vars = vec![
             ("value", u.service.to_string().into()),
             ("attribute", u.how.clone().into()),
@@ -987,6 +1127,11 @@ fn control_fact(inv: &Inventory, g: &crate::access::ControlGrant) -> Fact {
             ),
         ],
         address: doc.owner.clone(),
+        units: units_of(&[p.root, doc.root]),
+        name_basis: named_workloads(p)
+            .then(|| workload_basis(p))
+            .into_iter()
+            .collect(),
     }
 }
 

@@ -46,6 +46,24 @@ impl fmt::Display for Severity {
     }
 }
 
+/// How sure a finding is: `medium` when it rests on a tier or workload that came from a name
+/// (model.md, "Datastores and tiers" step 4), else `high`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
 /// A span with what it is: the enclosing block's address and the element path inside it, which
 /// is what fingerprints hash (never line numbers).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -88,12 +106,26 @@ pub struct Finding {
     pub principals: Vec<String>,
     pub resources: Vec<String>,
     pub related: Vec<Related>,
+    /// Root directories of the deployment units it is about (not part of the fingerprint).
+    pub units: Vec<String>,
     pub fingerprint: String,
     /// Set on findings listed under `suppressed`.
     pub suppression: Option<Suppression>,
+    pub confidence: Confidence,
+    /// For a medium-confidence finding: the name-derived classifications it rests on
+    /// (`tier of `aws_s3_bucket.raw` from its name`).
+    pub confidence_reason: Option<String>,
 }
 
 impl Finding {
+    /// `medium confidence: tier of `aws_s3_bucket.raw` from its name`, for medium findings.
+    pub fn confidence_note(&self) -> Option<String> {
+        (self.confidence == Confidence::Medium).then(|| match &self.confidence_reason {
+            Some(r) if !r.is_empty() => format!("medium confidence: {r}"),
+            _ => "medium confidence: rests on a name".to_string(),
+        })
+    }
+
     pub fn compute_fingerprint(&mut self, sources: &Sources) {
         let file = sources.get(self.primary.span.file);
         let mut h = Sha256::new();
@@ -153,6 +185,10 @@ pub fn collect(
         resources: BTreeSet<String>,
         related: Vec<Related>,
         vars: BTreeMap<&'static str, BTreeSet<String>>,
+        units: BTreeSet<usize>,
+        /// Some fact fires without any name-derived classification.
+        firm: bool,
+        name_basis: BTreeSet<String>,
     }
     let mut groups: BTreeMap<(usize, Span), Acc> = BTreeMap::new();
     for hit in hits {
@@ -174,7 +210,16 @@ pub fn collect(
                 resources: BTreeSet::new(),
                 related: Vec::new(),
                 vars: BTreeMap::new(),
+                units: BTreeSet::new(),
+                firm: false,
+                name_basis: BTreeSet::new(),
             });
+        acc.units.extend(fact.units.iter().copied());
+        acc.firm |= hit.firm;
+        if !hit.firm {
+            acc.name_basis
+                .extend(fact.name_basis.iter().map(|b| b.to_string()));
+        }
         acc.principals.extend(fact.principals.iter().cloned());
         acc.resources.extend(fact.resources.iter().cloned());
         for r in &fact.related {
@@ -228,8 +273,22 @@ pub fn collect(
             principals: acc.principals.into_iter().collect(),
             resources: acc.resources.into_iter().collect(),
             related: acc.related,
+            units: acc
+                .units
+                .iter()
+                .filter_map(|&u| facts.unit_dirs.get(u).cloned().flatten())
+                .collect::<BTreeSet<String>>()
+                .into_iter()
+                .collect(),
             fingerprint: String::new(),
             suppression: None,
+            confidence: if acc.firm {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            },
+            confidence_reason: (!acc.firm)
+                .then(|| acc.name_basis.into_iter().collect::<Vec<_>>().join("; ")),
         };
         f.compute_fingerprint(sources);
         out.push(f);

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod facts;
 pub mod findings;
 pub mod fsguard;
+pub mod init;
 pub mod model;
 pub mod parse;
 pub mod report;

@@ -159,7 +159,7 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
         .iter()
         .map(|(p, m)| ScanError {
             span: None,
-            path: Some(p.display().to_string()),
+            path: Some(crate::source::display_path(&disc.base, p)),
             message: m.clone(),
         })
         .collect();
@@ -263,6 +263,8 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
         }));
         modules += ev.modules;
     }
+    // the name step needs every unit: ML evidence can come from a job feeding another unit
+    inventory.classify_by_name(&req.config);
     errors.extend(
         cache
             .errors
@@ -278,8 +280,8 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
     let loaded: HashSet<FileId> = inventory.documents.iter().map(|d| d.span.file).collect();
     for (file, doc) in json_docs {
         if !loaded.contains(&file) {
-            let owner = sources.get(file).display.clone();
-            inventory.add_standalone(owner, &doc);
+            let file = sources.get(file);
+            inventory.add_standalone(file.display.clone(), &file.path, &doc);
         }
     }
 

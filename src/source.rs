@@ -131,6 +131,9 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct Sources {
     files: RwLock<Vec<Arc<SourceFile>>>,
+    /// File ids by path, so `find` is a lookup, not a path comparison per file (an AWS managed
+    /// policy is looked up once per root module).
+    by_path: RwLock<std::collections::HashMap<PathBuf, FileId>>,
     base: PathBuf,
 }
 
@@ -139,6 +142,7 @@ impl Sources {
     pub fn new(base: PathBuf) -> Sources {
         Sources {
             files: RwLock::default(),
+            by_path: RwLock::default(),
             base,
         }
     }
@@ -149,19 +153,23 @@ impl Sources {
 
     pub fn add(&self, path: PathBuf, text: String) -> FileId {
         let display = display_path(&self.base, &path);
-        let file = Arc::new(SourceFile::new(path, display, text));
+        let file = Arc::new(SourceFile::new(path.clone(), display, text));
         let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
         files.push(file);
-        (files.len() - 1) as FileId
+        let id = (files.len() - 1) as FileId;
+        // the first file registered under a path is the one `find` returns
+        self.by_path
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(path)
+            .or_insert(id);
+        id
     }
 
     /// The file already registered under this path, if any.
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
-        files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| i as FileId)
+        let by_path = self.by_path.read().unwrap_or_else(|e| e.into_inner());
+        by_path.get(path).copied()
     }
 
     pub fn get(&self, id: FileId) -> Arc<SourceFile> {

@@ -328,9 +328,12 @@ fn meta_finding(
         address: String::new(),
         principals: Vec::new(),
         resources: Vec::new(),
+        units: Vec::new(),
         related: Vec::new(),
         fingerprint: String::new(),
         suppression: None,
+        confidence: crate::findings::Confidence::High,
+        confidence_reason: None,
     };
     if (span.file as usize) < sources.len() {
         f.compute_fingerprint(sources);

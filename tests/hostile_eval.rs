@@ -8,6 +8,15 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 /// A scan tree: the files given, under a directory that ends the tree (a `.git` marker).
+/// The buckets these tests name `ml-raw...` are raw by the config file: a name alone gives no
+/// tier without ML evidence in its unit (model.md, "Datastores and tiers" step 4).
+fn raw_by_config() -> (&'static str, String) {
+    (
+        "mlguard.toml",
+        "[tiers]\n\"arn:aws:s3:::ml-raw*\" = \"raw\"\n".to_string(),
+    )
+}
+
 fn tree(files: &[(&str, String)]) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join(".git"), "").unwrap();
@@ -171,11 +180,12 @@ fn two_thousand_chained_resource_references_evaluate() {
         .unwrap();
     }
     tf.push_str("resource \"aws_s3_bucket\" \"b0\" {\n  bucket = \"ml-raw\"\n}\n");
-    let dir = tree(&[("main.tf", tf)]);
+    let dir = tree(&[("main.tf", tf), raw_by_config()]);
     let s = scan(&dir, &["--select", "DT009"]);
     assert_eq!(s.errors(), Vec::<String>::new());
     assert_eq!(s.summary("resources"), 2_000);
-    // every bucket's name starts with ml-raw, so all are raw and all lack a public access block
+    // every bucket's name starts with ml-raw, so the config makes all raw, and all lack a
+    // public access block
     assert_eq!(s.rules().len(), 2_000);
 }
 
@@ -223,6 +233,7 @@ fn a_template_that_renders_itself_is_an_error() {
             "resource \"aws_s3_bucket\" \"raw\" {\n  bucket = \"ml-raw-data\"\n  tags = { t = templatefile(\"t.tpl\", {}) }\n}\n"
                 .to_string(),
         ),
+        raw_by_config(),
     ]);
     let s = scan(&dir, &[]);
     let e = s.one_error("`templatefile` calls nest deeper than 16 levels here");
@@ -334,7 +345,7 @@ const VIOLATIONS: &str = "resource \"aws_s3_bucket\" \"raw\" {\n  bucket = \"ml-
 
 #[test]
 fn a_module_calling_its_own_directory_is_an_error_and_the_module_is_still_scanned() {
-    let clean = tree(&[("main.tf", VIOLATIONS.to_string())]);
+    let clean = tree(&[("main.tf", VIOLATIONS.to_string()), raw_by_config()]);
     let expected = scan(&clean, &[]).rules();
     assert!(!expected.is_empty());
     let looped = tree(&[
@@ -343,6 +354,7 @@ fn a_module_calling_its_own_directory_is_an_error_and_the_module_is_still_scanne
             "loop.tf",
             "module \"x\" {\n  source = \"./\"\n}\n".to_string(),
         ),
+        raw_by_config(),
     ]);
     let s = scan(&looped, &[]);
     assert_eq!(s.rules(), expected);
@@ -363,6 +375,7 @@ fn a_root_and_module_cycle_is_an_error_and_both_are_still_scanned() {
             "resource \"aws_s3_bucket\" \"two\" {\n  bucket = \"ml-raw-two\"\n}\nmodule \"back\" {\n  source = \"../\"\n}\n"
                 .to_string(),
         ),
+        raw_by_config(),
     ]);
     let s = scan(&dir, &[]);
     assert_eq!(s.summary("resources"), 2);
@@ -430,4 +443,29 @@ fn a_budget_error_inside_try_is_still_reported() {
     let dir = tree(&[("main.tf", tf)]);
     let s = scan(&dir, &[]);
     s.one_error("longer than the 16 MiB allowed");
+}
+
+#[test]
+fn functions_over_large_collections_in_loops_spend_the_step_budget() {
+    // 100,000 sorts of a 1,000-element list: few iterations, much work
+    let tf = "locals {\n  big = range(1000)\n  x = [for i in range(1000) : [for j in range(100) : sort(local.big)]]\n}\n";
+    let dir = tree(&[("main.tf", tf.to_string())]);
+    let s = scan(&dir, &[]);
+    let e = s.one_error("stopped here after 5000000 steps");
+    assert!(e.starts_with("main.tf:3:"), "{e}");
+}
+
+#[test]
+fn flattening_many_copies_of_a_large_string_stops_at_the_copy_limit() {
+    // a 1 MiB string, 16 references to it, then 1,000 lists of those flattened: 16 GB of copies
+    let tf = format!(
+        "locals {{\n  k = \"{}\"\n  big = join(\"\", [for i in range(1024) : local.k])\n  \
+         sixteen = [for i in range(16) : local.big]\n  \
+         x = flatten([for i in range(1000) : local.sixteen])\n}}\n",
+        "a".repeat(1024)
+    );
+    let dir = tree(&[("main.tf", tf)]);
+    let s = scan(&dir, &[]);
+    let e = s.one_error("more than the 256 MiB allowed");
+    assert!(e.starts_with("main.tf:5:"), "{e}");
 }

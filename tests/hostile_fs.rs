@@ -480,3 +480,49 @@ fn a_repositorys_config_and_rules_cannot_link_out_or_block() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("is a FIFO"), "{}", r.stderr);
 }
+
+#[test]
+fn ignore_files_that_link_out_block_or_stream_are_not_read() {
+    let s = setup();
+    write(
+        &s.tree.join("main.tf"),
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"fine\"\n}\n",
+    );
+    write(
+        &s.tree.join("sub/main.tf"),
+        "resource \"aws_s3_bucket\" \"c\" {\n  bucket = \"hidden\"\n}\n",
+    );
+    // at the top: every ignore file is off, and everything is scanned
+    symlink("/dev/zero", s.tree.join(".ignore")).unwrap();
+    let r = run(&["scan", "--format", "json", path(&s.tree)]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.has_error(
+            ".ignore",
+            "this ignore file resolves outside the scanned tree"
+        ),
+        "{:?}",
+        r.errors()
+    );
+    assert_eq!(r.json()["summary"]["resources"], 2);
+
+    // below the top: that directory is skipped and says so
+    std::fs::remove_file(s.tree.join(".ignore")).unwrap();
+    mkfifo(&s.tree.join("sub/.gitignore"));
+    let r = run(&["scan", "--format", "json", path(&s.tree)]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.has_error("sub/.gitignore", "this ignore file is a FIFO"),
+        "{:?}",
+        r.errors()
+    );
+    assert_eq!(r.json()["summary"]["resources"], 1);
+
+    // a link to a file outside: its lines would show in a glob error
+    std::fs::remove_file(s.tree.join("sub/.gitignore")).unwrap();
+    std::fs::write(s.outside.join("secret.txt"), format!("{{{SECRET}\n")).unwrap();
+    symlink(s.outside.join("secret.txt"), s.tree.join(".gitignore")).unwrap();
+    for r in every_report(&s.tree) {
+        r.assert_no_secret();
+    }
+}

@@ -371,6 +371,25 @@ fn users_rules_cannot_write_control_characters_to_the_terminal() {
     assert!(list.contains("deep\\u{1b}[2J\\n::error::x"), "{list}");
 }
 
+/// A discovered mlguard.toml comes from the repository too: a raw control character in it is a
+/// configuration error whose snippet shows it escaped.
+#[test]
+fn config_errors_show_control_characters_as_escapes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mlguard.toml"),
+        "# \u{1b}]0;pwned\u{7} title\n[rules]\nselect = [\"DT002\"]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("main.tf"), TRAINER).unwrap();
+    let out = run(&["scan", path(dir.path())]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_no_raw_controls("stderr", &err);
+    assert!(err.contains("# \\u{1b}]0;pwned\\u{7} title"), "{err}");
+    assert!(err.contains("mlguard.toml:1:3]"), "{err}");
+}
+
 // ---- escaping ----
 
 /// A value that tries everything: a terminal title and colour, BEL, a workflow command after a
@@ -627,6 +646,33 @@ fn human_output_shows_control_characters_as_escapes_and_no_workflow_commands() {
         label.contains("╰──── tier-without-public-access-block"),
         "{out}"
     );
+}
+
+/// `scan --repos`: repository names are directory names, shown escaped like file names.
+#[test]
+fn bulk_scans_escape_repository_names() {
+    let dir = hostile_tree();
+    let repos = tempfile::tempdir().unwrap();
+    let repo = repos.path().join("::error::repo\u{1b}[2J");
+    std::fs::create_dir(&repo).unwrap();
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    let module = dir.path().join("mod\n::error::dir\u{1b}[2J");
+    for entry in std::fs::read_dir(&module).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), repo.join(entry.file_name())).unwrap();
+    }
+    for quiet in [false, true] {
+        let mut args = vec!["scan", "--repos", path(repos.path())];
+        if quiet {
+            args.push("--quiet");
+        }
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert_no_raw_controls("bulk", &text);
+        assert_no_workflow_commands("bulk", &text);
+        assert!(text.contains("\\u{3a}:error::repo\\u{1b}[2J"), "{text}");
+    }
 }
 
 #[test]

@@ -232,3 +232,44 @@ fn the_location_check_catches_a_line_that_declares_something_else() {
     let caught = std::panic::catch_unwind(|| check_locations(&dir, &doc));
     assert!(caught.is_err());
 }
+
+#[test]
+fn rows_that_repeat_per_root_are_told_apart_by_unit() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios/units-shared-module");
+    let doc = inventory_json(&dir);
+    assert!(schema().is_valid(&doc));
+    let stores: Vec<(String, String, Vec<String>)> = doc["data_stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let readers = d["read"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["unit"].as_str().unwrap().to_string())
+                .collect();
+            (
+                d["address"].as_str().unwrap().to_string(),
+                d["unit"].as_str().unwrap().to_string(),
+                readers,
+            )
+        })
+        .collect();
+    // the same address and line in two roots; each root's reader reads its own bucket only
+    assert_eq!(
+        stores,
+        [
+            (
+                "aws_s3_bucket.raw".into(),
+                "envs/dev".into(),
+                vec!["envs/dev".into()]
+            ),
+            (
+                "aws_s3_bucket.raw".into(),
+                "envs/prod".into(),
+                vec!["envs/prod".into()]
+            ),
+        ]
+    );
+}

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 const ACTIONS_TSV: &str = include_str!("data/actions.tsv");
 const MANAGED_POLICIES_TSV: &str = include_str!("data/managed_policies.tsv");
+const RESOURCE_TYPES_TSV: &str = include_str!("data/resource_types.tsv");
 const REGENERATE: &str = "regenerate it with `python3 scripts/gen_iam_tables.py`";
 
 /// What an action lets a principal do, in the project's model (not AWS's
@@ -124,6 +125,8 @@ pub struct ActionInfo {
     /// `None` when the action matters to no control.
     pub class: Option<ActionClass>,
     pub resources: ResourceKinds,
+    /// The resource types as the table names them (`endpoint,endpoint-config`; `*` for none).
+    pub types: &'static str,
 }
 
 impl ActionInfo {
@@ -174,6 +177,7 @@ fn parse_actions(tsv: &'static str) -> ActionIndex {
         if resources.is_empty() {
             bad("empty resources");
         }
+        let types = resources;
         let resources = resources
             .split(',')
             .map(ResourceKinds::from_kind)
@@ -183,6 +187,7 @@ fn parse_actions(tsv: &'static str) -> ActionIndex {
             name,
             class,
             resources,
+            types,
         };
         rows.push((info.full_name().to_ascii_lowercase(), info));
     }
@@ -361,6 +366,58 @@ fn wildcard<T: Copy + PartialEq>(
         }
     }
     p[pi..].iter().all(|&c| c == star)
+}
+
+/// ARN globs of the resource types an action applies to (`arn:*:sagemaker:*:*:endpoint/*`), the
+/// template's `${...}` fields as `*`; `None` when the action takes only `"Resource": "*"` or
+/// names a type the table does not hold (then any resource may be one).
+pub fn resource_globs(action: &ActionInfo) -> Option<Vec<&'static str>> {
+    static TYPES: OnceLock<HashMap<(&'static str, &'static str), String>> = OnceLock::new();
+    let types = TYPES.get_or_init(|| parse_resource_types(RESOURCE_TYPES_TSV));
+    let mut out = Vec::new();
+    for t in action.types.split(',') {
+        // S3 access points are left out of the kinds: any access point ARN may be one
+        if t == "*" || t == "accesspoint" {
+            return None;
+        }
+        out.push(types.get(&(action.service, t))?.as_str());
+    }
+    Some(out)
+}
+
+fn parse_resource_types(tsv: &'static str) -> HashMap<(&'static str, &'static str), String> {
+    let mut out = HashMap::new();
+    for line in tsv.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let cols: Vec<&'static str> = line.split('\t').collect();
+        let [service, ty, arn] = cols[..] else {
+            panic!(
+                "src/access/data/resource_types.tsv: expected 3 columns: {line:?}; {REGENERATE}"
+            );
+        };
+        out.insert((service, ty), template_glob(arn));
+    }
+    out
+}
+
+/// `arn:${Partition}:s3:::${BucketName}` -> `arn:*:s3:::*`.
+fn template_glob(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find("${") {
+        out.push_str(&rest[..open]);
+        match rest[open..].find('}') {
+            Some(close) => {
+                out.push('*');
+                rest = &rest[open + close + 1..];
+            }
+            None => {
+                rest = &rest[open..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// An AWS managed policy, as embedded.

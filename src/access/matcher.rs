@@ -408,6 +408,69 @@ fn close_stars(p: &[char], states: &mut [bool]) {
     }
 }
 
+/// Can a resource pattern and an ARN template glob name the same ARN? Field by field when both
+/// have the six ARN fields (a wildcard stays inside its field, as in `arn_match`), else as globs.
+pub fn arn_globs_overlap(pattern: &str, template: &str) -> bool {
+    match (arn_fields(pattern), arn_fields(template)) {
+        (Some(p), Some(t)) => p.iter().zip(t.iter()).all(|(a, b)| globs_overlap(a, b)),
+        _ => globs_overlap(pattern, template),
+    }
+}
+
+/// Do two IAM globs (`*`, `?`) match some string in common?
+pub fn globs_overlap(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // memo[i][j]: the suffixes a[i..] and b[j..] share no string (positions already tried)
+    let mut failed = vec![false; (a.len() + 1) * (b.len() + 1)];
+    let mut stack = vec![(0usize, 0usize)];
+    let width = b.len() + 1;
+    while let Some((i, j)) = stack.pop() {
+        if failed[i * width + j] {
+            continue;
+        }
+        failed[i * width + j] = true;
+        if i == a.len() && j == b.len() {
+            return true;
+        }
+        // a star matches nothing, or absorbs one character of the other side
+        if i < a.len() && a[i] == '*' {
+            stack.push((i + 1, j));
+            if j < b.len() {
+                stack.push((i, j + 1));
+            }
+        }
+        if j < b.len() && b[j] == '*' {
+            stack.push((i, j + 1));
+            if i < a.len() {
+                stack.push((i + 1, j));
+            }
+        }
+        let pair = i < a.len() && j < b.len() && a[i] != '*' && b[j] != '*';
+        if pair && (a[i] == '?' || b[j] == '?' || a[i] == b[j]) {
+            stack.push((i + 1, j + 1));
+        }
+    }
+    false
+}
+
+/// Does a rendered pattern name one datastore by reference, or one bucket by its full literal
+/// name (S3 bucket names are global, so it is that bucket in whichever unit declares it)?
+pub fn names_one_bucket(pattern: &str) -> bool {
+    if pattern.contains(TOKEN_OPEN) {
+        return true;
+    }
+    let Some(rest) = pattern.strip_prefix("arn:") else {
+        return false;
+    };
+    let fields: Vec<&str> = rest.splitn(5, ':').collect();
+    let [_, "s3", "", "", resource] = fields[..] else {
+        return false;
+    };
+    let bucket = resource.split('/').next().unwrap_or("");
+    !bucket.is_empty() && !bucket.contains(['*', '?', OPAQUE])
+}
+
 /// Does a rendered pattern name every bucket (`*`, `arn:aws:s3:::*`)?
 pub fn is_every_bucket(pattern: &str) -> bool {
     matches!(
@@ -478,6 +541,44 @@ mod tests {
         assert!(!glob_mode("bucket/x*", "bucket/", Glob::All));
         assert!(glob_mode("bucket/x*", "bucket/", Glob::Some));
         assert!(!glob_mode("bucket/", "bucket/", Glob::All));
+    }
+
+    #[test]
+    fn globs_overlap_when_some_string_matches_both() {
+        let endpoint = "arn:*:sagemaker:*:*:endpoint/*";
+        assert!(arn_globs_overlap("*", endpoint));
+        assert!(arn_globs_overlap(
+            "arn:aws:sagemaker:us-east-1:123456789012:endpoint/*",
+            endpoint
+        ));
+        assert!(arn_globs_overlap("arn:aws:sagemaker:*", endpoint));
+        assert!(!arn_globs_overlap("arn:aws:s3:::models", endpoint));
+        assert!(!arn_globs_overlap("arn:aws:s3:::models/*", endpoint));
+        assert!(!arn_globs_overlap("arn:*:s3:*:*:*/*", endpoint));
+        assert!(!arn_globs_overlap(
+            "arn:aws:sagemaker:us-east-1:1:model-package/*",
+            endpoint
+        ));
+        // as plain globs, a star may cross fields
+        assert!(globs_overlap("arn:*:s3:*/*", endpoint));
+        assert!(globs_overlap("a?c", "*b*"));
+        assert!(!globs_overlap("abc", "abd"));
+        assert!(globs_overlap("", "*"));
+        assert!(!globs_overlap("", "?"));
+    }
+
+    #[test]
+    fn one_bucket_in_full_or_a_reference() {
+        assert!(names_one_bucket("arn:aws:s3:::acme-raw"));
+        assert!(names_one_bucket("arn:aws:s3:::acme-raw/*"));
+        assert!(names_one_bucket(&format!("arn:aws:s3:::{}/*", token(3))));
+        assert!(!names_one_bucket("*"));
+        assert!(!names_one_bucket("arn:aws:s3:::*"));
+        assert!(!names_one_bucket("arn:aws:s3:::acme-*"));
+        assert!(!names_one_bucket("arn:aws:s3:::acme-?aw/x"));
+        assert!(names_one_bucket("arn:*:s3:::acme-raw"));
+        assert!(!names_one_bucket("arn:aws:logs:*:*:log-group:/aws/x"));
+        assert!(!names_one_bucket(&format!("arn:aws:s3:::{OPAQUE}")));
     }
 
     #[test]

@@ -55,6 +55,10 @@ pub struct StatementReach {
     pub wildcard_resource: bool,
     /// A resource policy statement open to anyone (S3 Block Public Access's definition).
     pub public: bool,
+    /// `data_tiers` and `tiers` without name-derived tiers: what a finding at high confidence
+    /// can rest on.
+    pub firm_data_tiers: BTreeSet<Tier>,
+    pub firm_tiers: BTreeSet<Tier>,
 }
 
 /// A principal's permission to approve or deploy models (the ML control plane).
@@ -76,6 +80,8 @@ pub struct Analysis {
     pub statements: BTreeMap<(DocumentId, usize), StatementReach>,
     /// Per document: the tiers it grants data access to on its own (after its own Denies).
     pub document_tiers: Vec<BTreeSet<Tier>>,
+    /// The same without name-derived tiers.
+    pub document_firm_tiers: Vec<BTreeSet<Tier>>,
 }
 
 /// (datastore, action) pairs a statement's Action and Resource elements cover.
@@ -85,7 +91,9 @@ struct Analyzer<'a> {
     inv: &'a Inventory,
     config: &'a Config,
     index: matcher::Index,
-    cache: HashMap<(DocumentId, usize), Reach>,
+    units: Units,
+    /// By (document, statement, scoped to its unit).
+    cache: HashMap<(DocumentId, usize, bool), Reach>,
     /// Statements that allow `kms:Decrypt` without conditions, found once for the KMS gate.
     decrypting: std::collections::HashSet<(DocumentId, usize)>,
     /// KMS key policies by the key they govern.
@@ -97,6 +105,7 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
         inv,
         config,
         index: matcher::Index::new(&inv.datastores),
+        units: Units::new(inv),
         cache: HashMap::new(),
         decrypting: decrypting_statements(inv),
         key_policies: inv
@@ -126,20 +135,28 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
         let doc = &inv.documents[d];
         let own_denies = a.denied_by(d, None);
         let mut tiers = BTreeSet::new();
+        let mut firm_tiers = BTreeSet::new();
         for st in doc.statements.iter().filter(|s| s.is_allow()) {
             let reach: Vec<(usize, &ActionInfo)> = a
                 .reach(d, st)
                 .into_iter()
                 .filter(|(ds, act)| !own_denies.contains(&(*ds, act.name)))
                 .collect();
-            let st_tiers = data_tiers(&reach, &inv.datastores);
+            let st_tiers = data_tiers(&reach, &inv.datastores, false);
+            let st_firm = data_tiers(&reach, &inv.datastores, true);
             tiers.extend(st_tiers.iter().copied());
+            firm_tiers.extend(st_firm.iter().copied());
             let all_tiers: BTreeSet<Tier> = reach
                 .iter()
                 .filter_map(|(ds, _)| inv.datastores[*ds].tier)
                 .collect();
+            let all_firm: BTreeSet<Tier> = reach
+                .iter()
+                .filter_map(|(ds, _)| firm_tier(&inv.datastores[*ds]))
+                .collect();
             let entry = out.statements.entry((d, st.index)).or_default();
             entry.tiers.extend(all_tiers);
+            entry.firm_tiers.extend(all_firm);
             entry.public |= doc.kind == DocumentKind::Resource && is_public(st);
             entry.wildcard_action |= st.actions.as_ref().is_some_and(is_service_wildcard);
             entry.wildcard_resource |= is_resource_wildcard(st);
@@ -149,40 +166,163 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
                     && !inv.attachments.iter().any(|x| x.document == d));
             if unattached {
                 entry.data_tiers.extend(st_tiers);
+                entry.firm_data_tiers.extend(st_firm);
             }
         }
-        out.document_tiers.push(
-            if doc.boundary && !inv.attachments.iter().any(|x| x.document == d) {
-                BTreeSet::new() // a boundary limits; it grants nothing
-            } else {
-                tiers
-            },
-        );
+        let grants_nothing = doc.boundary && !inv.attachments.iter().any(|x| x.document == d);
+        // a boundary limits; it grants nothing
+        out.document_tiers.push(if grants_nothing {
+            BTreeSet::new()
+        } else {
+            tiers
+        });
+        out.document_firm_tiers.push(if grants_nothing {
+            BTreeSet::new()
+        } else {
+            firm_tiers
+        });
     }
     out
 }
 
-fn data_tiers(reach: &[(usize, &ActionInfo)], datastores: &[Datastore]) -> BTreeSet<Tier> {
+/// Which deployment units a wildcard or pattern written in one unit reaches: its own, and units
+/// known to share its account (model.md, "Deployment units").
+struct Units {
+    /// Datastores of each unit, ascending.
+    stores: Vec<Vec<usize>>,
+    /// Units by account id and by account group (`group:` prefixed).
+    by_key: HashMap<String, Vec<usize>>,
+    keys: Vec<Vec<String>>,
+    placed: Vec<bool>,
+    memo: HashMap<usize, Arc<Reachable>>,
+}
+
+/// The units one unit's wildcards reach, and their datastores.
+pub(crate) struct Reachable {
+    /// Ascending.
+    units: Vec<usize>,
+    /// Ascending.
+    stores: Vec<usize>,
+}
+
+impl Reachable {
+    fn allows(&self, unit: usize) -> bool {
+        self.units.binary_search(&unit).is_ok()
+    }
+}
+
+impl Units {
+    fn new(inv: &Inventory) -> Units {
+        let n = inv.units.len().max(inv.roots);
+        let mut stores = vec![Vec::new(); n];
+        for (i, d) in inv.datastores.iter().enumerate() {
+            if let Some(s) = stores.get_mut(d.root) {
+                s.push(i);
+            }
+        }
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut keys = vec![Vec::new(); n];
+        let mut placed = vec![true; n];
+        for (u, unit) in inv.units.iter().enumerate() {
+            placed[u] = unit.dir.is_some();
+            let own: Vec<String> = unit
+                .accounts
+                .iter()
+                .cloned()
+                .chain(unit.groups.iter().map(|g| format!("group:{g}")))
+                .collect();
+            for k in &own {
+                by_key.entry(k.clone()).or_default().push(u);
+            }
+            keys[u] = own;
+        }
+        Units {
+            stores,
+            by_key,
+            keys,
+            placed,
+            memo: HashMap::new(),
+        }
+    }
+
+    /// `None` when the unit's wildcards are not limited: a policy file outside every root
+    /// belongs to no deployment, so nothing says which account it would be used in.
+    fn reachable(&mut self, unit: usize) -> Option<Arc<Reachable>> {
+        if !self.placed.get(unit).copied().unwrap_or(false) {
+            return None;
+        }
+        if let Some(r) = self.memo.get(&unit) {
+            return Some(r.clone());
+        }
+        let mut units = vec![unit];
+        for k in &self.keys[unit] {
+            units.extend(self.by_key.get(k).into_iter().flatten().copied());
+        }
+        units.sort_unstable();
+        units.dedup();
+        let mut stores: Vec<usize> = units
+            .iter()
+            .flat_map(|&u| self.stores[u].iter().copied())
+            .collect();
+        stores.sort_unstable();
+        let r = Arc::new(Reachable { units, stores });
+        self.memo.insert(unit, r.clone());
+        Some(r)
+    }
+}
+
+/// The data tiers a statement grants read or write to; `firm`: leaving out name-derived tiers.
+fn data_tiers(
+    reach: &[(usize, &ActionInfo)],
+    datastores: &[Datastore],
+    firm: bool,
+) -> BTreeSet<Tier> {
     reach
         .iter()
         .filter(|(_, a)| matches!(a.class, Some(ActionClass::Read | ActionClass::Write)))
-        .filter_map(|(d, _)| datastores[*d].tier)
+        .filter_map(|(d, _)| match firm {
+            true => firm_tier(&datastores[*d]),
+            false => datastores[*d].tier,
+        })
         .filter(|t| t.is_data_tier())
         .collect()
 }
 
+/// A datastore's tier unless it came from its name.
+fn firm_tier(d: &Datastore) -> Option<Tier> {
+    d.tier.filter(|_| d.tier_reason.source != "name")
+}
+
 impl Analyzer<'_> {
+    /// What a statement reaches: an Allow's wildcards and patterns stay within its deployment
+    /// unit (and units sharing its account); a Deny's do not, since it removes access wherever
+    /// it is.
     fn reach(&mut self, doc: DocumentId, st: &Statement) -> Reach {
-        if let Some(r) = self.cache.get(&(doc, st.index)) {
+        self.reach_in(doc, st, st.is_allow())
+    }
+
+    fn reach_in(&mut self, doc: DocumentId, st: &Statement, scoped: bool) -> Reach {
+        if let Some(r) = self.cache.get(&(doc, st.index, scoped)) {
             return r.clone();
         }
         let d = &self.inv.documents[doc];
-        let mut r = statement_reach(st, d.root, &self.inv.datastores, &self.index);
+        let scope = if scoped {
+            self.units.reachable(d.root)
+        } else {
+            None
+        };
+        let mut r = statement_reach(
+            st,
+            d.root,
+            &self.inv.datastores,
+            &self.index,
+            scope.as_deref(),
+        );
         if let Some(governed) = d.governs {
             // a bucket policy governs its bucket and the bucket's prefixes, nothing else
             r.retain(|(ds, _)| self.inv.bucket_of(*ds) == governed);
         }
-        self.cache.insert((doc, st.index), r.clone());
+        self.cache.insert((doc, st.index, scoped), r.clone());
         r
     }
 
@@ -254,7 +394,12 @@ impl Analyzer<'_> {
                 for st in statements.iter().filter(|s| s.is_allow()) {
                     if conditions::evaluate(&st.conditions, principal, self.config) != Truth::False
                     {
-                        allowed.extend(self.reach(b, st).into_iter().map(|(d, a)| (d, a.name)));
+                        // a boundary caps; its wildcards cap everywhere, not only in its unit
+                        allowed.extend(
+                            self.reach_in(b, st, false)
+                                .into_iter()
+                                .map(|(d, a)| (d, a.name)),
+                        );
                     }
                 }
                 let own_denies = self.denied_by(b, Some(p));
@@ -281,6 +426,7 @@ impl Analyzer<'_> {
             let wildcard_resource = is_resource_wildcard(st);
             let mut by_key: BTreeMap<(usize, ActionClass), BTreeSet<String>> = BTreeMap::new();
             let mut reached_tiers = BTreeSet::new();
+            let mut reached_firm = BTreeSet::new();
             for (ds, action) in self.reach(d, st) {
                 if denied.contains(&(ds, action.name)) {
                     continue;
@@ -297,6 +443,9 @@ impl Analyzer<'_> {
                     if let Some(t) = inv.datastores[ds].tier.filter(|t| t.is_data_tier()) {
                         reached_tiers.insert(t);
                     }
+                    if let Some(t) = firm_tier(&inv.datastores[ds]).filter(|t| t.is_data_tier()) {
+                        reached_firm.insert(t);
+                    }
                 }
                 by_key
                     .entry((ds, class))
@@ -305,6 +454,7 @@ impl Analyzer<'_> {
             }
             let entry = out.statements.entry((d, si)).or_default();
             entry.data_tiers.extend(reached_tiers);
+            entry.firm_data_tiers.extend(reached_firm);
             let mut shared: Vec<Arc<BTreeSet<String>>> = Vec::new();
             for ((datastore, class), actions) in by_key {
                 let actions = match shared.iter().find(|a| ***a == actions) {
@@ -444,22 +594,17 @@ impl Analyzer<'_> {
         for &(d, si, attachment, conditional) in sources {
             let st = &self.inv.documents[d].statements[si];
             let Some(actions) = &st.actions else { continue };
-            // the resource must be able to name a SageMaker resource
-            let names_sagemaker = st.resources.as_ref().is_some_and(|r| {
-                r.not
-                    || r.items.iter().any(|e| match e.literal() {
-                        Some(l) => l == "*" || l.contains(":sagemaker:") || l.starts_with("arn:*"),
-                        None => !e.unknown,
-                    })
-            });
-            if !names_sagemaker {
+            let Some(resources) = &st.resources else {
                 continue;
-            }
+            };
             let mut by_class: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
+            // an action is granted only on resources of its own types (an S3 ARN grants no
+            // `sagemaker:CreateEndpoint`, whatever the Action or NotAction element covers)
             for a in actions_of(actions)
                 .iter()
                 .filter(control)
                 .filter(|a| !denied.contains(a.name))
+                .filter(|a| names_resource_of(resources, a))
             {
                 if let Some(c) = a.class {
                     by_class.entry(c).or_default().insert(a.full_name());
@@ -478,6 +623,89 @@ impl Analyzer<'_> {
             }
         }
     }
+}
+
+/// Can a Resource (or NotResource) element name a resource of one of the action's types?
+/// Resource types come from the catalog's ARN templates; a pattern names one when the two globs
+/// share some ARN. A reference stands for an ARN of its resource's service.
+fn names_resource_of(field: &Field, action: &ActionInfo) -> bool {
+    let patterns: Vec<Option<String>> = field.items.iter().map(resource_glob).collect();
+    if action.types == "*" {
+        // an action without resource types is granted only by `"Resource": "*"`
+        let star = |p: &Option<String>| p.as_deref().is_none_or(|p| p == "*");
+        return if field.not {
+            !patterns.iter().any(|p| p.as_deref() == Some("*"))
+        } else {
+            patterns.iter().any(star)
+        };
+    }
+    let Some(types) = catalog::resource_globs(action) else {
+        return true; // a type the table lacks: any resource may be one
+    };
+    if field.not {
+        // NotResource covers the action unless its patterns cover every type in full
+        return !types.iter().all(|t| {
+            patterns.iter().any(|p| {
+                p.as_deref()
+                    .is_some_and(|p| p == "*" || catalog::glob_match(p, t, false))
+            })
+        });
+    }
+    patterns.iter().any(|p| match p {
+        None => true, // unknown: it could name anything
+        Some(p) => types.iter().any(|t| matcher::arn_globs_overlap(p, t)),
+    })
+}
+
+/// A resource element as an IAM glob: policy variables and references to non-ARN attributes as
+/// `*`, an `.arn` reference as an ARN of its resource's service. `None` when it is unknown.
+fn resource_glob(e: &crate::model::policy::Element) -> Option<String> {
+    use crate::terraform::value::Part;
+    if e.unknown {
+        return None;
+    }
+    let mut out = String::new();
+    for p in &e.parts {
+        match p {
+            Part::Lit(l) => {
+                let mut rest = l.as_str();
+                while let Some(open) = rest.find("${") {
+                    out.push_str(&rest[..open]);
+                    out.push('*');
+                    rest = rest[open..].find('}').map_or("", |c| &rest[open + c + 1..]);
+                }
+                out.push_str(rest);
+            }
+            Part::Ref(r) => match (&*r.attr, service_of_type(&r.target.rtype)) {
+                ("arn", Some(service)) if out.is_empty() => {
+                    out.push_str("arn:*:");
+                    out.push_str(service);
+                    out.push_str(":*:*:*");
+                }
+                _ => out.push('*'),
+            },
+        }
+    }
+    Some(out)
+}
+
+/// The IAM service of a Terraform resource type, when its ARN is known to be that service's.
+fn service_of_type(rtype: &str) -> Option<&'static str> {
+    const PREFIXES: [(&str, &str); 9] = [
+        ("aws_s3_", "s3"),
+        ("aws_cloudwatch_log_", "logs"),
+        ("aws_sagemaker_", "sagemaker"),
+        ("aws_bedrock", "bedrock"),
+        ("aws_kms_", "kms"),
+        ("aws_iam_", "iam"),
+        ("aws_dynamodb_", "dynamodb"),
+        ("aws_sns_", "sns"),
+        ("aws_sqs_", "sqs"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| rtype.starts_with(prefix))
+        .map(|(_, service)| *service)
 }
 
 /// Condition keys that make a public statement non-public when they fix a value (S3 Block Public
@@ -759,11 +987,14 @@ fn is_resource_wildcard(st: &Statement) -> bool {
 }
 
 /// Every (datastore, action) pair a statement's Action and Resource elements cover.
+/// With `scope`, wildcards and patterns reach only the datastores of the scope's units; references
+/// and literal ARNs naming one bucket in full reach theirs wherever they are.
 fn statement_reach(
     st: &Statement,
     root: usize,
     datastores: &[Datastore],
     index: &matcher::Index,
+    scope: Option<&Reachable>,
 ) -> Reach {
     let (Some(actions), Some(resources)) = (&st.actions, &st.resources) else {
         return Vec::new();
@@ -786,13 +1017,18 @@ fn statement_reach(
     // costs N matches, not N times the datastores the other patterns nominate.
     let mut everywhere: Vec<usize> = Vec::new();
     let mut nominated: HashMap<usize, Vec<usize>> = HashMap::new();
+    let in_scope = |i: usize| scope.is_none_or(|s| s.allows(datastores[i].root));
     for (pi, p) in patterns.iter().enumerate() {
+        let pinned = matcher::names_one_bucket(p);
         match index.candidates(p) {
             matcher::Candidates::All => {
                 all = true;
                 everywhere.push(pi);
             }
-            matcher::Candidates::Some(ids) => {
+            matcher::Candidates::Some(mut ids) => {
+                if !pinned {
+                    ids.retain(|&i| in_scope(i));
+                }
                 for &id in &ids {
                     nominated.entry(id).or_default().push(pi);
                 }
@@ -801,7 +1037,14 @@ fn statement_reach(
         }
     }
     if all {
-        candidates = (0..datastores.len()).collect();
+        match scope {
+            Some(s) => candidates.extend(s.stores.iter().copied()),
+            None => candidates = (0..datastores.len()).collect(),
+        }
+    }
+    if resources.not {
+        // what NotResource leaves out is a wildcard: only datastores in scope
+        candidates.retain(|&i| in_scope(i));
     }
     candidates.sort_unstable();
     candidates.dedup();
@@ -810,7 +1053,12 @@ fn statement_reach(
         let Some(ds) = datastores.get(i) else {
             continue;
         };
-        let mut own: Vec<usize> = everywhere.clone();
+        // wildcards (and NotResource) name only datastores in scope
+        let mut own: Vec<usize> = if in_scope(i) {
+            everywhere.clone()
+        } else {
+            Vec::new()
+        };
         own.extend(nominated.get(&i).into_iter().flatten());
         own.sort_unstable();
         own.dedup();
@@ -990,6 +1238,43 @@ mod tests {
         for (text, public) in cases {
             assert_eq!(is_public(&statement(text)), public, "{text}");
         }
+    }
+
+    #[test]
+    fn actions_are_granted_only_on_resources_of_their_types() {
+        let grants = |action: &str, resource: &str| {
+            let st = statement(&format!(
+                r#"{{"Effect": "Allow", "Action": "*", {resource}}}"#
+            ));
+            let a = catalog::matching(action).next().unwrap();
+            names_resource_of(st.resources.as_ref().unwrap(), a)
+        };
+        let endpoint = "sagemaker:CreateEndpoint";
+        assert!(grants(endpoint, r#""Resource": "*""#));
+        assert!(grants(
+            endpoint,
+            r#""Resource": "arn:aws:sagemaker:us-east-1:1:endpoint/prod-*""#
+        ));
+        assert!(!grants(
+            endpoint,
+            r#""Resource": ["arn:aws:s3:::models", "arn:aws:s3:::models/*"]"#
+        ));
+        assert!(!grants(
+            endpoint,
+            r#""Resource": "arn:aws:sagemaker:us-east-1:1:model-package/*""#
+        ));
+        assert!(grants(endpoint, r#""NotResource": "arn:aws:s3:::models""#));
+        assert!(!grants(endpoint, r#""NotResource": "*""#));
+        assert!(!grants(
+            endpoint,
+            r#""NotResource": ["arn:*:sagemaker:*:*:endpoint/*", "arn:*:sagemaker:*:*:endpoint-config/*"]"#
+        ));
+        // an action without resource types needs `*`
+        assert!(grants("s3:ListAllMyBuckets", r#""Resource": "*""#));
+        assert!(!grants(
+            "s3:ListAllMyBuckets",
+            r#""Resource": "arn:aws:s3:::models""#
+        ));
     }
 
     #[test]

@@ -108,20 +108,24 @@ pub fn words(name: &str) -> Vec<String> {
 /// What a name says about its tier.
 #[derive(Debug, PartialEq, Eq)]
 pub enum NameTier {
-    Tier(Tier),
+    /// The tier and the word that says it (`training-ready` for the pair).
+    Tier(Tier, String),
     None,
     /// Words of two tiers (`raw-to-processed`).
     Ambiguous,
 }
 
-/// The tier a name implies. `training-ready` spans two words and is matched as a pair.
-pub fn tier_from_name(name: &str) -> NameTier {
+/// The tier a name implies, ignoring the words `skip` rejects (words that name the
+/// environment). `training-ready` spans two words and is matched as a pair.
+pub fn tier_from_name(name: &str, skip: &dyn Fn(&str) -> bool) -> NameTier {
     let w = words(name);
     let mut found: BTreeSet<Tier> = BTreeSet::new();
+    let mut word = String::new();
     let mut i = 0;
     while i < w.len() {
-        if w[i] == "training" && w.get(i + 1).is_some_and(|n| n == "ready") {
+        if w[i] == "training" && w.get(i + 1).is_some_and(|n| n == "ready") && !skip("training") {
             found.insert(Tier::TrainingReady);
+            word = "training-ready".into();
             i += 2;
             continue;
         }
@@ -129,22 +133,31 @@ pub fn tier_from_name(name: &str) -> NameTier {
             i += 2;
             continue; // `feature-store` is a tag value only
         }
-        if let Some(t) = Tier::from_word(&w[i]) {
+        if let Some(t) = Tier::from_word(&w[i]).filter(|_| !skip(&w[i])) {
             found.insert(t);
+            word = w[i].clone();
         }
         i += 1;
     }
     match (found.len(), found.into_iter().next()) {
-        (1, Some(t)) => NameTier::Tier(t),
+        (1, Some(t)) => NameTier::Tier(t, word),
         (0, _) => NameTier::None,
         _ => NameTier::Ambiguous,
     }
 }
 
-/// Workloads a principal's name implies, on whole words.
-pub fn workloads_from_name(name: &str) -> BTreeSet<&'static str> {
+/// Is this one of the words the name step reads as a tier or a workload?
+pub fn is_name_word(w: &str) -> bool {
+    Tier::from_word(w).is_some() || !workloads_from_name(w, &|_| false).is_empty()
+}
+
+/// Workloads a principal's name implies, on whole words, ignoring the words `skip` rejects.
+pub fn workloads_from_name(name: &str, skip: &dyn Fn(&str) -> bool) -> BTreeSet<&'static str> {
     let mut out = BTreeSet::new();
     for w in words(name) {
+        if skip(&w) {
+            continue;
+        }
         let workload = match w.as_str() {
             "train" | "training" | "trainer" => "training",
             "inference" | "serving" => "inference",
@@ -156,6 +169,28 @@ pub fn workloads_from_name(name: &str) -> BTreeSet<&'static str> {
     }
     out
 }
+
+/// Variable, local and tag names that hold the environment or stage (`var.environment`,
+/// `local.env`, a tag `Stage`): a tier word that comes from one names a stage, not data.
+pub fn is_environment_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase().replace('-', "_");
+    matches!(
+        k.as_str(),
+        "env"
+            | "environment"
+            | "stage"
+            | "workspace"
+            | "env_name"
+            | "environment_name"
+            | "stage_name"
+            | "deployment"
+            | "deployment_environment"
+            | "app_env"
+    )
+}
+
+/// AWS services whose trust in a role shows that the role does ML work.
+pub const ML_SERVICES: [&str; 2] = ["sagemaker.amazonaws.com", "bedrock.amazonaws.com"];
 
 /// Workloads from a `mlguard:workload` tag value (comma-separated); unknown words are returned
 /// separately so the report can flag them.
@@ -190,17 +225,34 @@ mod tests {
 
     #[test]
     fn tiers_come_from_whole_words_only() {
-        assert_eq!(tier_from_name("acme-raw-data"), NameTier::Tier(Tier::Raw));
-        assert_eq!(tier_from_name("strawberry"), NameTier::None);
+        let none = |_: &str| false;
         assert_eq!(
-            tier_from_name("ml-training-ready"),
-            NameTier::Tier(Tier::TrainingReady)
+            tier_from_name("acme-raw-data", &none),
+            NameTier::Tier(Tier::Raw, "raw".into())
+        );
+        assert_eq!(tier_from_name("strawberry", &none), NameTier::None);
+        assert_eq!(
+            tier_from_name("ml-training-ready", &none),
+            NameTier::Tier(Tier::TrainingReady, "training-ready".into())
+        );
+        assert!(matches!(
+            tier_from_name("gold-features", &none),
+            NameTier::Tier(Tier::TrainingReady, _)
+        ));
+        assert_eq!(
+            tier_from_name("raw-to-processed", &none),
+            NameTier::Ambiguous
+        );
+        // a word that names the environment is skipped, the rest still counts
+        let stage = |w: &str| w == "training";
+        assert_eq!(
+            tier_from_name("acme-raw-training", &stage),
+            NameTier::Tier(Tier::Raw, "raw".into())
         );
         assert_eq!(
-            tier_from_name("gold-features"),
-            NameTier::Tier(Tier::TrainingReady)
+            tier_from_name("terraform-training-task1", &stage),
+            NameTier::None
         );
-        assert_eq!(tier_from_name("raw-to-processed"), NameTier::Ambiguous);
     }
 
     #[test]
@@ -224,11 +276,12 @@ mod tests {
     #[test]
     fn workload_names_match_whole_words() {
         assert_eq!(
-            workloads_from_name("ml-trainer-role")
+            workloads_from_name("ml-trainer-role", &|_| false)
                 .into_iter()
                 .collect::<Vec<_>>(),
             ["training"]
         );
-        assert!(workloads_from_name("constraint").is_empty());
+        assert!(workloads_from_name("constraint", &|_| false).is_empty());
+        assert!(workloads_from_name("web-training", &|w| w == "training").is_empty());
     }
 }

@@ -74,6 +74,8 @@ pub struct AiUse {
     pub span: Span,
     /// How it was detected, for the report.
     pub how: String,
+    /// The root module (deployment unit) it is in.
+    pub root: usize,
 }
 
 /// An ML resource the system description lists, kept as data rather than a type per resource:
@@ -727,7 +729,12 @@ impl Builder<'_> {
     }
 
     fn ai_use(&mut self, service: &'static str, span: Span, how: String) {
-        self.inv.ai_uses.push(AiUse { service, span, how });
+        self.inv.ai_uses.push(AiUse {
+            service,
+            span,
+            how,
+            root: self.root,
+        });
     }
 
     /// Links between ML resources: endpoint -> configuration, configuration -> model, monitoring
@@ -904,4 +911,108 @@ fn all_four(a: &Value) -> Option<bool> {
         }
     }
     Some(all)
+}
+
+/// Resource types that are ML work by themselves: SageMaker (feature groups, models,
+/// endpoints, pipelines, notebooks...), Bedrock, Vertex AI, Azure Machine Learning.
+pub fn is_ml_resource(rtype: &str) -> bool {
+    [
+        "aws_sagemaker_",
+        "aws_bedrock",
+        "google_vertex_ai_",
+        "azurerm_machine_learning_",
+    ]
+    .iter()
+    .any(|p| rtype.starts_with(p))
+}
+
+/// Data jobs that count as ML evidence when they feed an ML resource.
+const DATA_JOBS: [&str; 2] = ["aws_glue_job", "aws_emr_cluster"];
+
+/// Bucket names in a literal text: `s3://name/...` and `arn:aws:s3:::name/...`.
+fn bucket_names_in(text: &str, out: &mut BTreeSet<String>) {
+    for marker in ["s3://", "arn:aws:s3:::"] {
+        for (at, _) in text.match_indices(marker) {
+            let name: String = text[at + marker.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+                .collect();
+            if !name.is_empty() {
+                out.insert(name);
+            }
+        }
+    }
+}
+
+impl Builder<'_> {
+    /// The buckets a value touches: references to buckets of this unit (by name when known,
+    /// else by unit and address) and bucket names in S3 URIs and ARNs.
+    fn buckets_touched(&self, v: &Value, out: &mut BTreeSet<String>) {
+        match &v.kind {
+            Kind::String(s) => bucket_names_in(s, out),
+            Kind::Symbolic(parts) => {
+                for p in parts {
+                    match p {
+                        Part::Lit(s) => bucket_names_in(s, out),
+                        Part::Ref(r) => {
+                            if let Some(Entity::Datastore(d)) = self.by_address.get(&r.target) {
+                                let ds = &self.inv.datastores[*d];
+                                if ds.kind == DatastoreKind::Bucket {
+                                    out.insert(ds.name.clone().unwrap_or_else(|| {
+                                        format!("{}:{}", self.root, ds.address)
+                                    }));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Kind::List(items) => items.iter().for_each(|x| self.buckets_touched(x, out)),
+            Kind::Object(entries) => entries
+                .iter()
+                .for_each(|e| self.buckets_touched(&e.value, out)),
+            Kind::Json(inner) => self.buckets_touched(inner, out),
+            _ => {}
+        }
+    }
+
+    /// What shows ML work in this unit (model.md, "Datastores and tiers" step 4): ML resources,
+    /// roles an ML service assumes, the buckets ML resources use, Glue jobs and EMR clusters
+    /// that may feed them; and the words that name the unit's environment.
+    pub(super) fn unit_evidence(
+        &mut self,
+        ev: &Evaluated,
+        default_tags: &std::collections::BTreeMap<String, String>,
+    ) {
+        self.stage_words(ev, default_tags);
+        let mut ml = Vec::new();
+        let mut ml_buckets = BTreeSet::new();
+        let mut data_jobs = Vec::new();
+        for r in ev
+            .instances
+            .iter()
+            .filter(|r| r.address.mode == crate::terraform::value::Mode::Managed)
+        {
+            let rtype = r.address.rtype.as_str();
+            if is_ml_resource(rtype) {
+                ml.push(r.address.to_string());
+                self.buckets_touched(&r.attrs, &mut ml_buckets);
+            } else if DATA_JOBS.contains(&rtype) {
+                let mut buckets = BTreeSet::new();
+                self.buckets_touched(&r.attrs, &mut buckets);
+                data_jobs.push((r.address.to_string(), buckets));
+            }
+        }
+        for p in self.inv.principals.iter().filter(|p| p.root == self.root) {
+            if let Some(service) = &p.ml_service {
+                ml.push(format!("{} (assumed by {service})", p.address));
+            }
+        }
+        let e = &mut self.inv.evidence[self.root];
+        // ML resources first: the reason text names the first piece of evidence
+        ml.append(&mut e.ml);
+        e.ml = ml;
+        e.ml_buckets = ml_buckets;
+        e.data_jobs = data_jobs;
+    }
 }

@@ -3,7 +3,7 @@
 //! tiers and workloads (config, then tags, then the graph, then the name).
 
 pub mod classify;
-mod graph;
+pub(crate) mod graph;
 mod iam;
 pub mod ml;
 pub mod policy;
@@ -16,6 +16,7 @@ use crate::terraform::{Evaluated, ResourceInstance};
 use classify::Tier;
 use policy::Statement;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
 use std::sync::Arc;
 
 pub type DatastoreId = usize;
@@ -63,7 +64,8 @@ impl DatastoreKind {
 /// How a tier or workload was decided, shown in reports and `explain`.
 #[derive(Clone, Debug, Default)]
 pub struct Reason {
-    /// `config`, `tag`, `graph`, `name`, or `none`.
+    /// Where it came from: `config`, `tag`, `graph`, `name`, or `none`. Findings that rest on
+    /// `name` are of medium confidence.
     pub source: &'static str,
     pub text: String,
     pub span: Option<Span>,
@@ -82,6 +84,9 @@ pub struct Datastore {
     pub tags: Tags,
     pub tier: Option<Tier>,
     pub tier_reason: Reason,
+    /// The tier its name suggests when the name step finds one, used or not (no ML evidence,
+    /// names off): `mlguard init` offers it for review.
+    pub name_hint: Option<Tier>,
     /// Roles the graph gives it (`inference-logs`, `model-artifacts`, `application-logs`), all of them.
     pub roles: BTreeSet<Tier>,
     /// How it is stored: encryption, versioning, public access block, lifecycle, retention.
@@ -189,6 +194,9 @@ pub struct Principal {
     pub boundary: Option<Option<DocumentId>>,
     /// A declared inference-log reader (`[inference_logs] readers`).
     pub inference_log_reader: bool,
+    /// The ML service its trust policy lets assume it (`sagemaker.amazonaws.com`): ML evidence
+    /// for the name step.
+    pub ml_service: Option<String>,
     pub unknown: BTreeSet<String>,
 }
 
@@ -255,6 +263,30 @@ pub struct Attachment {
     pub address: String,
 }
 
+/// A deployment unit: a root module with the modules it calls, one `terraform apply` and usually
+/// one account. A JSON policy file nothing loads joins the unit whose root directory holds it, or
+/// is a unit of its own without a directory.
+#[derive(Clone, Debug, Default)]
+pub struct Unit {
+    /// The root directory relative to the scanned path, `/`-separated, `.` for the scanned
+    /// directory; `None` for a policy file outside every root.
+    pub dir: Option<String>,
+    /// The absolute root directory.
+    pub path: std::path::PathBuf,
+    /// Account ids its default `aws` provider names literally (`allowed_account_ids`, the
+    /// account of an `assume_role` role ARN).
+    pub accounts: BTreeSet<String>,
+    /// `[[account_groups]]` that list it.
+    pub groups: BTreeSet<String>,
+}
+
+impl Unit {
+    /// Known to deploy into the same account as `other`.
+    pub fn shares_account(&self, other: &Unit) -> bool {
+        !self.accounts.is_disjoint(&other.accounts) || !self.groups.is_disjoint(&other.groups)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Inventory {
     pub datastores: Vec<Datastore>,
@@ -276,8 +308,31 @@ pub struct Inventory {
     pub resources: usize,
     /// Root modules added.
     pub roots: usize,
+    /// The deployment unit of each root, by root index.
+    pub units: Vec<Unit>,
     /// Values a rule or the access report could not classify (a tag value that is no tier, ...).
     pub notes: Vec<(Option<Span>, String)>,
+    /// Per root module (deployment unit), by its index: what shows ML work there and which
+    /// words name its environment; the name step reads it.
+    pub evidence: Vec<UnitEvidence>,
+}
+
+/// What a deployment unit (a root module with the modules it calls) shows about ML work, for
+/// the name step (model.md, "Datastores and tiers" step 4).
+#[derive(Clone, Debug, Default)]
+pub struct UnitEvidence {
+    /// The root module's directory (empty for a standalone JSON policy file).
+    pub dir: std::path::PathBuf,
+    /// ML resources of the unit, and principals whose ML workload came from config, a tag or
+    /// the graph, or that an ML service assumes: `address (why)`.
+    pub ml: Vec<String>,
+    /// Glue jobs and EMR clusters with the buckets they touch: evidence when an ML resource of
+    /// any unit touches one of those buckets too (a job feeding a feature group).
+    pub data_jobs: Vec<(String, BTreeSet<String>)>,
+    /// Buckets the unit's ML resources touch (by name, else by address).
+    pub ml_buckets: BTreeSet<String>,
+    /// Name words that name the environment or stage here, not data, with why.
+    pub stage_words: BTreeMap<String, String>,
 }
 
 impl Inventory {
@@ -285,9 +340,31 @@ impl Inventory {
     pub fn add_module(&mut self, ev: &Evaluated, sources: &Sources, config: &Config) {
         let root = self.roots;
         self.roots += 1;
+        let dir = crate::source::display_path(sources.base(), &ev.root_dir);
+        self.units.push(Unit {
+            groups: config
+                .account_groups
+                .iter()
+                .filter(|g| g.contains(&dir))
+                .map(|g| g.name.get_ref().clone())
+                .collect(),
+            dir: Some(dir),
+            path: ev.root_dir.clone(),
+            accounts: provider_accounts(ev),
+        });
+        self.evidence.push(UnitEvidence {
+            dir: ev.root_dir.clone(),
+            ..UnitEvidence::default()
+        });
         self.resources += ev.instances.len();
+        let first = First {
+            datastore: self.datastores.len(),
+            principal: self.principals.len(),
+            document: self.documents.len(),
+        };
         let mut b = Builder {
             root,
+            first,
             inv: self,
             sources,
             config,
@@ -358,13 +435,28 @@ impl Inventory {
             b.ml(r);
         }
         b.ml_links(ev);
+        b.unit_evidence(ev, &default_tags);
     }
 
-    /// A JSON policy file found in the tree (not loaded by Terraform).
-    pub fn add_standalone(&mut self, owner: String, doc: &Value) {
+    /// A JSON policy file found in the tree (not loaded by Terraform): part of the unit whose root
+    /// directory holds it (the deepest), or a unit of its own.
+    pub fn add_standalone(&mut self, owner: String, path: &std::path::Path, doc: &Value) {
         if let Some(statements) = policy::statements(doc) {
-            let root = self.roots;
-            self.roots += 1;
+            let holder = (0..self.units.len())
+                .filter(|&u| self.units[u].dir.is_some() && path.starts_with(&self.units[u].path))
+                .max_by_key(|&u| self.units[u].path.components().count());
+            let root = match holder {
+                Some(u) => u,
+                None => {
+                    self.roots += 1;
+                    self.units.push(Unit {
+                        path: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                        ..Unit::default()
+                    });
+                    self.evidence.push(UnitEvidence::default());
+                    self.roots - 1
+                }
+            };
             self.documents.push(Document {
                 root,
                 name: owner.clone(),
@@ -392,6 +484,9 @@ impl Inventory {
 /// Builds one root module's part of the inventory.
 struct Builder<'a> {
     root: usize,
+    /// Where this root's items start: a root's datastores, principals and documents are
+    /// contiguous, so lookups within the root skip every other root's.
+    first: First,
     inv: &'a mut Inventory,
     sources: &'a Sources,
     config: &'a Config,
@@ -407,8 +502,16 @@ struct Builder<'a> {
     external: HashMap<(PrincipalKind, String), PrincipalId>,
     /// Tiers the graph gives datastores, with the span that shows it.
     tier_roles: HashMap<DatastoreId, Vec<(Tier, String, Span)>>,
-    /// Workloads the graph gives principals.
-    graph_workloads: HashMap<PrincipalId, Vec<(&'static str, String, Span)>>,
+    /// Workloads the graph gives principals, and whether the resource that shows it is an ML
+    /// resource (a SageMaker model, not a Glue job or a person).
+    graph_workloads: HashMap<PrincipalId, Vec<(&'static str, String, Span, bool)>>,
+}
+
+#[derive(Clone, Copy)]
+struct First {
+    datastore: DatastoreId,
+    principal: PrincipalId,
+    document: DocumentId,
 }
 
 /// What an address names in the current root module.
@@ -449,6 +552,7 @@ impl Builder<'_> {
             tags,
             tier: None,
             tier_reason: Reason::default(),
+            name_hint: None,
             roles: BTreeSet::new(),
             storage: Storage::default(),
             capture_spans: Vec::new(),
@@ -490,6 +594,7 @@ impl Builder<'_> {
             groups: BTreeSet::new(),
             boundary: None,
             inference_log_reader: false,
+            ml_service: None,
             unknown,
         });
         self.by_address
@@ -520,6 +625,7 @@ impl Builder<'_> {
             groups: BTreeSet::new(),
             boundary: None,
             inference_log_reader: false,
+            ml_service: None,
             unknown: BTreeSet::new(),
         });
         self.external.insert((kind, id.to_string()), p);
@@ -530,7 +636,7 @@ impl Builder<'_> {
     /// AWS services, other accounts and their roles.
     fn external_principals(&mut self) {
         use crate::terraform::value::Part;
-        let docs: Vec<DocumentId> = (0..self.inv.documents.len())
+        let docs: Vec<DocumentId> = (self.first.document..self.inv.documents.len())
             .filter(|&d| {
                 self.inv.documents[d].root == self.root
                     && self.inv.documents[d].kind == DocumentKind::Resource
@@ -596,7 +702,7 @@ impl Builder<'_> {
             if prefix.is_empty() || bucket.contains(['*', '?']) {
                 continue;
             }
-            let buckets: Vec<DatastoreId> = (0..self.inv.datastores.len())
+            let buckets: Vec<DatastoreId> = (self.first.datastore..self.inv.datastores.len())
                 .filter(|&i| {
                     let d = &self.inv.datastores[i];
                     d.root == self.root
@@ -620,8 +726,9 @@ impl Builder<'_> {
         if prefix.is_empty() {
             return bucket;
         }
-        if let Some(i) = self.inv.datastores.iter().position(|d| {
-            d.kind
+        // a prefix datastore is in its bucket's root, after the bucket
+        if let Some(i) = (bucket..self.inv.datastores.len()).find(|&i| {
+            self.inv.datastores[i].kind
                 == DatastoreKind::Prefix {
                     bucket,
                     prefix: prefix.clone(),
@@ -636,6 +743,7 @@ impl Builder<'_> {
             kind: DatastoreKind::Prefix { bucket, prefix },
             tier: None,
             tier_reason: Reason::default(),
+            name_hint: None,
             roles: BTreeSet::new(),
             capture_spans: Vec::new(),
             app_log_spans: Vec::new(),
@@ -643,6 +751,47 @@ impl Builder<'_> {
         });
         id
     }
+}
+
+/// Account ids the root's default `aws` provider names literally (all `aws` providers' when
+/// every one has an alias): `allowed_account_ids` and `assume_role` role ARNs.
+fn provider_accounts(ev: &Evaluated) -> BTreeSet<String> {
+    let aws: Vec<&Value> = ev
+        .providers
+        .iter()
+        .filter(|(name, _)| name == "aws")
+        .map(|(_, body)| body)
+        .collect();
+    let default: Vec<&Value> = aws
+        .iter()
+        .copied()
+        .filter(|b| b.get("alias").is_none_or(Value::is_null))
+        .collect();
+    let chosen = if default.is_empty() { aws } else { default };
+    let mut out = BTreeSet::new();
+    let account = |s: &str| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit());
+    for body in chosen {
+        for id in body
+            .get("allowed_account_ids")
+            .map(|v| v.one_or_many())
+            .unwrap_or_default()
+        {
+            if let Some(s) = id.as_str().filter(|s| account(s)) {
+                out.insert(s.to_string());
+            }
+        }
+        for role in body
+            .get("assume_role")
+            .map(|v| v.one_or_many())
+            .unwrap_or_default()
+        {
+            let arn = role.get("role_arn").and_then(Value::as_str);
+            if let Some(id) = arn.and_then(|a| a.split(':').nth(4)).filter(|s| account(s)) {
+                out.insert(id.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// `default_tags` of the root module's `aws` provider (without alias).

@@ -24,12 +24,16 @@ impl Builder<'_> {
             },
             Kind::String(s) => {
                 let name = iam_name(s, kind).unwrap_or(s);
-                self.inv.principals.iter().position(|p| {
-                    p.root == self.root
-                        && p.kind == kind
-                        && p.is_internal()
-                        && p.name.as_deref() == Some(name)
-                })
+                let first = self.first.principal;
+                self.inv.principals[first..]
+                    .iter()
+                    .position(|p| {
+                        p.root == self.root
+                            && p.kind == kind
+                            && p.is_internal()
+                            && p.name.as_deref() == Some(name)
+                    })
+                    .map(|i| first + i)
             }
             _ => None,
         }
@@ -55,19 +59,19 @@ impl Builder<'_> {
     }
 
     pub(super) fn bucket_named(&self, name: &str) -> Option<DatastoreId> {
-        self.inv.datastores.iter().position(|d| {
-            d.root == self.root
-                && d.kind == DatastoreKind::Bucket
-                && d.name.as_deref() == Some(name)
-        })
+        self.datastore_named(DatastoreKind::Bucket, name)
     }
 
     pub(super) fn log_group_named(&self, name: &str) -> Option<DatastoreId> {
-        self.inv.datastores.iter().position(|d| {
-            d.root == self.root
-                && d.kind == DatastoreKind::LogGroup
-                && d.name.as_deref() == Some(name)
-        })
+        self.datastore_named(DatastoreKind::LogGroup, name)
+    }
+
+    fn datastore_named(&self, kind: DatastoreKind, name: &str) -> Option<DatastoreId> {
+        let first = self.first.datastore;
+        self.inv.datastores[first..]
+            .iter()
+            .position(|d| d.root == self.root && d.kind == kind && d.name.as_deref() == Some(name))
+            .map(|i| first + i)
     }
 
     /// An `s3://bucket/prefix` URI (literal or with a reference to the bucket): the bucket and

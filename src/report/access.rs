@@ -15,6 +15,8 @@ use std::fmt::Write as _;
 struct Row {
     class: ActionClass,
     principal: String,
+    /// The principal's deployment unit (root directory).
+    unit: Option<String>,
     kind: &'static str,
     workloads: Vec<String>,
     actions: Vec<String>,
@@ -44,6 +46,11 @@ fn location(sources: &Sources, span: Span) -> Location {
     }
 }
 
+/// A root's unit directory, `None` for a policy file outside every root.
+fn unit_of(inv: &Inventory, root: usize) -> Option<String> {
+    inv.units.get(root).and_then(|u| u.dir.clone())
+}
+
 /// Datastores worth listing (tiered, or reached by someone), with their rows, sorted.
 fn collect<'a>(
     inv: &'a Inventory,
@@ -63,6 +70,7 @@ fn collect<'a>(
         rows.entry(g.datastore).or_default().push(Row {
             class: g.class,
             principal: p.address.clone(),
+            unit: unit_of(inv, p.root),
             kind: p.kind.as_str(),
             workloads: p.workloads.iter().cloned().collect(),
             actions: g.actions.iter().cloned().collect(),
@@ -114,7 +122,7 @@ pub fn json(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Value {
                     .iter()
                     .filter(|r| r.class == class)
                     .map(|r| {
-                        json!({"principal": r.principal, "kind": r.kind, "workloads": r.workloads, "actions": r.actions,
+                        json!({"principal": r.principal, "unit": r.unit, "kind": r.kind, "workloads": r.workloads, "actions": r.actions,
                                "via": r.via, "document": r.document, "file": r.at.file, "line": r.at.line,
                                "conditional": r.conditional, "kms_gate": r.kms_gate})
                     })
@@ -123,7 +131,7 @@ pub fn json(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Value {
                     access.insert(class.as_str().to_string(), Value::Array(list));
                 }
             }
-            json!({"address": d.address, "kind": d.kind.as_str(), "name": d.label(&inv.datastores),
+            json!({"address": d.address, "unit": unit_of(inv, d.root), "kind": d.kind.as_str(), "name": d.label(&inv.datastores),
                    "tier": d.tier.map(|t| t.as_str()), "tier_reason": d.tier_reason.text,
                    "file": at.file, "line": at.line, "access": access})
         })
@@ -140,6 +148,10 @@ fn who(r: &Row) -> String {
     format!("{}{w}", r.principal)
 }
 
+fn unit_text(unit: &Option<String>) -> &str {
+    unit.as_deref().unwrap_or("-")
+}
+
 pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String {
     let mut out = String::new();
     let stores = collect(inv, analysis, sources);
@@ -150,12 +162,13 @@ pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String 
         });
         let _ = writeln!(
             out,
-            "{} ({})  {tier}, from {}  [{}:{}]",
+            "{} ({})  {tier}, from {}  [{}:{}]  unit {}",
             text(&d.address),
             text(&d.label(&inv.datastores)),
             text(&d.tier_reason.text),
             text(&at.file),
-            at.line
+            at.line,
+            text(unit_text(&unit_of(inv, d.root)))
         );
         if rows.is_empty() {
             let _ = writeln!(out, "  no principal in the configuration has access");
@@ -169,9 +182,10 @@ pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String 
             }
             let _ = writeln!(
                 out,
-                "  {:<18} {:<44} {}  via {} {} [{}:{}]{cond}",
+                "  {:<18} {:<44} unit {}  {}  via {} {} [{}:{}]{cond}",
                 r.class.as_str(),
                 text(&who(r)),
+                text(unit_text(&r.unit)),
                 text(&r.actions.join(", ")),
                 r.via,
                 text(&r.document),
@@ -199,24 +213,26 @@ pub fn markdown(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Stri
             .map_or("unclassified".to_string(), |t| t.as_str().to_string());
         let _ = writeln!(
             out,
-            "## {}\n\n{} ({}), tier **{tier}** ({}), declared at {}.\n",
+            "## {}\n\n{} ({}), tier **{tier}** ({}), declared at {} in unit {}.\n",
             md_code(&d.address),
             d.kind.as_str(),
             md_code(&d.label(&inv.datastores)),
             md_message(&d.tier_reason.text, false),
             md_code(&format!("{}:{}", at.file, at.line)),
+            md_code(unit_text(&unit_of(inv, d.root))),
         );
         if rows.is_empty() {
             out.push_str("No principal in the configuration has access.\n\n");
             continue;
         }
-        out.push_str("| access | principal | actions | through | where | conditional |\n|---|---|---|---|---|---|\n");
+        out.push_str("| access | principal | unit | actions | through | where | conditional |\n|---|---|---|---|---|---|---|\n");
         for r in &rows {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} policy {} | {} | {} |",
+                "| {} | {} | {} | {} | {} policy {} | {} | {} |",
                 r.class.as_str(),
                 md_code_cell(&who(r)),
+                md_code_cell(unit_text(&r.unit)),
                 r.actions
                     .iter()
                     .map(|a| md_code_cell(a))

@@ -11,7 +11,8 @@
 //!   be read as a workflow command (`::` after leading space, `##[` anywhere).
 //! - [`md_text`], [`md_code`], [`md_code_cell`], [`md_message`]: Markdown text, code spans and
 //!   messages whose backticks mark code; never raw HTML, a link, an image or a table break.
-//! - [`html`], [`html_message`]: text inside HTML elements of the pull-request comment.
+//! - [`html`], [`html_attr`], [`html_message`]: text and attribute values in the HTML of the
+//!   pull-request comment.
 //! - [`xml_text`], [`xml_attr`]: XML 1.0 content and attribute values (JUnit).
 //! - GitHub workflow command data and properties: `github::escape_data`/`escape_property`.
 
@@ -233,9 +234,18 @@ pub fn md_message(s: &str, cell: bool) -> String {
     out
 }
 
-/// Text inside an HTML element or attribute: [`text`], then `&`, `<`, `>`, `"` and `'` as
-/// entities. Markdown does not render inside HTML blocks, so nothing else is special there.
+/// Text inside an HTML element: [`text`], then `&`, `<` and `>` as entities. Markdown does not
+/// render inside HTML blocks, so nothing else is special there.
 pub fn html(s: &str) -> String {
+    html_escaped(s, false)
+}
+
+/// [`html`] for a quoted attribute value: quotes as entities too.
+pub fn html_attr(s: &str) -> String {
+    html_escaped(s, true)
+}
+
+fn html_escaped(s: &str, attribute: bool) -> String {
     let s = text(s);
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
@@ -243,8 +253,8 @@ pub fn html(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\'' if attribute => out.push_str("&#39;"),
             c => out.push(c),
         }
     }
@@ -370,9 +380,10 @@ mod tests {
             "`aws_iam_role.t` (training) can read `a\\|b`"
         );
         assert_eq!(
-            html_message("`x<y>` reads <b>"),
-            "<code>x&lt;y&gt;</code> reads &lt;b&gt;"
+            html_message("`x<y>` reads <b> \"q\""),
+            "<code>x&lt;y&gt;</code> reads &lt;b&gt; \"q\""
         );
+        assert_eq!(html_attr("a\"b'c"), "a&quot;b&#39;c");
     }
 
     #[test]

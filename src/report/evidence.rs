@@ -212,7 +212,10 @@ fn finding(scan: &ScanOutput, f: &Finding, baseline: bool) -> Value {
     let pos = file.position(f.primary.span.start);
     let mut v = json!({"rule": f.rule, "name": f.name, "severity": f.severity.as_str(),
         "message": f.message, "file": file.display, "line": pos.line, "address": f.address,
-        "fingerprint": f.fingerprint});
+        "fingerprint": f.fingerprint, "confidence": f.confidence.as_str()});
+    if let Some(reason) = &f.confidence_reason {
+        v["confidence_reason"] = json!(reason);
+    }
     if baseline {
         v["baseline"] = json!(true);
     }

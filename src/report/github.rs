@@ -42,6 +42,9 @@ impl Format for Github {
                 f.tsc.join(", ")
             ))
             .into_owned();
+            if let Some(note) = f.confidence_note() {
+                message.push_str(&format!(" ({})", text(&note)));
+            }
             if !f.help.is_empty() {
                 message.push_str(&format!("\nhelp: {}", text(&f.help)));
             }

@@ -162,12 +162,17 @@ fn grouped(out: &mut String, report: &Report, handler: &GraphicalReportHandler, 
             for f in list.iter().skip(SNIPPETS_PER_RULE) {
                 let file = scan.sources.get(f.primary.span.file);
                 let p = file.position(f.primary.span.start);
+                let note = f
+                    .confidence_note()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default();
                 out.push_str(&format!(
-                    "    {}:{}:{}  {}\n",
+                    "    {}:{}:{}  {}{}\n",
                     text(&file.display),
                     p.line,
                     p.column,
-                    text(&f.message)
+                    text(&f.message),
+                    text(&note)
                 ));
             }
             out.push('\n');
@@ -236,6 +241,17 @@ pub fn summary(report: &Report) -> String {
         plural(scan.stats.modules, "module", "modules"),
         plural(scan.stats.resources, "resource", "resources"),
     );
+    let medium = scan
+        .findings
+        .iter()
+        .filter(|f| f.confidence == crate::findings::Confidence::Medium)
+        .count();
+    if medium > 0 {
+        // names guessed these: `mlguard init` turns them into a reviewed classification
+        line.push_str(&format!(
+            "; {medium} rest on names (medium confidence: confirm them with `mlguard init`)"
+        ));
+    }
     if !scan.suppressed.is_empty() {
         line.push_str(&format!("; {} suppressed", scan.suppressed.len()));
     }
@@ -313,7 +329,10 @@ impl FindingDiagnostic {
             })
             .collect();
         FindingDiagnostic {
-            title: text(&f.message).into_owned(),
+            title: match f.confidence_note() {
+                Some(note) => text(&format!("{} ({note})", f.message)).into_owned(),
+                None => text(&f.message).into_owned(),
+            },
             code: text(&format!("{} {} [{}]", f.rule, f.severity, f.tsc.join(", "))).into_owned(),
             severity: match f.severity {
                 Severity::Critical | Severity::High => miette::Severity::Error,

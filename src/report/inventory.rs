@@ -82,10 +82,12 @@ impl<'a> Ctx<'a> {
             let row = located(
                 i.sources,
                 span,
-                obj(json!({"principal": p.address, "kind": p.kind.as_str(),
+                obj(
+                    json!({"principal": p.address, "unit": unit(inv, p.root), "kind": p.kind.as_str(),
                     "workloads": p.workloads.iter().collect::<Vec<_>>(),
                     "actions": g.actions.iter().collect::<Vec<_>>(),
-                    "policy": doc.name, "conditional": g.conditional})),
+                    "policy": doc.name, "conditional": g.conditional}),
+                ),
             );
             access.entry((g.datastore, g.class)).or_default().push(row);
         }
@@ -93,11 +95,14 @@ impl<'a> Ctx<'a> {
             rows.sort_by_key(|r| {
                 (
                     r["principal"].as_str().unwrap_or("").to_string(),
+                    r["unit"].as_str().unwrap_or("").to_string(),
                     r["file"].as_str().unwrap_or("").to_string(),
                     r["line"].as_u64(),
                 )
             });
-            rows.dedup_by(|a, b| a["principal"] == b["principal"] && a["line"] == b["line"]);
+            rows.dedup_by(|a, b| {
+                a["principal"] == b["principal"] && a["unit"] == b["unit"] && a["line"] == b["line"]
+            });
         }
         Ctx { i, access }
     }
@@ -157,6 +162,7 @@ impl<'a> Ctx<'a> {
             d.span,
             obj(json!({
                 "address": d.address,
+                "unit": unit(inv, d.root),
                 "kind": d.kind.as_str(),
                 "name": d.label(&inv.datastores),
                 "tier": d.tier.map(Tier::as_str),
@@ -193,7 +199,7 @@ impl<'a> Ctx<'a> {
             self.i.sources,
             c.span,
             obj(
-                json!({"address": c.address, "kind": c.kind, "name": c.name, "role": self.principal_address(c.role),
+                json!({"address": c.address, "unit": unit(self.i.inventory, c.root), "kind": c.kind, "name": c.name, "role": self.principal_address(c.role),
                 "reads": reads, "writes": writes, "settings": attrs}),
             ),
         )
@@ -207,9 +213,14 @@ impl<'a> Ctx<'a> {
             .iter()
             .filter(|c| kinds.contains(&c.kind))
             .collect();
-        out.sort_by(|a, b| a.address.cmp(&b.address));
+        out.sort_by(|a, b| (&a.address, a.root).cmp(&(&b.address, b.root)));
         out
     }
+}
+
+/// The root directory of a root's deployment unit (`None` for a policy file outside every root).
+fn unit(inv: &crate::model::Inventory, root: usize) -> Value {
+    json!(inv.units.get(root).and_then(|u| u.dir.clone()))
 }
 
 /// A component points at a resource: by reference to its address, or by its name.
@@ -238,7 +249,12 @@ pub fn json(i: &Input) -> Value {
     let mut order: Vec<usize> = (0..inv.datastores.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (&inv.datastores[a], &inv.datastores[b]);
-        (x.tier.is_none(), x.tier, &x.address).cmp(&(y.tier.is_none(), y.tier, &y.address))
+        (x.tier.is_none(), x.tier, &x.address, x.root).cmp(&(
+            y.tier.is_none(),
+            y.tier,
+            &y.address,
+            y.root,
+        ))
     });
     let data_stores: Vec<Value> = order
         .iter()
@@ -261,7 +277,10 @@ pub fn json(i: &Input) -> Value {
                     .any(|w| pr.workloads.contains(*w))
         })
         .collect();
-    roles.sort_by(|&a, &b| inv.principals[a].address.cmp(&inv.principals[b].address));
+    roles.sort_by(|&a, &b| {
+        let (x, y) = (&inv.principals[a], &inv.principals[b]);
+        (&x.address, x.root).cmp(&(&y.address, y.root))
+    });
     let roles: Vec<Value> = roles
         .into_iter()
         .map(|p| {
@@ -275,7 +294,7 @@ pub fn json(i: &Input) -> Value {
             located(
                 sources,
                 pr.span,
-                obj(json!({"address": pr.address, "name": pr.name,
+                obj(json!({"address": pr.address, "unit": unit(inv, pr.root), "name": pr.name,
                     "workloads": pr.workloads.iter().collect::<Vec<_>>(),
                     "workload_reason": {"source": pr.workload_reason.source, "reason": pr.workload_reason.text},
                     "used_by": used_by, "reads": cx.reach(p, ActionClass::Read),
@@ -297,7 +316,7 @@ pub fn json(i: &Input) -> Value {
     let jobs = cx.components(&["monitoring-job"]);
     let scaling = cx.components(&["autoscaling-target"]);
     let mut endpoints: Vec<&crate::model::ml::Endpoint> = inv.endpoints.iter().collect();
-    endpoints.sort_by(|a, b| a.address.cmp(&b.address));
+    endpoints.sort_by(|a, b| (&a.address, a.root).cmp(&(&b.address, b.root)));
     let endpoints: Vec<Value> = endpoints
         .into_iter()
         .map(|e| {
@@ -384,7 +403,7 @@ pub fn json(i: &Input) -> Value {
             located(
                 sources,
                 e.span,
-                obj(json!({"address": e.address, "name": e.name, "configuration": config_v,
+                obj(json!({"address": e.address, "unit": unit(inv, e.root), "name": e.name, "configuration": config_v,
                     "models": served, "data_capture": capture, "monitoring_schedules": monitoring,
                     "metric_alarm": e.alarmed, "autoscaling": autoscaling})),
             )
@@ -428,13 +447,19 @@ pub fn json(i: &Input) -> Value {
                 located(
                     sources,
                     span,
-                    obj(json!({"principal": p.address, "workloads": p.workloads.iter().collect::<Vec<_>>(),
+                    obj(json!({"principal": p.address, "unit": unit(inv, p.root), "workloads": p.workloads.iter().collect::<Vec<_>>(),
                         "actions": g.actions.iter().collect::<Vec<_>>(), "policy": doc.name,
                         "conditional": g.conditional})),
                 )
             })
             .collect();
-        rows.sort_by_key(|r| (r["principal"].to_string(), r["line"].as_u64()));
+        rows.sort_by_key(|r| {
+            (
+                r["principal"].to_string(),
+                r["unit"].to_string(),
+                r["line"].as_u64(),
+            )
+        });
         rows
     };
     let registry = json!({
@@ -456,7 +481,7 @@ pub fn json(i: &Input) -> Value {
         by_service.entry(u.service).or_default().push(located(
             sources,
             u.span,
-            obj(json!({"how": u.how})),
+            obj(json!({"how": u.how, "unit": unit(inv, u.root)})),
         ));
     }
     let services: Vec<Value> = by_service
@@ -469,14 +494,14 @@ pub fn json(i: &Input) -> Value {
         })
         .collect();
     let mut agents: Vec<&crate::model::ml::Agent> = inv.agents.iter().collect();
-    agents.sort_by(|a, b| a.address.cmp(&b.address));
+    agents.sort_by(|a, b| (&a.address, a.root).cmp(&(&b.address, b.root)));
     let agents: Vec<Value> = agents
         .into_iter()
         .map(|a| {
             located(
                 sources,
                 a.span,
-                obj(json!({"address": a.address, "guardrail": a.guardrail})),
+                obj(json!({"address": a.address, "unit": unit(inv, a.root), "guardrail": a.guardrail})),
             )
         })
         .collect();
@@ -642,12 +667,13 @@ pub fn markdown(doc: &Value) -> String {
     if stores.is_empty() {
         out.push_str("The code declares no data stores.\n\n");
     } else {
-        out.push_str("| Data store | Name | Tier | How it was classified | Encryption | Versioning | Retention | Can read | Can write | Declared at |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        out.push_str("| Data store | Unit | Name | Tier | How it was classified | Encryption | Versioning | Retention | Can read | Can write | Declared at |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for d in &stores {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 addr(&d["address"]),
+                code(&d["unit"]),
                 addr(&d["name"]),
                 tier(d),
                 classified(d),

@@ -80,7 +80,7 @@ pub fn finding(f: &Finding, sources: &Sources) -> Value {
     let file = sources.get(f.primary.span.file);
     let start = file.position(f.primary.span.start);
     let end = file.position(f.primary.span.end);
-    json!({
+    let mut v = json!({
         "rule": f.rule,
         "name": f.name,
         "severity": f.severity,
@@ -95,10 +95,16 @@ pub fn finding(f: &Finding, sources: &Sources) -> Value {
         "address": f.address,
         "principals": f.principals,
         "resources": f.resources,
+        "units": f.units,
         "related": f.related.iter().map(|r| {
             let (file, line, column) = position(sources, r.span);
             json!({"file": file, "line": line, "column": column, "label": r.label})
         }).collect::<Vec<_>>(),
         "fingerprint": f.fingerprint,
-    })
+        "confidence": f.confidence,
+    });
+    if let Some(reason) = &f.confidence_reason {
+        v["confidence_reason"] = json!(reason);
+    }
+    v
 }

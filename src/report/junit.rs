@@ -191,6 +191,9 @@ fn detail(f: &Finding, sources: &Sources) -> String {
         text(&f.message),
         text(&f.help)
     );
+    if let Some(note) = f.confidence_note() {
+        s.push_str(&format!("  {}\n", text(&note)));
+    }
     for r in &f.related {
         if (r.span.file as usize) < sources.len() {
             let rf = sources.get(r.span.file);

@@ -4,7 +4,7 @@
 //! limit: what does not fit is summarised.
 
 use crate::findings::{Finding, Severity};
-use crate::report::escape::{html, html_message, md_code, md_message, md_text};
+use crate::report::escape::{html, html_attr, html_message, md_code, md_message, md_text};
 use crate::report::{help_uri, plural, Format, Report};
 use crate::source::Sources;
 use std::collections::BTreeMap;
@@ -192,12 +192,15 @@ fn item(f: &Finding, sources: &Sources) -> String {
         icon(f.severity),
         f.severity,
         html(&f.rule),
-        html(&help_uri(&f.rule, &f.name)),
+        html_attr(&help_uri(&f.rule, &f.name)),
         html(&f.name),
         p.line,
         html_message(&f.message)
     );
     let _ = writeln!(s, "- **Help:** {}", md_message(&f.help, false));
+    if let Some(note) = f.confidence_note() {
+        let _ = writeln!(s, "- **Confidence:** {}", md_message(&note, false));
+    }
     if !f.tsc.is_empty() {
         let _ = writeln!(s, "- **TSC:** {}", md_text(&f.tsc.join(", ")));
     }

@@ -203,7 +203,11 @@ fn result(f: &Finding, rule_index: usize, sources: &Sources, paths: &RepoPaths) 
     if !related.is_empty() {
         r["relatedLocations"] = json!(related);
     }
-    let mut properties = json!({"severity": f.severity.as_str(), "tsc": f.tsc});
+    let mut properties = json!({"severity": f.severity.as_str(), "tsc": f.tsc,
+        "confidence": f.confidence.as_str()});
+    if let Some(reason) = &f.confidence_reason {
+        properties["confidence_reason"] = json!(reason);
+    }
     if !f.principals.is_empty() {
         properties["principals"] = json!(f.principals);
     }

@@ -258,12 +258,18 @@ impl<'h> Evaluator<'h> {
 
     /// Count one step of work; false once the budget is spent (reported once).
     fn step(&self, span: Span) -> bool {
-        let steps = self.budget.steps.get() + 1;
+        self.spend(1, span)
+    }
+
+    /// Count `n` steps of work; false once the budget is spent (reported once).
+    fn spend(&self, n: usize, span: Span) -> bool {
+        let before = self.budget.steps.get();
+        let steps = before.saturating_add(n as u64);
         self.budget.steps.set(steps);
-        if steps == MAX_STEPS + 1 {
+        if before <= MAX_STEPS && steps > MAX_STEPS {
             self.over_budget(
                 span,
-                format!("evaluation of this root module stopped here after {MAX_STEPS} steps (expressions and loop iterations)"),
+                format!("evaluation of this root module stopped here after {MAX_STEPS} steps (expressions, loop iterations and elements walked by functions)"),
             );
         }
         steps <= MAX_STEPS
@@ -1600,7 +1606,24 @@ impl<'h> Evaluator<'h> {
                 Some(v) => v,
                 None => self.pure_call(name, &args, span),
             },
-            _ => self.pure_call(name, &args, span),
+            _ => {
+                // a function walks its collections: count their elements as steps, so a loop
+                // cannot multiply a large collection's cost unnoticed (`length`, `element` and
+                // an indexed `lookup` do not walk)
+                let walked = if matches!(name, "length" | "element") {
+                    0
+                } else {
+                    args.iter().map(shallow_len).sum()
+                };
+                if !self.spend(walked, span) {
+                    return self.out_of_steps(span);
+                }
+                let v = self.pure_call(name, &args, span);
+                if !self.spend(shallow_len(&v), span) {
+                    return self.out_of_steps(span);
+                }
+                v
+            }
         }
     }
 
@@ -2220,6 +2243,15 @@ fn source_span(call: &crate::terraform::module::ModuleCall) -> Span {
         .get_attribute("source")
         .and_then(|a| a.value.span())
         .map_or(call.span, |r| span_of(call.file, Some(r)))
+}
+
+/// Elements of a list or object, else 0.
+fn shallow_len(v: &Value) -> usize {
+    match &v.kind {
+        Kind::List(items) => items.len(),
+        Kind::Object(entries) => entries.len(),
+        _ => 0,
+    }
 }
 
 /// Bytes of literal text in template parts.

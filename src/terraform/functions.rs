@@ -21,6 +21,8 @@ use std::sync::{Arc, OnceLock};
 pub(crate) const MAX_ITEMS: usize = 1_000_000;
 /// Longest text one call may build, for the same reason.
 pub(crate) const MAX_TEXT: usize = 16 << 20;
+/// Most bytes of strings one call may copy into its result.
+const MAX_COPIED: usize = 256 << 20;
 /// Terraform's own limit on the values `range` generates.
 const MAX_RANGE: usize = 1024;
 
@@ -382,6 +384,26 @@ fn check_items(n: usize) -> R<()> {
     if n > MAX_ITEMS {
         return Err(Fail::Budget(format!(
             "the result would have {n} elements, more than the {MAX_ITEMS} allowed"
+        )));
+    }
+    Ok(())
+}
+
+/// Bytes a string value takes (a copy of a value copies its string).
+fn text_bytes(v: &Value) -> usize {
+    match &v.kind {
+        Kind::String(s) => s.len(),
+        _ => 0,
+    }
+}
+
+/// Most bytes of strings one call may copy: a list of lists of one large string would otherwise
+/// multiply it before any result is seen.
+fn check_copied(n: usize) -> R<()> {
+    if n > MAX_COPIED {
+        return Err(Fail::Budget(format!(
+            "the result would copy {n} bytes of strings, more than the {} MiB allowed",
+            MAX_COPIED >> 20
         )));
     }
     Ok(())
@@ -1545,6 +1567,7 @@ fn graphemes(s: &str) -> Box<dyn DoubleEndedIterator<Item = &str> + '_> {
 fn concat(c: &Call) -> R<Value> {
     let args = c.at_least(1)?;
     let mut out = Vec::new();
+    let mut copied = 0usize;
     for a in args {
         let items = match &a.kind {
             Kind::List(items) => items,
@@ -1557,6 +1580,8 @@ fn concat(c: &Call) -> R<Value> {
             }
         };
         check_items(out.len() + items.len())?;
+        copied = copied.saturating_add(items.iter().map(text_bytes).sum());
+        check_copied(copied)?;
         out.extend(items.iter().cloned());
     }
     Ok(c.list(out))
@@ -1592,21 +1617,23 @@ fn flatten_fn(c: &Call) -> R<Value> {
         _ => return error("can only flatten lists, sets and tuples"),
     };
     let mut out = Vec::new();
-    flatten_into(items, &mut out, 0)?;
+    flatten_into(items, &mut out, 0, &mut 0)?;
     Ok(c.list(out))
 }
 
 /// Nested lists are spliced in; an unknown element may be a list, so the result is unknown.
-fn flatten_into(items: &[Value], out: &mut Vec<Value>, depth: usize) -> R<()> {
+fn flatten_into(items: &[Value], out: &mut Vec<Value>, depth: usize, copied: &mut usize) -> R<()> {
     if depth > 256 {
         return error("lists are nested too deeply to flatten");
     }
     for v in items {
         match &v.kind {
-            Kind::List(inner) => flatten_into(inner, out, depth + 1)?,
+            Kind::List(inner) => flatten_into(inner, out, depth + 1, copied)?,
             Kind::Unknown(r) => return Err(unknown_from(r)),
             _ => {
                 check_items(out.len() + 1)?;
+                *copied = copied.saturating_add(text_bytes(v));
+                check_copied(*copied)?;
                 out.push(v.clone());
             }
         }
