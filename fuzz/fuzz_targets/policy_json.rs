@@ -111,7 +111,7 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
-        inventory.add_standalone("policy.json".into(), doc);
+        inventory.add_standalone("policy.json".into(), Path::new("/fuzz/policy.json"), doc);
     }
     let analysis = mlguard::access::analyze(&inventory, &config);
     let _ = mlguard::facts::build(&inventory, &analysis, &sources, &config);

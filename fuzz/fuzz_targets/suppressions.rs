@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mlguard::config::Config;
-use mlguard::findings::{Finding, Located, Severity};
+use mlguard::findings::{Confidence, Finding, Located, Severity};
 use mlguard::source::{Sources, Span};
 use mlguard::suppress::{self, Date, Options};
 use std::path::PathBuf;
@@ -86,7 +86,10 @@ fn finding(rule: &str, span: Span) -> Finding {
         principals: Vec::new(),
         resources: Vec::new(),
         related: Vec::new(),
+        units: Vec::new(),
         fingerprint: String::new(),
         suppression: None,
+        confidence: Confidence::High,
+        confidence_reason: None,
     }
 }
