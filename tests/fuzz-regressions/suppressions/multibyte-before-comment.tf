@@ -1,0 +1,2 @@
+a = "€" /* ünïcödé */ # mlguard:ignore DT001 -- ok
+b = 1 # mlguard:ignore é -- not an id
