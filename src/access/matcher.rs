@@ -217,6 +217,23 @@ pub struct Target {
     pub open: Option<char>,
     /// The ARN itself is a resource (a bucket, a log group), not only a prefix of some.
     pub exact: bool,
+    /// What can follow the ARN when it is open.
+    pub tail: Tail,
+}
+
+/// What real ARNs put after an open target's ARN. A pattern's `*` may cross `:` and `/` in IAM,
+/// but only text that can occur there counts: a log stream's name has no `:`, and a bucket
+/// pattern does not name a bucket's keys by matching text inside them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tail {
+    /// An object key after `bucket/`: a pattern reaches it through a literal `/` (or `?`), or
+    /// a trailing `*` that covers every key, never by a `*` that swallows the bucket's end and
+    /// goes on to match text in a key.
+    Key,
+    /// A log group's `:*`, or `:log-stream:` and a stream name.
+    LogGroup,
+    /// A log stream's name (no `:`).
+    Stream,
 }
 
 /// How much of a target a pattern must match: `Some` part of it (what an Allow needs to grant),
@@ -248,6 +265,7 @@ pub fn bucket_targets(id: usize, datastores: &[Datastore], objects: bool) -> Tar
         arns,
         open: objects.then_some('/'),
         exact: !objects,
+        tail: Tail::Key,
     }
 }
 
@@ -266,6 +284,7 @@ pub fn log_group_targets(id: usize, ds: &Datastore, streams: bool) -> Target {
         arns,
         open: Some(':'),
         exact: !streams,
+        tail: if streams { Tail::Stream } else { Tail::LogGroup },
     }
 }
 
@@ -283,8 +302,20 @@ pub fn matches(pattern: &str, target: &Target, reach: Reach) -> bool {
                 .open
                 .is_some_and(|sep| arn_match(pattern, &with_sep(arn, sep), mode))
         };
+        let some_rest = || match target.tail {
+            Tail::Key => rest(Glob::SomeKey),
+            Tail::Stream => rest(Glob::SomeWithout(':')),
+            Tail::LogGroup => {
+                arn_match(pattern, &format!("{arn}:*"), Glob::Exact)
+                    || arn_match(
+                        pattern,
+                        &format!("{arn}:log-stream:"),
+                        Glob::SomeWithout(':'),
+                    )
+            }
+        };
         match reach {
-            Reach::Some => exact || rest(Glob::Some),
+            Reach::Some => exact || some_rest(),
             // a bucket-level target is covered by an exact match; a continuing one needs `*` after it
             Reach::All => (exact && target.open.is_none()) || rest(Glob::All),
         }
@@ -298,6 +329,11 @@ pub enum Glob {
     Exact,
     Some,
     All,
+    /// Some string starting with the text whose rest lacks the character.
+    SomeWithout(char),
+    /// Some string starting with the text (`bucket/prefix/`), where the part up to the first `/`
+    /// is a bucket name: the pattern goes on past it through a `/` or `?`, or ends in `*`.
+    SomeKey,
 }
 
 fn with_sep(arn: &str, sep: char) -> String {
@@ -350,9 +386,12 @@ pub fn glob_mode(pattern: &str, text: &str, mode: Glob) -> bool {
     if !pattern.contains(['*', '?']) {
         return match mode {
             Glob::Exact => pattern == text,
-            Glob::Some => pattern
+            Glob::Some | Glob::SomeKey => pattern
                 .strip_prefix(text)
                 .is_some_and(|rest| !rest.contains(OPAQUE)),
+            Glob::SomeWithout(c) => pattern
+                .strip_prefix(text)
+                .is_some_and(|rest| !rest.contains([OPAQUE, c])),
             Glob::All => false,
         };
     }
@@ -360,12 +399,56 @@ pub fn glob_mode(pattern: &str, text: &str, mode: Glob) -> bool {
 }
 
 fn glob_automaton(pattern: &str, text: &str, mode: Glob) -> bool {
+    if mode == Glob::SomeKey {
+        let (name, key) = text.split_at(text.find('/').unwrap_or(text.len()));
+        let p: Vec<char> = pattern.chars().collect();
+        let Some(states) = glob_states(&p, name) else {
+            return false;
+        };
+        return states.iter().enumerate().any(|(i, on)| {
+            *on && i < p.len()
+                && match p[i] {
+                    '*' => p[i..].iter().all(|c| *c == '*'),
+                    '/' | '?' => {
+                        let rest: String = p[i + 1..].iter().collect();
+                        let key = key.strip_prefix('/').unwrap_or(key);
+                        glob_mode(&rest, key, Glob::Some)
+                    }
+                    _ => false,
+                }
+        });
+    }
     let p: Vec<char> = pattern.chars().collect();
+    let Some(states) = glob_states(&p, text) else {
+        return false;
+    };
+    match mode {
+        Glob::Exact => states[p.len()],
+        // the rest of the pattern can always match some continuation, unless it is an opaque ref
+        Glob::Some | Glob::SomeKey => states
+            .iter()
+            .enumerate()
+            .any(|(i, on)| *on && !p[i.min(p.len())..].contains(&OPAQUE)),
+        // a continuation without `c`: the rest of the pattern names no `c` (a `*` can be empty)
+        Glob::SomeWithout(c) => states
+            .iter()
+            .enumerate()
+            .any(|(i, on)| *on && !p[i.min(p.len())..].iter().any(|x| *x == OPAQUE || *x == c)),
+        // only a run of `*` to the end matches every continuation
+        Glob::All => states
+            .iter()
+            .enumerate()
+            .any(|(i, on)| *on && i < p.len() && p[i..].iter().all(|c| *c == '*')),
+    }
+}
+
+/// The pattern positions reachable after matching all of `text`; `None` when none is.
+fn glob_states(p: &[char], text: &str) -> Option<Vec<bool>> {
     // set of pattern positions reachable after consuming a prefix of the text
     let mut states = vec![false; p.len() + 1];
     let mut next = vec![false; p.len() + 1];
     states[0] = true;
-    close_stars(&p, &mut states);
+    close_stars(p, &mut states);
     for c in text.chars() {
         next.fill(false);
         for (i, on) in states.iter().enumerate() {
@@ -379,25 +462,13 @@ fn glob_automaton(pattern: &str, text: &str, mode: Glob) -> bool {
                 _ => {}
             }
         }
-        close_stars(&p, &mut next);
+        close_stars(p, &mut next);
         std::mem::swap(&mut states, &mut next);
         if !states.iter().any(|s| *s) {
-            return false;
+            return None;
         }
     }
-    match mode {
-        Glob::Exact => states[p.len()],
-        // the rest of the pattern can always match some continuation, unless it is an opaque ref
-        Glob::Some => states
-            .iter()
-            .enumerate()
-            .any(|(i, on)| *on && !p[i.min(p.len())..].contains(&OPAQUE)),
-        // only a run of `*` to the end matches every continuation
-        Glob::All => states
-            .iter()
-            .enumerate()
-            .any(|(i, on)| *on && i < p.len() && p[i..].iter().all(|c| *c == '*')),
-    }
+    Some(states)
 }
 
 fn close_stars(p: &[char], states: &mut [bool]) {
