@@ -304,20 +304,52 @@ pub fn matches(pattern: &str, target: &Target, reach: Reach) -> bool {
         };
         let some_rest = || match target.tail {
             Tail::Key => rest(Glob::SomeKey),
-            Tail::Stream => rest(Glob::SomeWithout(':')),
-            Tail::LogGroup => {
-                arn_match(pattern, &format!("{arn}:*"), Glob::Exact)
-                    || arn_match(
-                        pattern,
-                        &format!("{arn}:log-stream:"),
-                        Glob::SomeWithout(':'),
-                    )
-            }
+            Tail::LogGroup => log_tail(pattern, arn, false),
+            Tail::Stream => log_tail(
+                pattern,
+                arn.strip_suffix(":log-stream:").unwrap_or(arn),
+                true,
+            ),
         };
         match reach {
             Reach::Some => exact || some_rest(),
             // a bucket-level target is covered by an exact match; a continuing one needs `*` after it
             Reach::All => (exact && target.open.is_none()) || rest(Glob::All),
+        }
+    })
+}
+
+/// Does the pattern match something after a log group's ARN: `:*` (the group itself, unless
+/// `streams`), or `:log-stream:` and a stream name? The pattern must reach the end of the group's
+/// name with a `:` (or `?`) next, or with only `*` left: a `*` that swallows the name's end does
+/// not go on to match text inside a stream's name (`arn:aws:logs:*:*:*:/aws-glue/*` names the
+/// `/aws-glue/` groups, not streams called `/aws-glue/x` in every group).
+fn log_tail(pattern: &str, group_arn: &str, streams: bool) -> bool {
+    let (Some(pf), Some(af)) = (arn_fields(pattern), arn_fields(group_arn)) else {
+        return false;
+    };
+    for i in 0..5 {
+        let unknown_field = (i == 3 || i == 4) && af[i] == "*";
+        if !unknown_field && !glob_mode(pf[i], af[i], Glob::Exact) {
+            return false;
+        }
+    }
+    let p: Vec<char> = pf[5].chars().collect();
+    let Some(states) = glob_states(&p, af[5]) else {
+        return false;
+    };
+    states.iter().enumerate().any(|(i, on)| {
+        if !*on || i == p.len() {
+            return false;
+        }
+        match p[i] {
+            '*' => p[i..].iter().all(|c| *c == '*'),
+            ':' | '?' => {
+                let rest: String = p[i + 1..].iter().collect();
+                (!streams && glob_mode(&rest, "*", Glob::Exact))
+                    || glob_mode(&rest, "log-stream:", Glob::SomeWithout(':'))
+            }
+            _ => false,
         }
     })
 }
@@ -656,5 +688,37 @@ mod tests {
     fn pathological_patterns_finish() {
         let text = "a".repeat(5000);
         assert!(!glob("a*a*a*a*a*a*a*a*b", &text, false));
+    }
+}
+
+#[cfg(test)]
+mod tail_tests {
+    use super::*;
+
+    fn log_group(name: &str, streams: bool) -> Target {
+        let mut arn = format!("arn:aws:logs:*:*:log-group:{name}");
+        if streams {
+            arn.push_str(":log-stream:");
+        }
+        Target {
+            arns: vec![arn],
+            open: Some(':'),
+            exact: !streams,
+            tail: if streams { Tail::Stream } else { Tail::LogGroup },
+        }
+    }
+
+    #[test]
+    fn a_log_pattern_star_does_not_reach_into_stream_names() {
+        let glue = "arn:aws:logs:*:*:*:/aws-glue/*";
+        for streams in [false, true] {
+            for reach in [Reach::Some, Reach::All] {
+                assert!(
+                    !matches(glue, &log_group("/aws/lambda/thing", streams), reach),
+                    "{streams} {reach:?}"
+                );
+            }
+            assert!(matches(glue, &log_group("/aws-glue/jobs", streams), Reach::Some));
+        }
     }
 }
