@@ -284,7 +284,11 @@ pub fn log_group_targets(id: usize, ds: &Datastore, streams: bool) -> Target {
         arns,
         open: Some(':'),
         exact: !streams,
-        tail: if streams { Tail::Stream } else { Tail::LogGroup },
+        tail: if streams {
+            Tail::Stream
+        } else {
+            Tail::LogGroup
+        },
     }
 }
 
@@ -431,8 +435,9 @@ pub fn glob_mode(pattern: &str, text: &str, mode: Glob) -> bool {
 }
 
 fn glob_automaton(pattern: &str, text: &str, mode: Glob) -> bool {
-    if mode == Glob::SomeKey {
-        let (name, key) = text.split_at(text.find('/').unwrap_or(text.len()));
+    // a text without a key is only a name: nothing to keep the pattern out of
+    if let Some(slash) = text.find('/').filter(|_| mode == Glob::SomeKey) {
+        let (name, key) = text.split_at(slash);
         let p: Vec<char> = pattern.chars().collect();
         let Some(states) = glob_states(&p, name) else {
             return false;
@@ -609,7 +614,13 @@ mod tests {
         ];
         for p in words {
             for t in words {
-                for mode in [Glob::Exact, Glob::Some, Glob::All] {
+                for mode in [
+                    Glob::Exact,
+                    Glob::Some,
+                    Glob::All,
+                    Glob::SomeWithout('a'),
+                    Glob::SomeKey,
+                ] {
                     assert_eq!(
                         glob_mode(p, t, mode),
                         glob_automaton(p, t, mode),
@@ -689,11 +700,6 @@ mod tests {
         let text = "a".repeat(5000);
         assert!(!glob("a*a*a*a*a*a*a*a*b", &text, false));
     }
-}
-
-#[cfg(test)]
-mod tail_tests {
-    use super::*;
 
     fn log_group(name: &str, streams: bool) -> Target {
         let mut arn = format!("arn:aws:logs:*:*:log-group:{name}");
@@ -704,7 +710,11 @@ mod tail_tests {
             arns: vec![arn],
             open: Some(':'),
             exact: !streams,
-            tail: if streams { Tail::Stream } else { Tail::LogGroup },
+            tail: if streams {
+                Tail::Stream
+            } else {
+                Tail::LogGroup
+            },
         }
     }
 
@@ -718,7 +728,70 @@ mod tail_tests {
                     "{streams} {reach:?}"
                 );
             }
-            assert!(matches(glue, &log_group("/aws-glue/jobs", streams), Reach::Some));
+            assert!(matches(
+                glue,
+                &log_group("/aws-glue/jobs", streams),
+                Reach::Some
+            ));
         }
+    }
+
+    fn bucket_objects(name: &str) -> Target {
+        Target {
+            arns: vec![format!("arn:aws:s3:::{name}/")],
+            open: Some('/'),
+            exact: false,
+            tail: Tail::Key,
+        }
+    }
+
+    #[test]
+    fn a_bucket_pattern_star_does_not_reach_into_keys() {
+        let suffix = "arn:aws:s3:::*-ldap-data-refresh-incoming";
+        let unknown = token(4);
+        for name in ["acme-raw", unknown.as_str()] {
+            assert!(
+                !matches(suffix, &bucket_objects(name), Reach::Some),
+                "{name}"
+            );
+            assert!(!matches(
+                &format!("{suffix}/*"),
+                &bucket_objects(name),
+                Reach::Some
+            ));
+            // every bucket, whatever its name
+            assert!(matches(
+                "arn:aws:s3:::*",
+                &bucket_objects(name),
+                Reach::Some
+            ));
+            assert!(matches(
+                "arn:aws:s3:::*/*",
+                &bucket_objects(name),
+                Reach::All
+            ));
+            assert!(matches(
+                "arn:aws:s3:::*/raw/*",
+                &bucket_objects(name),
+                Reach::Some
+            ));
+        }
+        let incoming = bucket_objects("acme-ldap-data-refresh-incoming");
+        assert!(matches(&format!("{suffix}/*"), &incoming, Reach::Some));
+        assert!(matches("arn:aws:s3:::acme-*", &incoming, Reach::Some));
+        assert!(matches(
+            "arn:aws:s3:::acme-ldap-?ata*",
+            &incoming,
+            Reach::Some
+        ));
+        assert!(!matches(suffix, &incoming, Reach::Some));
+        // a literal `/` (or `?`) after the name goes on into the key
+        let prefix = Target {
+            arns: vec!["arn:aws:s3:::lake/raw/".into()],
+            ..bucket_objects("lake")
+        };
+        assert!(matches("arn:aws:s3:::l*/raw/*", &prefix, Reach::Some));
+        assert!(matches("arn:aws:s3:::lake?raw/x", &prefix, Reach::Some));
+        assert!(!matches("arn:aws:s3:::l*/curated/*", &prefix, Reach::Some));
     }
 }
