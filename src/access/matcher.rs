@@ -32,7 +32,8 @@ fn literal(s: &str) -> std::borrow::Cow<'_, str> {
 /// a map, literal ARNs through a sorted list of names by service.
 pub struct Index {
     by_target: HashMap<(usize, Address), usize>,
-    /// `s3:<bucket>` and `logs:log-group:<name>` for datastores with a known name, sorted.
+    /// `s3:<bucket>` and `logs:log-group:<name>` for datastores with a known name (or a known
+    /// start of one), sorted.
     keys: Vec<(String, usize)>,
     /// Every datastore of a service, for patterns that name any of them.
     by_service: HashMap<&'static str, Vec<usize>>,
@@ -61,7 +62,8 @@ impl Index {
             by_target.insert((d.root, (*d.target).clone()), i);
             let service = service_of(&d.kind);
             by_service.entry(service).or_default().push(i);
-            if let Some(name) = &d.name {
+            // a known prefix of the name stands in for it: patterns that start alike find it
+            if let Some(name) = d.name.as_ref().or(d.name_prefix.as_ref()) {
                 keys.push((key_of(&d.kind, name), i));
             }
         }
@@ -254,6 +256,10 @@ pub fn bucket_targets(id: usize, datastores: &[Datastore], objects: bool) -> Tar
     let mut arns = vec![format!("arn:aws:s3:::{}", token(bucket))];
     if let Some(name) = &datastores[bucket].name {
         arns.push(format!("arn:aws:s3:::{}", literal(name)));
+    } else if let Some(prefix) = &datastores[bucket].name_prefix {
+        // the unknown rest of the name is the token: only a `*` covers it, so a pattern matches
+        // this form only when it matches every name the bucket can get
+        arns.push(format!("arn:aws:s3:::{}{}", literal(prefix), token(bucket)));
     }
     if objects {
         for a in &mut arns {
