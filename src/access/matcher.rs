@@ -32,7 +32,8 @@ fn literal(s: &str) -> std::borrow::Cow<'_, str> {
 /// a map, literal ARNs through a sorted list of names by service.
 pub struct Index {
     by_target: HashMap<(usize, Address), usize>,
-    /// `s3:<bucket>` and `logs:log-group:<name>` for datastores with a known name, sorted.
+    /// `s3:<bucket>` and `logs:log-group:<name>` for datastores with a known name (or a known
+    /// start of one), sorted.
     keys: Vec<(String, usize)>,
     /// Every datastore of a service, for patterns that name any of them.
     by_service: HashMap<&'static str, Vec<usize>>,
@@ -61,7 +62,8 @@ impl Index {
             by_target.insert((d.root, (*d.target).clone()), i);
             let service = service_of(&d.kind);
             by_service.entry(service).or_default().push(i);
-            if let Some(name) = &d.name {
+            // a known prefix of the name stands in for it: patterns that start alike find it
+            if let Some(name) = d.name.as_ref().or(d.name_prefix.as_ref()) {
                 keys.push((key_of(&d.kind, name), i));
             }
         }
@@ -217,6 +219,23 @@ pub struct Target {
     pub open: Option<char>,
     /// The ARN itself is a resource (a bucket, a log group), not only a prefix of some.
     pub exact: bool,
+    /// What can follow the ARN when it is open.
+    pub tail: Tail,
+}
+
+/// What real ARNs put after an open target's ARN. A pattern's `*` may cross `:` and `/` in IAM,
+/// but only text that can occur there counts: a log stream's name has no `:`, and a bucket
+/// pattern does not name a bucket's keys by matching text inside them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tail {
+    /// An object key after `bucket/`: a pattern reaches it through a literal `/` (or `?`), or
+    /// a trailing `*` that covers every key, never by a `*` that swallows the bucket's end and
+    /// goes on to match text in a key.
+    Key,
+    /// A log group's `:*`, or `:log-stream:` and a stream name.
+    LogGroup,
+    /// A log stream's name (no `:`).
+    Stream,
 }
 
 /// How much of a target a pattern must match: `Some` part of it (what an Allow needs to grant),
@@ -237,6 +256,10 @@ pub fn bucket_targets(id: usize, datastores: &[Datastore], objects: bool) -> Tar
     let mut arns = vec![format!("arn:aws:s3:::{}", token(bucket))];
     if let Some(name) = &datastores[bucket].name {
         arns.push(format!("arn:aws:s3:::{}", literal(name)));
+    } else if let Some(prefix) = &datastores[bucket].name_prefix {
+        // the unknown rest of the name is the token: only a `*` covers it, so a pattern matches
+        // this form only when it matches every name the bucket can get
+        arns.push(format!("arn:aws:s3:::{}{}", literal(prefix), token(bucket)));
     }
     if objects {
         for a in &mut arns {
@@ -248,6 +271,7 @@ pub fn bucket_targets(id: usize, datastores: &[Datastore], objects: bool) -> Tar
         arns,
         open: objects.then_some('/'),
         exact: !objects,
+        tail: Tail::Key,
     }
 }
 
@@ -266,6 +290,11 @@ pub fn log_group_targets(id: usize, ds: &Datastore, streams: bool) -> Target {
         arns,
         open: Some(':'),
         exact: !streams,
+        tail: if streams {
+            Tail::Stream
+        } else {
+            Tail::LogGroup
+        },
     }
 }
 
@@ -283,10 +312,54 @@ pub fn matches(pattern: &str, target: &Target, reach: Reach) -> bool {
                 .open
                 .is_some_and(|sep| arn_match(pattern, &with_sep(arn, sep), mode))
         };
+        let some_rest = || match target.tail {
+            Tail::Key => rest(Glob::SomeKey),
+            Tail::LogGroup => log_tail(pattern, arn, false),
+            Tail::Stream => log_tail(
+                pattern,
+                arn.strip_suffix(":log-stream:").unwrap_or(arn),
+                true,
+            ),
+        };
         match reach {
-            Reach::Some => exact || rest(Glob::Some),
+            Reach::Some => exact || some_rest(),
             // a bucket-level target is covered by an exact match; a continuing one needs `*` after it
             Reach::All => (exact && target.open.is_none()) || rest(Glob::All),
+        }
+    })
+}
+
+/// Does the pattern match something after a log group's ARN: `:*` (the group itself, unless
+/// `streams`), or `:log-stream:` and a stream name? The pattern must reach the end of the group's
+/// name with a `:` (or `?`) next, or with only `*` left: a `*` that swallows the name's end does
+/// not go on to match text inside a stream's name (`arn:aws:logs:*:*:*:/aws-glue/*` names the
+/// `/aws-glue/` groups, not streams called `/aws-glue/x` in every group).
+fn log_tail(pattern: &str, group_arn: &str, streams: bool) -> bool {
+    let (Some(pf), Some(af)) = (arn_fields(pattern), arn_fields(group_arn)) else {
+        return false;
+    };
+    for i in 0..5 {
+        let unknown_field = (i == 3 || i == 4) && af[i] == "*";
+        if !unknown_field && !glob_mode(pf[i], af[i], Glob::Exact) {
+            return false;
+        }
+    }
+    let p: Vec<char> = pf[5].chars().collect();
+    let Some(states) = glob_states(&p, af[5]) else {
+        return false;
+    };
+    states.iter().enumerate().any(|(i, on)| {
+        if !*on || i == p.len() {
+            return false;
+        }
+        match p[i] {
+            '*' => p[i..].iter().all(|c| *c == '*'),
+            ':' | '?' => {
+                let rest: String = p[i + 1..].iter().collect();
+                (!streams && glob_mode(&rest, "*", Glob::Exact))
+                    || glob_mode(&rest, "log-stream:", Glob::SomeWithout(':'))
+            }
+            _ => false,
         }
     })
 }
@@ -298,6 +371,11 @@ pub enum Glob {
     Exact,
     Some,
     All,
+    /// Some string starting with the text whose rest lacks the character.
+    SomeWithout(char),
+    /// Some string starting with the text (`bucket/prefix/`), where the part up to the first `/`
+    /// is a bucket name: the pattern goes on past it through a `/` or `?`, or ends in `*`.
+    SomeKey,
 }
 
 fn with_sep(arn: &str, sep: char) -> String {
@@ -350,9 +428,12 @@ pub fn glob_mode(pattern: &str, text: &str, mode: Glob) -> bool {
     if !pattern.contains(['*', '?']) {
         return match mode {
             Glob::Exact => pattern == text,
-            Glob::Some => pattern
+            Glob::Some | Glob::SomeKey => pattern
                 .strip_prefix(text)
                 .is_some_and(|rest| !rest.contains(OPAQUE)),
+            Glob::SomeWithout(c) => pattern
+                .strip_prefix(text)
+                .is_some_and(|rest| !rest.contains([OPAQUE, c])),
             Glob::All => false,
         };
     }
@@ -360,12 +441,57 @@ pub fn glob_mode(pattern: &str, text: &str, mode: Glob) -> bool {
 }
 
 fn glob_automaton(pattern: &str, text: &str, mode: Glob) -> bool {
+    // a text without a key is only a name: nothing to keep the pattern out of
+    if let Some(slash) = text.find('/').filter(|_| mode == Glob::SomeKey) {
+        let (name, key) = text.split_at(slash);
+        let p: Vec<char> = pattern.chars().collect();
+        let Some(states) = glob_states(&p, name) else {
+            return false;
+        };
+        return states.iter().enumerate().any(|(i, on)| {
+            *on && i < p.len()
+                && match p[i] {
+                    '*' => p[i..].iter().all(|c| *c == '*'),
+                    '/' | '?' => {
+                        let rest: String = p[i + 1..].iter().collect();
+                        let key = key.strip_prefix('/').unwrap_or(key);
+                        glob_mode(&rest, key, Glob::Some)
+                    }
+                    _ => false,
+                }
+        });
+    }
     let p: Vec<char> = pattern.chars().collect();
+    let Some(states) = glob_states(&p, text) else {
+        return false;
+    };
+    match mode {
+        Glob::Exact => states[p.len()],
+        // the rest of the pattern can always match some continuation, unless it is an opaque ref
+        Glob::Some | Glob::SomeKey => states
+            .iter()
+            .enumerate()
+            .any(|(i, on)| *on && !p[i.min(p.len())..].contains(&OPAQUE)),
+        // a continuation without `c`: the rest of the pattern names no `c` (a `*` can be empty)
+        Glob::SomeWithout(c) => states
+            .iter()
+            .enumerate()
+            .any(|(i, on)| *on && !p[i.min(p.len())..].iter().any(|x| *x == OPAQUE || *x == c)),
+        // only a run of `*` to the end matches every continuation
+        Glob::All => states
+            .iter()
+            .enumerate()
+            .any(|(i, on)| *on && i < p.len() && p[i..].iter().all(|c| *c == '*')),
+    }
+}
+
+/// The pattern positions reachable after matching all of `text`; `None` when none is.
+fn glob_states(p: &[char], text: &str) -> Option<Vec<bool>> {
     // set of pattern positions reachable after consuming a prefix of the text
     let mut states = vec![false; p.len() + 1];
     let mut next = vec![false; p.len() + 1];
     states[0] = true;
-    close_stars(&p, &mut states);
+    close_stars(p, &mut states);
     for c in text.chars() {
         next.fill(false);
         for (i, on) in states.iter().enumerate() {
@@ -379,25 +505,13 @@ fn glob_automaton(pattern: &str, text: &str, mode: Glob) -> bool {
                 _ => {}
             }
         }
-        close_stars(&p, &mut next);
+        close_stars(p, &mut next);
         std::mem::swap(&mut states, &mut next);
         if !states.iter().any(|s| *s) {
-            return false;
+            return None;
         }
     }
-    match mode {
-        Glob::Exact => states[p.len()],
-        // the rest of the pattern can always match some continuation, unless it is an opaque ref
-        Glob::Some => states
-            .iter()
-            .enumerate()
-            .any(|(i, on)| *on && !p[i.min(p.len())..].contains(&OPAQUE)),
-        // only a run of `*` to the end matches every continuation
-        Glob::All => states
-            .iter()
-            .enumerate()
-            .any(|(i, on)| *on && i < p.len() && p[i..].iter().all(|c| *c == '*')),
-    }
+    Some(states)
 }
 
 fn close_stars(p: &[char], states: &mut [bool]) {
@@ -506,7 +620,13 @@ mod tests {
         ];
         for p in words {
             for t in words {
-                for mode in [Glob::Exact, Glob::Some, Glob::All] {
+                for mode in [
+                    Glob::Exact,
+                    Glob::Some,
+                    Glob::All,
+                    Glob::SomeWithout('a'),
+                    Glob::SomeKey,
+                ] {
                     assert_eq!(
                         glob_mode(p, t, mode),
                         glob_automaton(p, t, mode),
@@ -585,5 +705,99 @@ mod tests {
     fn pathological_patterns_finish() {
         let text = "a".repeat(5000);
         assert!(!glob("a*a*a*a*a*a*a*a*b", &text, false));
+    }
+
+    fn log_group(name: &str, streams: bool) -> Target {
+        let mut arn = format!("arn:aws:logs:*:*:log-group:{name}");
+        if streams {
+            arn.push_str(":log-stream:");
+        }
+        Target {
+            arns: vec![arn],
+            open: Some(':'),
+            exact: !streams,
+            tail: if streams {
+                Tail::Stream
+            } else {
+                Tail::LogGroup
+            },
+        }
+    }
+
+    #[test]
+    fn a_log_pattern_star_does_not_reach_into_stream_names() {
+        let glue = "arn:aws:logs:*:*:*:/aws-glue/*";
+        for streams in [false, true] {
+            for reach in [Reach::Some, Reach::All] {
+                assert!(
+                    !matches(glue, &log_group("/aws/lambda/thing", streams), reach),
+                    "{streams} {reach:?}"
+                );
+            }
+            assert!(matches(
+                glue,
+                &log_group("/aws-glue/jobs", streams),
+                Reach::Some
+            ));
+        }
+    }
+
+    fn bucket_objects(name: &str) -> Target {
+        Target {
+            arns: vec![format!("arn:aws:s3:::{name}/")],
+            open: Some('/'),
+            exact: false,
+            tail: Tail::Key,
+        }
+    }
+
+    #[test]
+    fn a_bucket_pattern_star_does_not_reach_into_keys() {
+        let suffix = "arn:aws:s3:::*-ldap-data-refresh-incoming";
+        let unknown = token(4);
+        for name in ["acme-raw", unknown.as_str()] {
+            assert!(
+                !matches(suffix, &bucket_objects(name), Reach::Some),
+                "{name}"
+            );
+            assert!(!matches(
+                &format!("{suffix}/*"),
+                &bucket_objects(name),
+                Reach::Some
+            ));
+            // every bucket, whatever its name
+            assert!(matches(
+                "arn:aws:s3:::*",
+                &bucket_objects(name),
+                Reach::Some
+            ));
+            assert!(matches(
+                "arn:aws:s3:::*/*",
+                &bucket_objects(name),
+                Reach::All
+            ));
+            assert!(matches(
+                "arn:aws:s3:::*/raw/*",
+                &bucket_objects(name),
+                Reach::Some
+            ));
+        }
+        let incoming = bucket_objects("acme-ldap-data-refresh-incoming");
+        assert!(matches(&format!("{suffix}/*"), &incoming, Reach::Some));
+        assert!(matches("arn:aws:s3:::acme-*", &incoming, Reach::Some));
+        assert!(matches(
+            "arn:aws:s3:::acme-ldap-?ata*",
+            &incoming,
+            Reach::Some
+        ));
+        assert!(!matches(suffix, &incoming, Reach::Some));
+        // a literal `/` (or `?`) after the name goes on into the key
+        let prefix = Target {
+            arns: vec!["arn:aws:s3:::lake/raw/".into()],
+            ..bucket_objects("lake")
+        };
+        assert!(matches("arn:aws:s3:::l*/raw/*", &prefix, Reach::Some));
+        assert!(matches("arn:aws:s3:::lake?raw/x", &prefix, Reach::Some));
+        assert!(!matches("arn:aws:s3:::l*/curated/*", &prefix, Reach::Some));
     }
 }

@@ -418,7 +418,15 @@ impl Analyzer<'_> {
                 }
             }
         }
-        self.control_grants(p, &sources, out);
+        // Denies count from every policy of the principal, not only those with an Allow
+        let mut policies: Vec<DocumentId> = attachments
+            .iter()
+            .map(|&ai| inv.attachments[ai].document)
+            .chain(principal.boundary.flatten())
+            .collect();
+        policies.sort_unstable();
+        policies.dedup();
+        self.control_grants(p, &sources, &policies, out);
         sources.extend(resource_allows.into_iter().map(|(d, s, c)| (d, s, None, c)));
         for (d, si, attachment, conditional) in sources {
             let st = &inv.documents[d].statements[si];
@@ -553,12 +561,14 @@ impl Analyzer<'_> {
 }
 
 impl Analyzer<'_> {
-    /// Model approval and deployment rights from identity policies, after unconditional Denies
-    /// of the same actions.
+    /// Model approval and deployment rights from identity policies, after the Denies of the
+    /// same actions in any of the principal's `policies` (identity, groups', boundary) that
+    /// apply to it for certain.
     fn control_grants(
         &mut self,
         p: PrincipalId,
         sources: &[(DocumentId, usize, Option<usize>, bool)],
+        policies: &[DocumentId],
         out: &mut Analysis,
     ) {
         fn control(a: &&&ActionInfo) -> bool {
@@ -568,12 +578,12 @@ impl Analyzer<'_> {
             )
         }
         let mut denied: BTreeSet<&'static str> = BTreeSet::new();
-        for &(d, _, _, _) in sources {
-            for st in self.inv.documents[d]
-                .statements
-                .iter()
-                .filter(|s| !s.is_allow() && s.conditions.is_empty())
-            {
+        let principal = &self.inv.principals[p];
+        for &d in policies {
+            for st in self.inv.documents[d].statements.iter().filter(|s| {
+                !s.is_allow()
+                    && conditions::evaluate(&s.conditions, principal, self.config) == Truth::True
+            }) {
                 let everywhere = st
                     .resources
                     .as_ref()

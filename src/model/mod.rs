@@ -80,6 +80,9 @@ pub struct Datastore {
     pub kind: DatastoreKind,
     /// The bucket or log group name, when known.
     pub name: Option<String>,
+    /// When the name is not known but starts with this (`bucket_prefix`): the rest is chosen at
+    /// apply time.
+    pub name_prefix: Option<String>,
     pub span: Span,
     pub tags: Tags,
     pub tier: Option<Tier>,
@@ -541,6 +544,15 @@ impl Builder<'_> {
         if tags.unknown {
             unknown.insert("tags".to_string());
         }
+        // `bucket_prefix`: Terraform appends a unique suffix to it
+        let name_prefix = match (&kind, r.attrs.get(name_attr)) {
+            (DatastoreKind::Bucket, None) => r
+                .attrs
+                .get("bucket_prefix")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+            _ => None,
+        };
         let id = self.inv.datastores.len();
         self.inv.datastores.push(Datastore {
             root: self.root,
@@ -548,6 +560,7 @@ impl Builder<'_> {
             target: r.address.clone(),
             kind,
             name,
+            name_prefix,
             span: r.span,
             tags,
             tier: None,
