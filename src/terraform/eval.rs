@@ -163,6 +163,8 @@ pub(crate) struct Evaluator<'h> {
     /// an N-entry map would otherwise scan it N times.
     object_index: RefCell<HashMap<usize, ObjectIndex>>,
     budget: Budget,
+    /// The values not known that the `templatefile` being rendered left as holes.
+    template_holes: RefCell<Vec<Value>>,
 }
 
 /// What one evaluation has spent of its budgets (see `MAX_*`).
@@ -223,6 +225,7 @@ impl<'h> Evaluator<'h> {
             failures: std::cell::Cell::new(0),
             object_index: RefCell::default(),
             budget: Budget::default(),
+            template_holes: RefCell::default(),
         }
     }
 
@@ -1370,6 +1373,12 @@ impl<'h> Evaluator<'h> {
                     None => match &v.kind {
                         Kind::Json(_) => match functions::json_text(&v) {
                             Some(s) => parts.push(Part::Lit(s)),
+                            None if escapes == Escapes::TemplateFile => {
+                                parts.push(self.template_hole(Value::unknown(
+                                    "jsonencode of a value not fully known",
+                                    v.span,
+                                )))
+                            }
                             None => {
                                 return Err(Value::unknown(
                                     "jsonencode of a value not fully known",
@@ -1377,6 +1386,9 @@ impl<'h> Evaluator<'h> {
                                 ))
                             }
                         },
+                        Kind::Unknown(_) if escapes == Escapes::TemplateFile => {
+                            parts.push(self.template_hole(v))
+                        }
                         Kind::Unknown(_) => return Err(v),
                         Kind::Null => {
                             return Err(Value::unknown("a null value in a template", v.span))
@@ -1804,10 +1816,57 @@ impl<'h> Evaluator<'h> {
                 return v;
             }
         }
-        match self.elements(&elements, &scope, false, false, Escapes::Raw) {
-            Ok(parts) => string_from_parts(parts, whole),
-            Err(u) => u,
+        // holes belong to this template; a nested `templatefile` has its own
+        let outer_holes = self.template_holes.take();
+        let rendered = self.elements(&elements, &scope, false, false, Escapes::TemplateFile);
+        let holes = self.template_holes.replace(outer_holes);
+        let parts = match rendered {
+            Ok(parts) => parts,
+            Err(u) => return u,
+        };
+        if holes.is_empty() {
+            let v = string_from_parts(parts, whole);
+            self.check_json_template(file, &v);
+            return v;
         }
+        // with inputs not known, a JSON text keeps its known parts; anything else stays unknown
+        // (no error: the text may parse once the inputs are known)
+        let mut text = crate::parse::json::TextWithHoles::default();
+        for p in &parts {
+            text.push_part(p);
+        }
+        text.holes = holes;
+        match crate::parse::json::parse_with_holes(&text, whole, self.host.sources()) {
+            Some(v) => Value::new(Kind::Json(Box::new(v)), whole),
+            None => Value::new(text.holes[0].kind.clone(), span),
+        }
+    }
+
+    /// A `.json` template rendered with every input known must be JSON: the error points into
+    /// the template. (Other templates render scripts and configuration of any kind.)
+    fn check_json_template(&self, file: FileId, v: &Value) {
+        let sources = self.host.sources();
+        let is_json = sources
+            .get(file)
+            .path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if !is_json || v.is_unknown() {
+            return;
+        }
+        if let Err(e) = crate::parse::json::decode_value(v, sources) {
+            let mut errors = self.errors.borrow_mut();
+            if !errors.contains(&e) {
+                errors.push(e);
+            }
+        }
+    }
+
+    /// A value not known inside a `templatefile` body: a placeholder in the rendered text.
+    fn template_hole(&self, v: Value) -> Part {
+        let mut holes = self.template_holes.borrow_mut();
+        holes.push(v);
+        Part::Lit(crate::parse::json::hole_placeholder(holes.len() - 1))
     }
 
     // ---- traversals ---------------------------------------------------------------------
@@ -2369,6 +2428,9 @@ enum Escapes {
     /// Inside a directive of a quoted string, where the parser left the escapes in place.
     QuotedNested,
     Raw,
+    /// A `templatefile` body: raw, and a value not known becomes a hole in the rendered text
+    /// (see `template_holes`) instead of making the whole text unknown.
+    TemplateFile,
 }
 
 /// HCL's backslash escapes of a quoted string.
