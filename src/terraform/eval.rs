@@ -1610,9 +1610,9 @@ impl<'h> Evaluator<'h> {
         }
         match name {
             "file" | "templatefile" | "fileexists" | "filebase64" | "jsondecode" | "yamldecode"
-            | "abspath" | "dirname" | "basename" | "pathexpand" | "fileset" => {
-                self.host_call(name, args, span, scope)
-            }
+            | "abspath" | "dirname" | "basename" | "pathexpand" | "fileset" | "filemd5"
+            | "filesha1" | "filesha256" | "filesha512" | "filebase64sha256"
+            | "filebase64sha512" => self.host_call(name, args, span, scope),
             // a large map through its index (see `object_index`), any other through the function
             "lookup" => match self.indexed_lookup(&args, span) {
                 Some(v) => v,
@@ -1695,7 +1695,8 @@ impl<'h> Evaluator<'h> {
         }
         let path_arg = || args.first().and_then(|a| a.as_str()).map(str::to_string);
         match name {
-            "file" | "fileexists" | "filebase64" | "templatefile" => {
+            "file" | "fileexists" | "filebase64" | "templatefile" | "filemd5" | "filesha1"
+            | "filesha256" | "filesha512" | "filebase64sha256" | "filebase64sha512" => {
                 let Some(path) = path_arg() else {
                     return self.unknown(span, format!("`{name}` of a path that is not known"));
                 };
@@ -1712,7 +1713,17 @@ impl<'h> Evaluator<'h> {
                         let vars = args.get(1).cloned().unwrap_or_else(|| Value::null(span));
                         self.templatefile(file, &text, vars, span)
                     }
-                    (_, Ok(_)) => Value::unknown("filebase64 content", span),
+                    // the file's bytes through the function of the same name without `file`
+                    // (a file that is not UTF-8 is not read, so its hash stays unknown)
+                    (_, Ok((_, text))) => {
+                        let pure = &name["file".len()..];
+                        let pure = if pure == "base64" {
+                            "base64encode"
+                        } else {
+                            pure
+                        };
+                        self.pure_call(pure, &[Value::string(text.as_str(), span)], span)
+                    }
                     (_, Err(e)) => {
                         // a refused read (outside the tree, a FIFO, too large) is an error entry
                         if e.refused {
