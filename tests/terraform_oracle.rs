@@ -305,6 +305,14 @@ fn cases() -> Vec<String> {
             "filebase64sha256(\"data.txt\")",
             "filebase64sha512(\"data.txt\")",
             "filebase64(\"data.txt\")",
+            "fileset(\"fs\", \"*\")",
+            "fileset(\"fs\", \"**\")",
+            "fileset(\"fs\", \"**/*.json\")",
+            "fileset(\"fs\", \"p/{a,b}?.*\")",
+            "fileset(\"fs\", \"[!.]*\")",
+            "fileset(\"fs\", \"[^.]*\")",
+            "fileset(\"fs/p\", \"*.json\")",
+            "fileset(\"fs\", \"nothing*\")",
             "abs(-0)",
             "max()",
             "nosuchfunction(1)",
@@ -414,6 +422,21 @@ fn expressions_and_functions_agree_with_terraform_console() {
     std::fs::write(root.join(".git"), "").unwrap(); // confine file reads here
     const DATA: &str = "héllo\nwörld\n";
     std::fs::write(root.join("data.txt"), DATA).unwrap();
+    // the same small tree for `fileset` on both sides
+    let tree = |base: &Path| {
+        for f in [
+            "fs/.hidden",
+            "fs/top.json",
+            "fs/p/a1.json",
+            "fs/p/b2.tpl",
+            "fs/p/q/c.json",
+        ] {
+            let p = base.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+    };
+    tree(&root);
     for (i, e) in cases.iter().enumerate() {
         std::fs::write(
             root.join(format!("e{i:04}.tf")),
@@ -431,6 +454,7 @@ fn expressions_and_functions_agree_with_terraform_console() {
     let console = tmp.path().join("console");
     std::fs::create_dir(&console).unwrap();
     std::fs::write(console.join("data.txt"), DATA).unwrap();
+    tree(&console);
     let mut theirs = BTreeMap::new();
     let indexed: Vec<(usize, String)> = cases.iter().cloned().enumerate().collect();
     for chunk in indexed.chunks(60) {

@@ -1762,6 +1762,38 @@ impl<'h> Evaluator<'h> {
                 ),
                 None => Value::unknown(format!("`{name}` of a path that is not known"), span),
             },
+            "fileset" => {
+                let texts: Vec<Option<&str>> = args.iter().map(Value::as_str).collect();
+                let [Some(dir), Some(pattern)] = texts.as_slice() else {
+                    return self.fail(span, "`fileset` expects a path and a pattern".into());
+                };
+                let files = match self.host.list_files(dir) {
+                    Ok(files) => files,
+                    Err(e) => {
+                        // a refused listing (outside the tree) is an error entry, as for `file`
+                        if e.refused {
+                            self.error(ParseError {
+                                message: e.message.clone(),
+                                span,
+                            });
+                        }
+                        return self.unknown(span, e.message);
+                    }
+                };
+                let mut hits = Vec::new();
+                for f in files {
+                    match functions::fileset::matches(pattern, &f) {
+                        Ok(true) => hits.push(f),
+                        Ok(false) => {}
+                        Err(m) => return self.fail(span, format!("`fileset`: {m}")),
+                    }
+                }
+                // a set of strings: sorted, as Terraform orders it
+                hits.sort();
+                hits.dedup();
+                let items: Vec<Value> = hits.into_iter().map(|h| Value::string(h, span)).collect();
+                Value::new(Kind::List(items.into()), span)
+            }
             _ => self.unknown(span, format!("function `{name}` is not supported")),
         }
     }

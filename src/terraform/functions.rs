@@ -18,6 +18,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::{Arc, OnceLock};
 
 mod datetime;
+pub(crate) mod fileset;
 mod text_encoding;
 
 /// Most elements one call may build, so hostile input cannot exhaust memory (docs/security.md).
