@@ -1879,9 +1879,12 @@ impl<'h> Evaluator<'h> {
             text.push_part(p);
         }
         text.holes = holes;
+        // only a document (object or array) is worth keeping: a scalar with a hole is unknown
         match crate::parse::json::parse_with_holes(&text, whole, self.host.sources()) {
-            Some(v) => Value::new(Kind::Json(Box::new(v)), whole),
-            None => Value::new(text.holes[0].kind.clone(), span),
+            Some(v) if matches!(v.kind, Kind::Object(_) | Kind::List(_)) => {
+                Value::new(Kind::Json(Box::new(v)), whole)
+            }
+            _ => Value::new(text.holes[0].kind.clone(), span),
         }
     }
 
