@@ -58,7 +58,7 @@ pub(super) fn textdecodebase64(c: &Call) -> R<Value> {
         )));
     };
     let utf16 = |bytes: &[u8], big: bool| -> Option<String> {
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
             return None;
         }
         let units: Vec<u16> = bytes
