@@ -360,7 +360,9 @@ impl Host for Workspace<'_> {
             message: format!("directory `{dir}` {message}"),
             refused: false,
         };
-        let canonical = full.canonicalize().map_err(|e| fail(e.to_string()))?;
+        let canonical = full
+            .canonicalize()
+            .map_err(|e| fail(format!("cannot be listed: {e}")))?;
         if !self.roots.contains(&canonical) {
             return Err(FileError {
                 message: format!("directory `{dir}` is outside the scanned tree; it is not read"),
