@@ -59,7 +59,8 @@ impl TextMap {
         let (a, b) = (seg(start)?, seg(end.saturating_sub(1).max(start))?);
         let pos = |s: &Segment, off: usize, is_end: bool| -> u32 {
             if s.exact {
-                s.span.start + (off.min(s.text_end) - s.text_start) as u32
+                // an offset before the first segment maps to its start
+                s.span.start + off.min(s.text_end).saturating_sub(s.text_start) as u32
             } else if is_end {
                 s.span.end
             } else {
@@ -618,6 +619,13 @@ mod tests {
             &[Ok("{\"a\": "), Err("x"), Ok(" "), Err("y"), Ok("}")],
         );
         assert!(v.is_none());
+    }
+
+    #[test]
+    fn an_offset_before_the_first_segment_maps_to_its_start() {
+        let mut map = TextMap::default();
+        map.push(5..9, Span::new(0, 20..24), true);
+        assert_eq!(map.map(0, 3), Some(Span::new(0, 20..20)));
     }
 
     #[test]
