@@ -544,7 +544,8 @@ fn read_json_policies(
     let mut out = Vec::new();
     for (path, text) in read {
         let text = match text {
-            Ok(text) if text.contains("\"Statement\"") => text,
+            // a template means something only as `templatefile` renders it
+            Ok(text) if text.contains("\"Statement\"") && !is_template(&text) => text,
             Err(e) if e.is_refusal() => {
                 let id = sources.add(path, String::new());
                 warnings.push(Warning {
@@ -570,6 +571,36 @@ fn read_json_policies(
         }
     }
     out
+}
+
+/// A `.json` file with Terraform template syntax: a `%{...}` directive, an escaped `$${`, or a
+/// `${...}` that is no IAM policy variable (`${aws:username}`, `${*}`, `${?}`, `${$}`).
+fn is_template(text: &str) -> bool {
+    if text.contains("%{") || text.contains("$${") {
+        return true;
+    }
+    let policy_variable = |inner: &str| {
+        matches!(inner, "*" | "?" | "$")
+            || inner.split_once(':').is_some_and(|(ns, key)| {
+                !ns.is_empty()
+                    && !key.is_empty()
+                    && ns
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+            })
+    };
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        rest = &rest[at + 2..];
+        match rest.find('}') {
+            Some(end) if policy_variable(&rest[..end]) => rest = &rest[end..],
+            _ => return true,
+        }
+    }
+    false
 }
 
 fn looks_like_policy(text: &str) -> bool {
@@ -604,6 +635,28 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn template_syntax_is_told_from_iam_policy_variables() {
+        assert!(is_template(r#"{"Resource": "${bucket_arn}"}"#));
+        assert!(is_template(r#"{"Resource": ${jsonencode(arns)}}"#));
+        assert!(is_template(
+            r#"{"Resource": "%{ for a in arns }${a}%{ endfor }"}"#
+        ));
+        assert!(is_template(
+            r#"{"Resource": "arn:aws:s3:::b/$${aws:username}"}"#
+        ));
+        assert!(!is_template(
+            r#"{"Resource": "arn:aws:s3:::b/${aws:username}/*"}"#
+        ));
+        assert!(!is_template(
+            r#"{"Condition": {"StringLike": {"s3:prefix": "${*}x${?}"}}}"#
+        ));
+        assert!(!is_template(
+            r#"{"Resource": "${saml:sub}${aws:PrincipalTag/team}"}"#
+        ));
+        assert!(is_template(r#"{"Resource": "${"#));
     }
 
     #[test]

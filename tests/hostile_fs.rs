@@ -526,3 +526,37 @@ fn ignore_files_that_link_out_block_or_stream_are_not_read() {
         r.assert_no_secret();
     }
 }
+
+#[test]
+fn fileset_lists_inside_the_tree_only() {
+    let s = setup();
+    symlink(&s.outside, s.tree.join("etc")).unwrap();
+    write(&s.tree.join("names/inside.txt"), "x\n");
+    write(
+        &s.tree.join("main.tf"),
+        r#"resource "aws_s3_bucket" "listed" {
+  for_each = fileset(".", "**/*.txt")
+  bucket   = replace(each.key, "/", "-")
+}
+resource "aws_s3_bucket" "linked" {
+  for_each = fileset("etc", "*")
+  bucket   = each.key
+}
+resource "aws_s3_bucket" "up" {
+  for_each = fileset("..", "**")
+  bucket   = replace(each.key, "/", "-")
+}
+"#,
+    );
+    let r = run(&["inventory", "--format", "json", path(&s.tree)]);
+    r.assert_no_secret();
+    assert!(r.stdout.contains("names-inside.txt"), "{}", r.stdout);
+    assert!(!r.stdout.contains("secret.txt"), "{}", r.stdout);
+    let scan = run(&["scan", "--format", "json", path(&s.tree)]);
+    assert!(
+        scan.stdout.contains("is outside the scanned tree"),
+        "{}",
+        scan.stdout
+    );
+    assert!(!scan.stdout.contains("secret.txt"), "{}", scan.stdout);
+}

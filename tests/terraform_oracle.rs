@@ -280,6 +280,39 @@ fn cases() -> Vec<String> {
             "strrev(\"abc👍\")",
             "formatdate(\"YYYY-MM-DD\", \"2024-02-29T10:00:00Z\")",
             "timeadd(\"2024-01-01T00:00:00Z\", \"1h30m\")",
+            "formatdate(\"EEEE, DD-MMM-YY hh:mm:ss ZZZ\", \"2018-01-02T23:12:01Z\")",
+            "formatdate(\"EEE, DD MMM YYYY hh:mm:ss ZZZ\", \"2018-01-02T23:12:01-08:00\")",
+            "formatdate(\"h:mmaa 'o''clock' Z ZZZZ ZZZZZ\", \"2018-01-02T03:04:05+05:30\")",
+            "formatdate(\"MMMM D, YYYY H AA\", \"1999-12-31T12:00:00.123Z\")",
+            "formatdate(\"YYY\", \"2018-01-02T23:12:01Z\")",
+            "formatdate(\"YYYY\", \"2018-01-02\")",
+            "timeadd(\"2017-11-22T00:00:00+01:00\", \"-10m30.5s\")",
+            "timeadd(\"2024-02-28T23:59:59Z\", \"24h\")",
+            "timeadd(\"2024-01-01T00:00:00Z\", \"1d\")",
+            "timecmp(\"2017-11-22T00:00:00Z\", \"2017-11-22T01:00:00+01:00\")",
+            "timecmp(\"2017-11-22T00:00:00Z\", \"2017-11-22T00:00:01Z\")",
+            "timecmp(\"2017-11-22T00:00:02Z\", \"2017-11-22T00:00:01Z\")",
+            "textencodebase64(\"Hello World\", \"UTF-16LE\")",
+            "textencodebase64(\"héllo\", \"UTF-16\")",
+            "textencodebase64(\"héllo\", \"utf-16be\")",
+            "textdecodebase64(\"SABlAGwAbABvACAAVwBvAHIAbABkAA==\", \"UTF-16LE\")",
+            "textdecodebase64(textencodebase64(\"añb\", \"UTF-16\"), \"UTF-16\")",
+            "textdecodebase64(\"aMOpbGxv\", \"UTF-8\")",
+            "filemd5(\"data.txt\")",
+            "filesha1(\"data.txt\")",
+            "filesha256(\"data.txt\")",
+            "filesha512(\"data.txt\")",
+            "filebase64sha256(\"data.txt\")",
+            "filebase64sha512(\"data.txt\")",
+            "filebase64(\"data.txt\")",
+            "fileset(\"fs\", \"*\")",
+            "fileset(\"fs\", \"**\")",
+            "fileset(\"fs\", \"**/*.json\")",
+            "fileset(\"fs\", \"p/{a,b}?.*\")",
+            "fileset(\"fs\", \"[!.]*\")",
+            "fileset(\"fs\", \"[^.]*\")",
+            "fileset(\"fs/p\", \"*.json\")",
+            "fileset(\"fs\", \"nothing*\")",
             "abs(-0)",
             "max()",
             "nosuchfunction(1)",
@@ -387,6 +420,23 @@ fn expressions_and_functions_agree_with_terraform_console() {
     let root = tmp.path().join("mlguard");
     std::fs::create_dir(&root).unwrap();
     std::fs::write(root.join(".git"), "").unwrap(); // confine file reads here
+    const DATA: &str = "héllo\nwörld\n";
+    std::fs::write(root.join("data.txt"), DATA).unwrap();
+    // the same small tree for `fileset` on both sides
+    let tree = |base: &Path| {
+        for f in [
+            "fs/.hidden",
+            "fs/top.json",
+            "fs/p/a1.json",
+            "fs/p/b2.tpl",
+            "fs/p/q/c.json",
+        ] {
+            let p = base.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+    };
+    tree(&root);
     for (i, e) in cases.iter().enumerate() {
         std::fs::write(
             root.join(format!("e{i:04}.tf")),
@@ -403,6 +453,8 @@ fn expressions_and_functions_agree_with_terraform_console() {
         .collect();
     let console = tmp.path().join("console");
     std::fs::create_dir(&console).unwrap();
+    std::fs::write(console.join("data.txt"), DATA).unwrap();
+    tree(&console);
     let mut theirs = BTreeMap::new();
     let indexed: Vec<(usize, String)> = cases.iter().cloned().enumerate().collect();
     for chunk in indexed.chunks(60) {

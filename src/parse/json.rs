@@ -59,7 +59,8 @@ impl TextMap {
         let (a, b) = (seg(start)?, seg(end.saturating_sub(1).max(start))?);
         let pos = |s: &Segment, off: usize, is_end: bool| -> u32 {
             if s.exact {
-                s.span.start + (off.min(s.text_end) - s.text_start) as u32
+                // an offset before the first segment maps to its start
+                s.span.start + off.min(s.text_end).saturating_sub(s.text_start) as u32
             } else if is_end {
                 s.span.end
             } else {
@@ -153,9 +154,18 @@ fn anchored_map(text: &str, span: Span, sources: &Sources) -> TextMap {
     let mut offset = 0usize;
     for line in text.split_inclusive('\n') {
         let mut piece_start = offset;
-        for piece in line.split([REF_OPEN, REF_CLOSE]) {
+        for piece in line.split([REF_OPEN, REF_CLOSE, HOLE_OPEN, HOLE_CLOSE]) {
             let trimmed = piece.trim_start();
-            let lead = piece.len() - trimmed.len();
+            let mut lead = piece.len() - trimmed.len();
+            // a hole outside a string was wrapped in quotes the source does not have
+            let mut trimmed = trimmed;
+            if trimmed.len() >= 2 && !source[cursor..].contains(trimmed) {
+                if let Some(t) = trimmed.strip_prefix('"') {
+                    trimmed = t;
+                    lead += 1;
+                }
+                trimmed = trimmed.strip_suffix('"').unwrap_or(trimmed);
+            }
             if trimmed.len() >= 2 {
                 if let Some(k) = source[cursor..].find(trimmed) {
                     let at = span.start as usize + cursor + k;
@@ -182,6 +192,89 @@ fn anchored_map(text: &str, span: Span, sources: &Sources) -> TextMap {
 const REF_OPEN: char = '\u{E000}';
 const REF_CLOSE: char = '\u{E001}';
 
+/// Placeholders for values not known (a template input without a value): inside a JSON string
+/// they make the string unknown; elsewhere [`parse_with_holes`] reads them as unknown values.
+const HOLE_OPEN: char = '\u{E002}';
+const HOLE_CLOSE: char = '\u{E003}';
+
+/// Render a hole placeholder for [`parse_with_holes`].
+pub fn hole_placeholder(index: usize) -> String {
+    format!("{HOLE_OPEN}{index}{HOLE_CLOSE}")
+}
+
+/// Rendered template text whose pieces are literal text, references and unknown values.
+#[derive(Debug, Default)]
+pub struct TextWithHoles {
+    pub text: String,
+    pub refs: Vec<Reference>,
+    pub holes: Vec<Value>,
+}
+
+impl TextWithHoles {
+    pub fn push_part(&mut self, part: &Part) {
+        match part {
+            Part::Lit(s) => self.text.push_str(s),
+            Part::Ref(r) => {
+                self.text.push_str(&ref_placeholder(self.refs.len()));
+                self.refs.push(r.clone());
+            }
+        }
+    }
+}
+
+/// Parse a rendered template with unknown holes as JSON, the text mapped into `span` (the
+/// template file). A hole outside a string stands for a whole unknown JSON value. `None` when
+/// the text with its holes is no JSON: nothing can be concluded until the inputs are known.
+pub fn parse_with_holes(rendered: &TextWithHoles, span: Span, sources: &Sources) -> Option<Value> {
+    let text = quote_bare_holes(&rendered.text);
+    let map = anchored_map(&text, span, sources);
+    let whole = map.map(0, text.len()).unwrap_or(span);
+    let ast = parse_to_ast(&text, &CollectOptions::default(), &STRICT).ok()?;
+    let conv = Converter {
+        map: &map,
+        refs: &rendered.refs,
+        holes: &rendered.holes,
+        whole,
+    };
+    Some(conv.value(&ast.value?))
+}
+
+/// Wrap every hole that stands outside a JSON string in quotes, so the text parses and the
+/// converter finds the hole as a string of its own.
+fn quote_bare_holes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == HOLE_OPEN && !in_string {
+            out.push('"');
+            out.push(c);
+            for d in chars.by_ref() {
+                out.push(d);
+                if d == HOLE_CLOSE {
+                    break;
+                }
+            }
+            out.push('"');
+            continue;
+        }
+        out.push(c);
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+        }
+    }
+    out
+}
+
 /// Render a reference placeholder for [`parse`].
 pub fn ref_placeholder(index: usize) -> String {
     format!("{REF_OPEN}{index}{REF_CLOSE}")
@@ -203,13 +296,19 @@ pub fn parse(text: &str, map: &TextMap, refs: &[Reference]) -> Result<Value, Par
             span: whole,
         });
     };
-    let conv = Converter { map, refs, whole };
+    let conv = Converter {
+        map,
+        refs,
+        holes: &[],
+        whole,
+    };
     Ok(conv.value(&root))
 }
 
 struct Converter<'m> {
     map: &'m TextMap,
     refs: &'m [Reference],
+    holes: &'m [Value],
     whole: Span,
 }
 
@@ -232,28 +331,46 @@ impl Converter<'_> {
                     .collect::<Vec<_>>()
                     .into(),
             ),
-            ast::Value::Object(o) => Kind::Object(
-                o.properties
-                    .iter()
-                    .map(|p| {
-                        let (key, key_range) = match &p.name {
-                            ast::ObjectPropName::String(s) => (s.value.to_string(), s.range),
-                            ast::ObjectPropName::Word(w) => (w.value.to_string(), w.range),
-                        };
-                        Entry {
-                            key,
-                            key_span: self.span(key_range),
-                            value: self.value(&p.value),
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .into(),
-            ),
+            ast::Value::Object(o) => {
+                let mut entries = Vec::with_capacity(o.properties.len());
+                for p in &o.properties {
+                    let (key, key_range) = match &p.name {
+                        ast::ObjectPropName::String(s) => (s.value.to_string(), s.range),
+                        ast::ObjectPropName::Word(w) => (w.value.to_string(), w.range),
+                    };
+                    // a key not known makes the object's shape not known
+                    if let Some(hole) = self.first_hole(&key) {
+                        return Value::new(hole.kind.clone(), span);
+                    }
+                    entries.push(Entry {
+                        key,
+                        key_span: self.span(key_range),
+                        value: self.value(&p.value),
+                    });
+                }
+                Kind::Object(entries.into())
+            }
         };
         Value::new(kind, span)
     }
 
+    /// The first unknown value a text holds, if any.
+    fn first_hole(&self, s: &str) -> Option<Value> {
+        let open = s.find(HOLE_OPEN)?;
+        let after = &s[open + HOLE_OPEN.len_utf8()..];
+        let index = after[..after.find(HOLE_CLOSE)?].parse::<usize>().ok()?;
+        Some(
+            self.holes.get(index).cloned().unwrap_or_else(|| {
+                Value::unknown("a value not known inside JSON text", self.whole)
+            }),
+        )
+    }
+
     fn string(&self, s: &str, span: Span) -> Value {
+        // one unknown piece makes the whole string unknown: never a wildcard, never a prefix
+        if let Some(hole) = self.first_hole(s) {
+            return Value::new(hole.kind, span);
+        }
         if !s.contains(REF_OPEN) {
             return Value::string(s, span);
         }
@@ -447,6 +564,78 @@ fn lowercase_first(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with_holes(source: &str, rendered: &[Result<&str, &str>]) -> (Sources, Option<Value>) {
+        let sources = Sources::new(std::path::PathBuf::from("/t"));
+        let file = sources.add("/t/p.json".into(), source.to_string());
+        let mut text = TextWithHoles::default();
+        for piece in rendered {
+            match piece {
+                Ok(lit) => text.push_part(&Part::Lit(lit.to_string())),
+                Err(reason) => {
+                    text.text.push_str(&hole_placeholder(text.holes.len()));
+                    text.holes
+                        .push(Value::unknown(*reason, Span::new(file, 0..0)));
+                }
+            }
+        }
+        let v = parse_with_holes(&text, Span::new(file, 0..source.len()), &sources);
+        (sources, v)
+    }
+
+    #[test]
+    fn holes_stay_unknown_and_known_parts_keep_their_place() {
+        let source = "{\"Action\": \"s3:GetObject\",\n \"Resource\": \"arn:aws:s3:::${b}/*\",\n \"Condition\": ${c}}";
+        let (sources, v) = with_holes(
+            source,
+            &[
+                Ok("{\"Action\": \"s3:GetObject\",\n \"Resource\": \"arn:aws:s3:::"),
+                Err("var.b has no value"),
+                Ok("/*\",\n \"Condition\": "),
+                Err("var.c has no value"),
+                Ok("}"),
+            ],
+        );
+        let v = v.expect("the text with holes is JSON");
+        let action = v.get("Action").unwrap();
+        assert_eq!(action.as_str(), Some("s3:GetObject"));
+        assert_eq!(
+            sources.get(action.span.file).slice(action.span),
+            "\"s3:GetObject\""
+        );
+        // a string with an unknown piece is unknown, never a pattern
+        let resource = v.get("Resource").unwrap();
+        assert!(resource.is_unknown());
+        assert_eq!(resource.as_str(), None);
+        assert!(v.get("Condition").unwrap().is_unknown());
+    }
+
+    #[test]
+    fn an_unknown_key_makes_the_object_unknown_and_broken_text_is_none() {
+        let (_, v) = with_holes("{\"${k}\": 1}", &[Ok("{\""), Err("k"), Ok("\": 1}")]);
+        assert!(v.unwrap().is_unknown());
+        let (_, v) = with_holes(
+            "{\"a\": ${x} ${y}}",
+            &[Ok("{\"a\": "), Err("x"), Ok(" "), Err("y"), Ok("}")],
+        );
+        assert!(v.is_none());
+    }
+
+    #[test]
+    fn an_offset_before_the_first_segment_maps_to_its_start() {
+        let mut map = TextMap::default();
+        map.push(5..9, Span::new(0, 20..24), true);
+        assert_eq!(map.map(0, 3), Some(Span::new(0, 20..20)));
+    }
+
+    #[test]
+    fn bare_holes_are_quoted_and_holes_in_strings_are_not() {
+        let h = hole_placeholder(0);
+        assert_eq!(
+            quote_bare_holes(&format!("[{h}, \"a\\\"{h}\"]")),
+            format!("[\"{h}\", \"a\\\"{h}\"]")
+        );
+    }
 
     fn exact(text: &str) -> TextMap {
         TextMap::exact(Span::new(0, 0..text.len()), text.len())

@@ -163,6 +163,8 @@ pub(crate) struct Evaluator<'h> {
     /// an N-entry map would otherwise scan it N times.
     object_index: RefCell<HashMap<usize, ObjectIndex>>,
     budget: Budget,
+    /// The values not known that the `templatefile` being rendered left as holes.
+    template_holes: RefCell<Vec<Value>>,
 }
 
 /// What one evaluation has spent of its budgets (see `MAX_*`).
@@ -226,6 +228,7 @@ impl<'h> Evaluator<'h> {
             failures: std::cell::Cell::new(0),
             object_index: RefCell::default(),
             budget: Budget::default(),
+            template_holes: RefCell::default(),
         }
     }
 
@@ -1373,6 +1376,12 @@ impl<'h> Evaluator<'h> {
                     None => match &v.kind {
                         Kind::Json(_) => match functions::json_text(&v) {
                             Some(s) => parts.push(Part::Lit(s)),
+                            None if escapes == Escapes::TemplateFile => {
+                                parts.push(self.template_hole(Value::unknown(
+                                    "jsonencode of a value not fully known",
+                                    v.span,
+                                )))
+                            }
                             None => {
                                 return Err(Value::unknown(
                                     "jsonencode of a value not fully known",
@@ -1380,6 +1389,9 @@ impl<'h> Evaluator<'h> {
                                 ))
                             }
                         },
+                        Kind::Unknown(_) if escapes == Escapes::TemplateFile => {
+                            parts.push(self.template_hole(v))
+                        }
                         Kind::Unknown(_) => return Err(v),
                         Kind::Null => {
                             return Err(Value::unknown("a null value in a template", v.span))
@@ -1610,9 +1622,9 @@ impl<'h> Evaluator<'h> {
         }
         match name {
             "file" | "templatefile" | "fileexists" | "filebase64" | "jsondecode" | "yamldecode"
-            | "abspath" | "dirname" | "basename" | "pathexpand" | "fileset" => {
-                self.host_call(name, args, span, scope)
-            }
+            | "abspath" | "dirname" | "basename" | "pathexpand" | "fileset" | "filemd5"
+            | "filesha1" | "filesha256" | "filesha512" | "filebase64sha256"
+            | "filebase64sha512" => self.host_call(name, args, span, scope),
             // a large map through its index (see `object_index`), any other through the function
             "lookup" => match self.indexed_lookup(&args, span) {
                 Some(v) => v,
@@ -1695,7 +1707,8 @@ impl<'h> Evaluator<'h> {
         }
         let path_arg = || args.first().and_then(|a| a.as_str()).map(str::to_string);
         match name {
-            "file" | "fileexists" | "filebase64" | "templatefile" => {
+            "file" | "fileexists" | "filebase64" | "templatefile" | "filemd5" | "filesha1"
+            | "filesha256" | "filesha512" | "filebase64sha256" | "filebase64sha512" => {
                 let Some(path) = path_arg() else {
                     return self.unknown(span, format!("`{name}` of a path that is not known"));
                 };
@@ -1712,7 +1725,17 @@ impl<'h> Evaluator<'h> {
                         let vars = args.get(1).cloned().unwrap_or_else(|| Value::null(span));
                         self.templatefile(file, &text, vars, span)
                     }
-                    (_, Ok(_)) => Value::unknown("filebase64 content", span),
+                    // the file's bytes through the function of the same name without `file`
+                    // (a file that is not UTF-8 is not read, so its hash stays unknown)
+                    (_, Ok((_, text))) => {
+                        let pure = &name["file".len()..];
+                        let pure = if pure == "base64" {
+                            "base64encode"
+                        } else {
+                            pure
+                        };
+                        self.pure_call(pure, &[Value::string(text.as_str(), span)], span)
+                    }
                     (_, Err(e)) => {
                         // a refused read (outside the tree, a FIFO, too large) is an error entry
                         if e.refused {
@@ -1757,6 +1780,38 @@ impl<'h> Evaluator<'h> {
                 ),
                 None => Value::unknown(format!("`{name}` of a path that is not known"), span),
             },
+            "fileset" => {
+                let texts: Vec<Option<&str>> = args.iter().map(Value::as_str).collect();
+                let [Some(dir), Some(pattern)] = texts.as_slice() else {
+                    return self.fail(span, "`fileset` expects a path and a pattern".into());
+                };
+                let files = match self.host.list_files(dir) {
+                    Ok(files) => files,
+                    Err(e) => {
+                        // a refused listing (outside the tree) is an error entry, as for `file`
+                        if e.refused {
+                            self.error(ParseError {
+                                message: e.message.clone(),
+                                span,
+                            });
+                        }
+                        return self.unknown(span, e.message);
+                    }
+                };
+                let mut hits = Vec::new();
+                for f in files {
+                    match functions::fileset::matches(pattern, &f) {
+                        Ok(true) => hits.push(f),
+                        Ok(false) => {}
+                        Err(m) => return self.fail(span, format!("`fileset`: {m}")),
+                    }
+                }
+                // a set of strings: sorted, as Terraform orders it
+                hits.sort();
+                hits.dedup();
+                let items: Vec<Value> = hits.into_iter().map(|h| Value::string(h, span)).collect();
+                Value::new(Kind::List(items.into()), span)
+            }
             _ => self.unknown(span, format!("function `{name}` is not supported")),
         }
     }
@@ -1822,10 +1877,60 @@ impl<'h> Evaluator<'h> {
                 return v;
             }
         }
-        match self.elements(&elements, &scope, false, false, Escapes::Raw) {
-            Ok(parts) => string_from_parts(parts, whole),
-            Err(u) => u,
+        // holes belong to this template; a nested `templatefile` has its own
+        let outer_holes = self.template_holes.take();
+        let rendered = self.elements(&elements, &scope, false, false, Escapes::TemplateFile);
+        let holes = self.template_holes.replace(outer_holes);
+        let parts = match rendered {
+            Ok(parts) => parts,
+            Err(u) => return u,
+        };
+        if holes.is_empty() {
+            let v = string_from_parts(parts, whole);
+            self.check_json_template(file, &v);
+            return v;
         }
+        // with inputs not known, a JSON text keeps its known parts; anything else stays unknown
+        // (no error: the text may parse once the inputs are known)
+        let mut text = crate::parse::json::TextWithHoles::default();
+        for p in &parts {
+            text.push_part(p);
+        }
+        text.holes = holes;
+        // only a document (object or array) is worth keeping: a scalar with a hole is unknown
+        match crate::parse::json::parse_with_holes(&text, whole, self.host.sources()) {
+            Some(v) if matches!(v.kind, Kind::Object(_) | Kind::List(_)) => {
+                Value::new(Kind::Json(Box::new(v)), whole)
+            }
+            _ => Value::new(text.holes[0].kind.clone(), span),
+        }
+    }
+
+    /// A `.json` template rendered with every input known must be JSON: the error points into
+    /// the template. (Other templates render scripts and configuration of any kind.)
+    fn check_json_template(&self, file: FileId, v: &Value) {
+        let sources = self.host.sources();
+        let is_json = sources
+            .get(file)
+            .path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if !is_json || v.is_unknown() {
+            return;
+        }
+        if let Err(e) = crate::parse::json::decode_value(v, sources) {
+            let mut errors = self.errors.borrow_mut();
+            if !errors.contains(&e) {
+                errors.push(e);
+            }
+        }
+    }
+
+    /// A value not known inside a `templatefile` body: a placeholder in the rendered text.
+    fn template_hole(&self, v: Value) -> Part {
+        let mut holes = self.template_holes.borrow_mut();
+        holes.push(v);
+        Part::Lit(crate::parse::json::hole_placeholder(holes.len() - 1))
     }
 
     // ---- traversals ---------------------------------------------------------------------
@@ -2484,6 +2589,9 @@ enum Escapes {
     /// Inside a directive of a quoted string, where the parser left the escapes in place.
     QuotedNested,
     Raw,
+    /// A `templatefile` body: raw, and a value not known becomes a hole in the rendered text
+    /// (see `template_holes`) instead of making the whole text unknown.
+    TemplateFile,
 }
 
 /// HCL's backslash escapes of a quoted string.

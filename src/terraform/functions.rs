@@ -17,6 +17,10 @@ use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::{Arc, OnceLock};
 
+mod datetime;
+pub(crate) mod fileset;
+mod text_encoding;
+
 /// Most elements one call may build, so hostile input cannot exhaust memory (docs/security.md).
 pub(crate) const MAX_ITEMS: usize = 1_000_000;
 /// Longest text one call may build, for the same reason.
@@ -117,6 +121,21 @@ pub fn call_pure(name: &str, args: &[Value], span: Span) -> Option<Result<Value,
         "sha1" => map_text(&c, |s| hex(&sha1(s.as_bytes()))),
         "md5" => map_text(&c, |s| hex(&md5(s.as_bytes()))),
         "uuidv5" => uuidv5(&c),
+        "textencodebase64" => text_encoding::textencodebase64(&c),
+        "textdecodebase64" => text_encoding::textdecodebase64(&c),
+        // date and time
+        "formatdate" => datetime::formatdate(&c),
+        "timeadd" => datetime::timeadd(&c),
+        "timecmp" => datetime::timecmp(&c),
+        // removed from the language: old code still calls them
+        "list" | "map" => error(format!(
+            "`{name}` was removed in Terraform 0.12: write {}",
+            if name == "list" {
+                "a list as `[a, b]` (or convert with `tolist`)"
+            } else {
+                "a map as `{ k = v }` (or convert with `tomap`)"
+            }
+        )),
         "uuid" | "timestamp" | "plantimestamp" | "bcrypt" => Err(Fail::Unknown(
             format!("`{name}` differs on every run").into(),
         )),

@@ -125,6 +125,9 @@ pub fn evaluate_dir(dir: &Path, var_files: &[PathBuf], vars: &[String]) -> DirEv
     DirEvaluation { sources, evaluated }
 }
 
+/// Most files `fileset` lists under one directory, so a huge tree cannot stall a scan.
+const MAX_LISTED: usize = 100_000;
+
 /// What the evaluator needs from outside: files and module sources.
 pub trait Host {
     fn sources(&self) -> &Sources;
@@ -138,6 +141,15 @@ pub trait Host {
         module_rel: &str,
         path: &str,
     ) -> Result<(FileId, Arc<String>), FileError>;
+    /// The regular files under `dir` (relative to the root module directory, as for
+    /// `read_file`), as slash-separated paths relative to `dir`; for `fileset`, confined to the
+    /// scanned tree like every read.
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, FileError> {
+        Err(FileError {
+            message: format!("directory `{dir}` is not listed here"),
+            refused: false,
+        })
+    }
     /// The source of a called module and its directory relative to the root module.
     fn load_module(
         &self,
@@ -343,6 +355,61 @@ impl Host for Workspace<'_> {
         let text = fsguard::read(&canonical, Access::Tree(&self.roots)).map_err(fail)?;
         let id = self.sources.add(canonical, text);
         Ok((id, self.sources.get(id).text.clone()))
+    }
+
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, FileError> {
+        let p = Path::new(dir);
+        let full = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.root_dir.join(p)
+        };
+        let fail = |message: String| FileError {
+            message: format!("directory `{dir}` {message}"),
+            refused: false,
+        };
+        let canonical = full
+            .canonicalize()
+            .map_err(|e| fail(format!("cannot be listed: {e}")))?;
+        if !self.roots.contains(&canonical) {
+            return Err(FileError {
+                message: format!("directory `{dir}` is outside the scanned tree; it is not read"),
+                refused: true,
+            });
+        }
+        let mut out = Vec::new();
+        let mut stack = vec![(canonical, String::new())];
+        while let Some((at, rel)) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&at) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let rel = if rel.is_empty() {
+                    name
+                } else {
+                    format!("{rel}/{name}")
+                };
+                // links are followed only where they stay inside the tree
+                let Ok(target) = e.path().canonicalize() else {
+                    continue;
+                };
+                if !self.roots.contains(&target) {
+                    continue;
+                }
+                match std::fs::metadata(&target) {
+                    Ok(m) if m.is_dir() && e.file_type().is_ok_and(|t| !t.is_symlink()) => {
+                        stack.push((target, rel))
+                    }
+                    Ok(m) if m.is_file() => out.push(rel),
+                    _ => {}
+                }
+                if out.len() + stack.len() > MAX_LISTED {
+                    return Err(fail(format!("holds more than {MAX_LISTED} entries")));
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn load_module(
