@@ -13,7 +13,7 @@
 //! one project per repository; otherwise the whole tree is one project.
 //! Figures to record in docs/performance.md; nothing here passes or fails.
 
-use mlguard::bulk::{self, BulkFormat, BulkOptions};
+use mlguard::bulk::{self, BulkOptions};
 use mlguard::engine::Engine;
 use mlguard::scan::{self, ScanRequest};
 use std::fmt::Write as _;
@@ -239,21 +239,7 @@ fn bench_one(root: &Path, engine: &Engine, mb: f64) {
 
 /// Every repository as its own project, as `scan --repos --format json` runs it.
 fn bench_bulk(root: &Path, mb: f64) {
-    let opts = BulkOptions {
-        roots: vec![root.to_path_buf()],
-        shard: None,
-        config: None,
-        policies: Vec::new(),
-        select: Vec::new(),
-        ignore: Vec::new(),
-        fail_on: None,
-        var_files: Vec::new(),
-        vars: Vec::new(),
-        format: BulkFormat::Json,
-        quiet: false,
-        color: false,
-        progress: false,
-    };
+    let opts = BulkOptions::json(vec![root.to_path_buf()]);
     let mut sink = CountingSink(0);
     let t = Instant::now();
     let totals = match bulk::run(&opts, &mut sink) {

@@ -143,6 +143,28 @@ pub struct BulkOptions {
     pub progress: bool,
 }
 
+impl BulkOptions {
+    /// Every repository under `roots`, each with its own configuration, as JSON Lines and with
+    /// nothing for a terminal: how tools and benchmarks run a bulk scan.
+    pub fn json(roots: Vec<PathBuf>) -> BulkOptions {
+        BulkOptions {
+            roots,
+            shard: None,
+            config: None,
+            policies: Vec::new(),
+            select: Vec::new(),
+            ignore: Vec::new(),
+            fail_on: None,
+            var_files: Vec::new(),
+            vars: Vec::new(),
+            format: BulkFormat::Json,
+            quiet: false,
+            color: false,
+            progress: false,
+        }
+    }
+}
+
 /// Counts over every repository, for the `total` line and the summary table.
 #[derive(Debug, Default)]
 pub struct Totals {
@@ -603,21 +625,7 @@ mod tests {
             )
             .unwrap();
         }
-        let opts = BulkOptions {
-            roots: vec![dir.path().to_path_buf()],
-            shard: None,
-            config: None,
-            policies: Vec::new(),
-            select: Vec::new(),
-            ignore: Vec::new(),
-            fail_on: None,
-            var_files: Vec::new(),
-            vars: Vec::new(),
-            format: BulkFormat::Json,
-            quiet: false,
-            color: false,
-            progress: false,
-        };
+        let opts = BulkOptions::json(vec![dir.path().to_path_buf()]);
         let scan_one = |shared: &Shared, repo: &Repo| {
             if repo.name == "bad" {
                 panic!("index out of bounds: the len is 0 but the index is 0");
