@@ -106,7 +106,10 @@ impl Index {
                                 out.push_str(&token(i));
                             }
                         },
-                        (Some(i), "id" | "bucket" | "name") => out.push_str(&token(i)),
+                        // `bucket_name`, `log_group_name`: the awscc provider's
+                        (Some(i), "id" | "bucket" | "name" | "bucket_name" | "log_group_name") => {
+                            out.push_str(&token(i))
+                        }
                         _ => out.push(OPAQUE),
                     }
                 }

@@ -686,7 +686,10 @@ fn resource_glob(e: &crate::model::policy::Element) -> Option<String> {
                 }
                 out.push_str(rest);
             }
-            Part::Ref(r) => match (&*r.attr, service_of_type(&r.target.rtype)) {
+            Part::Ref(r) => match (
+                &*r.attr,
+                service_of_type(&crate::model::awscc::aws_type(&r.target.rtype)),
+            ) {
                 ("arn", Some(service)) if out.is_empty() => {
                     out.push_str("arn:*:");
                     out.push_str(service);
@@ -924,7 +927,11 @@ pub fn principal_element_matches(
     if let [Part::Ref(r)] = id.parts.as_slice() {
         return match &p.target {
             Some(t)
-                if **t == *r.target && matches!(&*r.attr, "arn" | "id" | "unique_id" | "name") =>
+                if **t == *r.target
+                    && matches!(
+                        &*r.attr,
+                        "arn" | "id" | "unique_id" | "name" | "role_name" | "user_name" | "role_id"
+                    ) =>
             {
                 Truth::True
             }

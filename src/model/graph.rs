@@ -27,7 +27,8 @@ impl Builder<'_> {
     pub(super) fn graph(&mut self, r: &ResourceInstance) {
         let a = &r.attrs;
         let what = format!("{}", r.address);
-        match r.address.rtype.as_str() {
+        let rtype = super::awscc::aws_type(&r.address.rtype);
+        match rtype.as_ref() {
             "aws_sagemaker_endpoint_configuration" => {
                 for uri in blocks(a, &["data_capture_config", "destination_s3_uri"]) {
                     self.s3_role(
@@ -195,7 +196,7 @@ impl Builder<'_> {
             | "aws_sfn_state_machine"
             | "aws_sagemaker_processing_job" => {
                 // a Glue job or a state machine is ETL, ML only when it feeds ML (see ml.rs)
-                let ml = r.address.rtype.starts_with("aws_sagemaker_");
+                let ml = rtype.starts_with("aws_sagemaker_");
                 self.role_workload(
                     a.get("role_arn"),
                     "pipeline",
@@ -629,7 +630,7 @@ const NAME_ATTRIBUTES: [&str; 10] = [
 ];
 
 fn name_value(r: &ResourceInstance) -> Option<&Value> {
-    let attrs: &[&str] = if r.address.rtype == "aws_s3_bucket" {
+    let attrs: &[&str] = if super::awscc::aws_type(&r.address.rtype) == "aws_s3_bucket" {
         &["bucket", "bucket_prefix"]
     } else {
         &NAME_ATTRIBUTES

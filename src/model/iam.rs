@@ -10,7 +10,7 @@ impl Builder<'_> {
     /// Handle one IAM or resource-policy resource, if it is one.
     pub(super) fn iam(&mut self, r: &ResourceInstance) {
         let a = &r.attrs;
-        match r.address.rtype.as_str() {
+        match super::awscc::aws_type(&r.address.rtype).as_ref() {
             "aws_iam_policy" => {
                 if let Some(policy) = a.get("policy") {
                     if let Some(d) = self.document(policy, r, DocumentKind::Managed) {
@@ -22,7 +22,8 @@ impl Builder<'_> {
             "aws_iam_role_policy" => self.inline(r, "role", PrincipalKind::Role),
             "aws_iam_user_policy" => self.inline(r, "user", PrincipalKind::User),
             "aws_iam_group_policy" => self.inline(r, "group", PrincipalKind::Group),
-            "aws_iam_role" | "aws_iam_user" => self.identity_blocks(r),
+            // groups of the awscc provider carry inline policies too
+            "aws_iam_role" | "aws_iam_user" | "aws_iam_group" => self.identity_blocks(r),
             _ => {}
         }
         // attachments need customer managed policies registered first: resources come in
@@ -37,7 +38,7 @@ impl Builder<'_> {
                 .map(|v| v.one_or_many().into_iter().cloned().collect::<Vec<_>>())
                 .unwrap_or_default()
         };
-        match r.address.rtype.as_str() {
+        match super::awscc::aws_type(&r.address.rtype).as_ref() {
             "aws_iam_role_policy_attachment" => self.attach_arn(r, "role", PrincipalKind::Role),
             "aws_iam_user_policy_attachment" => self.attach_arn(r, "user", PrincipalKind::User),
             "aws_iam_group_policy_attachment" => self.attach_arn(r, "group", PrincipalKind::Group),
@@ -104,7 +105,7 @@ impl Builder<'_> {
                     }
                 }
             }
-            "aws_iam_role" | "aws_iam_user" => self.identity_links(r),
+            "aws_iam_role" | "aws_iam_user" | "aws_iam_group" => self.identity_links(r),
             "aws_s3_bucket_policy" => {
                 let (Some(bucket), Some(policy)) = (a.get("bucket"), a.get("policy")) else {
                     return;

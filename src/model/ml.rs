@@ -332,7 +332,7 @@ impl Builder<'_> {
     pub(super) fn storage(&mut self, r: &ResourceInstance) {
         let a = &r.attrs;
         let bucket = |b: &Self| a.get("bucket").and_then(|v| b.datastore_ref(v));
-        match r.address.rtype.as_str() {
+        match super::awscc::aws_type(&r.address.rtype).as_ref() {
             "aws_s3_bucket_server_side_encryption_configuration" => {
                 if let Some(d) = bucket(self) {
                     self.encryption(d, a);
@@ -499,7 +499,8 @@ impl Builder<'_> {
     /// SageMaker, Bedrock and third-party AI resources.
     pub(super) fn ml(&mut self, r: &ResourceInstance) {
         let a = &r.attrs;
-        let rtype = r.address.rtype.as_str();
+        let aws_type = super::awscc::aws_type(&r.address.rtype);
+        let rtype = aws_type.as_ref();
         let name = a.get("name").and_then(Value::as_str).map(str::to_string);
         match rtype {
             "aws_sagemaker_endpoint_configuration" => {
@@ -638,7 +639,11 @@ impl Builder<'_> {
                         self.ai_use(
                             svc,
                             e.value.span,
-                            format!("{} named `{}`", rtype, e.value.as_str().unwrap_or("")),
+                            format!(
+                                "{} named `{}`",
+                                r.address.rtype,
+                                e.value.as_str().unwrap_or("")
+                            ),
                         );
                     }
                 }
@@ -691,7 +696,8 @@ impl Builder<'_> {
 
     /// The resources of `COMPONENTS`, for the system description.
     fn component(&mut self, r: &ResourceInstance) {
-        let rtype = r.address.rtype.as_str();
+        let aws_type = super::awscc::aws_type(&r.address.rtype);
+        let rtype = aws_type.as_ref();
         let Some((_, kind, name_key, role_key, keep)) =
             COMPONENTS.iter().find(|(t, ..)| *t == rtype)
         else {
@@ -792,7 +798,7 @@ impl Builder<'_> {
         let mut job_definitions: Vec<(String, Option<String>, Option<usize>)> = Vec::new();
         for r in &ev.instances {
             let a = &r.attrs;
-            match r.address.rtype.as_str() {
+            match super::awscc::aws_type(&r.address.rtype).as_ref() {
                 "aws_sagemaker_endpoint" => {
                     let Some(ep) = endpoint_keys
                         .iter()
@@ -849,11 +855,9 @@ impl Builder<'_> {
             .iter()
             .map(|(a, n, _)| (a.clone(), n.clone()))
             .collect();
-        for r in ev
-            .instances
-            .iter()
-            .filter(|r| r.address.rtype == "aws_sagemaker_monitoring_schedule")
-        {
+        for r in ev.instances.iter().filter(|r| {
+            super::awscc::aws_type(&r.address.rtype) == "aws_sagemaker_monitoring_schedule"
+        }) {
             for cfg in blocks(&r.attrs, "monitoring_schedule_config") {
                 let jd = cfg
                     .get("monitoring_job_definition_name")
@@ -896,7 +900,7 @@ impl Builder<'_> {
 }
 
 /// All four public access block settings: `Some(true)` when all are true, `None` when unknown.
-fn all_four(a: &Value) -> Option<bool> {
+pub(super) fn all_four(a: &Value) -> Option<bool> {
     let mut all = true;
     for k in [
         "block_public_acls",
@@ -993,7 +997,8 @@ impl Builder<'_> {
             .iter()
             .filter(|r| r.address.mode == crate::terraform::value::Mode::Managed)
         {
-            let rtype = r.address.rtype.as_str();
+            let aws_type = super::awscc::aws_type(&r.address.rtype);
+            let rtype = aws_type.as_ref();
             if is_ml_resource(rtype) {
                 ml.push(r.address.to_string());
                 self.buckets_touched(&r.attrs, &mut ml_buckets);

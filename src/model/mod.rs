@@ -2,6 +2,7 @@
 //! built from evaluated Terraform instances and standalone JSON policy files, classified into
 //! tiers and workloads (config, then tags, then the graph, then the name).
 
+pub mod awscc;
 pub mod classify;
 pub(crate) mod graph;
 mod iam;
@@ -341,6 +342,9 @@ pub struct UnitEvidence {
 impl Inventory {
     /// Add what one evaluated root module declares.
     pub fn add_module(&mut self, ev: &Evaluated, sources: &Sources, config: &Config) {
+        // awscc resources read in the shape of their `aws` counterparts (model::awscc)
+        let translated = awscc::translate(ev);
+        let ev = translated.as_ref().unwrap_or(ev);
         let root = self.roots;
         self.roots += 1;
         let dir = crate::source::display_path(sources.base(), &ev.root_dir);
@@ -386,8 +390,15 @@ impl Inventory {
             .iter()
             .filter(|r| r.address.mode == Mode::Managed)
         {
-            let tags = || tags_of(r, &default_tags);
-            match r.address.rtype.as_str() {
+            // the `aws` provider's default tags are not the awscc provider's
+            let no_defaults = BTreeMap::new();
+            let defaults = if awscc::is_awscc(&r.address.rtype) {
+                &no_defaults
+            } else {
+                &default_tags
+            };
+            let tags = || tags_of(r, defaults);
+            match awscc::aws_type(&r.address.rtype).as_ref() {
                 "aws_s3_bucket" => b.datastore(r, DatastoreKind::Bucket, "bucket", tags()),
                 "aws_cloudwatch_log_group" => {
                     b.datastore(r, DatastoreKind::LogGroup, "name", tags())
@@ -404,6 +415,7 @@ impl Inventory {
             .filter(|r| r.address.mode == Mode::Managed)
         {
             b.storage(r);
+            b.awscc_storage(r);
         }
         b.account_public_access_block(&ev.instances);
         b.config_prefixes();
@@ -420,6 +432,7 @@ impl Inventory {
             .filter(|r| r.address.mode == Mode::Managed)
         {
             b.iam_links(r);
+            b.awscc_iam_links(r);
         }
         b.external_principals();
         for r in ev
@@ -438,6 +451,7 @@ impl Inventory {
             b.ml(r);
         }
         b.ml_links(ev);
+        b.awscc_ml_links(ev);
         b.unit_evidence(ev, &default_tags);
     }
 
