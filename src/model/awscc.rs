@@ -298,8 +298,28 @@ fn translate_attrs(attrs: &Value, m: &Mapping) -> Value {
     out
 }
 
-/// Rename the key at `path` (through objects and every element of lists) to `new`.
+/// Rename the key at `path` (through objects and every element of lists) to `new`. Each step
+/// goes down one object, or one list of objects, so the depth is the path's length whatever the
+/// value holds (a list of lists is no shape Cloud Control writes and is left as it is).
 fn rename(v: &Value, path: &[&str], new: &str) -> Value {
+    match &v.kind {
+        Kind::List(items) => Value::new(
+            Kind::List(Arc::new(
+                items
+                    .iter()
+                    .map(|x| match x.kind {
+                        Kind::Object(_) => rename_in_object(x, path, new),
+                        _ => x.clone(),
+                    })
+                    .collect(),
+            )),
+            v.span,
+        ),
+        _ => rename_in_object(v, path, new),
+    }
+}
+
+fn rename_in_object(v: &Value, path: &[&str], new: &str) -> Value {
     let Some((first, rest)) = path.split_first() else {
         return v.clone();
     };
@@ -326,12 +346,6 @@ fn rename(v: &Value, path: &[&str], new: &str) -> Value {
                 .collect();
             Value::new(Kind::Object(Arc::new(entries)), v.span)
         }
-        Kind::List(items) => Value::new(
-            Kind::List(Arc::new(
-                items.iter().map(|x| rename(x, path, new)).collect(),
-            )),
-            v.span,
-        ),
         _ => v.clone(),
     }
 }
