@@ -690,7 +690,10 @@ fn resource_glob(e: &crate::model::policy::Element) -> Option<String> {
                 &*r.attr,
                 service_of_type(&crate::model::awscc::aws_type(&r.target.rtype)),
             ) {
-                ("arn", Some(service)) if out.is_empty() => {
+                (attr, Some(service))
+                    if out.is_empty()
+                        && crate::model::awscc::names_own_arn(&r.target.rtype, attr) =>
+                {
                     out.push_str("arn:*:");
                     out.push_str(service);
                     out.push_str(":*:*:*");

@@ -251,6 +251,18 @@ pub fn aws_type(rtype: &str) -> Cow<'_, str> {
     Cow::Borrowed(rtype)
 }
 
+/// Does `attr` hold the resource's own ARN? Cloud Control names it after the type
+/// (`awscc_sagemaker_model.model_arn`, `awscc_bedrock_agent.agent_arn`,
+/// `awscc_iam_managed_policy.policy_arn`) where the `aws` provider says `arn`; other `*_arn`
+/// attributes point at other resources (`execution_role_arn`).
+pub fn names_own_arn(rtype: &str, attr: &str) -> bool {
+    attr == "arn"
+        || (is_awscc(rtype)
+            && attr
+                .strip_suffix("_arn")
+                .is_some_and(|stem| rtype.ends_with(&format!("_{stem}"))))
+}
+
 pub fn is_awscc(rtype: &str) -> bool {
     rtype.starts_with("awscc_")
 }
@@ -583,6 +595,23 @@ mod tests {
         assert_eq!(aws_type("awscc_sagemaker_space"), "aws_sagemaker_space");
         assert_eq!(aws_type("awscc_ec2_vpc"), "awscc_ec2_vpc");
         assert_eq!(aws_type("aws_s3_bucket"), "aws_s3_bucket");
+    }
+
+    #[test]
+    fn own_arn_attributes_are_told_from_references_to_others() {
+        assert!(names_own_arn("awscc_sagemaker_model", "model_arn"));
+        assert!(names_own_arn("awscc_bedrock_agent", "agent_arn"));
+        assert!(names_own_arn("awscc_iam_managed_policy", "policy_arn"));
+        assert!(names_own_arn("awscc_s3_bucket", "arn"));
+        assert!(!names_own_arn(
+            "awscc_sagemaker_model",
+            "execution_role_arn"
+        ));
+        assert!(!names_own_arn(
+            "awscc_bedrock_agent",
+            "customer_encryption_key_arn"
+        ));
+        assert!(!names_own_arn("aws_sagemaker_model", "model_arn"));
     }
 
     #[test]
