@@ -263,6 +263,7 @@ pub fn names_own_arn(rtype: &str, attr: &str) -> bool {
                 .is_some_and(|stem| rtype.ends_with(&format!("_{stem}"))))
 }
 
+/// A type of the awscc provider.
 pub fn is_awscc(rtype: &str) -> bool {
     rtype.starts_with("awscc_")
 }
@@ -283,7 +284,7 @@ pub(super) fn translate(ev: &Evaluated) -> Option<Evaluated> {
                     ..r.clone()
                 },
                 None if is_awscc(&r.address.rtype) => ResourceInstance {
-                    attrs: tags_as_map(&r.attrs, "tags", "key"),
+                    attrs: pairs_as_map(&r.attrs, "tags", "key"),
                     ..r.clone()
                 },
                 None => r.clone(),
@@ -299,9 +300,9 @@ pub(super) fn translate(ev: &Evaluated) -> Option<Evaluated> {
 }
 
 fn translate_attrs(attrs: &Value, m: &Mapping) -> Value {
-    let mut out = tags_as_map(attrs, "tags", "key");
+    let mut out = pairs_as_map(attrs, "tags", "key");
     if m.awscc == "awscc_cloudwatch_alarm" {
-        out = tags_as_map(&out, "dimensions", "name");
+        out = pairs_as_map(&out, "dimensions", "name");
     }
     for (path, new) in m.renames {
         let steps: Vec<&str> = path.split('.').collect();
@@ -366,7 +367,7 @@ fn rename_in_object(v: &Value, path: &[&str], new: &str) -> Value {
 /// the map the `aws` provider writes; a map stays a map. Each entry keeps the span of the object
 /// that wrote it. A list with a key not known here stays a list, which the model reads as tags
 /// it cannot know.
-fn tags_as_map(attrs: &Value, attr: &str, key_field: &str) -> Value {
+fn pairs_as_map(attrs: &Value, attr: &str, key_field: &str) -> Value {
     let Some(list) = attrs.get(attr).and_then(Value::as_list) else {
         return attrs.clone();
     };
@@ -685,7 +686,7 @@ mod tests {
                 ),
             )])
         };
-        let out = tags_as_map(&list(s("mlguard:tier")), "tags", "key");
+        let out = pairs_as_map(&list(s("mlguard:tier")), "tags", "key");
         assert_eq!(
             out.get("tags")
                 .and_then(|t| t.get("mlguard:tier"))
@@ -693,7 +694,7 @@ mod tests {
             Some("training")
         );
         let unknown = list(Value::unknown("var.k", Span::default()));
-        assert!(tags_as_map(&unknown, "tags", "key")
+        assert!(pairs_as_map(&unknown, "tags", "key")
             .get("tags")
             .and_then(Value::as_list)
             .is_some());
