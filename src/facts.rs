@@ -679,6 +679,8 @@ fn statement_facts(
                     resources.insert(g.datastore);
                 }
             }
+            // a document attached to nothing reaches its datastores without grants
+            resources.extend(reach.data_stores.iter().copied());
             if reach.public {
                 // a public resource policy exposes the tiered datastores it governs
                 let governed = doc
@@ -821,6 +823,7 @@ fn grant_fact(inv: &Inventory, g: &Grant, cache: &mut GrantCache) -> Fact {
         ("wildcard_resource".to_string(), b(g.wildcard_resource)),
         ("via".to_string(), s(doc.kind.as_str())),
         ("kms_gate".to_string(), s(g.kms_gate)),
+        ("coverage".to_string(), s(g.coverage.as_str())),
     ];
     Fact {
         principal: principal_uid(g.principal),
@@ -1109,6 +1112,7 @@ fn control_fact(inv: &Inventory, g: &crate::access::ControlGrant) -> Fact {
             ("wildcard_resource".to_string(), b(false)),
             ("via".to_string(), s(doc.kind.as_str())),
             ("kms_gate".to_string(), s("not-needed")),
+            ("coverage".to_string(), s("whole")),
         ],
         spans,
         related: Vec::new(),
