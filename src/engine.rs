@@ -6,8 +6,8 @@ use crate::facts::{Fact, Facts};
 use crate::findings::Severity;
 use crate::report::escape;
 use cedar_policy::{
-    Authorizer, Context, Entities, EntityTypeName, EntityUid, PolicyId, PolicySet, Request, Schema,
-    ValidationMode, Validator,
+    Authorizer, Context, Entities, EntityTypeName, EntityUid, PolicyId, PolicySet, Request,
+    RestrictedExpression, Schema, ValidationMode, Validator,
 };
 use miette::{Diagnostic, NamedSource, Report};
 use rayon::prelude::*;
@@ -98,10 +98,73 @@ pub struct Engine {
 /// them forbids it. A fact that no rule can meet has no partition and is allowed without a request.
 struct Partition {
     rules: PolicySet,
-    /// Some rule mentions `context`; when none does, facts that differ only in their context
-    /// (the same principal's grants of one datastore through several statements) share one
-    /// decision.
-    reads_context: bool,
+    /// The context attributes its rules read: facts that differ only in other attributes (the
+    /// same principal's grants of one datastore through several statements) share one decision.
+    reads_context: ContextReads,
+}
+
+/// What a partition's rules read of a fact's context.
+#[derive(Debug, PartialEq, Eq)]
+enum ContextReads {
+    /// These attributes, by name (none when empty).
+    Named(Vec<String>),
+    /// `context` used other than as `context.name` (`context has x`, `context["x"]`): all of it.
+    All,
+}
+
+impl ContextReads {
+    /// The context attributes a rule's text reads. A mention in a comment or string only costs
+    /// the sharing, never a decision.
+    fn of(text: &str) -> ContextReads {
+        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut names = Vec::new();
+        for (at, _) in text.match_indices("context") {
+            if text[..at].chars().next_back().is_some_and(ident) {
+                continue;
+            }
+            let rest = &text[at + "context".len()..];
+            if rest.chars().next().is_some_and(ident) {
+                continue;
+            }
+            let Some(after) = rest.strip_prefix('.') else {
+                return ContextReads::All;
+            };
+            let name: String = after.chars().take_while(|c| ident(*c)).collect();
+            if name.is_empty() {
+                return ContextReads::All;
+            }
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        ContextReads::Named(names)
+    }
+
+    fn add(&mut self, other: ContextReads) {
+        match (&mut *self, other) {
+            (ContextReads::Named(mine), ContextReads::Named(theirs)) => {
+                for n in theirs {
+                    if !mine.contains(&n) {
+                        mine.push(n);
+                    }
+                }
+            }
+            _ => *self = ContextReads::All,
+        }
+    }
+
+    /// The values a decision depends on; `None` when it depends on all of the context.
+    fn project<'f>(&self, fact: &'f Fact) -> Option<Vec<Option<&'f RestrictedExpression>>> {
+        match self {
+            ContextReads::All => None,
+            ContextReads::Named(names) => Some(
+                names
+                    .iter()
+                    .map(|n| fact.context.iter().find(|(k, _)| k == n).map(|(_, v)| v))
+                    .collect(),
+            ),
+        }
+    }
 }
 
 /// A rule that fired on a fact.
@@ -242,7 +305,7 @@ impl Engine {
         for (action, ty) in pairs {
             let mut rules = PolicySet::new();
             let mut forbids = 0;
-            let mut reads_context = false;
+            let mut reads_context = ContextReads::Named(Vec::new());
             for p in self.policies.policies() {
                 let action_ok = match p.action_constraint() {
                     ActionConstraint::Any => true,
@@ -257,8 +320,7 @@ impl Engine {
                 if action_ok && type_ok {
                     if p.effect() == cedar_policy::Effect::Forbid {
                         forbids += 1;
-                        // a mention in a comment or string only costs the sharing, never a decision
-                        reads_context |= p.to_string().contains("context");
+                        reads_context.add(ContextReads::of(&p.to_string()));
                     }
                     let _ = rules.add(p.clone());
                 }
@@ -484,17 +546,31 @@ impl Engine {
         let entities =
             Entities::from_entities(std::mem::take(&mut facts.entities), self.fact_schema())
                 .map_err(|e| format!("the facts do not fit the schema: {e}"))?;
-        // the fact whose decision each fact shares (itself, unless its partition ignores context)
-        let mut first = HashMap::new();
+        // the fact whose decision each fact shares: the first with the same principal, action,
+        // resource and values of the context attributes its rules read
+        type Seen<'f> = Vec<(Vec<Option<&'f RestrictedExpression>>, usize)>;
+        let mut first: HashMap<(&EntityUid, &EntityUid, &EntityUid), Seen<'_>> = HashMap::new();
         let shared: Vec<usize> = facts
             .facts
             .iter()
             .enumerate()
-            .map(|(i, fact)| match self.policies_for(fact) {
-                Some(p) if !p.reads_context => *first
+            .map(|(i, fact)| {
+                let Some(values) = self
+                    .policies_for(fact)
+                    .and_then(|p| p.reads_context.project(fact))
+                else {
+                    return i;
+                };
+                let seen = first
                     .entry((&fact.principal, &fact.action, &fact.resource))
-                    .or_insert(i),
-                _ => i,
+                    .or_default();
+                match seen.iter().find(|(v, _)| *v == values) {
+                    Some((_, by)) => *by,
+                    None => {
+                        seen.push((values, i));
+                        i
+                    }
+                }
             })
             .collect();
         let decided: Vec<Option<(Vec<usize>, Vec<EvalError>)>> = facts
@@ -889,12 +965,38 @@ mod tests {
         assert!(read.rules.policy(&PolicyId::new(BASE_PERMIT_ID)).is_some());
         assert!(read.rules.policy(&PolicyId::new("DT002")).is_some());
         assert!(read.rules.policy(&PolicyId::new("DT007")).is_none());
-        assert!(!read.reads_context);
-        // MR002 reads `context.actions`: those facts are decided one by one
+        // DT008 reads `context.coverage`: grants that differ only in other values share a decision
+        assert_eq!(
+            read.reads_context,
+            ContextReads::Named(vec!["coverage".to_string()])
+        );
+        // MR002 reads `context.actions`
         let registry = (
             crate::facts::action_uid("deploy-model"),
             EntityTypeName::from_str("MLGuard::Registry").unwrap(),
         );
-        assert!(engine.partitions[&registry].reads_context);
+        assert_eq!(
+            engine.partitions[&registry].reads_context,
+            ContextReads::Named(vec!["actions".to_string()])
+        );
+    }
+
+    #[test]
+    fn context_reads_are_found_by_name_or_all() {
+        let named = |v: &[&str]| ContextReads::Named(v.iter().map(|s| s.to_string()).collect());
+        assert_eq!(ContextReads::of("principal.x == 1"), named(&[]));
+        assert_eq!(
+            ContextReads::of("context.a && context.b.c && context.a"),
+            named(&["a", "b"])
+        );
+        assert_eq!(ContextReads::of("my_context.a && contexts"), named(&[]));
+        assert_eq!(ContextReads::of("context has a"), ContextReads::All);
+        assert_eq!(ContextReads::of("context[\"a\"]"), ContextReads::All);
+        assert_eq!(ContextReads::of("context . a"), ContextReads::All);
+        let mut r = named(&["a"]);
+        r.add(named(&["b", "a"]));
+        assert_eq!(r, named(&["a", "b"]));
+        r.add(ContextReads::All);
+        assert_eq!(r, ContextReads::All);
     }
 }

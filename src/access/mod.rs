@@ -427,11 +427,7 @@ impl Analyzer<'_> {
                         ));
                     }
                 } else if cond == Truth::True && named == Truth::True {
-                    denied.extend(
-                        self.reach(d, st)
-                            .into_iter()
-                            .map(|(ds, a, _)| (ds, a.name)),
-                    );
+                    denied.extend(self.reach(d, st).into_iter().map(|(ds, a, _)| (ds, a.name)));
                 }
             }
         }
