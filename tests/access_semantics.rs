@@ -280,9 +280,12 @@ fn an_allow_whose_principal_condition_fails_grants_nothing() {
     assert!(got.is_empty(), "{got:?}");
 }
 
-/// (datastore label, action class, coverage) the role gets from `policy`, with a prefix store
-/// `acme-raw/images/` declared in `mlguard.toml`.
-fn coverages(policy: &str) -> BTreeSet<(String, String, String)> {
+/// (datastore label, action class, coverage) triples.
+type Coverages = BTreeSet<(String, String, String)>;
+
+/// The triples the role gets from `policy`, with a prefix store `acme-raw/images/` declared in
+/// `mlguard.toml`.
+fn coverages(policy: &str) -> Coverages {
     let dir = tempfile::tempdir().unwrap();
     let escaped = policy.replace("${", "$${");
     let tf = format!("{BASE}\nresource \"aws_iam_role_policy\" \"p\" {{\n  role = aws_iam_role.r.id\n  policy = <<-EOT\n{escaped}\n  EOT\n}}\n");
@@ -318,7 +321,7 @@ fn coverages(policy: &str) -> BTreeSet<(String, String, String)> {
         .collect()
 }
 
-fn covered(items: &[(&str, &str, &str)]) -> BTreeSet<(String, String, String)> {
+fn covered(items: &[(&str, &str, &str)]) -> Coverages {
     items
         .iter()
         .map(|(d, c, k)| (d.to_string(), c.to_string(), k.to_string()))
@@ -332,7 +335,7 @@ fn grants_know_whether_they_cover_a_whole_datastore_or_a_sliver_of_keys() {
             r#"{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": {resource}}}"#
         ))
     };
-    let cases: Vec<(&str, String, BTreeSet<(String, String, String)>)> = vec![
+    let cases: Vec<(&str, String, Coverages)> = vec![
         (
             "every key of a bucket named in full",
             read(r#""arn:aws:s3:::acme-curated/*""#),
