@@ -6,12 +6,12 @@ use crate::facts::{Fact, Facts};
 use crate::findings::Severity;
 use crate::report::escape;
 use cedar_policy::{
-    Authorizer, Context, Entities, EntityTypeName, EntityUid, PolicyId, PolicySet, Request, Schema,
-    ValidationMode, Validator,
+    Authorizer, Context, Entities, EntityTypeName, EntityUid, PolicyId, PolicySet, Request,
+    RestrictedExpression, Schema, ValidationMode, Validator,
 };
 use miette::{Diagnostic, NamedSource, Report};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -98,10 +98,159 @@ pub struct Engine {
 /// them forbids it. A fact that no rule can meet has no partition and is allowed without a request.
 struct Partition {
     rules: PolicySet,
-    /// Some rule mentions `context`; when none does, facts that differ only in their context
-    /// (the same principal's grants of one datastore through several statements) share one
-    /// decision.
-    reads_context: bool,
+    /// The context attributes its rules read: facts that differ only in other attributes (the
+    /// same principal's grants of one datastore through several statements) share one decision.
+    reads_context: ContextReads,
+    /// The resource attributes its rules read: facts about datastores equal in those (a
+    /// wildcard's grants over many buckets of one tier) share one decision too.
+    reads_resource: ContextReads,
+}
+
+/// What a partition's rules read of a fact's context (or of its resource entity).
+#[derive(Debug, PartialEq, Eq)]
+enum ContextReads {
+    /// These attributes, by name (none when empty).
+    Named(Vec<String>),
+    /// Used other than as `var.name` or `var has name` (`context["x"]`, `resource == ...`,
+    /// `resource.getTag(...)`): all of it.
+    All,
+}
+
+impl ContextReads {
+    /// The attributes of `var` (`context`, `resource`) a rule's text reads. A mention in a
+    /// comment or string only costs the sharing, never a decision; so does any use this does not
+    /// recognise.
+    fn of(text: &str, var: &str) -> ContextReads {
+        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        // the scope: from `forbid (` (or `permit (`) to the first `)`
+        let scope = ["forbid", "permit"]
+            .iter()
+            .filter_map(|effect| {
+                text.match_indices(effect).find_map(|(at, _)| {
+                    let open = at + effect.len();
+                    text[open..].trim_start().starts_with('(').then(|| {
+                        let close = text[open..].find(')').map_or(text.len(), |c| open + c);
+                        open..close + 1
+                    })
+                })
+            })
+            .min_by_key(|r| r.start)
+            .unwrap_or(0..0);
+        let mut names = Vec::new();
+        for (at, _) in text.match_indices(var) {
+            if text[..at].chars().next_back().is_some_and(ident) {
+                continue;
+            }
+            let rest = &text[at + var.len()..];
+            if rest.chars().next().is_some_and(ident) {
+                continue;
+            }
+            let next = rest.trim_start();
+            let name: String = if let Some(after) = rest.strip_prefix('.') {
+                let name: String = after.chars().take_while(|c| ident(*c)).collect();
+                // a method (`getTag`, `hasTag`) reads what it is given
+                if after[name.len()..].trim_start().starts_with('(') {
+                    return ContextReads::All;
+                }
+                name
+            } else if let Some(after) = next
+                .strip_prefix("has")
+                .filter(|a| a.starts_with([' ', '\n', '\t']))
+            {
+                let after = after.trim_start();
+                match after.strip_prefix('"') {
+                    Some(quoted) => quoted.chars().take_while(|c| *c != '"').collect(),
+                    None => after.chars().take_while(|c| ident(*c)).collect(),
+                }
+            } else if (scope.contains(&at) && next.starts_with([',', ')']))
+                || next
+                    .strip_prefix("is")
+                    .is_some_and(|a| a.starts_with([' ', '\n', '\t']))
+            {
+                // the scope (`resource,`, `resource is T`): the partition fixes the type
+                continue;
+            } else {
+                return ContextReads::All;
+            };
+            if name.is_empty() {
+                return ContextReads::All;
+            }
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        ContextReads::Named(names)
+    }
+
+    fn add(&mut self, other: ContextReads) {
+        match (&mut *self, other) {
+            (ContextReads::Named(mine), ContextReads::Named(theirs)) => {
+                for n in theirs {
+                    if !mine.contains(&n) {
+                        mine.push(n);
+                    }
+                }
+            }
+            _ => *self = ContextReads::All,
+        }
+    }
+
+    /// The values a decision depends on; `None` when it depends on all of the context.
+    fn project<'f>(&self, fact: &'f Fact) -> Option<Vec<Option<&'f RestrictedExpression>>> {
+        match self {
+            ContextReads::All => None,
+            ContextReads::Named(names) => Some(
+                names
+                    .iter()
+                    .map(|n| fact.context.iter().find(|(k, _)| k == n).map(|(_, v)| v))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// A fact's resource as far as its partition's rules can tell: the entity itself, or the class
+/// of entities with the same values of the attributes the rules read.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum ResourceKey<'f> {
+    Uid(&'f EntityUid),
+    Class(usize),
+}
+
+/// Resource classes by partition and attribute values, each resource's looked up once.
+#[derive(Default)]
+struct ResourceClasses<'f> {
+    ids: BTreeMap<(usize, Vec<Option<cedar_policy::EvalResult>>), usize>,
+    of: HashMap<(usize, &'f EntityUid), ResourceKey<'f>>,
+}
+
+impl<'f> ResourceClasses<'f> {
+    fn key(
+        &mut self,
+        partition: &Partition,
+        resource: &'f EntityUid,
+        entities: &Entities,
+    ) -> ResourceKey<'f> {
+        let ContextReads::Named(names) = &partition.reads_resource else {
+            return ResourceKey::Uid(resource);
+        };
+        let pid = partition as *const Partition as usize;
+        if let Some(k) = self.of.get(&(pid, resource)) {
+            return *k;
+        }
+        let values: Option<Vec<Option<cedar_policy::EvalResult>>> = entities
+            .get(resource)
+            .and_then(|e| names.iter().map(|n| e.attr(n).transpose().ok()).collect());
+        let key = match values {
+            Some(values) => {
+                let next = self.ids.len();
+                ResourceKey::Class(*self.ids.entry((pid, values)).or_insert(next))
+            }
+            None => ResourceKey::Uid(resource),
+        };
+        self.of.insert((pid, resource), key);
+        key
+    }
 }
 
 /// A rule that fired on a fact.
@@ -242,7 +391,8 @@ impl Engine {
         for (action, ty) in pairs {
             let mut rules = PolicySet::new();
             let mut forbids = 0;
-            let mut reads_context = false;
+            let mut reads_context = ContextReads::Named(Vec::new());
+            let mut reads_resource = ContextReads::Named(Vec::new());
             for p in self.policies.policies() {
                 let action_ok = match p.action_constraint() {
                     ActionConstraint::Any => true,
@@ -257,8 +407,9 @@ impl Engine {
                 if action_ok && type_ok {
                     if p.effect() == cedar_policy::Effect::Forbid {
                         forbids += 1;
-                        // a mention in a comment or string only costs the sharing, never a decision
-                        reads_context |= p.to_string().contains("context");
+                        let text = p.to_string();
+                        reads_context.add(ContextReads::of(&text, "context"));
+                        reads_resource.add(ContextReads::of(&text, "resource"));
                     }
                     let _ = rules.add(p.clone());
                 }
@@ -269,6 +420,7 @@ impl Engine {
                     Partition {
                         rules,
                         reads_context,
+                        reads_resource,
                     },
                 );
             }
@@ -484,17 +636,38 @@ impl Engine {
         let entities =
             Entities::from_entities(std::mem::take(&mut facts.entities), self.fact_schema())
                 .map_err(|e| format!("the facts do not fit the schema: {e}"))?;
-        // the fact whose decision each fact shares (itself, unless its partition ignores context)
-        let mut first = HashMap::new();
+        // the fact whose decision each fact shares: the first with the same principal, action,
+        // values of the resource attributes and of the context attributes its rules read
+        type Seen<'f> = Vec<(Vec<Option<&'f RestrictedExpression>>, usize)>;
+        let mut first: HashMap<(&EntityUid, &EntityUid, ResourceKey<'_>), Seen<'_>> =
+            HashMap::new();
+        let mut classes = ResourceClasses::default();
         let shared: Vec<usize> = facts
             .facts
             .iter()
             .enumerate()
-            .map(|(i, fact)| match self.policies_for(fact) {
-                Some(p) if !p.reads_context => *first
-                    .entry((&fact.principal, &fact.action, &fact.resource))
-                    .or_insert(i),
-                _ => i,
+            .map(|(i, fact)| {
+                let Some(partition) = self.policies_for(fact) else {
+                    return i;
+                };
+                let Some(values) = partition.reads_context.project(fact) else {
+                    return i;
+                };
+                // a fact resting on a name is decided again without it, for its own entities
+                let resource = match fact.name_basis.is_empty() {
+                    true => classes.key(partition, &fact.resource, &entities),
+                    false => ResourceKey::Uid(&fact.resource),
+                };
+                let seen = first
+                    .entry((&fact.principal, &fact.action, resource))
+                    .or_default();
+                match seen.iter().find(|(v, _)| *v == values) {
+                    Some((_, by)) => *by,
+                    None => {
+                        seen.push((values, i));
+                        i
+                    }
+                }
             })
             .collect();
         let decided: Vec<Option<(Vec<usize>, Vec<EvalError>)>> = facts
@@ -889,12 +1062,57 @@ mod tests {
         assert!(read.rules.policy(&PolicyId::new(BASE_PERMIT_ID)).is_some());
         assert!(read.rules.policy(&PolicyId::new("DT002")).is_some());
         assert!(read.rules.policy(&PolicyId::new("DT007")).is_none());
-        assert!(!read.reads_context);
-        // MR002 reads `context.actions`: those facts are decided one by one
+        // grants of datastores alike in what the rules read share a decision
+        let ContextReads::Named(names) = &read.reads_resource else {
+            panic!("the read rules read named resource attributes");
+        };
+        assert!(names.contains(&"tier".to_string()), "{names:?}");
+        // DT008 reads `context.coverage`: grants that differ only in other values share a decision
+        assert_eq!(
+            read.reads_context,
+            ContextReads::Named(vec!["coverage".to_string()])
+        );
+        // MR002 reads `context.actions`
         let registry = (
             crate::facts::action_uid("deploy-model"),
             EntityTypeName::from_str("MLGuard::Registry").unwrap(),
         );
-        assert!(engine.partitions[&registry].reads_context);
+        assert_eq!(
+            engine.partitions[&registry].reads_context,
+            ContextReads::Named(vec!["actions".to_string()])
+        );
+    }
+
+    #[test]
+    fn context_reads_are_found_by_name_or_all() {
+        let named = |v: &[&str]| ContextReads::Named(v.iter().map(|s| s.to_string()).collect());
+        let of = |t: &str| ContextReads::of(t, "context");
+        assert_eq!(of("principal.x == 1"), named(&[]));
+        assert_eq!(
+            of("context.a && context.b.c && context.a"),
+            named(&["a", "b"])
+        );
+        assert_eq!(of("my_context.a && contexts"), named(&[]));
+        assert_eq!(of("context has a && context has \"b\""), named(&["a", "b"]));
+        assert_eq!(of("context[\"a\"]"), ContextReads::All);
+        assert_eq!(of("context . a"), ContextReads::All);
+        let res = |t: &str| ContextReads::of(t, "resource");
+        assert_eq!(
+            res("forbid (principal, action, resource is X::T)\nwhen { resource has tier && resource.kind == \"x\" }; // {resources}"),
+            named(&["tier", "kind"])
+        );
+        assert_eq!(res("forbid (principal, action, resource)"), named(&[]));
+        assert_eq!(res("resource.getTag(\"a\") == \"b\""), ContextReads::All);
+        assert_eq!(res("resource == X::\"y\""), ContextReads::All);
+        assert_eq!(res("principal.owner == resource"), ContextReads::All);
+        assert_eq!(
+            res("forbid (principal, action, resource) when { [resource, 1].isEmpty() };"),
+            ContextReads::All
+        );
+        let mut r = named(&["a"]);
+        r.add(named(&["b", "a"]));
+        assert_eq!(r, named(&["a", "b"]));
+        r.add(ContextReads::All);
+        assert_eq!(r, ContextReads::All);
     }
 }

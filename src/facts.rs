@@ -22,7 +22,8 @@ pub struct Fact {
     pub principal: EntityUid,
     pub action: EntityUid,
     pub resource: EntityUid,
-    pub context: Vec<(String, RestrictedExpression)>,
+    /// Shared by the facts with the same values (a wildcard statement's grants repeat one).
+    pub context: Arc<Vec<(String, RestrictedExpression)>>,
     /// Named spans (`statement`, `action`, `resource`, `wildcard`, `attachment`, `block`, ...), in
     /// the order of preference when a rule names none.
     pub spans: Vec<(&'static str, Located)>,
@@ -39,6 +40,11 @@ pub struct Fact {
     /// its name`): when the rule no longer fires without them, the finding is of medium
     /// confidence and says why.
     pub name_basis: Vec<Arc<str>>,
+    /// The access grant (index into `Analysis::grants`) the fact decides. Its spans, related
+    /// locations, names and message values are left empty and built by [`Facts::detailed`] only
+    /// when a rule fires on it: a wildcard statement makes a grant per datastore it reaches, and
+    /// few of them ever become findings.
+    pub grant: Option<usize>,
 }
 
 pub struct Facts {
@@ -433,7 +439,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         principal: repo.clone(),
         action: action_uid("declare"),
         resource,
-        context: Vec::new(),
+        context: Default::default(),
         spans,
         related: Vec::new(),
         principals: Vec::new(),
@@ -442,6 +448,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
         address: address.to_string(),
         units: Vec::new(),
         name_basis: Vec::new(),
+        grant: None,
     };
     for (i, d) in inv.datastores.iter().enumerate() {
         let mut spans = vec![("block", located(d.span, &d.address, ""))];
@@ -543,9 +550,9 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
     for g in &analysis.control {
         facts.push(control_fact(inv, g));
     }
-    let mut cache = GrantCache::default();
-    for g in &analysis.grants {
-        facts.push(grant_fact(inv, g, &mut cache));
+    let mut contexts = HashMap::new();
+    for (i, g) in analysis.grants.iter().enumerate() {
+        facts.push(grant_request(inv, i, g, &mut contexts));
     }
     Facts {
         entities,
@@ -679,6 +686,8 @@ fn statement_facts(
                     resources.insert(g.datastore);
                 }
             }
+            // a document attached to nothing reaches its datastores without grants
+            resources.extend(reach.data_stores.iter().copied());
             if reach.public {
                 // a public resource policy exposes the tiered datastores it governs
                 let governed = doc
@@ -705,7 +714,7 @@ fn statement_facts(
                 principal: uid("Repo", "scan"),
                 action: action_uid("declare"),
                 resource: statement_uid(d, st.index),
-                context: Vec::new(),
+                context: Default::default(),
                 spans,
                 related,
                 principals: principals.into_iter().collect(),
@@ -740,20 +749,106 @@ fn statement_facts(
                     )
                     .take(1)
                     .collect(),
+                grant: None,
             });
         }
     }
 }
 
-/// What many grants share, built once: a principal's workloads, and each shared action set as a
-/// Cedar set and as message text (a wildcard grant repeats one list over every datastore).
-#[derive(Default)]
-struct GrantCache {
-    workloads: HashMap<usize, Arc<str>>,
-    actions: HashMap<usize, (RestrictedExpression, Arc<str>)>,
+/// What a grant's context holds, as a key: the action set by identity (the grants of one
+/// statement share it), the flags and the policy kind.
+type ContextKey = (
+    usize,
+    bool,
+    bool,
+    bool,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// A grant's request: what Cedar needs to decide it (and the units and name basis the engine
+/// reads), without what only a finding needs.
+fn grant_request(
+    inv: &Inventory,
+    index: usize,
+    g: &Grant,
+    contexts: &mut HashMap<ContextKey, Arc<Vec<(String, RestrictedExpression)>>>,
+) -> Fact {
+    let p = &inv.principals[g.principal];
+    let d = &inv.datastores[g.datastore];
+    let doc = &inv.documents[g.document];
+    let key = (
+        Arc::as_ptr(&g.actions) as usize,
+        g.conditional,
+        g.wildcard_action,
+        g.wildcard_resource,
+        doc.kind.as_str(),
+        g.kms_gate,
+        g.coverage.as_str(),
+    );
+    let context = contexts
+        .entry(key)
+        .or_insert_with(|| Arc::new(grant_context(g, doc)))
+        .clone();
+    Fact {
+        principal: principal_uid(g.principal),
+        action: action_uid(g.class.as_str()),
+        resource: datastore_uid(g.datastore),
+        context,
+        spans: Vec::new(),
+        related: Vec::new(),
+        principals: Vec::new(),
+        resources: Vec::new(),
+        vars: Vec::new(),
+        address: String::new(),
+        units: units_of(&[p.root, d.root, doc.root]),
+        name_basis: grant_name_basis(p, d),
+        grant: Some(index),
+    }
 }
 
-fn grant_fact(inv: &Inventory, g: &Grant, cache: &mut GrantCache) -> Fact {
+fn grant_context(g: &Grant, doc: &Document) -> Vec<(String, RestrictedExpression)> {
+    vec![
+        ("actions".to_string(), set(g.actions.iter().cloned())),
+        ("conditional".to_string(), b(g.conditional)),
+        ("wildcard_action".to_string(), b(g.wildcard_action)),
+        ("wildcard_resource".to_string(), b(g.wildcard_resource)),
+        ("via".to_string(), s(doc.kind.as_str())),
+        ("kms_gate".to_string(), s(g.kms_gate)),
+        ("coverage".to_string(), s(g.coverage.as_str())),
+    ]
+}
+
+fn grant_name_basis(p: &Principal, d: &Datastore) -> Vec<Arc<str>> {
+    named_workloads(p)
+        .then(|| workload_basis(p))
+        .into_iter()
+        .chain(named_tier(d).then(|| tier_basis(d)))
+        .collect()
+}
+
+impl Facts {
+    /// Fact `i` with everything a finding reads: a grant's spans, related locations, names and
+    /// message values are built here, for the facts a rule fired on.
+    pub fn detailed(
+        &self,
+        i: usize,
+        inv: &Inventory,
+        analysis: &Analysis,
+    ) -> std::borrow::Cow<'_, Fact> {
+        let fact = &self.facts[i];
+        match fact.grant.and_then(|g| analysis.grants.get(g)) {
+            Some(g) => std::borrow::Cow::Owned(Fact {
+                grant: fact.grant,
+                ..grant_fact(inv, g)
+            }),
+            None => std::borrow::Cow::Borrowed(fact),
+        }
+    }
+}
+
+fn grant_fact(inv: &Inventory, g: &Grant) -> Fact {
     let p = &inv.principals[g.principal];
     let d = &inv.datastores[g.datastore];
     let doc = &inv.documents[g.document];
@@ -790,38 +885,24 @@ fn grant_fact(inv: &Inventory, g: &Grant, cache: &mut GrantCache) -> Fact {
         span: d.span,
         label: format!("`{}`: {}", d.address, tier_label(d)),
     });
-    let workloads = cache
-        .workloads
-        .entry(g.principal)
-        .or_insert_with(|| {
-            if p.workloads.is_empty() {
-                "no workload".into()
-            } else {
-                p.workloads
-                    .iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-                    .into()
-            }
-        })
-        .clone();
-    let (actions, actions_text) = cache
+    let workloads: Arc<str> = if p.workloads.is_empty() {
+        "no workload".into()
+    } else {
+        p.workloads
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+            .into()
+    };
+    let actions_text: Arc<str> = g
         .actions
-        .entry(Arc::as_ptr(&g.actions) as usize)
-        .or_insert_with(|| {
-            let text = g.actions.iter().cloned().collect::<Vec<_>>().join(", ");
-            (set(g.actions.iter().cloned()), text.into())
-        })
-        .clone();
-    let context = vec![
-        ("actions".to_string(), actions),
-        ("conditional".to_string(), b(g.conditional)),
-        ("wildcard_action".to_string(), b(g.wildcard_action)),
-        ("wildcard_resource".to_string(), b(g.wildcard_resource)),
-        ("via".to_string(), s(doc.kind.as_str())),
-        ("kms_gate".to_string(), s(g.kms_gate)),
-    ];
+        .iter()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
+        .into();
+    let context = Arc::new(grant_context(g, doc));
     Fact {
         principal: principal_uid(g.principal),
         action: action_uid(g.class.as_str()),
@@ -850,11 +931,8 @@ fn grant_fact(inv: &Inventory, g: &Grant, cache: &mut GrantCache) -> Fact {
         ],
         address: doc.owner.clone(),
         units: units_of(&[p.root, d.root, doc.root]),
-        name_basis: named_workloads(p)
-            .then(|| workload_basis(p))
-            .into_iter()
-            .chain(named_tier(d).then(|| tier_basis(d)))
-            .collect(),
+        name_basis: grant_name_basis(p, d),
+        grant: None,
     }
 }
 
@@ -925,7 +1003,7 @@ fn declaration(resource: EntityUid, spans: Vec<(&'static str, Located)>, address
         principal: uid("Repo", "scan"),
         action: action_uid("declare"),
         resource,
-        context: Vec::new(),
+        context: Default::default(),
         spans,
         related: Vec::new(),
         principals: Vec::new(),
@@ -934,6 +1012,7 @@ fn declaration(resource: EntityUid, spans: Vec<(&'static str, Located)>, address
         address: address.to_string(),
         units: Vec::new(),
         name_basis: Vec::new(),
+        grant: None,
     }
 }
 
@@ -1102,14 +1181,15 @@ fn control_fact(inv: &Inventory, g: &crate::access::ControlGrant) -> Fact {
         principal: principal_uid(g.principal),
         action: action_uid(g.class.as_str()),
         resource: uid("Registry", "sagemaker"),
-        context: vec![
+        context: Arc::new(vec![
             ("actions".to_string(), set(g.actions.iter().cloned())),
             ("conditional".to_string(), b(g.conditional)),
             ("wildcard_action".to_string(), b(false)),
             ("wildcard_resource".to_string(), b(false)),
             ("via".to_string(), s(doc.kind.as_str())),
             ("kms_gate".to_string(), s("not-needed")),
-        ],
+            ("coverage".to_string(), s("whole")),
+        ]),
         spans,
         related: Vec::new(),
         principals: vec![p.address.clone()],
@@ -1132,6 +1212,7 @@ fn control_fact(inv: &Inventory, g: &crate::access::ControlGrant) -> Fact {
             .then(|| workload_basis(p))
             .into_iter()
             .collect(),
+        grant: None,
     }
 }
 

@@ -175,6 +175,8 @@ pub fn sort(findings: &mut [Finding], sources: &Sources) {
 pub fn collect(
     hits: &[crate::engine::Hit],
     facts: &crate::facts::Facts,
+    inventory: &crate::model::Inventory,
+    analysis: &crate::access::Analysis,
     engine: &crate::engine::Engine,
     sources: &Sources,
 ) -> Vec<Finding> {
@@ -193,7 +195,7 @@ pub fn collect(
     let mut groups: BTreeMap<(usize, Span), Acc> = BTreeMap::new();
     for hit in hits {
         let rule = &engine.rules()[hit.rule];
-        let fact = &facts.facts[hit.fact];
+        let fact = facts.detailed(hit.fact, inventory, analysis);
         let primary = rule
             .blame
             .iter()
@@ -234,7 +236,7 @@ pub fn collect(
     let mut out = Vec::with_capacity(groups.len());
     for ((rule_ix, _), acc) in groups {
         let rule = &engine.rules()[rule_ix];
-        let fact = &facts.facts[acc.first_fact];
+        let fact = facts.detailed(acc.first_fact, inventory, analysis);
         let primary = rule
             .blame
             .iter()

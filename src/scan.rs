@@ -328,7 +328,7 @@ pub fn decide(
     } = prepared;
     let (found, rule_errors) = match engine.decide(&mut facts, enabled) {
         Ok((hits, rule_errors)) => (
-            findings::collect(&hits, &facts, engine, &sources),
+            findings::collect(&hits, &facts, &inventory, &analysis, engine, &sources),
             rule_errors,
         ),
         Err(message) => {

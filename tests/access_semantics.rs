@@ -279,3 +279,167 @@ fn an_allow_whose_principal_condition_fails_grants_nothing() {
     ));
     assert!(got.is_empty(), "{got:?}");
 }
+
+/// (datastore label, action class, coverage) triples.
+type Coverages = BTreeSet<(String, String, String)>;
+
+/// The triples the role gets from `policy`, with a prefix store `acme-raw/images/` declared in
+/// `mlguard.toml`.
+fn coverages(policy: &str) -> Coverages {
+    let dir = tempfile::tempdir().unwrap();
+    let escaped = policy.replace("${", "$${");
+    let tf = format!("{BASE}\nresource \"aws_iam_role_policy\" \"p\" {{\n  role = aws_iam_role.r.id\n  policy = <<-EOT\n{escaped}\n  EOT\n}}\n");
+    std::fs::write(dir.path().join("main.tf"), tf).unwrap();
+    std::fs::write(
+        dir.path().join("mlguard.toml"),
+        "[tiers]\n\"arn:aws:s3:::acme-raw/images/*\" = \"raw\"\n",
+    )
+    .unwrap();
+    let config = mlguard::config::Config::discover(None, dir.path()).unwrap();
+    let engine = Engine::load(&[]).unwrap();
+    let out = scan::run(
+        &ScanRequest {
+            paths: vec![dir.path().to_path_buf()],
+            config: std::sync::Arc::new(config),
+            ..Default::default()
+        },
+        &engine,
+        &|_| false,
+    );
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let all = &out.inventory.datastores;
+    out.analysis
+        .grants
+        .iter()
+        .map(|g| {
+            (
+                all[g.datastore].label(all),
+                g.class.as_str().to_string(),
+                g.coverage.as_str().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn covered(items: &[(&str, &str, &str)]) -> Coverages {
+    items
+        .iter()
+        .map(|(d, c, k)| (d.to_string(), c.to_string(), k.to_string()))
+        .collect()
+}
+
+#[test]
+fn grants_know_whether_they_cover_a_whole_datastore_or_a_sliver_of_keys() {
+    let read = |resource: &str| {
+        doc(&format!(
+            r#"{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": {resource}}}"#
+        ))
+    };
+    let cases: Vec<(&str, String, Coverages)> = vec![
+        (
+            "every key of a bucket named in full",
+            read(r#""arn:aws:s3:::acme-curated/*""#),
+            covered(&[("acme-curated", "read", "whole")]),
+        ),
+        (
+            "a prefix of a bucket named in full is part of it",
+            read(r#""arn:aws:s3:::acme-curated/exports/*""#),
+            covered(&[("acme-curated", "read", "part")]),
+        ),
+        (
+            "the prefix store's own prefix covers it whole; the bucket keeps the rest",
+            read(r#""arn:aws:s3:::acme-raw/images/*""#),
+            covered(&[("acme-raw/images/", "read", "whole")]),
+        ),
+        (
+            "a deeper prefix is part of the prefix store",
+            read(r#""arn:aws:s3:::acme-raw/images/png/*""#),
+            covered(&[("acme-raw/images/", "read", "part")]),
+        ),
+        (
+            "the bucket's keys cover its prefix stores too",
+            read(r#""arn:aws:s3:::acme-raw/*""#),
+            covered(&[
+                ("acme-raw", "read", "whole"),
+                ("acme-raw/images/", "read", "whole"),
+            ]),
+        ),
+        (
+            "a key pattern laid over every bucket is a sliver of each",
+            read(r#""arn:aws:s3:::*/*aws-glue-*/*""#),
+            covered(&[
+                ("acme-raw", "read", "sliver"),
+                ("acme-raw/images/", "read", "sliver"),
+                ("acme-curated", "read", "sliver"),
+            ]),
+        ),
+        (
+            "a key pattern over buckets named alike is a sliver too",
+            read(r#""arn:aws:s3:::acme-*/tmp/*""#),
+            covered(&[
+                ("acme-raw", "read", "sliver"),
+                ("acme-curated", "read", "sliver"),
+            ]),
+        ),
+        (
+            "the widest pattern of a statement decides",
+            read(r#"["arn:aws:s3:::*/*aws-glue-*/*", "arn:aws:s3:::acme-curated/*"]"#),
+            covered(&[
+                ("acme-raw", "read", "sliver"),
+                ("acme-raw/images/", "read", "sliver"),
+                ("acme-curated", "read", "whole"),
+            ]),
+        ),
+        (
+            "* covers everything whole",
+            read(r#""*""#),
+            covered(&[
+                ("acme-raw", "read", "whole"),
+                ("acme-raw/images/", "read", "whole"),
+                ("acme-curated", "read", "whole"),
+            ]),
+        ),
+        (
+            "every key of every bucket",
+            read(r#""arn:aws:s3:::*/*""#),
+            covered(&[
+                ("acme-raw", "read", "whole"),
+                ("acme-raw/images/", "read", "whole"),
+                ("acme-curated", "read", "whole"),
+            ]),
+        ),
+        (
+            "a bucket-level action on the bucket ARN is on all of it",
+            doc(
+                r#"{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::acme-curated"}"#,
+            ),
+            covered(&[("acme-curated", "list", "whole")]),
+        ),
+        (
+            "NotResource leaves part of the bucket it names and all of the others",
+            doc(
+                r#"{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::acme-curated/secret/*"}"#,
+            ),
+            covered(&[
+                ("acme-raw", "read", "whole"),
+                ("acme-raw/images/", "read", "whole"),
+                ("acme-curated", "read", "part"),
+            ]),
+        ),
+        (
+            "some streams of a log group named in full",
+            doc(
+                r#"{"Effect": "Allow", "Action": "logs:GetLogEvents", "Resource": "arn:aws:logs:*:*:log-group:/aws/sagemaker/Endpoints/fraud:log-stream:AllTraffic/*"}"#,
+            ),
+            covered(&[("/aws/sagemaker/Endpoints/fraud", "read", "part")]),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, policy, want) in cases {
+        let got = coverages(&policy);
+        if got != want {
+            failures.push(format!("{name}:\n  want {want:?}\n  got  {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

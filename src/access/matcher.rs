@@ -588,6 +588,23 @@ pub fn names_one_bucket(pattern: &str) -> bool {
     !bucket.is_empty() && !bucket.contains(['*', '?', OPAQUE])
 }
 
+/// Does a rendered pattern name one datastore's container in full: a bucket (as
+/// [`names_one_bucket`]) or a log group (`arn:aws:logs:*:*:log-group:/aws/x:*`)? What follows
+/// the name (a key, a stream) may be a pattern.
+pub fn names_one_store(pattern: &str) -> bool {
+    if names_one_bucket(pattern) {
+        return true;
+    }
+    let Some([_, _, "logs", _, _, resource]) = arn_fields(pattern) else {
+        return false;
+    };
+    let Some(rest) = resource.strip_prefix("log-group:") else {
+        return false;
+    };
+    let group = rest.split(':').next().unwrap_or("");
+    !group.is_empty() && !group.contains(['*', '?', OPAQUE])
+}
+
 /// Does a rendered pattern name every bucket (`*`, `arn:aws:s3:::*`)?
 pub fn is_every_bucket(pattern: &str) -> bool {
     matches!(
@@ -702,6 +719,19 @@ mod tests {
         assert!(names_one_bucket("arn:*:s3:::acme-raw"));
         assert!(!names_one_bucket("arn:aws:logs:*:*:log-group:/aws/x"));
         assert!(!names_one_bucket(&format!("arn:aws:s3:::{OPAQUE}")));
+    }
+
+    #[test]
+    fn one_store_is_a_bucket_or_log_group_named_in_full() {
+        assert!(names_one_store("arn:aws:s3:::acme-raw/datasets/*"));
+        assert!(names_one_store(
+            "arn:aws:logs:*:*:log-group:/aws/x:log-stream:a*"
+        ));
+        assert!(names_one_store("arn:aws:logs:eu-west-1:1:log-group:/aws/x"));
+        assert!(!names_one_store("arn:aws:logs:*:*:log-group:/aws/*"));
+        assert!(!names_one_store("arn:aws:logs:*:*:*:/aws-glue/*"));
+        assert!(!names_one_store("arn:aws:s3:::*/*aws-glue-*/*"));
+        assert!(!names_one_store("*"));
     }
 
     #[test]

@@ -42,6 +42,34 @@ pub struct Grant {
     /// For reads of SSE-KMS data: can the principal also decrypt (`granted`, `denied`, `unknown`),
     /// or is no key of the customer's involved (`not-needed`). Recorded, never used to drop a grant.
     pub kms_gate: &'static str,
+    /// How much of the datastore the statement's resources cover for these actions.
+    pub coverage: Coverage,
+}
+
+/// How much of a datastore a statement's resource patterns cover, for one kind of resource.
+/// Ordered: a grant through several patterns takes the widest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Coverage {
+    /// Only keys (or streams) matching literal text inside the key, through a pattern that does
+    /// not name this bucket or log group: `arn:aws:s3:::*/*aws-glue-*/*`, a naming convention
+    /// laid over every bucket, says nothing about what any one of them holds.
+    Sliver,
+    /// Part of the keys of a bucket (or log group) the pattern names in full or by reference:
+    /// `${aws_s3_bucket.lake.arn}/datasets/*` is access chosen for this bucket.
+    Part,
+    /// Every key of the bucket, the whole prefix of a prefix store, or the bucket or log group
+    /// itself for actions on it: `arn:aws:s3:::lake/*`, `*`, `arn:aws:s3:::*/*`.
+    Whole,
+}
+
+impl Coverage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Coverage::Sliver => "sliver",
+            Coverage::Part => "part",
+            Coverage::Whole => "whole",
+        }
+    }
 }
 
 /// What one statement reaches, for rules about statements and documents.
@@ -59,6 +87,8 @@ pub struct StatementReach {
     /// can rest on.
     pub firm_data_tiers: BTreeSet<Tier>,
     pub firm_tiers: BTreeSet<Tier>,
+    /// The datastores behind `data_tiers`, for the statement's finding to name.
+    pub data_stores: BTreeSet<usize>,
 }
 
 /// A principal's permission to approve or deploy models (the ML control plane).
@@ -84,8 +114,9 @@ pub struct Analysis {
     pub document_firm_tiers: Vec<BTreeSet<Tier>>,
 }
 
-/// (datastore, action) pairs a statement's Action and Resource elements cover.
-type Reach = Vec<(usize, &'static ActionInfo)>;
+/// (datastore, action, how much of the datastore) triples a statement's Action and Resource
+/// elements cover.
+type Reach = Vec<(usize, &'static ActionInfo, Coverage)>;
 
 struct Analyzer<'a> {
     inv: &'a Inventory,
@@ -140,7 +171,8 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
             let reach: Vec<(usize, &ActionInfo)> = a
                 .reach(d, st)
                 .into_iter()
-                .filter(|(ds, act)| !own_denies.contains(&(*ds, act.name)))
+                .filter(|(ds, act, _)| !own_denies.contains(&(*ds, act.name)))
+                .map(|(ds, act, _)| (ds, act))
                 .collect();
             let st_tiers = data_tiers(&reach, &inv.datastores, false);
             let st_firm = data_tiers(&reach, &inv.datastores, true);
@@ -167,6 +199,9 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
             if unattached {
                 entry.data_tiers.extend(st_tiers);
                 entry.firm_data_tiers.extend(st_firm);
+                entry
+                    .data_stores
+                    .extend(data_stores(&reach, &inv.datastores));
             }
         }
         let grants_nothing = doc.boundary && !inv.attachments.iter().any(|x| x.document == d);
@@ -288,6 +323,16 @@ fn data_tiers(
         .collect()
 }
 
+/// The datastores of data tiers a statement grants read or write to.
+fn data_stores(reach: &[(usize, &ActionInfo)], datastores: &[Datastore]) -> BTreeSet<usize> {
+    reach
+        .iter()
+        .filter(|(_, a)| matches!(a.class, Some(ActionClass::Read | ActionClass::Write)))
+        .filter(|(d, _)| datastores[*d].tier.is_some_and(|t| t.is_data_tier()))
+        .map(|(d, _)| *d)
+        .collect()
+}
+
 /// A datastore's tier unless it came from its name.
 fn firm_tier(d: &Datastore) -> Option<Tier> {
     d.tier.filter(|_| d.tier_reason.source != "name")
@@ -320,7 +365,7 @@ impl Analyzer<'_> {
         );
         if let Some(governed) = d.governs {
             // a bucket policy governs its bucket and the bucket's prefixes, nothing else
-            r.retain(|(ds, _)| self.inv.bucket_of(*ds) == governed);
+            r.retain(|(ds, _, _)| self.inv.bucket_of(*ds) == governed);
         }
         self.cache.insert((doc, st.index, scoped), r.clone());
         r
@@ -344,7 +389,7 @@ impl Analyzer<'_> {
                 None => st.conditions.is_empty(),
             };
             if applies {
-                out.extend(self.reach(doc, st).into_iter().map(|(d, a)| (d, a.name)));
+                out.extend(self.reach(doc, st).into_iter().map(|(d, a, _)| (d, a.name)));
             }
         }
         out
@@ -382,7 +427,7 @@ impl Analyzer<'_> {
                         ));
                     }
                 } else if cond == Truth::True && named == Truth::True {
-                    denied.extend(self.reach(d, st).into_iter().map(|(ds, a)| (ds, a.name)));
+                    denied.extend(self.reach(d, st).into_iter().map(|(ds, a, _)| (ds, a.name)));
                 }
             }
         }
@@ -398,7 +443,7 @@ impl Analyzer<'_> {
                         allowed.extend(
                             self.reach_in(b, st, false)
                                 .into_iter()
-                                .map(|(d, a)| (d, a.name)),
+                                .map(|(d, a, _)| (d, a.name)),
                         );
                     }
                 }
@@ -432,10 +477,12 @@ impl Analyzer<'_> {
             let st = &inv.documents[d].statements[si];
             let wildcard_action = st.actions.as_ref().is_some_and(is_service_wildcard);
             let wildcard_resource = is_resource_wildcard(st);
-            let mut by_key: BTreeMap<(usize, ActionClass), BTreeSet<String>> = BTreeMap::new();
+            let mut by_key: BTreeMap<(usize, ActionClass), (BTreeSet<String>, Coverage)> =
+                BTreeMap::new();
             let mut reached_tiers = BTreeSet::new();
             let mut reached_firm = BTreeSet::new();
-            for (ds, action) in self.reach(d, st) {
+            let mut reached_stores = BTreeSet::new();
+            for (ds, action, coverage) in self.reach(d, st) {
                 if denied.contains(&(ds, action.name)) {
                     continue;
                 }
@@ -450,21 +497,24 @@ impl Analyzer<'_> {
                 if matches!(class, ActionClass::Read | ActionClass::Write) {
                     if let Some(t) = inv.datastores[ds].tier.filter(|t| t.is_data_tier()) {
                         reached_tiers.insert(t);
+                        reached_stores.insert(ds);
                     }
                     if let Some(t) = firm_tier(&inv.datastores[ds]).filter(|t| t.is_data_tier()) {
                         reached_firm.insert(t);
                     }
                 }
-                by_key
+                let (actions, widest) = by_key
                     .entry((ds, class))
-                    .or_default()
-                    .insert(action.full_name());
+                    .or_insert_with(|| (BTreeSet::new(), coverage));
+                actions.insert(action.full_name());
+                *widest = (*widest).max(coverage);
             }
             let entry = out.statements.entry((d, si)).or_default();
             entry.data_tiers.extend(reached_tiers);
             entry.firm_data_tiers.extend(reached_firm);
+            entry.data_stores.extend(reached_stores);
             let mut shared: Vec<Arc<BTreeSet<String>>> = Vec::new();
-            for ((datastore, class), actions) in by_key {
+            for ((datastore, class), (actions, coverage)) in by_key {
                 let actions = match shared.iter().find(|a| ***a == actions) {
                     Some(a) => a.clone(),
                     None => {
@@ -489,6 +539,7 @@ impl Analyzer<'_> {
                     wildcard_action,
                     wildcard_resource,
                     kms_gate,
+                    coverage,
                 });
             }
         }
@@ -1068,7 +1119,7 @@ fn statement_reach(
     }
     candidates.sort_unstable();
     candidates.dedup();
-    let mut out = Vec::new();
+    let mut out: Reach = Vec::new();
     for i in candidates {
         let Some(ds) = datastores.get(i) else {
             continue;
@@ -1106,33 +1157,59 @@ fn statement_reach(
             ],
         };
         let service = ds.kind.service();
-        let mut seen: BTreeSet<&'static str> = BTreeSet::new();
+        let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
         for (kind, target) in &kinds {
             // An Allow grants when it names some of the datastore; a Deny removes the grant only
             // when it names all of it. NotResource turns both around.
             let some = |p: &&String| matcher::matches(p, target, matcher::Reach::Some);
             let all = |p: &&String| matcher::matches(p, target, matcher::Reach::All);
-            let covered = match (st.is_allow(), resources.not) {
-                (true, false) => patterns.iter().any(|p| {
-                    // a bucket with tiered prefixes keeps the keys outside them
-                    some(p)
-                        && !(*kind == ResourceKinds::OBJECT
-                            && ds.kind == DatastoreKind::Bucket
-                            && only_inside_prefixes(p, i, datastores))
+            let coverage = match (st.is_allow(), resources.not) {
+                (true, false) => {
+                    let granting: Vec<&&String> = patterns
+                        .iter()
+                        .filter(|p| {
+                            // a bucket with tiered prefixes keeps the keys outside them
+                            some(p)
+                                && !(*kind == ResourceKinds::OBJECT
+                                    && ds.kind == DatastoreKind::Bucket
+                                    && only_inside_prefixes(p, i, datastores))
+                        })
+                        .collect();
+                    if granting.is_empty() {
+                        None
+                    } else if granting.iter().any(|p| all(p)) {
+                        Some(Coverage::Whole)
+                    } else if granting.iter().any(|p| matcher::names_one_store(p)) {
+                        Some(Coverage::Part)
+                    } else {
+                        Some(Coverage::Sliver)
+                    }
+                }
+                // what NotResource leaves: all of it when it names none of it
+                (true, true) => (!patterns.iter().any(all)).then(|| {
+                    if patterns.iter().any(some) {
+                        Coverage::Part
+                    } else {
+                        Coverage::Whole
+                    }
                 }),
-                (true, true) => !patterns.iter().any(all),
-                (false, false) => patterns.iter().any(all),
-                (false, true) => !patterns.iter().any(some),
+                (false, false) => patterns.iter().any(all).then_some(Coverage::Whole),
+                (false, true) => (!patterns.iter().any(some)).then_some(Coverage::Whole),
             };
-            if !covered {
+            let Some(coverage) = coverage else {
                 continue;
-            }
+            };
             for a in matched
                 .iter()
                 .filter(|a| a.service == service && a.resources.intersects(*kind))
             {
-                if seen.insert(a.name) {
-                    out.push((i, *a));
+                // an action on both kinds (rare) keeps the widest coverage
+                match seen.get(a.name) {
+                    Some(&at) => out[at].2 = out[at].2.max(coverage),
+                    None => {
+                        seen.insert(a.name, out.len());
+                        out.push((i, *a, coverage));
+                    }
                 }
             }
         }
