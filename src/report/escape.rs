@@ -13,6 +13,8 @@
 //!   messages whose backticks mark code; never raw HTML, a link, an image or a table break.
 //! - [`html`], [`html_attr`], [`html_message`]: text and attribute values in the HTML of the
 //!   pull-request comment.
+//! - [`script_json`]: data for the HTML report's script, safe inside `<script>`.
+//! - [`dot`]: a quoted Graphviz DOT string.
 //! - [`xml_text`], [`xml_attr`]: XML 1.0 content and attribute values (JUnit).
 //! - GitHub workflow command data and properties: `github::escape_data`/`escape_property`.
 
@@ -305,6 +307,42 @@ fn xml(s: &str, attribute: bool) -> String {
             c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A JSON document to embed in an HTML `<script type="application/json">` element: `<`, `>`
+/// and `&` as `\u` escapes, so no value can close the element (`</script>`) or open a comment
+/// (`<!--`) that changes where it ends; U+2028 and U+2029 too, which old JavaScript parsers
+/// read as line ends. `JSON.parse` reads the values back exactly.
+pub fn script_json(value: &serde_json::Value) -> String {
+    let s = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    let mut out = String::with_capacity(s.len() + s.len() / 32);
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A Graphviz DOT quoted string, without its quotes: [`text`] (no line breaks or control
+/// characters), then `\` and `"` escaped, so a value can neither end the string nor start one
+/// of DOT's label escapes (`\N`, `\l`).
+pub fn dot(s: &str) -> String {
+    let s = text(s);
+    let mut out = String::with_capacity(s.len() + 4);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
             c => out.push(c),
         }
     }
