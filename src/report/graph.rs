@@ -396,8 +396,18 @@ fn attach_findings(nodes: &mut [Node], edges: &mut [Edge], findings: &[(&Finding
             unnamed_by_file.entry(f.primary.span.file).or_default().push(i);
         }
     }
+    // every statement that grants a principal something: a finding that points at one of them
+    // rests on the edges that statement makes, not on others between the same ends
+    let mut principal_spans: HashMap<usize, Vec<Span>> = HashMap::new();
+    for e in edges.iter() {
+        principal_spans
+            .entry(e.from)
+            .or_default()
+            .extend(e.grants.iter().map(|g| g.span));
+    }
     for e in edges.iter_mut() {
         let (p, t) = (&nodes[e.from], &nodes[e.to]);
+        let spans = &principal_spans[&e.from];
         let datastore = t.tier.is_some();
         let mut candidates: Vec<usize> = by_address
             .get(p.address.as_str())
@@ -418,14 +428,15 @@ fn attach_findings(nodes: &mut [Node], edges: &mut [Edge], findings: &[(&Finding
                 let names_t = datastore && f.resources.iter().any(|a| *a == t.address);
                 let principal_ok = f.principals.is_empty() || names_p;
                 let target_ok = f.resources.is_empty() || names_t;
-                let at_statement = e.grants.iter().any(|g| {
-                    overlaps(f.primary.span, g.span)
-                        || f.related.iter().any(|r| overlaps(r.span, g.span))
-                });
+                let points_at = |s: Span| {
+                    overlaps(f.primary.span, s) || f.related.iter().any(|r| overlaps(r.span, s))
+                };
+                let at_statement = e.grants.iter().any(|g| points_at(g.span));
+                let at_other_statement = !at_statement && spans.iter().any(|&s| points_at(s));
                 principal_ok
                     && target_ok
                     && in_unit(f, &p.unit)
-                    && ((names_p && names_t) || at_statement)
+                    && (at_statement || (names_p && names_t && !at_other_statement))
             })
             .collect();
     }

@@ -153,13 +153,63 @@ pub(crate) fn stack(graph: &Graph, side: Side) -> Column {
     }
 }
 
-/// The class offsets spread parallel edges of one pair a little, so each can be clicked.
-fn class_offset(class: crate::access::catalog::ActionClass) -> f32 {
-    let i = crate::access::catalog::ActionClass::ALL
+/// One drawn line per (principal, target): the edges of every action class between them.
+pub(crate) struct Link {
+    pub from: usize,
+    pub to: usize,
+    pub edges: Vec<usize>,
+}
+
+pub(crate) fn links(graph: &Graph) -> Vec<Link> {
+    let mut by_pair: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    for (i, e) in graph.edges.iter().enumerate() {
+        by_pair.entry((e.from, e.to)).or_default().push(i);
+    }
+    by_pair
+        .into_iter()
+        .map(|((from, to), edges)| Link { from, to, edges })
+        .collect()
+}
+
+/// The class a line is drawn as: the most consequential of its edges'.
+fn line_class(graph: &Graph, link: &Link) -> &'static str {
+    const RANK: [&str; 9] = [
+        "manage-permissions",
+        "write",
+        "admin",
+        "tagging",
+        "deploy-model",
+        "approve-model",
+        "invoke-model",
+        "read",
+        "list",
+    ];
+    RANK.iter()
+        .copied()
+        .find(|k| link.edges.iter().any(|&e| graph.edges[e].class.as_str() == *k))
+        .unwrap_or("read")
+}
+
+fn link_state(graph: &Graph, link: &Link) -> &'static str {
+    let states: Vec<&str> = link.edges.iter().map(|&e| graph.edges[e].state(graph)).collect();
+    ["finding", "accepted"]
+        .into_iter()
+        .find(|s| states.contains(s))
+        .unwrap_or("none")
+}
+
+fn link_title(graph: &Graph, link: &Link) -> String {
+    let classes: Vec<&str> = link
+        .edges
         .iter()
-        .position(|c| *c == class)
-        .unwrap_or(0) as f32;
-    (i - 4.0) * 1.2
+        .map(|&e| graph.edges[e].class.as_str())
+        .collect();
+    format!(
+        "{} → {}: {}",
+        graph.nodes[link.from].address,
+        graph.nodes[link.to].address,
+        classes.join(", ")
+    )
 }
 
 pub(crate) fn edge_path(x1: u32, y1: f32, x2: u32, y2: f32) -> String {
@@ -178,23 +228,19 @@ fn svg(graph: &Graph) -> String {
         r#"<svg id="graph" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="access graph">"#
     );
     out.push_str(r#"<g id="edges">"#);
-    for (i, e) in graph.edges.iter().enumerate() {
-        let (Some(&y1), Some(&y2)) = (left.node_y.get(&e.from), right.node_y.get(&e.to)) else {
+    for (i, link) in links(graph).iter().enumerate() {
+        let (Some(&y1), Some(&y2)) = (left.node_y.get(&link.from), right.node_y.get(&link.to))
+        else {
             continue;
         };
-        let off = class_offset(e.class);
-        let y1 = y1 as f32 + NODE_H as f32 / 2.0 + off;
-        let y2 = y2 as f32 + NODE_H as f32 / 2.0 + off;
-        let (from, to) = (&graph.nodes[e.from], &graph.nodes[e.to]);
+        let half = NODE_H as f32 / 2.0;
         let _ = write!(
             out,
-            r#"<path id="e{i}" class="edge c-{} s-{}" data-i="{i}" d="{}"><title>{} → {}: {}</title></path>"#,
-            e.class.as_str(),
-            e.state(graph),
-            edge_path(LEFT_X + NODE_W, y1, RIGHT_X, y2),
-            html(&from.address),
-            html(&to.address),
-            e.class.as_str(),
+            r#"<path id="e{i}" class="edge k-{} s-{}" data-i="{i}" d="{}"><title>{}</title></path>"#,
+            line_class(graph, link),
+            link_state(graph, link),
+            edge_path(LEFT_X + NODE_W, y1 as f32 + half, RIGHT_X, y2 as f32 + half),
+            html(&link_title(graph, link)),
         );
     }
     out.push_str("</g>");
@@ -301,9 +347,13 @@ fn data(graph: &Graph, sources: &Sources, snippets: &mut Snippets) -> Value {
                    "units": f.units})
         })
         .collect();
+    let links: Vec<Value> = links(graph)
+        .iter()
+        .map(|l| json!({"from": l.from, "to": l.to, "edges": l.edges, "state": link_state(graph, l)}))
+        .collect();
     json!({"layout": {"left_x": LEFT_X, "right_x": RIGHT_X, "node_w": NODE_W, "node_h": NODE_H,
                       "row": ROW, "header": HEADER, "gap": GAP, "top": TOP},
-           "nodes": nodes, "groups": groups, "edges": edges, "findings": findings,
+           "nodes": nodes, "groups": groups, "edges": edges, "links": links, "findings": findings,
            "snippets": snippets.list})
 }
 
@@ -650,7 +700,7 @@ pub fn render(report: &Report) -> String {
     out.push_str(&problems(report));
     let _ = write!(
         out,
-        r#"<section id="access"><h2>Access graph</h2><p class="legend">Principals by unit and workload on the left; datastores by unit and tier, the model registry and endpoints, and AI services on the right. <span class="key s-finding">red</span>: a finding rests on the edge; <span class="key s-accepted">amber</span>: only suppressed or baseline findings; grey: none. Line style: <span class="key">solid</span> read, <span class="key">thick</span> write, <span class="key">dotted</span> list, <span class="key">dashed</span> admin, permissions and tagging, <span class="key">double dash</span> approve and deploy. Click a node or edge for the statements behind it; click a group title to collapse it.</p>{}<div id="graph-wrap"><div id="canvas">{}</div><aside id="details"><p class="empty">Click a node or an edge.</p></aside></div></section>"#,
+        r#"<section id="access"><h2>Access graph</h2><p class="legend">Principals by unit and workload on the left; datastores by unit and tier, the model registry and endpoints, and AI services on the right. <span class="key s-finding">red</span>: a finding rests on the edge; <span class="key s-accepted">amber</span>: only suppressed or baseline findings; grey: none. One line per principal and target, drawn as its most consequential access: <span class="key">thick</span> write or manage permissions, <span class="key">dashed</span> admin, permissions and tagging, <span class="key">dash-dot</span> approve and deploy models, <span class="key">solid</span> read, <span class="key">dotted</span> list only. Click a node or edge for the statements behind it; click a group title to collapse it.</p>{}<div id="graph-wrap"><div id="canvas">{}</div><aside id="details"><p class="empty">Click a node or an edge.</p></aside></div></section>"#,
         filters(&graph),
         svg(&graph)
     );

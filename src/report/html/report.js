@@ -3,21 +3,22 @@
 // textContent, never as markup.
 (function () {
   'use strict';
+  var started = performance.now();
   var D = JSON.parse(document.getElementById('data').textContent);
   var L = D.layout;
   var svg = document.getElementById('graph');
   var details = document.getElementById('details');
   var nodeEl = D.nodes.map(function (_, i) { return document.getElementById('n' + i); });
-  var edgeEl = D.edges.map(function (_, i) { return document.getElementById('e' + i); });
+  // one drawn line per (principal, target), standing for the edges of each action class
+  var linkEl = D.links.map(function (_, i) { return document.getElementById('e' + i); });
   var groupEl = D.groups.map(function (_, i) { return document.getElementById('g' + i); });
   var findingEl = D.findings.map(function (_, i) { return document.getElementById('f' + i); });
-  var CLASSES = ['read', 'write', 'list', 'admin', 'manage-permissions', 'tagging',
-    'approve-model', 'deploy-model', 'invoke-model'];
   // groups larger than this start collapsed on a large estate
   var AUTO_COLLAPSE_NODES = 300;
   var collapsed = {};
   var nodeVisible = [];
   var edgeVisible = [];
+  var linkVisible = [];
   var selected = null;
 
   // the unit bands of each column, in order, and the band each group sits under
@@ -32,8 +33,8 @@
     });
   })();
 
-  var edgesOf = D.nodes.map(function () { return []; });
-  D.edges.forEach(function (e, i) { edgesOf[e.from].push(i); edgesOf[e.to].push(i); });
+  var linksOf = D.nodes.map(function () { return []; });
+  D.links.forEach(function (l, i) { linksOf[l.from].push(i); linksOf[l.to].push(i); });
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -95,6 +96,8 @@
     }
     var byFinding = f.rule || f.severity;
     var narrowing = f.cls || byFinding || f.flagged || f.q;
+    // a tier or workload filter keeps, on the other side, only what reaches it
+    var narrowLeft = narrowing || f.tier, narrowRight = narrowing || f.workload;
     var hasEdge = D.nodes.map(function () { return false; });
     D.edges.forEach(function (e, i) {
       var a = D.nodes[e.from], b = D.nodes[e.to];
@@ -106,11 +109,14 @@
     });
     D.nodes.forEach(function (n, i) {
       var ok = nodeOk(n);
-      if (ok && narrowing) {
+      if (ok && (n.side === 'left' ? narrowLeft : narrowRight)) {
         ok = hasEdge[i] || (f.q && matches(n)) ||
           (byFinding && !f.q && !f.cls && !f.flagged && n.findings.some(findingOk));
       }
       nodeVisible[i] = ok;
+    });
+    D.links.forEach(function (l, i) {
+      linkVisible[i] = l.edges.some(function (e) { return edgeVisible[e]; });
     });
     layout();
     // the findings lists follow the rule, severity and unit filters
@@ -178,21 +184,20 @@
       height = Math.max(height, y);
     });
     var drawn = {};
-    D.edges.forEach(function (e, i) {
-      var ee = edgeEl[i];
+    D.links.forEach(function (e, i) {
+      var ee = linkEl[i];
       if (!ee) return;
-      if (!edgeVisible[i]) { ee.classList.add('hidden'); return; }
-      // edges folded into a collapsed group are drawn once per (ends, class)
+      if (!linkVisible[i]) { ee.classList.add('hidden'); return; }
+      // lines folded into a collapsed group are drawn once per pair of ends
       if (folded[e.from] !== undefined || folded[e.to] !== undefined) {
         var key = (folded[e.from] !== undefined ? 'g' + folded[e.from] : 'n' + e.from) + '>' +
-          (folded[e.to] !== undefined ? 'g' + folded[e.to] : 'n' + e.to) + ':' + e.class;
+          (folded[e.to] !== undefined ? 'g' + folded[e.to] : 'n' + e.to);
         if (drawn[key]) { ee.classList.add('hidden'); return; }
         drawn[key] = true;
       }
       ee.classList.remove('hidden');
-      var off = (CLASSES.indexOf(e.class) - 4) * 1.2;
       var x1 = L.left_x + L.node_w, x2 = L.right_x, mid = (x1 + x2) / 2;
-      var y1 = (pos[e.from] + off).toFixed(1), y2 = (pos[e.to] + off).toFixed(1);
+      var y1 = pos[e.from].toFixed(1), y2 = pos[e.to].toFixed(1);
       ee.setAttribute('d', 'M' + x1 + ' ' + y1 + 'C' + mid.toFixed(1) + ' ' + y1 + ' ' +
         mid.toFixed(1) + ' ' + y2 + ' ' + x2 + ' ' + y2);
     });
@@ -206,15 +211,15 @@
 
   function select(kind, i) {
     if (selected) {
-      var prev = selected.kind === 'node' ? nodeEl[selected.i] : edgeEl[selected.i];
+      var prev = selected.kind === 'node' ? nodeEl[selected.i] : linkEl[selected.i];
       if (prev) prev.classList.remove('sel');
       svg.querySelectorAll('.edge.hl').forEach(function (e) { e.classList.remove('hl'); });
     }
     selected = { kind: kind, i: i };
-    var cur = kind === 'node' ? nodeEl[i] : edgeEl[i];
+    var cur = kind === 'node' ? nodeEl[i] : linkEl[i];
     if (cur) cur.classList.add('sel');
     if (kind === 'node') {
-      edgesOf[i].forEach(function (k) { if (edgeEl[k]) edgeEl[k].classList.add('hl'); });
+      linksOf[i].forEach(function (k) { if (linkEl[k]) linkEl[k].classList.add('hl'); });
     }
   }
 
@@ -257,17 +262,18 @@
     details.appendChild(facts);
     var s = snippet(n.snippet);
     if (s) details.appendChild(s);
-    var edges = edgesOf[i].filter(function (k) { return edgeVisible[k]; });
-    details.appendChild(el('h4', null, (n.side === 'left' ? 'Reaches' : 'Reached by') + ' (' + edges.length + ')'));
+    var links = linksOf[i].filter(function (k) { return linkVisible[k]; });
+    details.appendChild(el('h4', null, (n.side === 'left' ? 'Reaches' : 'Reached by') + ' (' + links.length + ')'));
     var ul = el('ul');
-    edges.forEach(function (k) {
-      var e = D.edges[k];
-      var other = D.nodes[n.side === 'left' ? e.to : e.from];
+    links.forEach(function (k) {
+      var l = D.links[k];
+      var other = D.nodes[n.side === 'left' ? l.to : l.from];
+      var classes = l.edges.map(function (e) { return D.edges[e].class; }).join(', ');
       var li = el('li');
-      var a = el('a', null, e.class + ' ' + other.address);
+      var a = el('a', null, other.address + ' (' + classes + ')');
       a.href = '#';
-      a.className = 'edge-link s-' + e.state;
-      a.addEventListener('click', function (ev) { ev.preventDefault(); showEdge(k); });
+      a.className = 'edge-link s-' + l.state;
+      a.addEventListener('click', function (ev) { ev.preventDefault(); showLink(k); });
       li.appendChild(a);
       ul.appendChild(li);
     });
@@ -275,25 +281,45 @@
     findingsList(details, n.findings);
   }
 
-  function showEdge(i) {
-    select('edge', i);
-    var e = D.edges[i];
-    var a = D.nodes[e.from], b = D.nodes[e.to];
+  function showLink(i) {
+    select('link', i);
+    var l = D.links[i];
+    var a = D.nodes[l.from], b = D.nodes[l.to];
     details.textContent = '';
     details.appendChild(el('h3', 'edge-title', a.address + ' → ' + b.address));
-    details.appendChild(el('p', 'edge-class', 'access: ' + e.class + (e.state === 'finding' ? ' (a finding rests on it)' : '')));
-    e.grants.forEach(function (g) {
+    var classes = l.edges.map(function (k) { return D.edges[k].class; });
+    details.appendChild(el('p', 'edge-class', 'access: ' + classes.join(', ')));
+    // the statements behind it, each once, with what it grants of each class
+    var statements = [], byKey = {}, all = [];
+    l.edges.forEach(function (k) {
+      var e = D.edges[k];
+      e.grants.forEach(function (g) {
+        var key = g.file + ':' + g.line + ':' + g.document;
+        if (!byKey[key]) { byKey[key] = { g: g, rows: [] }; statements.push(byKey[key]); }
+        byKey[key].rows.push({ cls: e.class, state: e.state, g: g });
+      });
+      e.findings.forEach(function (f) { if (all.indexOf(f) < 0) all.push(f); });
+    });
+    statements.forEach(function (st) {
+      var g = st.g;
       var box = el('div', 'grant');
-      box.appendChild(el('div', 'via', g.via + ' policy ' + g.document + ' at ' + g.file + ':' + g.line +
-        (g.conditional ? ' (conditional)' : '') +
-        (g.kms_gate === 'denied' ? ' (no kms:Decrypt on the bucket key)' : '') +
-        (g.kms_gate === 'unknown' ? ' (kms:Decrypt on the bucket key not known)' : '')));
-      box.appendChild(el('div', 'actions', g.actions.join(', ')));
+      box.appendChild(el('div', 'via', g.via + ' policy ' + g.document + ' at ' + g.file + ':' + g.line));
+      var ul = el('ul', 'actions');
+      st.rows.forEach(function (r) {
+        var li = el('li', 's-' + r.state);
+        li.appendChild(el('b', null, r.cls + ': '));
+        li.appendChild(document.createTextNode(r.g.actions.join(', ') +
+          (r.g.conditional ? ' (conditional)' : '') +
+          (r.g.kms_gate === 'denied' ? ' (no kms:Decrypt on the bucket key)' : '') +
+          (r.g.kms_gate === 'unknown' ? ' (kms:Decrypt on the bucket key not known)' : '')));
+        ul.appendChild(li);
+      });
+      box.appendChild(ul);
       var s = snippet(g.snippet);
       if (s) box.appendChild(s);
       details.appendChild(box);
     });
-    findingsList(details, e.findings);
+    findingsList(details, all);
   }
 
   svg.addEventListener('click', function (ev) {
@@ -301,7 +327,7 @@
     if (!t) return;
     var i = Number(t.getAttribute('data-i'));
     if (t.classList.contains('node')) showNode(i);
-    else if (t.classList.contains('edge')) showEdge(i);
+    else if (t.classList.contains('edge')) showLink(i);
     else { collapsed[i] = !collapsed[i]; layout(); }
   });
 
@@ -326,5 +352,7 @@
     D.groups.forEach(function (g, i) { if (g.nodes.length > 3) collapsed[i] = true; });
   }
   apply();
+  // read by the browser test, which measures how long a large estate takes to come up
+  document.body.setAttribute('data-init-ms', (performance.now() - started).toFixed(1));
   document.body.setAttribute('data-ready', 'true');
 })();
