@@ -432,4 +432,19 @@ mod tests {
         );
         assert_eq!(xml_attr("a\nb\tc"), "a&#10;b&#9;c");
     }
+
+    #[test]
+    fn script_json_cannot_close_the_script_and_reads_back_exactly() {
+        let v = serde_json::json!({"name": "</script><!--<img>&\u{2028}\u{2029}\"'"});
+        let s = script_json(&v);
+        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
+        assert!(!s.contains('\u{2028}') && !s.contains('\u{2029}'));
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&s).unwrap(), v);
+    }
+
+    #[test]
+    fn dot_strings_cannot_end_early_or_start_label_escapes() {
+        assert_eq!(dot(r#"a"b\N"#), r#"a\"b\\N"#);
+        assert_eq!(dot("x\ny\u{1b}"), r"x\\ny\\u{1b}");
+    }
 }
