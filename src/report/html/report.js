@@ -20,6 +20,8 @@
   var edgeVisible = [];
   var linkVisible = [];
   var selected = null;
+  // for a line drawn for a collapsed group: the lines folded into it
+  var foldedInto = {};
 
   // the unit bands of each column, in order, and the band each group sits under
   var bandEl = { left: svg.querySelectorAll('#left > .unit'), right: svg.querySelectorAll('#right > .unit') };
@@ -184,6 +186,7 @@
       height = Math.max(height, y);
     });
     var drawn = {};
+    foldedInto = {};
     D.links.forEach(function (e, i) {
       var ee = linkEl[i];
       if (!ee) return;
@@ -192,14 +195,25 @@
       if (folded[e.from] !== undefined || folded[e.to] !== undefined) {
         var key = (folded[e.from] !== undefined ? 'g' + folded[e.from] : 'n' + e.from) + '>' +
           (folded[e.to] !== undefined ? 'g' + folded[e.to] : 'n' + e.to);
-        if (drawn[key]) { ee.classList.add('hidden'); return; }
-        drawn[key] = true;
+        if (drawn[key] !== undefined) {
+          foldedInto[drawn[key]].push(i);
+          ee.classList.add('hidden');
+          return;
+        }
+        drawn[key] = i;
+        foldedInto[i] = [i];
       }
       ee.classList.remove('hidden');
       var x1 = L.left_x + L.node_w, x2 = L.right_x, mid = (x1 + x2) / 2;
       var y1 = pos[e.from].toFixed(1), y2 = pos[e.to].toFixed(1);
       ee.setAttribute('d', 'M' + x1 + ' ' + y1 + 'C' + mid.toFixed(1) + ' ' + y1 + ' ' +
         mid.toFixed(1) + ' ' + y2 + ' ' + x2 + ' ' + y2);
+    });
+    // a line standing for several shows the worst state among them
+    Object.keys(foldedInto).forEach(function (k) {
+      var states = foldedInto[k].map(function (j) { return D.links[j].state; });
+      var worst = states.indexOf('finding') >= 0 ? 'finding' : states.indexOf('accepted') >= 0 ? 'accepted' : 'none';
+      ['finding', 'accepted', 'none'].forEach(function (st) { linkEl[k].classList.toggle('s-' + st, st === worst); });
     });
     svg.setAttribute('height', height);
     svg.setAttribute('viewBox', '0 0 ' + svg.getAttribute('width') + ' ' + height);
@@ -322,12 +336,33 @@
     findingsList(details, all);
   }
 
+  // a line standing for several, between collapsed groups: list them to pick from
+  function showFolded(i) {
+    select('link', i);
+    details.textContent = '';
+    details.appendChild(el('h3', null, foldedInto[i].length + ' lines folded into a collapsed group'));
+    var ul = el('ul');
+    foldedInto[i].forEach(function (k) {
+      var l = D.links[k];
+      var li = el('li');
+      var a = el('a', 'edge-link s-' + l.state, D.nodes[l.from].address + ' → ' + D.nodes[l.to].address);
+      a.href = '#';
+      a.addEventListener('click', function (ev) { ev.preventDefault(); showLink(k); });
+      li.appendChild(a);
+      ul.appendChild(li);
+    });
+    details.appendChild(ul);
+  }
+
   svg.addEventListener('click', function (ev) {
     var t = ev.target.closest('.node, .edge, .group');
     if (!t) return;
     var i = Number(t.getAttribute('data-i'));
     if (t.classList.contains('node')) showNode(i);
-    else if (t.classList.contains('edge')) showLink(i);
+    else if (t.classList.contains('edge')) {
+      if (foldedInto[i] && foldedInto[i].length > 1) showFolded(i);
+      else showLink(i);
+    }
     else { collapsed[i] = !collapsed[i]; layout(); }
   });
 
