@@ -240,9 +240,9 @@ def test_violations(d, binary, out_dir, shots):
     check("aws_iam_role.analyst" in visible_nodes(d, "left"), "violations: expanding it shows them again")
 
     if shots:
-        d.execute_script("document.getElementById('summary').scrollIntoView()")
-        d.set_window_size(1100, 900)
-        d.save_screenshot(str(Path(shots) / "report-summary.png"))
+        d.set_window_size(1100, 760)
+        d.execute_script("document.getElementById('findings').scrollIntoView()")
+        d.save_screenshot(str(Path(shots) / "report-findings.png"))
         d.set_window_size(1400, 1000)
 
 

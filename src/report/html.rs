@@ -457,7 +457,7 @@ fn finding_html(i: usize, f: &Finding, status: Status, sources: &Sources) -> Str
             out,
             r#" <span class="related">· {}:{rl} {}</span>"#,
             html(&rf),
-            html(&r.label)
+            html_message(&r.label)
         );
     }
     out.push_str("</div>");
@@ -496,12 +496,12 @@ fn by_rule(graph: &Graph, status: Status, sources: &Sources) -> String {
         let f0 = graph.findings[list[0]].0;
         let _ = write!(
             out,
-            r#"<details class="rulegroup" open data-rule="{}"><summary><span class="badge sev-{sev}">{sev}</span> <b>{}</b> {} <span class="tsc">{}</span> <span class="count">{}</span></summary><p class="help">{} <a href="{}">rule documentation</a></p>"#,
+            r#"<details class="rulegroup" open data-rule="{}"><summary><span class="badge sev-{sev}">{sev}</span> <b>{}</b> {} <span class="tsc">{}</span> <span class="count">· {}</span></summary><p class="help">{} <a href="{}">rule documentation</a></p>"#,
             html_attr(rule),
             html(rule),
             html(&f0.name),
             html(&f0.tsc.join(", ")),
-            list.len(),
+            crate::report::plural(list.len(), "finding", "findings"),
             html_message(&f0.help),
             html_attr(&help_uri(&f0.rule, &f0.name)),
             sev = f0.severity.as_str(),
