@@ -290,6 +290,14 @@ resource "aws_iam_role_policy" "trainer" {{
           "crafted: the details panel injects nothing")
 
 
+def test_empty(d, binary, out_dir):
+    tree = Path(out_dir) / "empty"
+    tree.mkdir()
+    (tree / "main.tf").write_text('variable "x" {}\n')
+    errors, requests = load(d, report(binary, tree, out_dir, "empty"))
+    check(not errors and not requests, f"empty: a tree with nothing to draw loads cleanly ({errors}, {requests})")
+
+
 def test_estate(d, binary, out_dir, estate):
     path = report(binary, estate, out_dir, "estate")
     size = path.stat().st_size
@@ -328,6 +336,7 @@ def main():
             test_platform(d, binary, out_dir)
             test_violations(d, binary, out_dir, args.screenshots)
             test_crafted(d, binary, out_dir)
+            test_empty(d, binary, out_dir)
             if args.estate:
                 test_estate(d, binary, out_dir, args.estate)
         finally:
