@@ -111,9 +111,7 @@ fn the_example_platform_graph_has_its_principals_datastores_and_edges() {
         vec![("deploy-model".to_string(), vec!["MR002".to_string()])]
     );
     // the analyst reads inference logs (IL005); the line is drawn red
-    assert!(page.contains(
-        r#"class="edge k-read s-finding" data-i="#
-    ));
+    assert!(page.contains(r#"class="edge k-read s-finding" data-i="#));
     // one drawn line per pair, and a node per principal and datastore in the SVG
     let lines = page.matches(r#"<path id="e"#).count();
     assert_eq!(lines, d["links"].as_array().unwrap().len());
@@ -127,7 +125,16 @@ fn the_example_platform_graph_has_its_principals_datastores_and_edges() {
 fn the_page_is_self_contained_and_the_same_on_every_run() {
     let page = html(VIOLATIONS, &[]);
     assert!(page.contains("Content-Security-Policy\" content=\"default-src 'none'"));
-    for loads in ["<link", " src=", "<img", "<iframe", "url(", "@import", "fetch(", "XMLHttpRequest"] {
+    for loads in [
+        "<link",
+        " src=",
+        "<img",
+        "<iframe",
+        "url(",
+        "@import",
+        "fetch(",
+        "XMLHttpRequest",
+    ] {
         assert!(!page.contains(loads), "the page loads something: {loads}");
     }
     assert_eq!(page, html(VIOLATIONS, &[]));
@@ -157,7 +164,14 @@ fn baseline_findings_are_shown_apart() {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("baseline.json");
     let base = base.to_str().unwrap();
-    let (_, _, _) = run(&["scan", VIOLATIONS, "--write-baseline", base, "--format", "json"]);
+    let (_, _, _) = run(&[
+        "scan",
+        VIOLATIONS,
+        "--write-baseline",
+        base,
+        "--format",
+        "json",
+    ]);
     let page = html(VIOLATIONS, &["--baseline", base]);
     assert_eq!(page.matches(r#"data-status="open""#).count(), 0);
     assert_eq!(page.matches(r#"data-status="baseline""#).count(), 22);

@@ -34,9 +34,10 @@ pub fn render(graph: &Graph) -> String {
             );
             for &n in &g.nodes {
                 let node = &graph.nodes[n];
-                let flagged = node.findings.iter().any(|&f| {
-                    graph.findings[f].1 == crate::report::graph::Status::Open
-                });
+                let flagged = node
+                    .findings
+                    .iter()
+                    .any(|&f| graph.findings[f].1 == crate::report::graph::Status::Open);
                 let _ = writeln!(
                     out,
                     "      n{n} [label=\"{}\\n({})\"{}];",
@@ -62,11 +63,7 @@ pub fn render(graph: &Graph) -> String {
                 _ => "dashed",
             },
         );
-        let at: Vec<String> = e
-            .grants
-            .iter()
-            .map(|g| dot(&g.document))
-            .collect();
+        let at: Vec<String> = e.grants.iter().map(|g| dot(&g.document)).collect();
         let _ = writeln!(
             out,
             "  n{} -> n{} [label=\"{}\", color={color}, style={style}, tooltip=\"{}\"];",

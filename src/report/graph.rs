@@ -233,14 +233,17 @@ pub fn build(scan: &ScanOutput) -> Graph<'_> {
         };
         let from = principal(&mut nodes, g.principal);
         let doc = &inv.documents[g.document];
-        edges.entry((from, to, g.class)).or_default().push(EdgeGrant {
-            actions: g.actions.iter().cloned().collect(),
-            via: doc.kind.as_str(),
-            document: doc.name.clone(),
-            span: grant_span(g.document, g.statement, g.attachment),
-            conditional: g.conditional,
-            kms_gate: g.kms_gate,
-        });
+        edges
+            .entry((from, to, g.class))
+            .or_default()
+            .push(EdgeGrant {
+                actions: g.actions.iter().cloned().collect(),
+                via: doc.kind.as_str(),
+                document: doc.name.clone(),
+                span: grant_span(g.document, g.statement, g.attachment),
+                conditional: g.conditional,
+                kms_gate: g.kms_gate,
+            });
     }
     for g in &analysis.control {
         let from = principal(&mut nodes, g.principal);
@@ -265,14 +268,17 @@ pub fn build(scan: &ScanOutput) -> Graph<'_> {
                 nodes.len() - 1
             });
         let doc = &inv.documents[g.document];
-        edges.entry((from, to, g.class)).or_default().push(EdgeGrant {
-            actions: g.actions.iter().cloned().collect(),
-            via: doc.kind.as_str(),
-            document: doc.name.clone(),
-            span: grant_span(g.document, g.statement, g.attachment),
-            conditional: g.conditional,
-            kms_gate: "not-needed",
-        });
+        edges
+            .entry((from, to, g.class))
+            .or_default()
+            .push(EdgeGrant {
+                actions: g.actions.iter().cloned().collect(),
+                via: doc.kind.as_str(),
+                document: doc.name.clone(),
+                span: grant_span(g.document, g.statement, g.attachment),
+                conditional: g.conditional,
+                kms_gate: "not-needed",
+            });
     }
     // third-party and managed AI services in use, one node per unit and service
     let mut ai: BTreeMap<(String, &'static str), Vec<&crate::model::ml::AiUse>> = BTreeMap::new();
@@ -327,7 +333,11 @@ pub fn build(scan: &ScanOutput) -> Graph<'_> {
 }
 
 /// The registry or endpoint set an approve or deploy right reaches in a unit, and its members.
-fn control_target(inv: &Inventory, unit: &str, class: ActionClass) -> (&'static str, String, String) {
+fn control_target(
+    inv: &Inventory,
+    unit: &str,
+    class: ActionClass,
+) -> (&'static str, String, String) {
     let in_unit = |root: usize| unit_of(inv, root) == unit;
     match class {
         ActionClass::ApproveModel => {
@@ -343,7 +353,11 @@ fn control_target(inv: &Inventory, unit: &str, class: ActionClass) -> (&'static 
                 groups.join(", "),
             )
         }
-        ActionClass::InvokeModel => ("model-deployment", "model invocation".to_string(), String::new()),
+        ActionClass::InvokeModel => (
+            "model-deployment",
+            "model invocation".to_string(),
+            String::new(),
+        ),
         _ => {
             let endpoints: Vec<&str> = inv
                 .endpoints
@@ -393,7 +407,10 @@ fn attach_findings(nodes: &mut [Node], edges: &mut [Edge], findings: &[(&Finding
     let mut unnamed_by_file: HashMap<u32, Vec<usize>> = HashMap::new();
     for (i, (f, _)) in findings.iter().enumerate() {
         if f.principals.is_empty() {
-            unnamed_by_file.entry(f.primary.span.file).or_default().push(i);
+            unnamed_by_file
+                .entry(f.primary.span.file)
+                .or_default()
+                .push(i);
         }
     }
     // every statement that grants a principal something: a finding that points at one of them
@@ -455,7 +472,12 @@ fn group(nodes: &mut [Node]) -> Vec<Group> {
                     n.workloads.join(", ")
                 };
                 // principals with a workload first, `no workload` last
-                (Side::Left, n.unit.clone(), usize::from(n.workloads.is_empty()), w)
+                (
+                    Side::Left,
+                    n.unit.clone(),
+                    usize::from(n.workloads.is_empty()),
+                    w,
+                )
             }
             Side::Right => {
                 let k = match n.tier {

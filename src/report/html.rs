@@ -131,7 +131,12 @@ pub(crate) fn stack(graph: &Graph, side: Side) -> Column {
     let mut group_y = Vec::new();
     let mut node_y = HashMap::new();
     let mut unit: Option<(&str, &str)> = None;
-    for (gi, g) in graph.groups.iter().enumerate().filter(|(_, g)| g.side == side) {
+    for (gi, g) in graph
+        .groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.side == side)
+    {
         if unit != Some((&g.unit, g.cloud)) {
             unit = Some((&g.unit, g.cloud));
             unit_y.push((gi, y));
@@ -186,12 +191,20 @@ fn line_class(graph: &Graph, link: &Link) -> &'static str {
     ];
     RANK.iter()
         .copied()
-        .find(|k| link.edges.iter().any(|&e| graph.edges[e].class.as_str() == *k))
+        .find(|k| {
+            link.edges
+                .iter()
+                .any(|&e| graph.edges[e].class.as_str() == *k)
+        })
         .unwrap_or("read")
 }
 
 fn link_state(graph: &Graph, link: &Link) -> &'static str {
-    let states: Vec<&str> = link.edges.iter().map(|&e| graph.edges[e].state(graph)).collect();
+    let states: Vec<&str> = link
+        .edges
+        .iter()
+        .map(|&e| graph.edges[e].state(graph))
+        .collect();
     ["finding", "accepted"]
         .into_iter()
         .find(|s| states.contains(s))
@@ -519,7 +532,8 @@ fn by_rule(graph: &Graph, status: Status, sources: &Sources) -> String {
 
 fn summary(report: &Report, graph: &Graph) -> String {
     let scan = report.scan;
-    let mut out = String::from(r#"<section id="summary"><h2>Summary</h2><table class="counts"><tr>"#);
+    let mut out =
+        String::from(r#"<section id="summary"><h2>Summary</h2><table class="counts"><tr>"#);
     for s in Severity::ALL {
         let _ = write!(out, r#"<th class="sev-{0}">{0}</th>"#, s.as_str());
     }
@@ -599,7 +613,11 @@ fn by_tsc(graph: &Graph) -> String {
     let mut tsc: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     for (f, status) in &graph.findings {
         for c in &f.tsc {
-            let n = tsc.entry(c).or_default().entry(f.rule.as_str()).or_default();
+            let n = tsc
+                .entry(c)
+                .or_default()
+                .entry(f.rule.as_str())
+                .or_default();
             if *status == Status::Open {
                 *n += 1;
             }
@@ -644,12 +662,7 @@ fn problems(report: &Report) -> String {
     }
     for w in &scan.warnings {
         let (file, line) = w.span.map_or((String::new(), 0), |s| location(sources, s));
-        let _ = write!(
-            out,
-            "<li>{}:{line}: {}</li>",
-            html(&file),
-            html(&w.message)
-        );
+        let _ = write!(out, "<li>{}:{line}: {}</li>", html(&file), html(&w.message));
     }
     for e in &scan.rule_errors {
         let _ = write!(
