@@ -441,8 +441,8 @@ fn attach_findings(nodes: &mut [Node], edges: &mut [Edge], findings: &[(&Finding
             .into_iter()
             .filter(|&i| {
                 let f = findings[i].0;
-                let names_p = f.principals.iter().any(|a| *a == p.address);
-                let names_t = datastore && f.resources.iter().any(|a| *a == t.address);
+                let names_p = f.principals.contains(&p.address);
+                let names_t = datastore && f.resources.contains(&t.address);
                 let principal_ok = f.principals.is_empty() || names_p;
                 let target_ok = f.resources.is_empty() || names_t;
                 let points_at = |s: Span| {
