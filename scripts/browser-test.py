@@ -97,7 +97,7 @@ def load(d, path, timeout=60):
 def visible_edges(d):
     return d.execute_script(
         "return Array.from(document.querySelectorAll('#edges .edge:not(.hidden)'))"
-        ".map(e => e.querySelector('title').textContent)")
+        ".map(e => window.mlguardReport.linkTitle(Number(e.id.slice(1))))")
 
 
 def visible_nodes(d, side):
@@ -137,7 +137,7 @@ def expected_graph(binary, tree):
 def graph_edges(d):
     """(principal, target, class) of every line drawn, one line per pair listing its classes."""
     out = set()
-    for t in d.execute_script("return Array.from(document.querySelectorAll('#edges .edge')).map(e => e.querySelector('title').textContent)"):
+    for t in d.execute_script("return Array.from(document.querySelectorAll('#edges .edge')).map(e => window.mlguardReport.linkTitle(Number(e.id.slice(1))))"):
         pair, classes = t.split(": ", 1)
         a, b = pair.split(" → ", 1)
         for cls in classes.split(", "):
@@ -183,7 +183,7 @@ def test_violations(d, binary, out_dir, shots):
     check(got == want_edges, f"violations: the graph's data edges are `mlguard access`'s ({len(got)})")
 
     # clicking an edge shows the statement behind it and the findings resting on it
-    edge = d.execute_script("return Array.from(document.querySelectorAll('#edges .edge')).find(e => e.querySelector('title').textContent === 'aws_iam_role.trainer → aws_s3_bucket.raw: read, write, list, admin, manage-permissions, tagging')")
+    edge = d.execute_script("return Array.from(document.querySelectorAll('#edges .edge')).find(e => window.mlguardReport.linkTitle(Number(e.id.slice(1))) === 'aws_iam_role.trainer → aws_s3_bucket.raw: read, write, list, admin, manage-permissions, tagging')")
     check(edge is not None and "s-finding" in edge.get_attribute("class"), "violations: trainer → raw is drawn as an edge a finding rests on")
     click_line(d, edge)
     title = d.find_element(By.CSS_SELECTOR, "#details h3").text

@@ -11,6 +11,7 @@
 //! `escape::script_json` in the data the script reads; the script writes values with
 //! `textContent` only. Only the source lines that findings and edges point at are embedded.
 
+use crate::access::catalog::ActionClass;
 use crate::findings::{Finding, Severity};
 use crate::report::escape::{html, html_attr, html_message, script_json, text};
 use crate::report::graph::{self, Graph, Side, Status};
@@ -211,23 +212,9 @@ fn link_state(graph: &Graph, link: &Link) -> &'static str {
         .unwrap_or("none")
 }
 
-fn link_title(graph: &Graph, link: &Link) -> String {
-    let classes: Vec<&str> = link
-        .edges
-        .iter()
-        .map(|&e| graph.edges[e].class.as_str())
-        .collect();
-    format!(
-        "{} → {}: {}",
-        graph.nodes[link.from].address,
-        graph.nodes[link.to].address,
-        classes.join(", ")
-    )
-}
-
-pub(crate) fn edge_path(x1: u32, y1: f32, x2: u32, y2: f32) -> String {
-    let mid = (x1 + x2) as f32 / 2.0;
-    format!("M{x1} {y1:.1}C{mid:.1} {y1:.1} {mid:.1} {y2:.1} {x2} {y2:.1}")
+pub(crate) fn edge_path(x1: u32, y1: u32, x2: u32, y2: u32) -> String {
+    let mid = (x1 + x2) / 2;
+    format!("M{x1} {y1}C{mid} {y1} {mid} {y2} {x2} {y2}")
 }
 
 fn svg(graph: &Graph) -> String {
@@ -246,14 +233,15 @@ fn svg(graph: &Graph) -> String {
         else {
             continue;
         };
-        let half = NODE_H as f32 / 2.0;
+        let half = NODE_H / 2;
+        // no tooltip per line: the script adds it on hover (a large estate has tens of
+        // thousands of lines)
         let _ = write!(
             out,
-            r#"<path id="e{i}" class="edge k-{} s-{}" data-i="{i}" d="{}"><title>{}</title></path>"#,
+            r#"<path id="e{i}" class="edge k-{} s-{}" d="{}"/>"#,
             line_class(graph, link),
             link_state(graph, link),
-            edge_path(LEFT_X + NODE_W, y1 as f32 + half, RIGHT_X, y2 as f32 + half),
-            html(&link_title(graph, link)),
+            edge_path(LEFT_X + NODE_W, y1 + half, RIGHT_X, y2 + half),
         );
     }
     out.push_str("</g>");
@@ -273,7 +261,7 @@ fn svg(graph: &Graph) -> String {
             let g = &graph.groups[gi];
             let _ = write!(
                 out,
-                r#"<g class="group" id="g{gi}" data-i="{gi}" transform="translate({x},{y})"><rect class="ghead" width="{NODE_W}" height="{}" rx="3"/><text x="6" y="14">▾ {} ({})</text><title>{}</title></g>"#,
+                r#"<g class="group" id="g{gi}" transform="translate({x},{y})"><rect class="ghead" width="{NODE_W}" height="{}" rx="3"/><text x="6" y="14">▾ {} ({})</text><title>{}</title></g>"#,
                 HEADER - 4,
                 html(&truncate(&g.key, LABEL_CHARS - 6)),
                 g.nodes.len(),
@@ -288,7 +276,7 @@ fn svg(graph: &Graph) -> String {
                     .any(|&f| graph.findings[f].1 == Status::Open);
                 let _ = write!(
                     out,
-                    r#"<g class="node k-{}{}" id="n{n}" data-i="{n}" transform="translate({x},{ny})"><rect width="{NODE_W}" height="{NODE_H}" rx="3"/><text x="6" y="12">{}</text><title>{}</title></g>"#,
+                    r#"<g class="node k-{}{}" id="n{n}" transform="translate({x},{ny})"><rect width="{NODE_W}" height="{NODE_H}" rx="3"/><text x="6" y="12">{}</text><title>{}</title></g>"#,
                     node.kind,
                     if flagged { " flagged" } else { "" },
                     html(&truncate(&node.address, LABEL_CHARS)),
@@ -302,17 +290,13 @@ fn svg(graph: &Graph) -> String {
     out
 }
 
-/// The data the script reads: nodes, groups, edges with their grants, findings, snippets.
+/// The data the script reads: nodes, groups, edges with their grants, findings, snippets. Edges
+/// are the bulk of a large estate (tens of thousands), so they are arrays, not objects, and the
+/// statements and action lists they share are tables they index:
+/// `edges[i] = [from, to, class index, [[statement, action list, flags], ...], [finding, ...]]`
+/// with `flags = conditional + 2 * kms gate index`; `statements[i] = [via, policy, file, line,
+/// snippet]`. Edges are sorted by (from, to), so the drawn lines are runs of them.
 fn data(graph: &Graph, sources: &Sources, snippets: &mut Snippets) -> Value {
-    let at = |span: Option<Span>| -> Value {
-        match span {
-            Some(s) => {
-                let (file, line) = location(sources, s);
-                json!({"file": file, "line": line})
-            }
-            None => Value::Null,
-        }
-    };
     let nodes: Vec<Value> = graph
         .nodes
         .iter()
@@ -320,8 +304,8 @@ fn data(graph: &Graph, sources: &Sources, snippets: &mut Snippets) -> Value {
             let snippet = n.span.and_then(|s| snippets.add(sources, s));
             json!({"side": if n.side == Side::Left { "left" } else { "right" }, "kind": n.kind,
                    "address": n.address, "detail": n.detail, "unit": n.unit, "tier": n.tier,
-                   "workloads": n.workloads, "reason": n.reason, "group": n.group,
-                   "at": at(n.span), "snippet": snippet, "findings": n.findings})
+                   "workloads": n.workloads, "reason": n.reason, "snippet": snippet,
+                   "findings": n.findings})
         })
         .collect();
     let groups: Vec<Value> = graph
@@ -329,9 +313,13 @@ fn data(graph: &Graph, sources: &Sources, snippets: &mut Snippets) -> Value {
         .iter()
         .map(|g| {
             json!({"side": if g.side == Side::Left { "left" } else { "right" }, "unit": g.unit,
-                   "cloud": g.cloud, "key": g.key, "title": g.title(), "nodes": g.nodes})
+                   "cloud": g.cloud, "key": g.key, "nodes": g.nodes})
         })
         .collect();
+    let mut statements: Vec<Value> = Vec::new();
+    let mut statement_index: HashMap<(Span, &str, &str), usize> = HashMap::new();
+    let mut action_lists: Vec<&[String]> = Vec::new();
+    let mut action_index: HashMap<&[String], usize> = HashMap::new();
     let edges: Vec<Value> = graph
         .edges
         .iter()
@@ -340,14 +328,27 @@ fn data(graph: &Graph, sources: &Sources, snippets: &mut Snippets) -> Value {
                 .grants
                 .iter()
                 .map(|g| {
-                    let (file, line) = location(sources, g.span);
-                    json!({"actions": g.actions, "via": g.via, "document": g.document,
-                           "file": file, "line": line, "conditional": g.conditional,
-                           "kms_gate": g.kms_gate, "snippet": snippets.add(sources, g.span)})
+                    let st = *statement_index
+                        .entry((g.span, g.via, g.document.as_str()))
+                        .or_insert_with(|| {
+                            let (file, line) = location(sources, g.span);
+                            statements.push(json!([g.via, g.document, file, line,
+                                snippets.add(sources, g.span)]));
+                            statements.len() - 1
+                        });
+                    let actions = *action_index.entry(&g.actions).or_insert_with(|| {
+                        action_lists.push(&g.actions);
+                        action_lists.len() - 1
+                    });
+                    let kms = KMS_GATES.iter().position(|k| *k == g.kms_gate).unwrap_or(0);
+                    json!([st, actions, usize::from(g.conditional) + 2 * kms])
                 })
                 .collect();
-            json!({"from": e.from, "to": e.to, "class": e.class.as_str(), "state": e.state(graph),
-                   "grants": grants, "findings": e.findings})
+            let class = ActionClass::ALL
+                .iter()
+                .position(|c| *c == e.class)
+                .unwrap_or(0);
+            json!([e.from, e.to, class, grants, e.findings])
         })
         .collect();
     let findings: Vec<Value> = graph
@@ -360,15 +361,15 @@ fn data(graph: &Graph, sources: &Sources, snippets: &mut Snippets) -> Value {
                    "units": f.units})
         })
         .collect();
-    let links: Vec<Value> = links(graph)
-        .iter()
-        .map(|l| json!({"from": l.from, "to": l.to, "edges": l.edges, "state": link_state(graph, l)}))
-        .collect();
     json!({"layout": {"left_x": LEFT_X, "right_x": RIGHT_X, "node_w": NODE_W, "node_h": NODE_H,
                       "row": ROW, "header": HEADER, "gap": GAP, "top": TOP},
-           "nodes": nodes, "groups": groups, "edges": edges, "links": links, "findings": findings,
-           "snippets": snippets.list})
+           "classes": ActionClass::ALL.map(ActionClass::as_str), "kms_gates": KMS_GATES,
+           "nodes": nodes, "groups": groups, "statements": statements, "actions": action_lists,
+           "edges": edges, "findings": findings, "snippets": snippets.list})
 }
+
+/// The KMS gate of a read (`access::Grant::kms_gate`), by index in the data.
+const KMS_GATES: [&str; 4] = ["not-needed", "granted", "denied", "unknown"];
 
 fn options(values: &BTreeSet<String>) -> String {
     let mut out = String::from(r#"<option value="">all</option>"#);
@@ -455,10 +456,9 @@ fn finding_html(i: usize, f: &Finding, status: Status, sources: &Sources) -> Str
     let mut out = String::new();
     let _ = write!(
         out,
-        r#"<div class="finding sev-{sev}" id="f{i}" data-i="{i}" data-rule="{}" data-severity="{sev}" data-status="{}" data-units="{}"><div class="fhead"><span class="badge sev-{sev}">{sev}</span> <span class="rule">{}</span> {}</div><div class="where">{}:{line}"#,
+        r#"<div class="finding sev-{sev}" id="f{i}" data-i="{i}" data-rule="{}" data-severity="{sev}" data-status="{}"><div class="fhead"><span class="badge sev-{sev}">{sev}</span> <span class="rule">{}</span> {}</div><div class="where">{}:{line}"#,
         html_attr(&f.rule),
         status.as_str(),
-        html_attr(&f.units.join("\n")),
         html(&f.rule),
         html_message(&f.message),
         html(&file),

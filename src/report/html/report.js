@@ -6,6 +6,44 @@
   var started = performance.now();
   var D = JSON.parse(document.getElementById('data').textContent);
   var L = D.layout;
+  // edges arrive as arrays (see `data` in html.rs): [from, to, class, grants, findings]
+  D.edges = D.edges.map(function (a) {
+    return { from: a[0], to: a[1], class: D.classes[a[2]], grants: a[3], findings: a[4], state: stateOf(a[4]) };
+  });
+  // the drawn lines: runs of edges with the same ends, in the report's order
+  D.links = [];
+  D.edges.forEach(function (e, i) {
+    var last = D.links[D.links.length - 1];
+    if (last && last.from === e.from && last.to === e.to) last.edges.push(i);
+    else D.links.push({ from: e.from, to: e.to, edges: [i] });
+  });
+  D.links.forEach(function (l) {
+    var states = l.edges.map(function (k) { return D.edges[k].state; });
+    l.state = states.indexOf('finding') >= 0 ? 'finding' : states.indexOf('accepted') >= 0 ? 'accepted' : 'none';
+  });
+
+  // `finding` when an open finding rests on it, `accepted` when only suppressed or baseline ones do
+  function stateOf(findings) {
+    var state = 'none';
+    for (var i = 0; i < findings.length; i++) {
+      if (D.findings[findings[i]].status === 'open') return 'finding';
+      state = 'accepted';
+    }
+    return state;
+  }
+
+  // one grant of an edge: [statement, action list, flags]
+  function grant(g) {
+    var st = D.statements[g[0]];
+    return { via: st[0], document: st[1], file: st[2], line: st[3], snippet: st[4],
+      actions: D.actions[g[1]], conditional: (g[2] & 1) === 1, kms_gate: D.kms_gates[g[2] >> 1] };
+  }
+
+  function linkTitle(i) {
+    var l = D.links[i];
+    return D.nodes[l.from].address + ' → ' + D.nodes[l.to].address + ': ' +
+      l.edges.map(function (k) { return D.edges[k].class; }).join(', ');
+  }
   var svg = document.getElementById('graph');
   var details = document.getElementById('details');
   var nodeEl = D.nodes.map(function (_, i) { return document.getElementById('n' + i); });
@@ -64,8 +102,10 @@
     return pre;
   }
 
-  function where(at) {
-    return at && at.file ? at.file + ':' + at.line : '';
+  // where a node is declared: the first line of its snippet
+  function where(n) {
+    var s = D.snippets[n.snippet];
+    return s ? s.file + ':' + s.first : '';
   }
 
   function value(id) {
@@ -205,9 +245,9 @@
       }
       ee.classList.remove('hidden');
       var x1 = L.left_x + L.node_w, x2 = L.right_x, mid = (x1 + x2) / 2;
-      var y1 = pos[e.from].toFixed(1), y2 = pos[e.to].toFixed(1);
-      ee.setAttribute('d', 'M' + x1 + ' ' + y1 + 'C' + mid.toFixed(1) + ' ' + y1 + ' ' +
-        mid.toFixed(1) + ' ' + y2 + ' ' + x2 + ' ' + y2);
+      var y1 = Math.round(pos[e.from]), y2 = Math.round(pos[e.to]);
+      mid = Math.round(mid);
+      ee.setAttribute('d', 'M' + x1 + ' ' + y1 + 'C' + mid + ' ' + y1 + ' ' + mid + ' ' + y2 + ' ' + x2 + ' ' + y2);
     });
     // a line standing for several shows the worst state among them
     Object.keys(foldedInto).forEach(function (k) {
@@ -272,7 +312,7 @@
       facts.appendChild(el('li', null, 'workloads: ' + (n.workloads.length ? n.workloads.join(', ') : 'none') +
         (n.reason ? ', from ' + n.reason : '')));
     }
-    if (n.at) facts.appendChild(el('li', null, 'declared at ' + where(n.at)));
+    if (where(n)) facts.appendChild(el('li', null, 'declared at ' + where(n)));
     details.appendChild(facts);
     var s = snippet(n.snippet);
     if (s) details.appendChild(s);
@@ -307,7 +347,7 @@
     var statements = [], byKey = {}, all = [];
     l.edges.forEach(function (k) {
       var e = D.edges[k];
-      e.grants.forEach(function (g) {
+      e.grants.map(grant).forEach(function (g) {
         var key = g.file + ':' + g.line + ':' + g.document;
         if (!byKey[key]) { byKey[key] = { g: g, rows: [] }; statements.push(byKey[key]); }
         byKey[key].rows.push({ cls: e.class, state: e.state, g: g });
@@ -357,13 +397,22 @@
   svg.addEventListener('click', function (ev) {
     var t = ev.target.closest('.node, .edge, .group');
     if (!t) return;
-    var i = Number(t.getAttribute('data-i'));
+    var i = Number(t.id.slice(1));
     if (t.classList.contains('node')) showNode(i);
     else if (t.classList.contains('edge')) {
       if (foldedInto[i] && foldedInto[i].length > 1) showFolded(i);
       else showLink(i);
     }
     else { collapsed[i] = !collapsed[i]; layout(); }
+  });
+
+  // tooltips for lines, made when first hovered
+  svg.addEventListener('mouseover', function (ev) {
+    var t = ev.target;
+    if (!t.classList || !t.classList.contains('edge') || t.firstChild) return;
+    var title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
+    title.textContent = linkTitle(Number(t.id.slice(1)));
+    t.appendChild(title);
   });
 
   ['f-unit', 'f-tier', 'f-workload', 'f-class', 'f-rule', 'f-severity', 'f-flagged'].forEach(function (id) {
@@ -389,5 +438,6 @@
   apply();
   // read by the browser test, which measures how long a large estate takes to come up
   document.body.setAttribute('data-init-ms', (performance.now() - started).toFixed(1));
+  window.mlguardReport = { linkTitle: linkTitle };
   document.body.setAttribute('data-ready', 'true');
 })();
