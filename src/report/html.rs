@@ -43,6 +43,15 @@ pub(crate) const GAP: u32 = 12;
 pub(crate) const TOP: u32 = 12;
 /// Characters of a label drawn in a node box; the full text is in its tooltip and details.
 const LABEL_CHARS: usize = 42;
+/// Lines drawn in the markup at most; beyond, the script draws what it shows.
+const DRAWN_LINES: usize = 2000;
+/// Beyond this many nodes the page starts with every unit folded onto its title (the script's
+/// `FOLD_NODES`), and the markup holds only the unit titles: the script makes groups, nodes and
+/// lines as they are unfolded.
+const FOLD_NODES: usize = 300;
+/// Beyond this many findings their snippets are in the script's data (shared with the
+/// statements' snippets), not each in the markup.
+const INLINE_SNIPPETS: usize = 400;
 /// Lines of a statement or finding embedded at most (the span's first lines).
 const SNIPPET_LINES: u32 = 24;
 
@@ -228,7 +237,16 @@ fn svg(graph: &Graph) -> String {
         r#"<svg id="graph" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="access graph">"#
     );
     out.push_str(r#"<g id="edges">"#);
-    for (i, link) in links(graph).iter().enumerate() {
+    let links = links(graph);
+    // a large estate starts folded by unit in the script, which then draws the few lines it
+    // shows; drawing every line here would only make the page slower to open
+    let folded = graph.nodes.len() > FOLD_NODES;
+    let drawn = if links.len() <= DRAWN_LINES && !folded {
+        &links[..]
+    } else {
+        &[]
+    };
+    for (i, link) in drawn.iter().enumerate() {
         let (Some(&y1), Some(&y2)) = (left.node_y.get(&link.from), right.node_y.get(&link.to))
         else {
             continue;
@@ -248,16 +266,17 @@ fn svg(graph: &Graph) -> String {
     for (side, column, x) in [(Side::Left, &left, LEFT_X), (Side::Right, &right, RIGHT_X)] {
         let id = if side == Side::Left { "left" } else { "right" };
         let _ = write!(out, r#"<g id="{id}">"#);
-        for &(gi, y) in &column.unit_y {
+        for (k, &(gi, y)) in column.unit_y.iter().enumerate() {
             let g = &graph.groups[gi];
             let _ = write!(
                 out,
-                r#"<text class="unit" y="15" transform="translate({x},{y})">unit {} · {}</text>"#,
+                r#"<text class="unit" id="u{}{k}" y="15" transform="translate({x},{y})">unit {} · {}</text>"#,
+                &id[..1],
                 html(&truncate(&g.unit, LABEL_CHARS)),
                 g.cloud
             );
         }
-        for &(gi, y) in &column.group_y {
+        for &(gi, y) in column.group_y.iter().filter(|_| !folded) {
             let g = &graph.groups[gi];
             let _ = write!(
                 out,
@@ -296,16 +315,32 @@ fn svg(graph: &Graph) -> String {
 /// `edges[i] = [from, to, class index, [[statement, action list, flags], ...], [finding, ...]]`
 /// with `flags = conditional + 2 * kms gate index`; `statements[i] = [via, policy, file, line,
 /// snippet]`. Edges are sorted by (from, to), so the drawn lines are runs of them.
-fn data(graph: &Graph, sources: &Sources, snippets: &mut Snippets) -> Value {
+fn data(
+    graph: &Graph,
+    sources: &Sources,
+    snippets: &mut Snippets,
+    finding_snippets: &[Option<usize>],
+) -> Value {
+    // nodes as arrays too, their repeated strings (units, reasons, files) in one table:
+    // `[side, kind, address, detail, unit, tier, workloads, reason, file, line, findings]`
+    let mut strings: Vec<String> = Vec::new();
+    let mut string_index: HashMap<String, usize> = HashMap::new();
+    let mut intern = |s: &str| -> usize {
+        if let Some(&i) = string_index.get(s) {
+            return i;
+        }
+        strings.push(s.to_string());
+        string_index.insert(s.to_string(), strings.len() - 1);
+        strings.len() - 1
+    };
     let nodes: Vec<Value> = graph
         .nodes
         .iter()
         .map(|n| {
-            let snippet = n.span.and_then(|s| snippets.add(sources, s));
-            json!({"side": if n.side == Side::Left { "left" } else { "right" }, "kind": n.kind,
-                   "address": n.address, "detail": n.detail, "unit": n.unit, "tier": n.tier,
-                   "workloads": n.workloads, "reason": n.reason, "snippet": snippet,
-                   "findings": n.findings})
+            let (file, line) = n.span.map_or((String::new(), 0), |s| location(sources, s));
+            json!([usize::from(n.side == Side::Right), n.kind, n.address, n.detail,
+                   intern(&n.unit), n.tier, n.workloads, intern(&n.reason), intern(&file), line,
+                   n.findings])
         })
         .collect();
     let groups: Vec<Value> = graph
@@ -354,17 +389,19 @@ fn data(graph: &Graph, sources: &Sources, snippets: &mut Snippets) -> Value {
     let findings: Vec<Value> = graph
         .findings
         .iter()
-        .map(|(f, status)| {
+        .enumerate()
+        .map(|(i, (f, status))| {
             let (file, line) = location(sources, f.primary.span);
-            json!({"rule": f.rule, "name": f.name, "severity": f.severity.as_str(),
+            json!({"rule": f.rule, "severity": f.severity.as_str(),
                    "status": status.as_str(), "message": f.message, "file": file, "line": line,
-                   "units": f.units})
+                   "units": f.units, "snippet": finding_snippets.get(i).copied().flatten()})
         })
         .collect();
     json!({"layout": {"left_x": LEFT_X, "right_x": RIGHT_X, "node_w": NODE_W, "node_h": NODE_H,
                       "row": ROW, "header": HEADER, "gap": GAP, "top": TOP},
            "classes": ActionClass::ALL.map(ActionClass::as_str), "kms_gates": KMS_GATES,
-           "nodes": nodes, "groups": groups, "statements": statements, "actions": action_lists,
+           "folded": graph.nodes.len() > FOLD_NODES, "label_chars": LABEL_CHARS,
+           "strings": strings, "nodes": nodes, "groups": groups, "statements": statements, "actions": action_lists,
            "edges": edges, "findings": findings, "snippets": snippets.list})
 }
 
@@ -451,7 +488,15 @@ fn snippet_html(sources: &Sources, span: Span) -> String {
     out
 }
 
-fn finding_html(i: usize, f: &Finding, status: Status, sources: &Sources) -> String {
+/// One finding; its snippet in the markup, or (`snippet`, a large report) a placeholder the
+/// script fills from the shared snippets.
+fn finding_html(
+    i: usize,
+    f: &Finding,
+    status: Status,
+    sources: &Sources,
+    snippet: Option<usize>,
+) -> String {
     let (file, line) = location(sources, f.primary.span);
     let mut out = String::new();
     let _ = write!(
@@ -488,13 +533,23 @@ fn finding_html(i: usize, f: &Finding, status: Status, sources: &Sources) -> Str
                 .unwrap_or_default()
         );
     }
-    out.push_str(&snippet_html(sources, f.primary.span));
+    match snippet {
+        Some(s) => {
+            let _ = write!(out, r#"<pre class="snippet" data-s="{s}"></pre>"#);
+        }
+        None => out.push_str(&snippet_html(sources, f.primary.span)),
+    }
     out.push_str("</div>");
     out
 }
 
 /// Findings of one status grouped by rule, most severe rule first.
-fn by_rule(graph: &Graph, status: Status, sources: &Sources) -> String {
+fn by_rule(
+    graph: &Graph,
+    status: Status,
+    sources: &Sources,
+    finding_snippets: &[Option<usize>],
+) -> String {
     let mut rules: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<usize>> = BTreeMap::new();
     for (i, (f, s)) in graph.findings.iter().enumerate() {
         if *s == status {
@@ -520,7 +575,8 @@ fn by_rule(graph: &Graph, status: Status, sources: &Sources) -> String {
             sev = f0.severity.as_str(),
         );
         for i in list {
-            out.push_str(&finding_html(i, graph.findings[i].0, status, sources));
+            let snippet = finding_snippets.get(i).copied().flatten();
+            out.push_str(&finding_html(i, graph.findings[i].0, status, sources, snippet));
         }
         out.push_str("</details>");
     }
@@ -681,7 +737,16 @@ pub fn render(report: &Report) -> String {
     let mut graph = graph::build(scan);
     graph::order_targets(&mut graph);
     let mut snippets = Snippets::default();
-    let data = data(&graph, &scan.sources, &mut snippets);
+    let finding_snippets: Vec<Option<usize>> = if graph.findings.len() > INLINE_SNIPPETS {
+        graph
+            .findings
+            .iter()
+            .map(|(f, _)| snippets.add(&scan.sources, f.primary.span))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let data = data(&graph, &scan.sources, &mut snippets, &finding_snippets);
     // the scanned directory's own name: the report is attached to tickets, not the local path
     let base = scan
         .sources
@@ -720,10 +785,10 @@ pub fn render(report: &Report) -> String {
     let _ = write!(
         out,
         r#"<section id="findings"><h2>Findings by rule</h2>{}</section><section id="tsc"><h2>By Trust Services Criterion</h2>{}</section><section id="suppressed"><h2>Suppressed</h2>{}</section><section id="baseline"><h2>Baseline</h2>{}</section>"#,
-        by_rule(&graph, Status::Open, &scan.sources),
+        by_rule(&graph, Status::Open, &scan.sources, &finding_snippets),
         by_tsc(&graph),
-        by_rule(&graph, Status::Suppressed, &scan.sources),
-        by_rule(&graph, Status::Baseline, &scan.sources),
+        by_rule(&graph, Status::Suppressed, &scan.sources, &finding_snippets),
+        by_rule(&graph, Status::Baseline, &scan.sources, &finding_snippets),
     );
     let _ = write!(
         out,

@@ -6,6 +6,13 @@
   var started = performance.now();
   var D = JSON.parse(document.getElementById('data').textContent);
   var L = D.layout;
+  // nodes arrive as arrays: [side, kind, address, detail, unit, tier, workloads, reason, file,
+  // line, findings], their repeated strings in `strings`
+  D.nodes = D.nodes.map(function (a) {
+    return { side: a[0] ? 'right' : 'left', kind: a[1], address: a[2], detail: a[3],
+      unit: D.strings[a[4]], tier: a[5], workloads: a[6], reason: D.strings[a[7]],
+      file: D.strings[a[8]], line: a[9], findings: a[10] };
+  });
   // edges arrive as arrays (see `data` in html.rs): [from, to, class, grants, findings]
   D.edges = D.edges.map(function (a) {
     return { from: a[0], to: a[1], class: D.classes[a[2]], grants: a[3], findings: a[4], state: stateOf(a[4]) };
@@ -51,9 +58,11 @@
   var linkEl = D.links.map(function (_, i) { return document.getElementById('e' + i); });
   var groupEl = D.groups.map(function (_, i) { return document.getElementById('g' + i); });
   var findingEl = D.findings.map(function (_, i) { return document.getElementById('f' + i); });
-  // groups larger than this start collapsed on a large estate
+  // beyond this many nodes every unit starts folded onto its title
   var AUTO_COLLAPSE_NODES = 300;
   var collapsed = {};
+  // units folded onto their title, by column and band
+  var unitCollapsed = { left: {}, right: {} };
   var nodeVisible = [];
   var edgeVisible = [];
   var linkVisible = [];
@@ -63,6 +72,10 @@
 
   // the unit bands of each column, in order, and the band each group sits under
   var bandEl = { left: svg.querySelectorAll('#left > .unit'), right: svg.querySelectorAll('#right > .unit') };
+  var bandText = { left: [], right: [] };
+  ['left', 'right'].forEach(function (side) {
+    Array.prototype.forEach.call(bandEl[side], function (b) { bandText[side].push(b.textContent); });
+  });
   var bandOf = [];
   (function () {
     var count = { left: -1, right: -1 }, last = { left: null, right: null };
@@ -91,10 +104,10 @@
     return parent;
   }
 
-  function snippet(i) {
+  function snippet(i, into) {
     if (i === null || i === undefined || !D.snippets[i]) return null;
     var s = D.snippets[i];
-    var pre = el('pre', 'snippet');
+    var pre = into || el('pre', 'snippet');
     s.lines.forEach(function (line, k) {
       pre.appendChild(el('span', 'ln', String(s.first + k).padStart(5, ' ')));
       pre.appendChild(document.createTextNode(' ' + line + '\n'));
@@ -102,10 +115,8 @@
     return pre;
   }
 
-  // where a node is declared: the first line of its snippet
   function where(n) {
-    var s = D.snippets[n.snippet];
-    return s ? s.file + ':' + s.first : '';
+    return n.file ? n.file + ':' + n.line : '';
   }
 
   function value(id) {
@@ -160,6 +171,11 @@
     D.links.forEach(function (l, i) {
       linkVisible[i] = l.edges.some(function (e) { return edgeVisible[e]; });
     });
+    // a filter that leaves a readable number of nodes unfolds everything
+    var shown = nodeVisible.filter(Boolean).length;
+    if (narrowing || f.unit || f.tier || f.workload) {
+      if (shown <= AUTO_COLLAPSE_NODES) { collapsed = {}; unitCollapsed = { left: {}, right: {} }; }
+    }
     layout();
     // the findings lists follow the rule, severity and unit filters
     findingEl.forEach(function (e, i) {
@@ -173,7 +189,65 @@
     });
   }
 
+  function svgEl(tag, attrs) {
+    var e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    return e;
+  }
+  function hide(e) { if (e) e.classList.add('hidden'); }
+  var columnEl = { left: document.getElementById('left'), right: document.getElementById('right') };
+
+  // a node's box, made when first shown (a large estate's page starts with none)
+  function nodeElOf(n) {
+    if (nodeEl[n]) return nodeEl[n];
+    var d = D.nodes[n];
+    var flagged = d.findings.some(function (f) { return D.findings[f].status === 'open'; });
+    var g = svgEl('g', { id: 'n' + n, 'class': 'node k-' + d.kind + (flagged ? ' flagged' : '') });
+    g.appendChild(svgEl('rect', { width: L.node_w, height: L.node_h, rx: 3 }));
+    var t = svgEl('text', { x: 6, y: 12 });
+    t.textContent = shorten(d.address, D.label_chars);
+    g.appendChild(t);
+    var title = svgEl('title');
+    title.textContent = d.address;
+    g.appendChild(title);
+    columnEl[d.side].appendChild(g);
+    nodeEl[n] = g;
+    return g;
+  }
+
+  function groupElOf(gi) {
+    if (groupEl[gi]) return groupEl[gi];
+    var d = D.groups[gi];
+    var g = svgEl('g', { id: 'g' + gi, 'class': 'group' });
+    g.appendChild(svgEl('rect', { 'class': 'ghead', width: L.node_w, height: L.header - 4, rx: 3 }));
+    g.appendChild(svgEl('text', { x: 6, y: 14 }));
+    var title = svgEl('title');
+    title.textContent = d.unit + ' · ' + d.cloud + ' · ' + d.key;
+    g.appendChild(title);
+    columnEl[d.side].appendChild(g);
+    groupEl[gi] = g;
+    return g;
+  }
+
+  // the line for link i, made when first shown (a large estate's page draws none itself)
+  var RANK = ['manage-permissions', 'write', 'admin', 'tagging', 'deploy-model', 'approve-model',
+    'invoke-model', 'read', 'list'];
+  var edgesGroup = document.getElementById('edges');
+  function lineEl(i) {
+    if (linkEl[i]) return linkEl[i];
+    var l = D.links[i];
+    var classes = l.edges.map(function (k) { return D.edges[k].class; });
+    var k = RANK.filter(function (c) { return classes.indexOf(c) >= 0; })[0] || 'read';
+    var p = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+    p.id = 'e' + i;
+    p.setAttribute('class', 'edge k-' + k + ' s-' + l.state);
+    edgesGroup.appendChild(p);
+    linkEl[i] = p;
+    return p;
+  }
+
   // stack each column as the report does, skipping hidden nodes and folding collapsed groups
+  // and units onto their titles
   function layout() {
     var pos = [];
     var folded = [];
@@ -181,26 +255,36 @@
     ['left', 'right'].forEach(function (side) {
       var x = side === 'left' ? L.left_x : L.right_x;
       var y = L.top;
-      var lastBand = -1;
+      var lastBand = -1, bandY = 0, bandCount = {};
       Array.prototype.forEach.call(bandEl[side], function (b) { b.classList.add('hidden'); });
       D.groups.forEach(function (g, gi) {
         if (g.side !== side) return;
         var shown = g.nodes.filter(function (n) { return nodeVisible[n]; });
-        var ge = groupEl[gi];
         if (!shown.length) {
-          ge.classList.add('hidden');
-          g.nodes.forEach(function (n) { nodeEl[n].classList.add('hidden'); });
+          hide(groupEl[gi]);
+          g.nodes.forEach(function (n) { hide(nodeEl[n]); });
           return;
         }
-        if (bandOf[gi] !== lastBand) {
-          lastBand = bandOf[gi];
-          var band = bandEl[side][lastBand];
-          if (band) {
-            band.classList.remove('hidden');
-            band.setAttribute('transform', 'translate(' + x + ',' + y + ')');
+        var band = bandOf[gi];
+        if (band !== lastBand) {
+          lastBand = band;
+          bandY = y;
+          var b = bandEl[side][band];
+          if (b) {
+            b.classList.remove('hidden');
+            b.setAttribute('transform', 'translate(' + x + ',' + y + ')');
           }
           y += L.header;
+          if (unitCollapsed[side][band]) y += L.gap / 2;
         }
+        bandCount[band] = (bandCount[band] || 0) + shown.length;
+        if (unitCollapsed[side][band]) {
+          hide(groupEl[gi]);
+          g.nodes.forEach(function (n) { hide(nodeEl[n]); });
+          shown.forEach(function (n) { pos[n] = bandY + 11; folded[n] = side + 'u' + band; });
+          return;
+        }
+        var ge = groupElOf(gi);
         ge.classList.remove('hidden');
         ge.setAttribute('transform', 'translate(' + x + ',' + y + ')');
         var label = ge.querySelector('text');
@@ -209,44 +293,50 @@
         var headY = y;
         y += L.header;
         g.nodes.forEach(function (n) {
-          var show = nodeVisible[n] && !collapsed[gi];
-          nodeEl[n].classList.toggle('hidden', !show);
+          if (!nodeVisible[n] || collapsed[gi]) hide(nodeEl[n]);
           if (!nodeVisible[n]) return;
           if (collapsed[gi]) {
             pos[n] = headY + (L.header - 4) / 2;
-            folded[n] = gi;
+            folded[n] = 'g' + gi;
           } else {
-            nodeEl[n].setAttribute('transform', 'translate(' + x + ',' + y + ')');
+            var ne = nodeElOf(n);
+            ne.classList.remove('hidden');
+            ne.setAttribute('transform', 'translate(' + x + ',' + y + ')');
             pos[n] = y + L.node_h / 2;
             y += L.row;
           }
         });
         y += L.gap;
       });
+      Object.keys(bandCount).forEach(function (band) {
+        var b = bandEl[side][band];
+        if (b) b.textContent = (unitCollapsed[side][band] ? '▸ ' : '▾ ') + bandText[side][band] + ' (' + bandCount[band] + ')';
+      });
       height = Math.max(height, y);
     });
     var drawn = {};
     foldedInto = {};
     D.links.forEach(function (e, i) {
-      var ee = linkEl[i];
-      if (!ee) return;
-      if (!linkVisible[i]) { ee.classList.add('hidden'); return; }
-      // lines folded into a collapsed group are drawn once per pair of ends
+      if (!linkVisible[i]) {
+        if (linkEl[i]) linkEl[i].classList.add('hidden');
+        return;
+      }
+      // lines folded into a collapsed group or unit are drawn once per pair of ends
       if (folded[e.from] !== undefined || folded[e.to] !== undefined) {
-        var key = (folded[e.from] !== undefined ? 'g' + folded[e.from] : 'n' + e.from) + '>' +
-          (folded[e.to] !== undefined ? 'g' + folded[e.to] : 'n' + e.to);
+        var key = (folded[e.from] !== undefined ? folded[e.from] : 'n' + e.from) + '>' +
+          (folded[e.to] !== undefined ? folded[e.to] : 'n' + e.to);
         if (drawn[key] !== undefined) {
           foldedInto[drawn[key]].push(i);
-          ee.classList.add('hidden');
+          if (linkEl[i]) linkEl[i].classList.add('hidden');
           return;
         }
         drawn[key] = i;
         foldedInto[i] = [i];
       }
+      var ee = lineEl(i);
       ee.classList.remove('hidden');
-      var x1 = L.left_x + L.node_w, x2 = L.right_x, mid = (x1 + x2) / 2;
+      var x1 = L.left_x + L.node_w, x2 = L.right_x, mid = Math.round((x1 + x2) / 2);
       var y1 = Math.round(pos[e.from]), y2 = Math.round(pos[e.to]);
-      mid = Math.round(mid);
       ee.setAttribute('d', 'M' + x1 + ' ' + y1 + 'C' + mid + ' ' + y1 + ' ' + mid + ' ' + y2 + ' ' + x2 + ' ' + y2);
     });
     // a line standing for several shows the worst state among them
@@ -314,8 +404,6 @@
     }
     if (where(n)) facts.appendChild(el('li', null, 'declared at ' + where(n)));
     details.appendChild(facts);
-    var s = snippet(n.snippet);
-    if (s) details.appendChild(s);
     var links = linksOf[i].filter(function (k) { return linkVisible[k]; });
     details.appendChild(el('h4', null, (n.side === 'left' ? 'Reaches' : 'Reached by') + ' (' + links.length + ')'));
     var ul = el('ul');
@@ -395,8 +483,14 @@
   }
 
   svg.addEventListener('click', function (ev) {
-    var t = ev.target.closest('.node, .edge, .group');
+    var t = ev.target.closest('.node, .edge, .group, .unit');
     if (!t) return;
+    if (t.classList.contains('unit')) {
+      var side = t.id.charAt(1) === 'l' ? 'left' : 'right', band = Number(t.id.slice(2));
+      unitCollapsed[side][band] = !unitCollapsed[side][band];
+      layout();
+      return;
+    }
     var i = Number(t.id.slice(1));
     if (t.classList.contains('node')) showNode(i);
     else if (t.classList.contains('edge')) {
@@ -424,16 +518,25 @@
     timer = setTimeout(apply, 120);
   });
   document.getElementById('collapse-all').addEventListener('click', function () {
-    D.groups.forEach(function (_, i) { collapsed[i] = true; });
+    ['left', 'right'].forEach(function (side) {
+      for (var k = 0; k < bandEl[side].length; k++) unitCollapsed[side][k] = true;
+    });
     layout();
   });
   document.getElementById('expand-all').addEventListener('click', function () {
     collapsed = {};
+    unitCollapsed = { left: {}, right: {} };
     layout();
   });
 
-  if (D.nodes.length > AUTO_COLLAPSE_NODES) {
-    D.groups.forEach(function (g, i) { if (g.nodes.length > 3) collapsed[i] = true; });
+  // a large report's findings point at snippets shared with the statements
+  Array.prototype.forEach.call(document.querySelectorAll('pre.snippet[data-s]'), function (pre) {
+    snippet(Number(pre.getAttribute('data-s')), pre);
+  });
+  if (D.folded) {
+    ['left', 'right'].forEach(function (side) {
+      for (var k = 0; k < bandEl[side].length; k++) unitCollapsed[side][k] = true;
+    });
   }
   apply();
   // read by the browser test, which measures how long a large estate takes to come up
