@@ -250,8 +250,9 @@ fn crafted_names_are_text_in_the_markup_and_exact_in_the_data() {
     // the script reads them back exactly
     let d = data(&page);
     let statement = d["edges"][0][3][0][0].as_u64().unwrap() as usize;
+    let policy = d["statements"][statement][1].as_u64().unwrap() as usize;
     assert_eq!(
-        d["statements"][statement][1].as_str().unwrap(),
+        d["strings"][policy].as_str().unwrap(),
         format!("read-{CRAFTED}")
     );
     let trainer = node(&d, "aws_iam_role.trainer");

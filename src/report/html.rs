@@ -53,13 +53,34 @@ const FOLD_NODES: usize = 300;
 /// statements' snippets), not each in the markup.
 const INLINE_SNIPPETS: usize = 400;
 /// Lines of a statement or finding embedded at most (the span's first lines).
-const SNIPPET_LINES: u32 = 24;
+const SNIPPET_LINES: u32 = 16;
 
-/// The snippets the page embeds, each once: (file, first line, last line) -> index.
+/// Strings that repeat across the data (units, files, reasons, policy names), each once.
+#[derive(Default)]
+struct Strings {
+    index: HashMap<String, usize>,
+    list: Vec<String>,
+}
+
+impl Strings {
+    fn id(&mut self, s: &str) -> usize {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        self.list.push(s.to_string());
+        self.index.insert(s.to_string(), self.list.len() - 1);
+        self.list.len() - 1
+    }
+}
+
+/// The snippets the page embeds, each once: (file, first line, last line) -> index. A snippet
+/// is `[file, first line, text]`, its lines joined by line breaks and their common indentation
+/// removed.
 #[derive(Default)]
 struct Snippets {
     index: HashMap<(u32, u32, u32), usize>,
     list: Vec<Value>,
+    strings: Strings,
 }
 
 impl Snippets {
@@ -78,8 +99,15 @@ impl Snippets {
             return Some(i);
         }
         let lines = lines_of(sources, span.file, first, last);
-        self.list
-            .push(json!({"file": file.display, "first": first, "lines": lines}));
+        let indent = lines
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.len() - l.trim_start_matches(' ').len())
+            .min()
+            .unwrap_or(0);
+        let text: Vec<&str> = lines.iter().map(|l| l.get(indent..).unwrap_or("")).collect();
+        let file = self.strings.id(&file.display);
+        self.list.push(json!([file, first, text.join("\n")]));
         self.index.insert(key, self.list.len() - 1);
         Some(self.list.len() - 1)
     }
@@ -323,16 +351,8 @@ fn data(
 ) -> Value {
     // nodes as arrays too, their repeated strings (units, reasons, files) in one table:
     // `[side, kind, address, detail, unit, tier, workloads, reason, file, line, findings]`
-    let mut strings: Vec<String> = Vec::new();
-    let mut string_index: HashMap<String, usize> = HashMap::new();
-    let mut intern = |s: &str| -> usize {
-        if let Some(&i) = string_index.get(s) {
-            return i;
-        }
-        strings.push(s.to_string());
-        string_index.insert(s.to_string(), strings.len() - 1);
-        strings.len() - 1
-    };
+    let strings = std::cell::RefCell::new(std::mem::take(&mut snippets.strings));
+    let intern = |s: &str| strings.borrow_mut().id(s);
     let nodes: Vec<Value> = graph
         .nodes
         .iter()
@@ -343,14 +363,16 @@ fn data(
                    n.findings])
         })
         .collect();
+    // `[side, unit, cloud, key, nodes]`
     let groups: Vec<Value> = graph
         .groups
         .iter()
         .map(|g| {
-            json!({"side": if g.side == Side::Left { "left" } else { "right" }, "unit": g.unit,
-                   "cloud": g.cloud, "key": g.key, "nodes": g.nodes})
+            json!([usize::from(g.side == Side::Right), intern(&g.unit), intern(g.cloud),
+                   intern(&g.key), g.nodes])
         })
         .collect();
+    snippets.strings = strings.take();
     let mut statements: Vec<Value> = Vec::new();
     let mut statement_index: HashMap<(Span, &str, &str), usize> = HashMap::new();
     let mut action_lists: Vec<&[String]> = Vec::new();
@@ -367,8 +389,10 @@ fn data(
                         .entry((g.span, g.via, g.document.as_str()))
                         .or_insert_with(|| {
                             let (file, line) = location(sources, g.span);
-                            statements.push(json!([g.via, g.document, file, line,
-                                snippets.add(sources, g.span)]));
+                            let snippet = snippets.add(sources, g.span);
+                            let strings = &mut snippets.strings;
+                            statements.push(json!([strings.id(g.via), strings.id(&g.document),
+                                strings.id(&file), line, snippet]));
                             statements.len() - 1
                         });
                     let actions = *action_index.entry(&g.actions).or_insert_with(|| {
@@ -393,7 +417,8 @@ fn data(
         .map(|(i, (f, status))| {
             let (file, line) = location(sources, f.primary.span);
             json!({"rule": f.rule, "severity": f.severity.as_str(),
-                   "status": status.as_str(), "message": f.message, "file": file, "line": line,
+                   "status": status.as_str(), "message": f.message,
+                   "file": snippets.strings.id(&file), "line": line,
                    "units": f.units, "snippet": finding_snippets.get(i).copied().flatten()})
         })
         .collect();
@@ -401,7 +426,7 @@ fn data(
                       "row": ROW, "header": HEADER, "gap": GAP, "top": TOP},
            "classes": ActionClass::ALL.map(ActionClass::as_str), "kms_gates": KMS_GATES,
            "folded": graph.nodes.len() > FOLD_NODES, "label_chars": LABEL_CHARS,
-           "strings": strings, "nodes": nodes, "groups": groups, "statements": statements, "actions": action_lists,
+           "strings": snippets.strings.list, "nodes": nodes, "groups": groups, "statements": statements, "actions": action_lists,
            "edges": edges, "findings": findings, "snippets": snippets.list})
 }
 

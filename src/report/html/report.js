@@ -8,6 +8,12 @@
   var L = D.layout;
   // nodes arrive as arrays: [side, kind, address, detail, unit, tier, workloads, reason, file,
   // line, findings], their repeated strings in `strings`
+  // groups: [side, unit, cloud, key, nodes]; strings by index into `strings`
+  D.groups = D.groups.map(function (a) {
+    return { side: a[0] ? 'right' : 'left', unit: D.strings[a[1]], cloud: D.strings[a[2]],
+      key: D.strings[a[3]], nodes: a[4] };
+  });
+  D.findings.forEach(function (f) { f.file = D.strings[f.file]; });
   D.nodes = D.nodes.map(function (a) {
     return { side: a[0] ? 'right' : 'left', kind: a[1], address: a[2], detail: a[3],
       unit: D.strings[a[4]], tier: a[5], workloads: a[6], reason: D.strings[a[7]],
@@ -42,7 +48,7 @@
   // one grant of an edge: [statement, action list, flags]
   function grant(g) {
     var st = D.statements[g[0]];
-    return { via: st[0], document: st[1], file: st[2], line: st[3], snippet: st[4],
+    return { via: D.strings[st[0]], document: D.strings[st[1]], file: D.strings[st[2]], line: st[3], snippet: st[4],
       actions: D.actions[g[1]], conditional: (g[2] & 1) === 1, kms_gate: D.kms_gates[g[2] >> 1] };
   }
 
@@ -106,10 +112,11 @@
 
   function snippet(i, into) {
     if (i === null || i === undefined || !D.snippets[i]) return null;
+    // [file, first line, text]
     var s = D.snippets[i];
     var pre = into || el('pre', 'snippet');
-    s.lines.forEach(function (line, k) {
-      pre.appendChild(el('span', 'ln', String(s.first + k).padStart(5, ' ')));
+    s[2].split('\n').forEach(function (line, k) {
+      pre.appendChild(el('span', 'ln', String(s[1] + k).padStart(5, ' ')));
       pre.appendChild(document.createTextNode(' ' + line + '\n'));
     });
     return pre;
