@@ -299,7 +299,8 @@ def test_empty(d, binary, out_dir):
 
 
 def test_estate(d, binary, out_dir, estate):
-    path = report(binary, estate, out_dir, "estate")
+    # a tree, or a report of one already written
+    path = Path(estate) if estate.endswith(".html") else report(binary, estate, out_dir, "estate")
     size = path.stat().st_size
     t0 = time.monotonic()
     errors, requests = load(d, path, timeout=300)
@@ -315,10 +316,15 @@ def test_estate(d, binary, out_dir, estate):
     tier = d.execute_script(
         "const t = performance.now(); const s = document.getElementById('f-tier'); s.value = s.options[1] ? s.options[1].value : '';"
         "s.dispatchEvent(new Event('change')); return performance.now() - t")
-    shown = len(visible_nodes(d, "right"))
+    shown = d.execute_script("return document.querySelectorAll('#edges path:not(.hidden)').length")
     print(f"estate: {size / 1e6:.2f} MB, {counts[0]} nodes, {counts[1]} edges, {counts[2]} findings, {counts[3]} snippets; "
           f"{lines} lines drawn at first; DOMContentLoaded {nav[0]:.0f} ms, load {nav[1]:.0f} ms, script {init:.0f} ms, "
-          f"open (wall, incl. driver) {wall:.2f} s; unfold a unit {unfold:.0f} ms, tier filter {tier:.0f} ms ({shown} datastores of the first tier shown)")
+          f"open (wall, incl. driver) {wall:.2f} s; unfold a unit {unfold:.0f} ms, tier filter {tier:.0f} ms ({shown} lines shown)")
+    opened = d.execute_script(
+        "const t = performance.now(); const r = document.querySelector('#findings details'); r.open = true;"
+        "return new Promise(ok => setTimeout(() => ok([performance.now() - t, r.querySelectorAll('pre.snippet .ln').length]), 0))")
+    print(f"estate: opening the first rule's findings {opened[0]:.0f} ms ({opened[1]} snippet lines filled)")
+    check(opened[1] > 0, "estate: opening a rule fills its findings' snippets")
     check(size < 10_000_000, f"estate: the report is under 10 MB ({size} bytes)")
     check(not errors, f"estate: no console error ({errors[:3]})")
     check(not requests, "estate: no network request")
@@ -329,7 +335,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=str(ROOT / "target/debug/mlguard"))
     ap.add_argument("--screenshots", help="write PNG screenshots of the example report here")
-    ap.add_argument("--estate", help="also measure the report of this (large) tree")
+    ap.add_argument("--estate", help="also measure the report of this (large) tree, or this report (.html)")
     args = ap.parse_args()
     chrome, driver = find_browser()
     if not chrome or not driver:

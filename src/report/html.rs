@@ -589,7 +589,10 @@ fn by_rule(
         let f0 = graph.findings[list[0]].0;
         let _ = write!(
             out,
-            r#"<details class="rulegroup" open data-rule="{}"><summary><span class="badge sev-{sev}">{sev}</span> <b>{}</b> {} <span class="tsc">{}</span> <span class="count">· {}</span></summary><p class="help">{} <a href="{}">rule documentation</a></p>"#,
+            r#"<details class="rulegroup"{} data-rule="{}"><summary><span class="badge sev-{sev}">{sev}</span> <b>{}</b> {} <span class="tsc">{}</span> <span class="count">· {}</span></summary><p class="help">{} <a href="{}">rule documentation</a></p>"#,
+            // a large report opens with its rules closed: thousands of findings laid out at once
+            // would make it slow to open
+            if finding_snippets.is_empty() { " open" } else { "" },
             html_attr(rule),
             html(rule),
             html(&f0.name),

@@ -385,6 +385,11 @@
       li.appendChild(document.createTextNode(' '));
       var a = el('a', null, x.rule);
       a.href = '#f' + i;
+      a.addEventListener('click', function () {
+        var target = document.getElementById('f' + i);
+        var rule = target && target.closest('details');
+        if (rule) rule.open = true;
+      });
       li.appendChild(a);
       li.appendChild(document.createTextNode(' '));
       message(li, x.message);
@@ -536,10 +541,15 @@
     layout();
   });
 
-  // a large report's findings point at snippets shared with the statements
-  Array.prototype.forEach.call(document.querySelectorAll('pre.snippet[data-s]'), function (pre) {
-    snippet(Number(pre.getAttribute('data-s')), pre);
-  });
+  // a large report's findings point at snippets shared with the statements: filled in when
+  // their rule is opened
+  document.addEventListener('toggle', function (ev) {
+    var d = ev.target;
+    if (!d.open || !d.classList || !d.classList.contains('rulegroup')) return;
+    Array.prototype.forEach.call(d.querySelectorAll('pre.snippet[data-s]:empty'), function (pre) {
+      snippet(Number(pre.getAttribute('data-s')), pre);
+    });
+  }, true);
   if (D.folded) {
     ['left', 'right'].forEach(function (side) {
       for (var k = 0; k < bandEl[side].length; k++) unitCollapsed[side][k] = true;
