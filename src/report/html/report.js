@@ -110,17 +110,18 @@
     return parent;
   }
 
+  // one text node per snippet, line numbers included: a large report fills thousands at once
   function snippet(i, into) {
     if (i === null || i === undefined || !D.snippets[i]) return null;
     // [file, first line, text]
     var s = D.snippets[i];
     var pre = into || el('pre', 'snippet');
-    s[2].split('\n').forEach(function (line, k) {
-      pre.appendChild(el('span', 'ln', String(s[1] + k).padStart(5, ' ')));
-      pre.appendChild(document.createTextNode(' ' + line + '\n'));
-    });
+    pre.textContent = s[2].split('\n').map(function (line, k) {
+      return String(s[1] + k).padStart(5, ' ') + '  ' + line;
+    }).join('\n') + '\n';
     return pre;
   }
+
 
   function where(n) {
     return n.file ? n.file + ':' + n.line : '';
