@@ -105,7 +105,10 @@ impl Snippets {
             .map(|l| l.len() - l.trim_start_matches(' ').len())
             .min()
             .unwrap_or(0);
-        let text: Vec<&str> = lines.iter().map(|l| l.get(indent..).unwrap_or("")).collect();
+        let text: Vec<&str> = lines
+            .iter()
+            .map(|l| l.get(indent..).unwrap_or(""))
+            .collect();
         let file = self.strings.id(&file.display);
         self.list.push(json!([file, first, text.join("\n")]));
         self.index.insert(key, self.list.len() - 1);
@@ -358,9 +361,19 @@ fn data(
         .iter()
         .map(|n| {
             let (file, line) = n.span.map_or((String::new(), 0), |s| location(sources, s));
-            json!([usize::from(n.side == Side::Right), n.kind, n.address, n.detail,
-                   intern(&n.unit), n.tier, n.workloads, intern(&n.reason), intern(&file), line,
-                   n.findings])
+            json!([
+                usize::from(n.side == Side::Right),
+                n.kind,
+                n.address,
+                n.detail,
+                intern(&n.unit),
+                n.tier,
+                n.workloads,
+                intern(&n.reason),
+                intern(&file),
+                line,
+                n.findings
+            ])
         })
         .collect();
     // `[side, unit, cloud, key, nodes]`
@@ -368,8 +381,13 @@ fn data(
         .groups
         .iter()
         .map(|g| {
-            json!([usize::from(g.side == Side::Right), intern(&g.unit), intern(g.cloud),
-                   intern(&g.key), g.nodes])
+            json!([
+                usize::from(g.side == Side::Right),
+                intern(&g.unit),
+                intern(g.cloud),
+                intern(&g.key),
+                g.nodes
+            ])
         })
         .collect();
     snippets.strings = strings.take();
@@ -391,8 +409,13 @@ fn data(
                             let (file, line) = location(sources, g.span);
                             let snippet = snippets.add(sources, g.span);
                             let strings = &mut snippets.strings;
-                            statements.push(json!([strings.id(g.via), strings.id(&g.document),
-                                strings.id(&file), line, snippet]));
+                            statements.push(json!([
+                                strings.id(g.via),
+                                strings.id(&g.document),
+                                strings.id(&file),
+                                line,
+                                snippet
+                            ]));
                             statements.len() - 1
                         });
                     let actions = *action_index.entry(&g.actions).or_insert_with(|| {
@@ -592,7 +615,11 @@ fn by_rule(
             r#"<details class="rulegroup"{} data-rule="{}"><summary><span class="badge sev-{sev}">{sev}</span> <b>{}</b> {} <span class="tsc">{}</span> <span class="count">· {}</span></summary><p class="help">{} <a href="{}">rule documentation</a></p>"#,
             // a large report opens with its rules closed: thousands of findings laid out at once
             // would make it slow to open
-            if finding_snippets.is_empty() { " open" } else { "" },
+            if finding_snippets.is_empty() {
+                " open"
+            } else {
+                ""
+            },
             html_attr(rule),
             html(rule),
             html(&f0.name),
@@ -604,7 +631,13 @@ fn by_rule(
         );
         for i in list {
             let snippet = finding_snippets.get(i).copied().flatten();
-            out.push_str(&finding_html(i, graph.findings[i].0, status, sources, snippet));
+            out.push_str(&finding_html(
+                i,
+                graph.findings[i].0,
+                status,
+                sources,
+                snippet,
+            ));
         }
         out.push_str("</details>");
     }
@@ -806,7 +839,7 @@ pub fn render(report: &Report) -> String {
     out.push_str(&problems(report));
     let _ = write!(
         out,
-        r#"<section id="access"><h2>Access graph</h2><p class="legend">Principals by unit and workload on the left; datastores by unit and tier, the model registry and endpoints, and AI services on the right. <span class="key s-finding">red</span>: a finding rests on the edge; <span class="key s-accepted">amber</span>: only suppressed or baseline findings; grey: none. One line per principal and target, drawn as its most consequential access: <span class="key">thick</span> write or manage permissions, <span class="key">dashed</span> admin, permissions and tagging, <span class="key">dash-dot</span> approve and deploy models, <span class="key">solid</span> read, <span class="key">dotted</span> list only. Click a node or edge for the statements behind it; click a group title to collapse it.</p>{}<div id="graph-wrap"><div id="canvas">{}</div><aside id="details"><p class="empty">Click a node or an edge.</p></aside></div></section>"#,
+        r#"<section id="access"><h2>Access graph</h2><p class="legend">Principals by unit and workload on the left; datastores by unit and tier, the model registry and endpoints, and AI services on the right. <span class="key s-finding">red</span>: a finding rests on the edge; <span class="key s-accepted">amber</span>: only suppressed or baseline findings; grey: none. One line per principal and target, drawn as its most consequential access: <span class="key">thick</span> write or manage permissions, <span class="key">dashed</span> admin, permissions and tagging, <span class="key">dash-dot</span> approve and deploy models, <span class="key">solid</span> read, <span class="key">dotted</span> list only. Click a node or line for the statements behind it; click a group or unit title to fold it.</p>{}<div id="graph-wrap"><div id="canvas">{}</div><aside id="details"><p class="empty">Click a node or an edge.</p></aside></div></section>"#,
         filters(&graph),
         svg(&graph)
     );
