@@ -32,7 +32,7 @@ impl Format for Html {
 const STYLE: &str = include_str!("html/report.css");
 const SCRIPT: &str = include_str!("html/report.js");
 
-/// Geometry shared with the script (`LAYOUT` in report.js).
+/// Geometry shared with the script (the data's `layout`), which lays the columns out again.
 pub(crate) const LEFT_X: u32 = 16;
 pub(crate) const RIGHT_X: u32 = 600;
 pub(crate) const NODE_W: u32 = 280;
