@@ -298,6 +298,35 @@ def test_empty(d, binary, out_dir):
     check(not errors and not requests, f"empty: a tree with nothing to draw loads cleanly ({errors}, {requests})")
 
 
+def test_folded(d, binary, out_dir):
+    """Past 300 nodes the page starts folded by unit and the script makes what unfolds."""
+    tree = Path(out_dir) / "folded"
+    tree.mkdir()
+    (tree / "main.tf").write_text('''
+resource "aws_s3_bucket" "lake" {
+  count  = 320
+  bucket = "acme-raw-${count.index}"
+  tags   = { "data-tier" = "raw" }
+}
+resource "aws_iam_role" "trainer" {
+  name               = "trainer"
+  assume_role_policy = "{}"
+  tags               = { "mlguard:workload" = "training" }
+}
+resource "aws_iam_role_policy" "trainer" {
+  role   = aws_iam_role.trainer.id
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::acme-raw-*/*" }] })
+}
+''')
+    errors, requests = load(d, report(binary, tree, out_dir, "folded"))
+    check(not errors and not requests, f"folded: loads cleanly ({errors}, {requests})")
+    check(visible_nodes(d, "right") == [] and len(visible_edges(d)) == 1,
+          f"folded: every unit starts folded, its 320 lines drawn as one ({len(visible_edges(d))})")
+    click(d, d.find_element(By.ID, "ur0"))
+    check(len(visible_nodes(d, "right")) == 320 and len(visible_edges(d)) == 320,
+          f"folded: unfolding the unit draws its datastores and lines ({len(visible_nodes(d, 'right'))})")
+
+
 def test_estate(d, binary, out_dir, estate):
     # a tree, or a report of one already written
     path = Path(estate) if estate.endswith(".html") else report(binary, estate, out_dir, "estate")
@@ -349,6 +378,7 @@ def main():
             test_violations(d, binary, out_dir, args.screenshots)
             test_crafted(d, binary, out_dir)
             test_empty(d, binary, out_dir)
+            test_folded(d, binary, out_dir)
             if args.estate:
                 test_estate(d, binary, out_dir, args.estate)
         finally:

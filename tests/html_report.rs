@@ -303,3 +303,27 @@ fn access_dot_is_a_graph_with_escaped_names() {
         r#"tooltip="read-</script><img src=x onerror=alert(1)>\"'&<!--\\u{2028}\\u{1b}[31m""#
     ));
 }
+
+#[test]
+fn a_large_estate_starts_folded_with_only_unit_titles_in_the_markup() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"
+resource "aws_s3_bucket" "lake" {
+  count  = 320
+  bucket = "acme-raw-${count.index}"
+  tags   = { "data-tier" = "raw" }
+}
+"#,
+    )
+    .unwrap();
+    let page = html(dir.path().to_str().unwrap(), &[]);
+    let d = data(&page);
+    assert!(d["nodes"].as_array().unwrap().len() > 300);
+    assert_eq!(d["folded"], true);
+    // the script makes groups, nodes and lines as units unfold
+    assert!(!page.contains(r#"<g class="node "#));
+    assert!(!page.contains(r#"<g class="group""#));
+    assert!(page.contains(r#"<text class="unit" id="ur0""#));
+}
