@@ -78,6 +78,8 @@ pub enum OutputFormat {
     Junit,
     Github,
     Markdown,
+    /// One self-contained page: the access graph and the findings.
+    Html,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -195,6 +197,8 @@ pub enum AccessFormat {
     Human,
     Json,
     Markdown,
+    /// Graphviz DOT, with the findings that rest on each edge in red.
+    Dot,
 }
 
 #[derive(Args, Debug)]
@@ -461,6 +465,7 @@ fn scan(args: ScanArgs) -> ExitCode {
             OutputFormat::Junit => "junit",
             OutputFormat::Github => "github",
             OutputFormat::Markdown => "markdown",
+            OutputFormat::Html => "html",
         };
         report::format(format)
             .expect("every OutputFormat has a renderer")
@@ -687,7 +692,9 @@ fn access(args: AccessArgs) -> ExitCode {
         Err(code) => return code,
     };
     let request = args.input.request(std::sync::Arc::new(config));
-    let out = scan::run(&request, &engine, &|_| false);
+    // the graph colours the edges findings rest on: only it needs the rules
+    let dot = args.format == AccessFormat::Dot;
+    let out = scan::run(&request, &engine, &|_| dot);
     for e in &out.errors {
         let at = e.span.map(|s| {
             let f = out.sources.get(s.file);
@@ -701,6 +708,7 @@ fn access(args: AccessArgs) -> ExitCode {
         AccessFormat::Markdown => {
             report::access::markdown(&out.inventory, &out.analysis, &out.sources)
         }
+        AccessFormat::Dot => report::dot::render(&report::graph::build(&out)),
         AccessFormat::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&report::access::json(

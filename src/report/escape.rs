@@ -13,6 +13,8 @@
 //!   messages whose backticks mark code; never raw HTML, a link, an image or a table break.
 //! - [`html`], [`html_attr`], [`html_message`]: text and attribute values in the HTML of the
 //!   pull-request comment.
+//! - [`script_json`]: data for the HTML report's script, safe inside `<script>`.
+//! - [`dot`]: a quoted Graphviz DOT string.
 //! - [`xml_text`], [`xml_attr`]: XML 1.0 content and attribute values (JUnit).
 //! - GitHub workflow command data and properties: `github::escape_data`/`escape_property`.
 
@@ -311,6 +313,42 @@ fn xml(s: &str, attribute: bool) -> String {
     out
 }
 
+/// A JSON document to embed in an HTML `<script type="application/json">` element: `<`, `>`
+/// and `&` as `\u` escapes, so no value can close the element (`</script>`) or open a comment
+/// (`<!--`) that changes where it ends; U+2028 and U+2029 too, which old JavaScript parsers
+/// read as line ends. `JSON.parse` reads the values back exactly.
+pub fn script_json(value: &serde_json::Value) -> String {
+    let s = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    let mut out = String::with_capacity(s.len() + s.len() / 32);
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A Graphviz DOT quoted string, without its quotes: [`text`] (no line breaks or control
+/// characters), then `\` and `"` escaped, so a value can neither end the string nor start one
+/// of DOT's label escapes (`\N`, `\l`).
+pub fn dot(s: &str) -> String {
+    let s = text(s);
+    let mut out = String::with_capacity(s.len() + 4);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,5 +431,20 @@ mod tests {
             "a&quot;&lt;]]&gt;&amp;&apos;\\u{1b}\\u{fffe}&#13;\n\t"
         );
         assert_eq!(xml_attr("a\nb\tc"), "a&#10;b&#9;c");
+    }
+
+    #[test]
+    fn script_json_cannot_close_the_script_and_reads_back_exactly() {
+        let v = serde_json::json!({"name": "</script><!--<img>&\u{2028}\u{2029}\"'"});
+        let s = script_json(&v);
+        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
+        assert!(!s.contains('\u{2028}') && !s.contains('\u{2029}'));
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&s).unwrap(), v);
+    }
+
+    #[test]
+    fn dot_strings_cannot_end_early_or_start_label_escapes() {
+        assert_eq!(dot(r#"a"b\N"#), r#"a\"b\\N"#);
+        assert_eq!(dot("x\ny\u{1b}"), r"x\\ny\\u{1b}");
     }
 }

@@ -1,9 +1,12 @@
 //! Reports: one module per output format behind one trait.
 
 pub mod access;
+pub mod dot;
 pub mod escape;
 pub mod evidence;
 pub mod github;
+pub mod graph;
+pub mod html;
 pub mod human;
 pub mod inventory;
 pub mod json;
@@ -23,7 +26,9 @@ pub const HOMEPAGE: &str = "https://github.com/mlguard/mlguard";
 pub const DOCS_BASE: &str = "https://github.com/mlguard/mlguard/blob/main/docs/";
 
 /// Every `--format` name, in the order `--help` lists them.
-pub const FORMATS: [&str; 6] = ["human", "json", "sarif", "junit", "github", "markdown"];
+pub const FORMATS: [&str; 7] = [
+    "human", "json", "sarif", "junit", "github", "markdown", "html",
+];
 
 /// Everything a report shows, resolved once.
 pub struct Report<'a> {
@@ -62,6 +67,7 @@ pub fn format(name: &str) -> Option<Box<dyn Format>> {
         "junit" => Some(Box::new(junit::Junit)),
         "github" => Some(Box::new(github::Github)),
         "markdown" => Some(Box::new(markdown::Markdown::default())),
+        "html" => Some(Box::new(html::Html)),
         _ => None,
     }
 }
