@@ -1771,8 +1771,8 @@ impl<'h> Evaluator<'h> {
             "basename" | "dirname" | "abspath" | "pathexpand" => match path_arg() {
                 Some(p) => Value::string(
                     match name {
-                        "basename" => go_base(&p),
-                        "dirname" => go_dir(&p),
+                        "basename" => functions::filesystem::basename(&p),
+                        "dirname" => functions::filesystem::dirname(&p),
                         "abspath" => self.host.root_dir().join(&p).to_string_lossy().into_owned(),
                         _ => p,
                     },
@@ -1800,7 +1800,7 @@ impl<'h> Evaluator<'h> {
                 };
                 let mut hits = Vec::new();
                 for f in files {
-                    match functions::fileset::matches(pattern, &f) {
+                    match functions::filesystem::fileset_matches(pattern, &f) {
                         Ok(true) => hits.push(f),
                         Ok(false) => {}
                         Err(m) => return self.fail(span, format!("`fileset`: {m}")),
@@ -2511,34 +2511,6 @@ fn scratch_instance() -> Rc<ModuleInst> {
         children: RefCell::default(),
         outputs: RefCell::default(),
     })
-}
-
-/// Go's `filepath.Base`, which Terraform's `basename` is.
-fn go_base(p: &str) -> String {
-    let t = p.trim_end_matches('/');
-    if p.is_empty() {
-        return ".".into();
-    }
-    if t.is_empty() {
-        return "/".into();
-    }
-    t.rsplit('/').next().unwrap_or(t).to_string()
-}
-
-/// Go's `filepath.Dir`, which Terraform's `dirname` is.
-fn go_dir(p: &str) -> String {
-    match p.rfind('/') {
-        None => ".".into(),
-        Some(0) => "/".into(),
-        Some(i) => {
-            let d = p[..i].trim_end_matches('/');
-            if d.is_empty() {
-                "/".into()
-            } else {
-                d.to_string()
-            }
-        }
-    }
 }
 
 enum Expansion {
