@@ -396,3 +396,58 @@ fn try_of_jsondecode_and_computed_attributes_of_whole_instances() {
         ev.evaluated.unresolved
     );
 }
+
+#[test]
+fn templatestring_renders_a_referenced_template_and_refuses_a_literal() {
+    let main = r#"
+locals {
+  from_file = file("${path.module}/policy.tmpl")
+  inline    = "arn:aws:s3:::$${bucket}/*"
+}
+output "file" {
+  value = templatestring(local.from_file, { bucket = "raw-data" })
+}
+output "inline" {
+  value = templatestring(local.inline, { bucket = "raw-data" })
+}
+output "literal" {
+  value = try(templatestring("x", {}), "refused")
+}
+"#;
+    let tmpl = "{\"Resource\": \"arn:aws:s3:::${bucket}\"}";
+    let (_t, ev) = eval(&[("main.tf", main), ("policy.tmpl", tmpl)]);
+    let file = output(&ev, "file");
+    assert_eq!(
+        file.as_str(),
+        Some("{\"Resource\": \"arn:aws:s3:::raw-data\"}")
+    );
+    // a template read from a file keeps the file's spans
+    assert_eq!(text_of(&ev, file.span), tmpl);
+    assert_eq!(
+        output(&ev, "inline").as_str(),
+        Some("arn:aws:s3:::raw-data/*")
+    );
+    assert_eq!(output(&ev, "literal").as_str(), Some("refused"));
+}
+
+#[test]
+fn yamldecode_of_a_file_points_into_the_file() {
+    let main = r#"
+locals {
+  cfg = yamldecode(file("${path.module}/config.yml"))
+}
+output "bucket" {
+  value = local.cfg.buckets[0].name
+}
+output "enabled" {
+  value = local.cfg.versioning
+}
+"#;
+    let yml = "versioning: on\nbuckets:\n  - name: ml-training-data\n";
+    let (_t, ev) = eval(&[("main.tf", main), ("config.yml", yml)]);
+    assert!(ev.evaluated.errors.is_empty(), "{:?}", ev.evaluated.errors);
+    let bucket = output(&ev, "bucket");
+    assert_eq!(bucket.as_str(), Some("ml-training-data"));
+    assert_eq!(text_of(&ev, bucket.span), "ml-training-data");
+    assert_eq!(output(&ev, "enabled").as_bool(), Some(true));
+}

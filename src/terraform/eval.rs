@@ -1590,6 +1590,7 @@ impl<'h> Evaluator<'h> {
                 }
                 return self.fail(span, "no argument of try succeeded".into());
             }
+            "templatestring" => return self.templatestring(f, scope, span),
             "can" => {
                 let Some(a) = f.args.iter().next() else {
                     return self.fail(span, "can() needs an argument".into());
@@ -1653,18 +1654,30 @@ impl<'h> Evaluator<'h> {
 
     fn pure_call(&self, name: &str, args: &[Value], span: Span) -> Value {
         match functions::call_pure(name, args, span) {
-            Some(Ok(v)) => self.charge_items(v),
-            Some(Err(functions::CallError::Budget(msg))) => {
+            Some(result) => self.finish_pure(name, args, span, result),
+            None => self.unknown(span, format!("function `{name}` is not supported")),
+        }
+    }
+
+    fn finish_pure(
+        &self,
+        name: &str,
+        args: &[Value],
+        span: Span,
+        result: Result<Value, functions::CallError>,
+    ) -> Value {
+        match result {
+            Ok(v) => self.charge_items(v),
+            Err(functions::CallError::Budget(msg)) => {
                 self.over_budget(span, format!("`{name}`: {msg}"))
             }
             // an apply-time attribute may be a list or a map: no type error can be concluded
-            Some(Err(_)) if args.iter().any(|a| matches!(a.kind, Kind::Symbolic(_))) => {
+            Err(_) if args.iter().any(|a| matches!(a.kind, Kind::Symbolic(_))) => {
                 self.unknown(span, format!("`{name}` of a value known only after apply"))
             }
-            Some(Err(functions::CallError::Terraform(msg))) => {
+            Err(functions::CallError::Terraform(msg)) => {
                 self.fail(span, format!("`{name}`: {msg}"))
             }
-            None => self.unknown(span, format!("function `{name}` is not supported")),
         }
     }
 
@@ -1768,6 +1781,25 @@ impl<'h> Evaluator<'h> {
                 },
                 None => Value::unknown("jsondecode without an argument", span),
             },
+            "yamldecode" => {
+                let sources = self.host.sources();
+                // a `file()` value: its nodes can point into the file
+                let in_file = args.first().is_some_and(|v| {
+                    (v.span.file as usize) < sources.len()
+                        && v.as_str()
+                            .is_some_and(|t| sources.get(v.span.file).slice(v.span) == t)
+                });
+                if in_file {
+                    self.finish_pure(
+                        "yamldecode",
+                        &args,
+                        span,
+                        functions::yamldecode_in_file(&args, span),
+                    )
+                } else {
+                    self.pure_call(name, &args, span)
+                }
+            }
             "basename" | "dirname" | "abspath" | "pathexpand" => match path_arg() {
                 Some(p) => Value::string(
                     match name {
@@ -1814,6 +1846,61 @@ impl<'h> Evaluator<'h> {
             }
             _ => self.unknown(span, format!("function `{name}` is not supported")),
         }
+    }
+
+    /// `templatestring(ref, vars)` (Terraform 1.9): renders a template held in a value, which
+    /// Terraform takes only from a reference (a template written in place is an error there).
+    fn templatestring(&self, f: &hcl_edit::expr::FuncCall, scope: &Scope, span: Span) -> Value {
+        let args: Vec<&Expression> = f.args.iter().collect();
+        let [template, vars] = args.as_slice() else {
+            return self.fail(span, "`templatestring` expects 2 arguments".into());
+        };
+        if !matches!(template, Expression::Variable(_) | Expression::Traversal(_)) {
+            return self.fail(
+                span,
+                "`templatestring` renders only a template retrieved from elsewhere: pass a reference, not an expression".into(),
+            );
+        }
+        let (t, vars) = (self.eval(template, scope), self.eval(vars, scope));
+        let text = match &t.kind {
+            Kind::String(text) => text.clone(),
+            Kind::Symbolic(_) => {
+                return self.unknown(
+                    span,
+                    "`templatestring` of a value known only after apply".into(),
+                )
+            }
+            Kind::Unknown(_) => return unknown_from(&t, span),
+            _ => {
+                return self.fail(
+                    span,
+                    "`templatestring`: the template must be a string".into(),
+                )
+            }
+        };
+        if !matches!(vars.kind, Kind::Object(_) | Kind::Json(_)) {
+            return match vars.kind {
+                Kind::Unknown(_) => unknown_from(&vars, span),
+                _ => self.fail(
+                    span,
+                    "`templatestring`: the variables must be an object".into(),
+                ),
+            };
+        }
+        let sources = self.host.sources();
+        let whole_file = (t.span.file as usize) < sources.len()
+            && t.span.start == 0
+            && sources.get(t.span.file).slice(t.span) == text;
+        if whole_file {
+            // a `file()` read into a local: the template's spans are the file's
+            return self.templatefile(t.span.file, &text, vars, span);
+        }
+        // written elsewhere (an escaped string, a data source): render it, every part at the call
+        if let Err(e) = hcl_edit::parser::parse_template(&text) {
+            let first = e.message().lines().next().unwrap_or("").to_string();
+            return self.fail(span, format!("`templatestring`: {first}"));
+        }
+        respan(&self.templatefile(t.span.file, &text, vars, span), span, 0)
     }
 
     fn templatefile(&self, file: FileId, text: &str, vars: Value, span: Span) -> Value {
@@ -2496,6 +2583,36 @@ fn instance_target(entries: &[Entry]) -> Option<Arc<Address>> {
         },
         _ => None,
     }
+}
+
+/// A value with every span set to `span`: for text rendered from a template whose own spans do
+/// not point into any file.
+fn respan(v: &Value, span: Span, depth: usize) -> Value {
+    let kind = match &v.kind {
+        Kind::List(items) if depth < MAX_VALUE_DEPTH => Kind::List(
+            items
+                .iter()
+                .map(|i| respan(i, span, depth + 1))
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        Kind::Object(entries) if depth < MAX_VALUE_DEPTH => Kind::Object(
+            entries
+                .iter()
+                .map(|e| Entry {
+                    key: e.key.clone(),
+                    key_span: span,
+                    value: respan(&e.value, span, depth + 1),
+                })
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        Kind::Json(inner) if depth < MAX_VALUE_DEPTH => {
+            Kind::Json(Box::new(respan(inner, span, depth + 1)))
+        }
+        k => k.clone(),
+    };
+    Value::new(kind, span)
 }
 
 /// An empty module instance, for scopes that see no module names (templates, variables files).

@@ -32,6 +32,7 @@ mod numeric;
 mod string;
 #[cfg(test)]
 mod tests;
+mod yaml;
 
 use collection::*;
 use conversion::*;
@@ -43,6 +44,7 @@ use network::*;
 pub(crate) use numeric::decimal_tidy;
 use numeric::*;
 use string::*;
+use yaml::*;
 
 /// Most elements one call may build, so hostile input cannot exhaust memory (docs/security.md).
 pub(crate) const MAX_ITEMS: usize = 1_000_000;
@@ -120,6 +122,14 @@ pub fn call_pure(name: &str, args: &[Value], span: Span) -> Option<Result<Value,
         "tonumber" => tonumber(&c),
         "tobool" => tobool(&c),
         "sensitive" | "nonsensitive" => c.exactly::<1>().map(|[v]| v.clone()),
+        // no value here is ephemeral but an ephemeral input variable's, which is not modelled
+        "ephemeralasnull" => c.exactly::<1>().map(|[v]| v.clone()),
+        "issensitive" => c.exactly::<1>().and_then(|_| {
+            Err(Fail::Unknown(
+                "`issensitive` is not evaluated: sensitivity is not tracked here".into(),
+            ))
+        }),
+        "type" => error("`type` exists only in `terraform console`"),
         // numeric
         "max" => min_max(&c, true),
         "min" => min_max(&c, false),
@@ -145,6 +155,21 @@ pub fn call_pure(name: &str, args: &[Value], span: Span) -> Option<Result<Value,
         "md5" => map_text(&c, |s| hex(&md5(s.as_bytes()))),
         "uuidv5" => uuidv5(&c),
         "textencodebase64" => textencodebase64(&c),
+        "yamldecode" => yamldecode(&c, false),
+        // Go's deflate writes other bytes than any compressor here would: no guess
+        "base64gzip" => c.exactly::<1>().and_then(|[v]| {
+            c.text(v)?;
+            Err(Fail::Unknown(
+                "`base64gzip` is not evaluated: its bytes are those of Terraform's own compressor"
+                    .into(),
+            ))
+        }),
+        "rsadecrypt" => c.exactly::<2>().and_then(|_| {
+            Err(Fail::Unknown(
+                "`rsadecrypt` is not evaluated: it needs a private key's secret".into(),
+            ))
+        }),
+        "yamlencode" => yamlencode(&c),
         "textdecodebase64" => textdecodebase64(&c),
         // date and time
         "formatdate" => datetime::formatdate(&c),
@@ -169,12 +194,27 @@ pub fn call_pure(name: &str, args: &[Value], span: Span) -> Option<Result<Value,
         "cidrsubnets" => cidrsubnets(&c),
         _ => return None,
     };
-    Some(match result {
+    Some(finish(result, span))
+}
+
+/// `yamldecode` of a value whose span is exactly its text in a file (a `file()` value): the
+/// decoded nodes point at where they were written.
+pub fn yamldecode_in_file(args: &[Value], span: Span) -> Result<Value, CallError> {
+    let c = Call {
+        name: "yamldecode",
+        args,
+        span,
+    };
+    finish(yamldecode(&c, true), span)
+}
+
+fn finish(result: R<Value>, span: Span) -> Result<Value, CallError> {
+    match result {
         Ok(v) => Ok(v),
         Err(Fail::Error(message)) => Err(CallError::Terraform(message)),
         Err(Fail::Budget(message)) => Err(CallError::Budget(message)),
         Err(Fail::Unknown(reason)) => Ok(Value::unknown(reason, span)),
-    })
+    }
 }
 
 /// Why a pure call gave no value.

@@ -204,6 +204,16 @@ pub(super) fn run_dependent_functions_are_unknown() {
     }
 }
 
+/// Functions whose result cannot be computed here say why, and are never guessed.
+#[test]
+fn functions_not_evaluated_say_why() {
+    assert!(unknown_reason("base64gzip", vec![s("x")]).contains("Terraform's own compressor"));
+    assert!(unknown_reason("rsadecrypt", vec![s("x"), s("k")]).contains("private key"));
+    assert!(unknown_reason("issensitive", vec![s("x")]).contains("sensitivity"));
+    assert_eq!(js("ephemeralasnull", vec![s("x")]), "\"x\"");
+    assert!(err("type", vec![s("x")]).contains("terraform console"));
+}
+
 #[test]
 pub(super) fn top_level_unknowns_propagate_their_reason() {
     let u = || unk("why");
