@@ -500,3 +500,54 @@ fn parser_limits_are_reported_as_parse_errors() {
     let (_t, ev) = eval(&[("main.tf", heredoc)]);
     assert!(!ev.evaluated.errors.is_empty());
 }
+
+/// A null condition is an error in Terraform, so `try` takes its fallback (the S3 object module
+/// of terraform-aws-modules writes `try(tobool(var.x) ? "ON" : upper(var.x), var.x)`).
+#[test]
+fn a_null_condition_is_an_error_try_catches() {
+    let main = r#"
+variable "hold" {
+  type    = string
+  default = null
+}
+output "status" {
+  value = try(tobool(var.hold) ? "ON" : upper(var.hold), "fallback")
+}
+output "plain" {
+  value = try(1 ? "a" : "b", "not a boolean")
+}
+"#;
+    let (_t, ev) = eval(&[("main.tf", main)]);
+    assert_eq!(output(&ev, "status").as_str(), Some("fallback"));
+    assert_eq!(output(&ev, "plain").as_str(), Some("not a boolean"));
+    assert!(
+        ev.evaluated.unresolved.is_empty(),
+        "{:?}",
+        ev.evaluated.unresolved
+    );
+}
+
+/// A `try` inside another's argument that succeeds makes that argument succeed, and `can`
+/// never fails what contains it.
+#[test]
+fn nested_try_and_can_catch_their_own_failures() {
+    let main = r#"
+locals {
+  cfg = { name = "x" }
+}
+output "nested" {
+  value = try(local.cfg.uid, try(local.cfg.missing, "prometheus"))
+}
+output "can_in_try" {
+  value = try(can(local.cfg.missing) ? "yes" : "no", "fallback")
+}
+"#;
+    let (_t, ev) = eval(&[("main.tf", main)]);
+    assert_eq!(output(&ev, "nested").as_str(), Some("prometheus"));
+    assert_eq!(output(&ev, "can_in_try").as_str(), Some("no"));
+    assert!(
+        ev.evaluated.unresolved.is_empty(),
+        "{:?}",
+        ev.evaluated.unresolved
+    );
+}

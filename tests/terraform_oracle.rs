@@ -354,6 +354,11 @@ fn cases() -> Vec<String> {
             "issensitive(\"x\")",
             "ephemeralasnull(\"x\")",
             "base64gzip(\"x\")",
+            "try(1 ? \"a\" : \"b\", \"x\")",
+            "try(tobool(null) ? \"ON\" : \"OFF\", \"x\")",
+            "try(\"true\" ? \"a\" : \"b\", \"x\")",
+            "try({ a = 1 }.b, try({ a = 1 }.c, \"inner\"))",
+            "try(can({ a = 1 }.b) ? \"yes\" : \"no\", \"x\")",
         ]
         .map(String::from),
     );

@@ -1248,7 +1248,16 @@ impl<'h> Evaluator<'h> {
                     Some(true) => self.eval(&c.true_expr, scope),
                     Some(false) => self.eval(&c.false_expr, scope),
                     None if cond.is_unknown() => Value::new(cond.kind, span),
-                    None => Value::unknown("a condition that is not a boolean", span),
+                    // an apply-time attribute may well be a boolean
+                    None if matches!(cond.kind, Kind::Symbolic(_)) => {
+                        Value::unknown("a condition known only after apply", span)
+                    }
+                    // Terraform refuses a null or non-boolean condition, so `try` moves on
+                    None if cond.is_null() => self.fail(
+                        span,
+                        "the condition is null; it must be true or false".into(),
+                    ),
+                    None => self.fail(span, "a condition that is not a boolean".into()),
                 }
             }
             Expression::FuncCall(f) => self.call(f, scope, span),
@@ -1577,10 +1586,14 @@ impl<'h> Evaluator<'h> {
             // an argument that fails moves `try` on; one that is merely not known makes the
             // result not known, as in Terraform
             "try" => {
+                // failures `try` catches are not failures of what contains it (a `try` nested
+                // in another's argument that succeeds lets the outer one succeed)
+                let start = self.failures.get();
                 for a in f.args.iter() {
                     let before = self.failures.get();
                     let v = self.eval_quiet(a, scope);
                     if self.failures.get() == before {
+                        self.failures.set(start);
                         // not known yet: Terraform's `try` is unknown too, and says why here
                         if let Kind::Unknown(why) = &v.kind {
                             self.unresolved(span, why.to_string());
@@ -1588,6 +1601,7 @@ impl<'h> Evaluator<'h> {
                         return v;
                     }
                 }
+                self.failures.set(start);
                 return self.fail(span, "no argument of try succeeded".into());
             }
             "templatestring" => return self.templatestring(f, scope, span),
@@ -1597,7 +1611,9 @@ impl<'h> Evaluator<'h> {
                 };
                 let before = self.failures.get();
                 let v = self.eval_quiet(a, scope);
-                return if self.failures.get() != before {
+                let failed = self.failures.get() != before;
+                self.failures.set(before);
+                return if failed {
                     Value::new(Kind::Bool(false), span)
                 } else if !v.is_wholly_known() {
                     // Terraform cannot tell yet whether it would succeed; say what is missing
@@ -2538,7 +2554,10 @@ pub fn cause_of(what: &str) -> &'static str {
     } else if has(" cannot be read") || has("it is not read") || has(" has no .tf") {
         // missing, outside the scanned tree, or refused (a FIFO, too large)
         "file-not-available"
-    } else if has("known only after apply") || what.starts_with("filebase64 content") {
+    } else if has("known only after apply")
+        || what.starts_with("filebase64 content")
+        || has("differs on every run")
+    {
         "apply-time-attribute"
     } else if what.ends_with(" is not known") || has("not known") {
         "depends-on-unknown"
