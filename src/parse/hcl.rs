@@ -28,8 +28,10 @@ pub fn parse(file: FileId, text: &str) -> Result<Body, ParseError> {
     })
 }
 
-/// Most keys written twice that one file may have mended.
-const MAX_REDEFINED_KEYS: usize = 64;
+/// Most keys written twice that one file may have mended, and the largest file mended: each
+/// mended key costs one more parse of the whole file (docs/security.md).
+const MAX_REDEFINED_KEYS: usize = 16;
+const MAX_MENDED_FILE: usize = 1 << 20;
 
 /// Parses text whose object constructors write a key twice, as Terraform reads them: each
 /// redefining key is renamed in place (one ASCII character, so every offset stays) until the
@@ -37,10 +39,18 @@ const MAX_REDEFINED_KEYS: usize = 64;
 /// name back. `None` when a key cannot be renamed so.
 fn parse_keeping_last_keys(text: &str) -> Option<Body> {
     const NAMES: &[u8] = b"_QXZqxz";
+    if text.len() > MAX_MENDED_FILE {
+        return None;
+    }
+    let mut attempts = 0;
     let mut fixed = text.as_bytes().to_vec();
     // (offset of the renamed character, the character it was, which of NAMES it is now)
     let mut renamed: Vec<(usize, u8, usize)> = Vec::new();
     loop {
+        attempts += 1;
+        if attempts > 2 * MAX_REDEFINED_KEYS {
+            return None;
+        }
         let source = std::str::from_utf8(&fixed).ok()?;
         let e = match hcl_edit::parser::parse_body(source) {
             Ok(mut body) => {
