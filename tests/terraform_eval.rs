@@ -549,3 +549,33 @@ output "can_in_try" {
         ev.evaluated.unresolved
     );
 }
+
+/// An argument set to null is the argument not written: a reference to it is the attribute,
+/// which the provider may compute, not null (`join` of it is then not an error).
+#[test]
+fn a_null_argument_is_an_attribute_not_written() {
+    let main = r#"
+variable "private_ip" {
+  type    = string
+  default = null
+}
+resource "aws_instance" "this" {
+  ami        = "ami-123"
+  private_ip = var.private_ip
+}
+output "ip" {
+  value = join("", aws_instance.this[*].private_ip)
+}
+"#;
+    let (_t, ev) = eval(&[("main.tf", main)]);
+    let ip = output(&ev, "ip");
+    assert!(!ip.is_wholly_known(), "{ip:?}");
+    assert!(
+        ev.evaluated
+            .unresolved
+            .iter()
+            .all(|u| u.cause() != "terraform-error"),
+        "{:?}",
+        ev.evaluated.unresolved
+    );
+}

@@ -2575,9 +2575,12 @@ pub fn cause_of(what: &str) -> &'static str {
 /// A resource attribute as a reference reads it: a value the configuration does not fully know
 /// (`"trainer-${var.env}"` without a value, or with a `random_string` in it) becomes the attribute
 /// itself, known at apply time, so the reference keeps the resource it names.
+///
+/// An argument set to `null` is the argument not written, as in Terraform: the provider may
+/// compute it (`private_ip = var.private_ip` with a null default), like any attribute not written.
 fn keep_origin(v: &Value, target: &Arc<Address>, attr: &str) -> Value {
     let partial = match &v.kind {
-        Kind::Unknown(_) => true,
+        Kind::Unknown(_) | Kind::Null => true,
         Kind::Symbolic(parts) => !matches!(parts.as_slice(), [Part::Ref(_)]),
         _ => false,
     };
