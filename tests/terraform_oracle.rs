@@ -324,6 +324,41 @@ fn cases() -> Vec<String> {
             "format(\"%d\", 1.5)",
             "split(\",\", null)",
             "jsondecode(\"{bad\")",
+            // YAML: scalars as Terraform's YAML library resolves them, structures, errors
+            "yamldecode(\"[yes, on, True, tRUE, Y, off, ~, Null, 010, 0x10, 0o17, 0X10, 1_000, 1e3, +1, .5, 1., -0x10]\")",
+            "yamldecode(\"[2001-12-14, '2001-12-14', 2001-12-14t21:59:43.10-05:00, 2001-12-14 21:59:43.10, 2001-02-30]\")",
+            "yamldecode(\"[!!str 1, !!int '12', !!int 1_000, !!float 1, !!null '', !!binary aGk=, !!timestamp 2001-1-2]\")",
+            "yamldecode(\"a: 1\\na: 2\\n1: x\\ntrue: y\\n'k': |\\n  l1\\n  l2\\nf: >-\\n  x\\n  y\\n\")",
+            "yamldecode(\"base: &b {x: 1, y: 2}\\nd:\\n  <<: *b\\n  z: 3\\ne: *b\")",
+            "yamldecode(\"---\\n- a\\n- [b, {c: d}]\\n-\\n...\\n\")",
+            "yamldecode(file(\"cfg.yml\"))",
+            "yamldecode(\"---\")",
+            "yamldecode(\"\")",
+            "yamldecode(\"a: 1\\n---\\nb: 2\")",
+            "yamldecode(\"~: x\")",
+            "yamldecode(\"<<: [{a: 1}]\")",
+            "yamldecode(\"a: &x [*x]\")",
+            "yamldecode(\"!foo x\")",
+            "yamldecode(\".nan\")",
+            "yamldecode(\"[1, 2\")",
+            "yamlencode({ b = [1, \"two\", true, null], a = { e = \"f\" }, m = [], n = {}, k = \"a\\nb\\n\", l = \"  two\\nlines\", t = \"x\\ty\", d = \"tr \\nx\", e = \"\\n\", g = \"é\\u0001\" })",
+            "yamlencode([[\"a\", \"b\"], { k = \"v\", j = [{ x = \"l1\\nl2\" }] }])",
+            "yamlencode({ a = \"a very long string that goes on and on and on and on and on and on and on and on and on and on past eighty and then some more\" })",
+            "yamlencode(\"x\")",
+            "yamlencode(12)",
+            "yamlencode(null)",
+            "yamldecode(yamlencode({ a = [1, { b = \"x\\ny\" }], c = \"yes\" }))",
+            "templatestring(local.tmpl, { name = \"world\" })",
+            "templatestring(local.tmpl_for, { items = [\"a\", \"b\"] })",
+            "templatestring(local.tmpl, {})",
+            "issensitive(\"x\")",
+            "ephemeralasnull(\"x\")",
+            "base64gzip(\"x\")",
+            "try(1 ? \"a\" : \"b\", \"x\")",
+            "try(tobool(null) ? \"ON\" : \"OFF\", \"x\")",
+            "try(\"true\" ? \"a\" : \"b\", \"x\")",
+            "try({ a = 1 }.b, try({ a = 1 }.c, \"inner\"))",
+            "try(can({ a = 1 }.b) ? \"yes\" : \"no\", \"x\")",
         ]
         .map(String::from),
     );
@@ -437,6 +472,11 @@ fn expressions_and_functions_agree_with_terraform_console() {
         }
     };
     tree(&root);
+    // a YAML file and referenced templates, the same on both sides
+    const CFG: &str = "versioning: on\nbuckets:\n  - name: ml-data\n    tier: 010\n";
+    const LOCALS: &str = "locals {\n  tmpl     = \"Hello, $${name}!\"\n  tmpl_for = \"%%{ for i in items }[$${i}]%%{ endfor }\"\n}\n";
+    std::fs::write(root.join("cfg.yml"), CFG).unwrap();
+    std::fs::write(root.join("locals.tf"), LOCALS).unwrap();
     for (i, e) in cases.iter().enumerate() {
         std::fs::write(
             root.join(format!("e{i:04}.tf")),
@@ -455,6 +495,8 @@ fn expressions_and_functions_agree_with_terraform_console() {
     std::fs::create_dir(&console).unwrap();
     std::fs::write(console.join("data.txt"), DATA).unwrap();
     tree(&console);
+    std::fs::write(console.join("cfg.yml"), CFG).unwrap();
+    std::fs::write(console.join("locals.tf"), LOCALS).unwrap();
     let mut theirs = BTreeMap::new();
     let indexed: Vec<(usize, String)> = cases.iter().cloned().enumerate().collect();
     for chunk in indexed.chunks(60) {

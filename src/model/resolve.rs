@@ -154,6 +154,11 @@ impl Builder<'_> {
                 }
                 _ => None,
             },
+            // `"arn:${var.partition}:iam::aws:policy/NAME"` with no value for the partition
+            Kind::Unknown(_) => {
+                let (arn, written) = self.managed_arn_as_written(v.span)?;
+                self.aws_managed(&arn, written)
+            }
             Kind::String(arn) => {
                 if arn.contains(":iam::aws:policy/") {
                     return self.aws_managed(arn, v.span);
@@ -167,6 +172,65 @@ impl Builder<'_> {
             }
             _ => None,
         }
+    }
+
+    /// An AWS managed policy ARN whose partition is not known, read from how it was written:
+    /// `"arn:${ANY}:iam::aws:policy/NAME"` or `format("arn:%s:iam::aws:policy/NAME", ANY)` with
+    /// NAME literal. The partition does not change which AWS managed policy it names.
+    /// Also the span of the whole ARN as written.
+    fn managed_arn_as_written(&self, span: Span) -> Option<(String, Span)> {
+        use hcl_edit::expr::Expression;
+        use hcl_edit::template::Element;
+        if (span.file as usize) >= self.sources.len() {
+            return None;
+        }
+        let file = self.sources.get(span.file);
+        let mut text = file.slice(span);
+        let mut written = span;
+        // policy ARNs are short: anything long is not one of these
+        if text.len() > 1024 {
+            return None;
+        }
+        // an unknown interpolation carries its own span: widen it to the string around it
+        let before = file
+            .text
+            .get(..span.start as usize)?
+            .trim_end_matches([' ', '\t']);
+        if let Some(open) = before.strip_suffix("${") {
+            let open = open.strip_suffix("\"arn:")?.len();
+            let after = file.text.get(span.end as usize..)?;
+            let close = after
+                .find('"')
+                .filter(|&i| i < 1024 && !after[..i].contains('\n'))?;
+            let end = span.end as usize + close + 1;
+            text = file.text.get(open..end)?;
+            written = Span::new(span.file, open..end);
+        }
+        let rest = match hcl_edit::parser::parse_expr(text).ok()? {
+            Expression::StringTemplate(t) => {
+                let elements: Vec<&Element> = t.iter().collect();
+                match elements.as_slice() {
+                    [Element::Literal(head), Element::Interpolation(_), Element::Literal(rest)]
+                        if head.value() == "arn:" =>
+                    {
+                        rest.value().to_string()
+                    }
+                    _ => return None,
+                }
+            }
+            Expression::FuncCall(f) if f.name.name.as_str() == "format" && f.args.len() == 2 => {
+                let Some(Expression::String(fmt)) = f.args.iter().next() else {
+                    return None;
+                };
+                fmt.value().strip_prefix("arn:%s")?.to_string()
+            }
+            _ => return None,
+        };
+        let name = rest.strip_prefix(":iam::aws:policy/")?;
+        if name.is_empty() || name.contains(['%', '$']) {
+            return None;
+        }
+        Some((format!("arn:aws{rest}"), written))
     }
 
     /// An AWS managed policy's document, loaded from the catalog once per root module.

@@ -409,7 +409,15 @@ pub fn tf_json_blocks(file: FileId, text: &str) -> Result<Vec<TopBlock>, ParseEr
     // strict JSON first, for its precise messages
     parse(text, &TextMap::exact(whole, text.len()), &[])?;
     // the expression parser refuses trailing whitespace; trimming the end keeps every offset
-    let root = hcl_edit::parser::parse_expr(text.trim_end()).map_err(|e| {
+    let parsed = hcl_edit::parser::parse_expr(text.trim_end()).or_else(|e| {
+        // Terraform unescapes a JSON string before reading it as a template: `\"` inside
+        // `${...}` delimits a string there, which the HCL parser of the raw text refuses
+        match quotes_in_interpolations(text) {
+            Some(fixed) => hcl_edit::parser::parse_expr(fixed.trim_end()).map_err(|_| e),
+            None => Err(e),
+        }
+    });
+    let root = parsed.map_err(|e| {
         let off = e.location().offset().min(text.len());
         ParseError {
             message: format!(
@@ -460,6 +468,82 @@ pub fn tf_json_blocks(file: FileId, text: &str) -> Result<Vec<TopBlock>, ParseEr
     }
     out.sort_by_key(|b| b.span.start);
     Ok(out)
+}
+
+/// The JSON text with each `\"` inside a string's `${...}` or `%{...}` written ` "` (opening)
+/// or `" ` (closing): the same length, so every offset stays, and what Terraform reads there after unescaping the string
+/// (an HCL string's delimiter). Only interpolations whose sole escapes are `\"` are rewritten;
+/// `None` when none is.
+fn quotes_in_interpolations(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let mut changed = false;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if !in_string {
+            in_string = c == b'"';
+            i += 1;
+            continue;
+        }
+        match c {
+            b'\\' => i += 2,
+            b'"' => {
+                in_string = false;
+                i += 1;
+            }
+            b'$' | b'%' if b.get(i + 1) == Some(&c) => i += 2, // `$${`: a literal `${`
+            b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
+                let (mut j, mut depth, mut nested) = (i + 2, 1usize, false);
+                let mut quotes = Vec::new();
+                let mut plain = true;
+                while j < b.len() && depth > 0 {
+                    match b[j] {
+                        b'\\' if b.get(j + 1) == Some(&b'"') => {
+                            quotes.push(j);
+                            nested = !nested;
+                            j += 2;
+                            continue;
+                        }
+                        b'\\' => {
+                            plain = false;
+                            j += 2;
+                            continue;
+                        }
+                        // the JSON string ends inside the interpolation: not ours to mend
+                        b'"' => {
+                            plain = false;
+                            break;
+                        }
+                        b'{' if !nested => depth += 1,
+                        b'}' if !nested => depth -= 1,
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                if plain && depth == 0 && !nested {
+                    // an opening quote is preceded by the space, a closing one followed by it,
+                    // so the space stays outside the string it delimits
+                    for (k, q) in quotes.iter().enumerate() {
+                        if k % 2 == 0 {
+                            out[*q] = b' ';
+                        } else {
+                            out[*q] = b'"';
+                            out[*q + 1] = b' ';
+                        }
+                    }
+                    changed |= !quotes.is_empty();
+                }
+                i = j;
+            }
+            _ => i += 1,
+        }
+    }
+    if !changed {
+        return None;
+    }
+    String::from_utf8(out).ok()
 }
 
 /// The objects of a JSON value: the object itself, or each object of an array (Terraform JSON

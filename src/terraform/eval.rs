@@ -1248,7 +1248,16 @@ impl<'h> Evaluator<'h> {
                     Some(true) => self.eval(&c.true_expr, scope),
                     Some(false) => self.eval(&c.false_expr, scope),
                     None if cond.is_unknown() => Value::new(cond.kind, span),
-                    None => Value::unknown("a condition that is not a boolean", span),
+                    // an apply-time attribute may well be a boolean
+                    None if matches!(cond.kind, Kind::Symbolic(_)) => {
+                        Value::unknown("a condition known only after apply", span)
+                    }
+                    // Terraform refuses a null or non-boolean condition, so `try` moves on
+                    None if cond.is_null() => self.fail(
+                        span,
+                        "the condition is null; it must be true or false".into(),
+                    ),
+                    None => self.fail(span, "a condition that is not a boolean".into()),
                 }
             }
             Expression::FuncCall(f) => self.call(f, scope, span),
@@ -1577,10 +1586,14 @@ impl<'h> Evaluator<'h> {
             // an argument that fails moves `try` on; one that is merely not known makes the
             // result not known, as in Terraform
             "try" => {
+                // failures `try` catches are not failures of what contains it (a `try` nested
+                // in another's argument that succeeds lets the outer one succeed)
+                let start = self.failures.get();
                 for a in f.args.iter() {
                     let before = self.failures.get();
                     let v = self.eval_quiet(a, scope);
                     if self.failures.get() == before {
+                        self.failures.set(start);
                         // not known yet: Terraform's `try` is unknown too, and says why here
                         if let Kind::Unknown(why) = &v.kind {
                             self.unresolved(span, why.to_string());
@@ -1588,15 +1601,19 @@ impl<'h> Evaluator<'h> {
                         return v;
                     }
                 }
+                self.failures.set(start);
                 return self.fail(span, "no argument of try succeeded".into());
             }
+            "templatestring" => return self.templatestring(f, scope, span),
             "can" => {
                 let Some(a) = f.args.iter().next() else {
                     return self.fail(span, "can() needs an argument".into());
                 };
                 let before = self.failures.get();
                 let v = self.eval_quiet(a, scope);
-                return if self.failures.get() != before {
+                let failed = self.failures.get() != before;
+                self.failures.set(before);
+                return if failed {
                     Value::new(Kind::Bool(false), span)
                 } else if !v.is_wholly_known() {
                     // Terraform cannot tell yet whether it would succeed; say what is missing
@@ -1653,18 +1670,30 @@ impl<'h> Evaluator<'h> {
 
     fn pure_call(&self, name: &str, args: &[Value], span: Span) -> Value {
         match functions::call_pure(name, args, span) {
-            Some(Ok(v)) => self.charge_items(v),
-            Some(Err(functions::CallError::Budget(msg))) => {
+            Some(result) => self.finish_pure(name, args, span, result),
+            None => self.unknown(span, format!("function `{name}` is not supported")),
+        }
+    }
+
+    fn finish_pure(
+        &self,
+        name: &str,
+        args: &[Value],
+        span: Span,
+        result: Result<Value, functions::CallError>,
+    ) -> Value {
+        match result {
+            Ok(v) => self.charge_items(v),
+            Err(functions::CallError::Budget(msg)) => {
                 self.over_budget(span, format!("`{name}`: {msg}"))
             }
             // an apply-time attribute may be a list or a map: no type error can be concluded
-            Some(Err(_)) if args.iter().any(|a| matches!(a.kind, Kind::Symbolic(_))) => {
+            Err(_) if args.iter().any(|a| matches!(a.kind, Kind::Symbolic(_))) => {
                 self.unknown(span, format!("`{name}` of a value known only after apply"))
             }
-            Some(Err(functions::CallError::Terraform(msg))) => {
+            Err(functions::CallError::Terraform(msg)) => {
                 self.fail(span, format!("`{name}`: {msg}"))
             }
-            None => self.unknown(span, format!("function `{name}` is not supported")),
         }
     }
 
@@ -1768,11 +1797,30 @@ impl<'h> Evaluator<'h> {
                 },
                 None => Value::unknown("jsondecode without an argument", span),
             },
+            "yamldecode" => {
+                let sources = self.host.sources();
+                // a `file()` value: its nodes can point into the file
+                let in_file = args.first().is_some_and(|v| {
+                    (v.span.file as usize) < sources.len()
+                        && v.as_str()
+                            .is_some_and(|t| sources.get(v.span.file).slice(v.span) == t)
+                });
+                if in_file {
+                    self.finish_pure(
+                        "yamldecode",
+                        &args,
+                        span,
+                        functions::yamldecode_in_file(&args, span),
+                    )
+                } else {
+                    self.pure_call(name, &args, span)
+                }
+            }
             "basename" | "dirname" | "abspath" | "pathexpand" => match path_arg() {
                 Some(p) => Value::string(
                     match name {
-                        "basename" => go_base(&p),
-                        "dirname" => go_dir(&p),
+                        "basename" => functions::filesystem::basename(&p),
+                        "dirname" => functions::filesystem::dirname(&p),
                         "abspath" => self.host.root_dir().join(&p).to_string_lossy().into_owned(),
                         _ => p,
                     },
@@ -1800,7 +1848,7 @@ impl<'h> Evaluator<'h> {
                 };
                 let mut hits = Vec::new();
                 for f in files {
-                    match functions::fileset::matches(pattern, &f) {
+                    match functions::filesystem::fileset_matches(pattern, &f) {
                         Ok(true) => hits.push(f),
                         Ok(false) => {}
                         Err(m) => return self.fail(span, format!("`fileset`: {m}")),
@@ -1814,6 +1862,61 @@ impl<'h> Evaluator<'h> {
             }
             _ => self.unknown(span, format!("function `{name}` is not supported")),
         }
+    }
+
+    /// `templatestring(ref, vars)` (Terraform 1.9): renders a template held in a value, which
+    /// Terraform takes only from a reference (a template written in place is an error there).
+    fn templatestring(&self, f: &hcl_edit::expr::FuncCall, scope: &Scope, span: Span) -> Value {
+        let args: Vec<&Expression> = f.args.iter().collect();
+        let [template, vars] = args.as_slice() else {
+            return self.fail(span, "`templatestring` expects 2 arguments".into());
+        };
+        if !matches!(template, Expression::Variable(_) | Expression::Traversal(_)) {
+            return self.fail(
+                span,
+                "`templatestring` renders only a template retrieved from elsewhere: pass a reference, not an expression".into(),
+            );
+        }
+        let (t, vars) = (self.eval(template, scope), self.eval(vars, scope));
+        let text = match &t.kind {
+            Kind::String(text) => text.clone(),
+            Kind::Symbolic(_) => {
+                return self.unknown(
+                    span,
+                    "`templatestring` of a value known only after apply".into(),
+                )
+            }
+            Kind::Unknown(_) => return unknown_from(&t, span),
+            _ => {
+                return self.fail(
+                    span,
+                    "`templatestring`: the template must be a string".into(),
+                )
+            }
+        };
+        if !matches!(vars.kind, Kind::Object(_) | Kind::Json(_)) {
+            return match vars.kind {
+                Kind::Unknown(_) => unknown_from(&vars, span),
+                _ => self.fail(
+                    span,
+                    "`templatestring`: the variables must be an object".into(),
+                ),
+            };
+        }
+        let sources = self.host.sources();
+        let whole_file = (t.span.file as usize) < sources.len()
+            && t.span.start == 0
+            && sources.get(t.span.file).slice(t.span) == text;
+        if whole_file {
+            // a `file()` read into a local: the template's spans are the file's
+            return self.templatefile(t.span.file, &text, vars, span);
+        }
+        // written elsewhere (an escaped string, a data source): render it, every part at the call
+        if let Err(e) = hcl_edit::parser::parse_template(&text) {
+            let first = e.message().lines().next().unwrap_or("").to_string();
+            return self.fail(span, format!("`templatestring`: {first}"));
+        }
+        respan(&self.templatefile(t.span.file, &text, vars, span), span, 0)
     }
 
     fn templatefile(&self, file: FileId, text: &str, vars: Value, span: Span) -> Value {
@@ -2451,7 +2554,10 @@ pub fn cause_of(what: &str) -> &'static str {
     } else if has(" cannot be read") || has("it is not read") || has(" has no .tf") {
         // missing, outside the scanned tree, or refused (a FIFO, too large)
         "file-not-available"
-    } else if has("known only after apply") || what.starts_with("filebase64 content") {
+    } else if has("known only after apply")
+        || what.starts_with("filebase64 content")
+        || has("differs on every run")
+    {
         "apply-time-attribute"
     } else if what.ends_with(" is not known") || has("not known") {
         "depends-on-unknown"
@@ -2469,9 +2575,12 @@ pub fn cause_of(what: &str) -> &'static str {
 /// A resource attribute as a reference reads it: a value the configuration does not fully know
 /// (`"trainer-${var.env}"` without a value, or with a `random_string` in it) becomes the attribute
 /// itself, known at apply time, so the reference keeps the resource it names.
+///
+/// An argument set to `null` is the argument not written, as in Terraform: the provider may
+/// compute it (`private_ip = var.private_ip` with a null default), like any attribute not written.
 fn keep_origin(v: &Value, target: &Arc<Address>, attr: &str) -> Value {
     let partial = match &v.kind {
-        Kind::Unknown(_) => true,
+        Kind::Unknown(_) | Kind::Null => true,
         Kind::Symbolic(parts) => !matches!(parts.as_slice(), [Part::Ref(_)]),
         _ => false,
     };
@@ -2498,6 +2607,36 @@ fn instance_target(entries: &[Entry]) -> Option<Arc<Address>> {
     }
 }
 
+/// A value with every span set to `span`: for text rendered from a template whose own spans do
+/// not point into any file.
+fn respan(v: &Value, span: Span, depth: usize) -> Value {
+    let kind = match &v.kind {
+        Kind::List(items) if depth < MAX_VALUE_DEPTH => Kind::List(
+            items
+                .iter()
+                .map(|i| respan(i, span, depth + 1))
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        Kind::Object(entries) if depth < MAX_VALUE_DEPTH => Kind::Object(
+            entries
+                .iter()
+                .map(|e| Entry {
+                    key: e.key.clone(),
+                    key_span: span,
+                    value: respan(&e.value, span, depth + 1),
+                })
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        Kind::Json(inner) if depth < MAX_VALUE_DEPTH => {
+            Kind::Json(Box::new(respan(inner, span, depth + 1)))
+        }
+        k => k.clone(),
+    };
+    Value::new(kind, span)
+}
+
 /// An empty module instance, for scopes that see no module names (templates, variables files).
 fn scratch_instance() -> Rc<ModuleInst> {
     Rc::new(ModuleInst {
@@ -2511,34 +2650,6 @@ fn scratch_instance() -> Rc<ModuleInst> {
         children: RefCell::default(),
         outputs: RefCell::default(),
     })
-}
-
-/// Go's `filepath.Base`, which Terraform's `basename` is.
-fn go_base(p: &str) -> String {
-    let t = p.trim_end_matches('/');
-    if p.is_empty() {
-        return ".".into();
-    }
-    if t.is_empty() {
-        return "/".into();
-    }
-    t.rsplit('/').next().unwrap_or(t).to_string()
-}
-
-/// Go's `filepath.Dir`, which Terraform's `dirname` is.
-fn go_dir(p: &str) -> String {
-    match p.rfind('/') {
-        None => ".".into(),
-        Some(0) => "/".into(),
-        Some(i) => {
-            let d = p[..i].trim_end_matches('/');
-            if d.is_empty() {
-                "/".into()
-            } else {
-                d.to_string()
-            }
-        }
-    }
 }
 
 enum Expansion {

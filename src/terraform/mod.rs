@@ -370,7 +370,8 @@ impl Host for Workspace<'_> {
         };
         let canonical = full
             .canonicalize()
-            .map_err(|e| fail(format!("cannot be listed: {e}")))?;
+            // missing here (often made by a build step before `terraform plan`): not known
+            .map_err(|e| fail(format!("cannot be read: {e}")))?;
         if !self.roots.contains(&canonical) {
             return Err(FileError {
                 message: format!("directory `{dir}` is outside the scanned tree; it is not read"),

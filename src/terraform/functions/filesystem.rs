@@ -1,14 +1,46 @@
+//! Filesystem functions. Those that read files (`file*`, `templatefile`, `fileset`) run in the
+//! evaluator through its host, confined to the scanned tree; this file holds what they compute
+//! without it: Go's path functions behind `basename` and `dirname`, and `fileset`'s patterns.
+//!
 //! `fileset`'s pattern language (Terraform's, from the doublestar library): `*` and `?` within
 //! one path segment, `**` as a whole segment for any number of directories, `[class]` (with
 //! `^` to negate, not `!`, and `a-z` ranges), `{alt,alt}`, and `\` to escape. A leading dot is
 //! not special. Paths and patterns use `/`.
 
+/// Go's `filepath.Base`, which Terraform's `basename` is.
+pub(crate) fn basename(p: &str) -> String {
+    let t = p.trim_end_matches('/');
+    if p.is_empty() {
+        return ".".into();
+    }
+    if t.is_empty() {
+        return "/".into();
+    }
+    t.rsplit('/').next().unwrap_or(t).to_string()
+}
+
+/// Go's `filepath.Dir`, which Terraform's `dirname` is.
+pub(crate) fn dirname(p: &str) -> String {
+    match p.rfind('/') {
+        None => ".".into(),
+        Some(0) => "/".into(),
+        Some(i) => {
+            let d = p[..i].trim_end_matches('/');
+            if d.is_empty() {
+                "/".into()
+            } else {
+                d.to_string()
+            }
+        }
+    }
+}
+
 /// Whether the slash-separated `path` matches `pattern`; `Err` when the pattern is malformed.
-pub(crate) fn matches(pattern: &str, path: &str) -> Result<bool, String> {
+pub(crate) fn fileset_matches(pattern: &str, path: &str) -> Result<bool, String> {
     // alternatives first: each expands into a pattern of its own
     if let Some(expanded) = expand_braces(pattern)? {
         for p in expanded {
-            if matches(&p, path)? {
+            if fileset_matches(&p, path)? {
                 return Ok(true);
             }
         }
@@ -164,11 +196,11 @@ fn segment(p: &[u8], s: &[u8]) -> Result<bool, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    use super::fileset_matches;
 
     #[test]
     fn doublestar_patterns() {
-        let m = |p: &str, s: &str| matches(p, s).unwrap();
+        let m = |p: &str, s: &str| fileset_matches(p, s).unwrap();
         assert!(m("*.json", "a.json"));
         assert!(!m("*.json", "dir/a.json"));
         assert!(m("**/*.json", "a.json"));
@@ -182,6 +214,6 @@ mod tests {
         assert!(m("{a,b/c}.txt", "b/c.txt"));
         assert!(m("\\*", "*"));
         assert!(!m("\\*", "x"));
-        assert!(matches("{a", "a").is_err());
+        assert!(fileset_matches("{a", "a").is_err());
     }
 }
