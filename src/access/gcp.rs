@@ -425,14 +425,20 @@ impl Ctx<'_> {
                 r.stores.push((d, c, Arc::new(actions)));
             }
         }
-        // a role that reads, writes and grants: it covers every data permission of the service
+        // a role that reads, writes and grants: it covers every data permission of the service.
+        // A dataset's `projectOwners` OWNER entry is everywhere (a dataset needs an owner): the
+        // project's owner binding that fills the group is the grant to judge, not the entry.
         r.wildcard_action = [
             ActionClass::Read,
             ActionClass::Write,
             ActionClass::ManagePermissions,
         ]
         .iter()
-        .all(|c| classes_seen.contains(c));
+        .all(|c| classes_seen.contains(c))
+            && binding
+                .members
+                .iter()
+                .any(|m| !matches!(m, Member::Convenience { .. }));
         if matches!(
             binding.level,
             Level::Project(_) | Level::Folder | Level::Organization
