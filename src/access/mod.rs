@@ -798,7 +798,13 @@ fn is_public(st: &Statement) -> bool {
 /// Every statement that allows `kms:Decrypt` without conditions.
 fn decrypting_statements(inv: &Inventory) -> std::collections::HashSet<(DocumentId, usize)> {
     let mut out = std::collections::HashSet::new();
-    for (d, doc) in inv.documents.iter().enumerate() {
+    // another cloud's bindings name roles, not IAM actions
+    for (d, doc) in inv
+        .documents
+        .iter()
+        .enumerate()
+        .filter(|(_, doc)| doc.kind != DocumentKind::Binding)
+    {
         for st in doc
             .statements
             .iter()
