@@ -1251,3 +1251,33 @@ pub fn convenience_role(basic: &str) -> &'static str {
         .find(|(c, _)| *c == basic)
         .map_or("roles/viewer", |(_, r)| r)
 }
+
+impl super::Inventory {
+    /// A BigQuery table without a tier of its own holds its dataset's tier: the dataset is the
+    /// unit of access and of classification. Runs after the name step, so a dataset classified
+    /// by its name passes that on (and the table's findings are of medium confidence too).
+    pub(super) fn gcp_inherit_tiers(&mut self) {
+        let inherits: Vec<(DatastoreId, DatastoreId)> = self
+            .gcp
+            .stores
+            .iter()
+            .filter_map(|(t, info)| info.parent.map(|d| (*t, d)))
+            .filter(|(t, _)| self.datastores[*t].tier_reason.source == "none")
+            .collect();
+        for (t, d) in inherits {
+            let parent = &self.datastores[d];
+            let Some(tier) = parent.tier else { continue };
+            let reason = super::Reason {
+                source: parent.tier_reason.source,
+                text: format!(
+                    "in dataset {} ({})",
+                    parent.address, parent.tier_reason.text
+                ),
+                span: parent.tier_reason.span,
+            };
+            let table = &mut self.datastores[t];
+            table.tier = Some(tier);
+            table.tier_reason = reason;
+        }
+    }
+}

@@ -794,6 +794,9 @@ impl super::Inventory {
             let ds = &mut self.datastores[d];
             (ds.tier, ds.tier_reason, ds.name_hint) = decision;
         }
+        if !self.gcp.stores.is_empty() {
+            self.gcp_inherit_tiers();
+        }
         // documents by the principal they attach to, once (groups reach their members)
         let mut attached: std::collections::HashMap<PrincipalId, Vec<usize>> = Default::default();
         for a in &self.attachments {
@@ -844,6 +847,17 @@ impl super::Inventory {
                 return (None, none(text), None);
             }
         };
+        if let DatastoreKind::Store { kind, .. } = ds.kind {
+            // of other clouds' stores, only object buckets and datasets take a tier from their
+            // name (a table takes its dataset's)
+            if !matches!(kind, super::StoreKind::Bucket | super::StoreKind::Dataset) {
+                let text = format!(
+                    "no tier in config, tags or graph; a {} takes none from its name ({label:?})",
+                    kind.as_str()
+                );
+                return (None, none(text), None);
+            }
+        }
         if ds.kind.is_log_store() {
             let text = format!(
                 "no tier in config, tags or graph; a log group takes none from its name ({label:?})"
