@@ -187,6 +187,9 @@ struct Ctx<'a> {
     live: Vec<usize>,
     /// The permissions of each live binding's role.
     perms: HashMap<usize, Vec<String>>,
+    /// Per datastore, the authoritative bindings on it: `None` for a whole policy, else the
+    /// role an `_iam_binding` owns (they replace the default access of the basic roles).
+    replacing: HashMap<DatastoreId, Vec<Option<String>>>,
 }
 
 pub fn resolve(inv: &Inventory, _config: &Config) -> Vec<Resolved> {
@@ -196,11 +199,24 @@ pub fn resolve(inv: &Inventory, _config: &Config) -> Vec<Resolved> {
     for &b in &live {
         perms.insert(b, permissions_of(gcp, &gcp.bindings[b].role));
     }
+    let mut replacing: HashMap<DatastoreId, Vec<Option<String>>> = HashMap::new();
+    for b in &gcp.bindings {
+        if let Level::Datastore(d) = b.level {
+            match (&b.authority, &b.role) {
+                (Authority::Policy, _) => replacing.entry(d).or_default().push(None),
+                (Authority::Role, RoleRef::Predefined(r)) => {
+                    replacing.entry(d).or_default().push(Some(r.clone()))
+                }
+                _ => {}
+            }
+        }
+    }
     let ctx = Ctx {
         inv,
         gcp,
         live,
         perms,
+        replacing,
     };
     // who holds each basic role on each project: the convenience groups' members
     let basic_holders = ctx.basic_holders();
@@ -475,15 +491,10 @@ impl Ctx<'_> {
         // the store whose policy decides: a table's dataset
         let holder = info.parent.unwrap_or(d);
         let replaced = |legacy: &[&str]| {
-            self.gcp.bindings.iter().any(|b| {
-                b.level == Level::Datastore(holder)
-                    && match b.authority {
-                        Authority::Policy => true,
-                        Authority::Role => {
-                            matches!(&b.role, RoleRef::Predefined(r) if legacy.contains(&r.as_str()))
-                        }
-                        Authority::Additive => false,
-                    }
+            self.replacing.get(&holder).is_some_and(|roles| {
+                roles
+                    .iter()
+                    .any(|r| r.as_deref().is_none_or(|r| legacy.contains(&r)))
             })
         };
         match kind {
@@ -537,22 +548,23 @@ impl Ctx<'_> {
                 acting.push((b, accounts));
             }
         }
+        // what each account reaches itself, indexed once (linear in the resolved bindings)
+        let mut own: HashMap<PrincipalId, Vec<usize>> = HashMap::new();
+        for (i, r) in out.iter().enumerate().filter(|(_, r)| !r.derived) {
+            for m in r.members.iter().filter(|m| m.through.is_none()) {
+                own.entry(m.principal).or_default().push(i);
+            }
+        }
         let mut extra = Vec::new();
         for (b, accounts) in acting {
             let binding = &self.gcp.bindings[b];
             let (members, _) = self.members(binding, &[]);
             for sa in accounts {
-                // what the account reaches itself
                 let mut stores = Vec::new();
                 let mut control = Vec::new();
-                for r in out.iter().filter(|r| !r.derived) {
-                    if r.members
-                        .iter()
-                        .any(|m| m.principal == sa && m.through.is_none())
-                    {
-                        stores.extend(r.stores.iter().cloned());
-                        control.extend(r.control.iter().cloned());
-                    }
+                for &i in own.get(&sa).into_iter().flatten() {
+                    stores.extend(out[i].stores.iter().cloned());
+                    control.extend(out[i].control.iter().cloned());
                 }
                 let through: Vec<Reached> = members
                     .iter()
