@@ -38,6 +38,44 @@ pub const MAX_RULE_NESTING: usize = 64;
 pub const MAX_RULE_OPERATORS: usize = 1_000;
 const USER_RULES_STACK: usize = 64 << 20;
 
+/// `@message_<cloud>` / `@help_<cloud>` annotations, by cloud.
+fn cloud_variants(
+    annotations: &HashMap<&str, &str>,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    let mut clouds: Vec<&str> = annotations
+        .keys()
+        .filter_map(|k| {
+            k.strip_prefix("message_")
+                .or_else(|| k.strip_prefix("help_"))
+        })
+        .collect();
+    clouds.sort_unstable();
+    clouds.dedup();
+    clouds
+        .into_iter()
+        .map(|c| {
+            let get = |k: String| annotations.get(k.as_str()).map(|v| v.to_string());
+            (
+                c.to_string(),
+                get(format!("message_{c}")),
+                get(format!("help_{c}")),
+            )
+        })
+        .collect()
+}
+
+impl Rule {
+    /// The message and help templates for the facts of one cloud (`aws`, `gcp`, `azure`), or
+    /// the rule's own when it has no wording for that cloud.
+    pub fn wording(&self, cloud: Option<&str>) -> (&str, &str) {
+        let v = cloud.and_then(|c| self.variants.iter().find(|(vc, ..)| vc == c));
+        (
+            v.and_then(|v| v.1.as_deref()).unwrap_or(&self.message),
+            v.and_then(|v| v.2.as_deref()).unwrap_or(&self.help),
+        )
+    }
+}
+
 /// Annotations every rule must carry.
 pub const REQUIRED_ANNOTATIONS: [&str; 6] = ["id", "name", "severity", "tsc", "message", "help"];
 
@@ -49,6 +87,10 @@ pub struct Rule {
     pub tsc: Vec<String>,
     pub message: String,
     pub help: String,
+    /// Wording for the facts of one cloud (`@message_gcp`, `@help_gcp`, `@message_azure`, ...):
+    /// (cloud, message, help), each falling back to `message`/`help` when not given. A finding
+    /// about a GCS bucket names uniform bucket-level access, not a public access block.
+    pub variants: Vec<(String, Option<String>, Option<String>)>,
     /// Named spans to use as the primary location, first one the fact has wins.
     pub blame: Vec<String>,
     /// Where the rule came from (`policies/DT002-training-reads-raw.cedar`).
@@ -583,6 +625,7 @@ impl Engine {
                 tsc: split_list(&ann("tsc")),
                 message: ann("message"),
                 help: ann("help"),
+                variants: cloud_variants(&annotations),
                 blame: split_list(&ann("blame")),
                 file: name.to_string(),
                 builtin,
@@ -974,6 +1017,40 @@ fn read_policy_dir(dir: &Path) -> Result<Vec<(String, String)>, Report> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_reads_in_the_words_of_its_cloud() {
+        let mut ann = HashMap::new();
+        ann.insert("message_gcp", "bucket {resources} lacks uniform access");
+        ann.insert("help_azure", "set allow_nested_items_to_be_public = false");
+        let rule = Rule {
+            id: "X1".into(),
+            name: "x".into(),
+            severity: Severity::Low,
+            tsc: Vec::new(),
+            message: "bucket {resources} lacks a public access block".into(),
+            help: "add one".into(),
+            variants: cloud_variants(&ann),
+            blame: Vec::new(),
+            file: String::new(),
+            builtin: false,
+        };
+        assert_eq!(
+            rule.wording(Some("gcp")).0,
+            "bucket {resources} lacks uniform access"
+        );
+        assert_eq!(rule.wording(Some("gcp")).1, "add one");
+        assert_eq!(
+            rule.wording(Some("azure")).0,
+            "bucket {resources} lacks a public access block"
+        );
+        assert_eq!(
+            rule.wording(Some("azure")).1,
+            "set allow_nested_items_to_be_public = false"
+        );
+        assert_eq!(rule.wording(Some("aws")).0, rule.message);
+        assert_eq!(rule.wording(None).1, "add one");
+    }
 
     /// `SCHEMA_JSON` is what the engine loads; `SCHEMA` is what people read and edit. After
     /// editing the text form, `MLGUARD_BLESS=1 cargo test --lib engine` rewrites the JSON form.

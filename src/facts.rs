@@ -6,7 +6,7 @@ use crate::access::{Analysis, Grant};
 use crate::config::Config;
 use crate::findings::{Located, Related};
 use crate::model::classify::Tier;
-use crate::model::{Datastore, DatastoreKind, Document, Inventory, Principal};
+use crate::model::{Cloud, Datastore, DatastoreKind, Document, Inventory, Principal};
 use crate::source::{Sources, Span};
 use cedar_policy::{EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 use rayon::prelude::*;
@@ -179,6 +179,7 @@ fn principal_entity(i: usize, p: &Principal, firm: bool) -> cedar_policy::Entity
     let mut attrs = vec![
         ("address".to_string(), s(&p.address)),
         ("kind".to_string(), s(p.kind.as_str())),
+        ("cloud".to_string(), s(p.cloud.as_str())),
         ("workloads".to_string(), workloads),
         ("workload_reason".to_string(), s(&p.workload_reason.text)),
         ("in_configuration".to_string(), b(p.is_internal())),
@@ -239,6 +240,13 @@ fn derive(
         .collect();
     let retention_days = match d.kind {
         DatastoreKind::LogGroup => d.storage.retention_days,
+        // another cloud's store may have a retention of its own (BigQuery table expiration, a
+        // log bucket's retention_days) besides lifecycle rules
+        DatastoreKind::Store { .. } => covering
+            .iter()
+            .filter_map(|r| r.expiration_days)
+            .chain(d.storage.retention_days)
+            .min(),
         _ => covering.iter().filter_map(|r| r.expiration_days).min(),
     };
     let noncurrent_expiration = covering.iter().any(|r| r.noncurrent_days.is_some());
@@ -288,6 +296,7 @@ fn datastore_entity(
     let mut attrs = vec![
         ("address".to_string(), s(&d.address)),
         ("kind".to_string(), s(d.kind.as_str())),
+        ("cloud".to_string(), s(d.kind.cloud().as_str())),
         ("label".to_string(), s(d.label(all))),
         ("tier_reason".to_string(), s(&d.tier_reason.text)),
         ("roles".to_string(), set(d.roles.iter().map(|t| t.as_str()))),
@@ -495,6 +504,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
                     _ => "".into(),
                 },
             ),
+            ("cloud", d.kind.cloud().as_str().into()),
         ];
 
         facts.push(f);
@@ -518,6 +528,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
                     .into(),
             ),
             ("value", d.name.clone().into()),
+            ("cloud", Cloud::of_address(&d.owner).as_str().into()),
         ];
         let firm = analysis
             .document_firm_tiers
@@ -734,6 +745,7 @@ fn statement_facts(
                             .into(),
                     ),
                     ("value", doc.name.clone().into()),
+                    ("cloud", Cloud::of_address(&doc.owner).as_str().into()),
                 ],
                 address: doc.owner.clone(),
                 units: units_of(&units),
@@ -881,6 +893,13 @@ fn grant_fact(inv: &Inventory, g: &Grant) -> Fact {
             });
         }
     }
+    if let Some(sa) = g.through.map(|t| &inv.principals[t]) {
+        // impersonation: the path goes through the service account whose rights it uses
+        related.push(Related {
+            span: sa.span,
+            label: format!("`{}` acts as `{}`", p.address, sa.address),
+        });
+    }
     related.push(Related {
         span: d.span,
         label: format!("`{}`: {}", d.address, tier_label(d)),
@@ -928,6 +947,7 @@ fn grant_fact(inv: &Inventory, g: &Grant) -> Fact {
                     .to_string()
                     .into(),
             ),
+            ("cloud", d.kind.cloud().as_str().into()),
         ],
         address: doc.owner.clone(),
         units: units_of(&[p.root, d.root, doc.root]),
@@ -958,6 +978,16 @@ fn repo_entity(inv: &Inventory, config: &Config) -> cedar_policy::Entity {
         (
             "bedrock_invocation_logging".to_string(),
             b(inv.bedrock_invocation_logging),
+        ),
+        (
+            "vertex_audit_logging_external".to_string(),
+            b(il.vertex_audit_logging
+                .as_ref()
+                .is_some_and(|v| v.get_ref() == "external")),
+        ),
+        (
+            "vertex_audit_logging".to_string(),
+            b(inv.gcp.vertex_audit_logging),
         ),
         (
             "declared_subservices".to_string(),
@@ -1050,6 +1080,8 @@ fn ml_facts(
         }
         let mut f = declaration(uid("EndpointConfig", &format!("c{i}")), spans, &c.address);
         f.units = vec![c.root];
+        f.vars
+            .push(("cloud", Cloud::of_address(&c.address).as_str().into()));
         facts.push(f);
     }
     for (i, e) in inv.endpoints.iter().enumerate() {
@@ -1151,6 +1183,7 @@ fn ml_facts(
         f.vars = vec![
             ("value", u.service.to_string().into()),
             ("attribute", u.how.clone().into()),
+            ("cloud", Cloud::of_ai_service(u.service).as_str().into()),
         ];
         facts.push(f);
     }
@@ -1205,6 +1238,7 @@ fn control_fact(inv: &Inventory, g: &crate::access::ControlGrant) -> Fact {
                     .join(", ")
                     .into(),
             ),
+            ("cloud", p.cloud.as_str().into()),
         ],
         address: doc.owner.clone(),
         units: units_of(&[p.root, doc.root]),

@@ -307,3 +307,49 @@ fn a_bad_config_file_exits_two_pointing_into_it() {
         .code(2)
         .stderr(predicate::str::contains("rawish").and(predicate::str::contains("not a tier")));
 }
+
+/// A GCP finding reads in GCP's words, an AWS finding in AWS's, from the same rule.
+#[test]
+fn findings_read_in_the_words_of_their_cloud() {
+    cargo_bin_cmd!("mlguard")
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--select",
+            "DT009,DT007",
+            &fixture("examples/gcp-ml-platform-violations"),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "does not enforce public access prevention with uniform bucket-level access",
+        ))
+        .stdout(predicate::str::contains("customer-managed Cloud KMS key"))
+        .stdout(predicate::str::contains("all four settings").not());
+    cargo_bin_cmd!("mlguard")
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--select",
+            "DT009",
+            &fixture("examples/ml-platform-violations"),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("all four settings"))
+        .stdout(predicate::str::contains("uniform bucket-level access").not());
+}
+
+/// `mlguard access` shows a GCP member reaching a bucket by impersonating a service account.
+#[test]
+fn access_shows_the_account_a_member_acts_as() {
+    cargo_bin_cmd!("mlguard")
+        .args(["access", &fixture("scenarios/gcp-iam-impersonation")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "(acting as google_service_account.trainer)",
+        ));
+}

@@ -3,8 +3,10 @@
 //! boundaries, resource policies that name the principal, every Deny that applies, Not* elements,
 //! wildcards, resource types, and conditions decided against the known principal.
 
+pub mod bindings;
 pub mod catalog;
 pub mod conditions;
+pub mod gcp;
 pub mod matcher;
 
 use crate::config::Config;
@@ -44,6 +46,9 @@ pub struct Grant {
     pub kms_gate: &'static str,
     /// How much of the datastore the statement's resources cover for these actions.
     pub coverage: Coverage,
+    /// The service account whose rights the principal uses (impersonation through
+    /// `iam.serviceAccounts.getAccessToken` and the like), when the grant is not its own.
+    pub through: Option<PrincipalId>,
 }
 
 /// How much of a datastore a statement's resource patterns cover, for one kind of resource.
@@ -154,6 +159,9 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
         attached.entry(at.principal).or_default().push(i);
     }
     for (p, principal) in inv.principals.iter().enumerate() {
+        if principal.cloud != crate::model::Cloud::Aws {
+            continue;
+        }
         let mut mine: Vec<usize> = attached.get(&p).cloned().unwrap_or_default();
         for g in &principal.groups {
             mine.extend(attached.get(g).into_iter().flatten().copied());
@@ -164,6 +172,12 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
     // documents on their own: DT001 reads them whole, DT005 when nothing attaches them
     for d in 0..inv.documents.len() {
         let doc = &inv.documents[d];
+        if doc.kind == DocumentKind::Binding {
+            // another cloud's role bindings: `bindings::apply` fills their entries below
+            out.document_tiers.push(BTreeSet::new());
+            out.document_firm_tiers.push(BTreeSet::new());
+            continue;
+        }
         let own_denies = a.denied_by(d, None);
         let mut tiers = BTreeSet::new();
         let mut firm_tiers = BTreeSet::new();
@@ -216,6 +230,10 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
         } else {
             firm_tiers
         });
+    }
+    if !inv.gcp.is_empty() {
+        let resolved = gcp::resolve(inv, config);
+        bindings::apply(inv, &resolved, &mut out);
     }
     out
 }
@@ -540,6 +558,7 @@ impl Analyzer<'_> {
                     wildcard_resource,
                     kms_gate,
                     coverage,
+                    through: None,
                 });
             }
         }
@@ -836,7 +855,13 @@ fn is_public(st: &Statement) -> bool {
 /// Every statement that allows `kms:Decrypt` without conditions.
 fn decrypting_statements(inv: &Inventory) -> std::collections::HashSet<(DocumentId, usize)> {
     let mut out = std::collections::HashSet::new();
-    for (d, doc) in inv.documents.iter().enumerate() {
+    // another cloud's bindings name roles, not IAM actions
+    for (d, doc) in inv
+        .documents
+        .iter()
+        .enumerate()
+        .filter(|(_, doc)| doc.kind != DocumentKind::Binding)
+    {
         for st in doc
             .statements
             .iter()
@@ -1119,6 +1144,8 @@ fn statement_reach(
     }
     candidates.sort_unstable();
     candidates.dedup();
+    // an IAM statement reaches AWS datastores only; other clouds' stores have bindings
+    candidates.retain(|&i| datastores[i].kind.cloud() == crate::model::Cloud::Aws);
     let mut out: Reach = Vec::new();
     for i in candidates {
         let Some(ds) = datastores.get(i) else {
@@ -1155,6 +1182,8 @@ fn statement_reach(
                     matcher::log_group_targets(i, ds, true),
                 ),
             ],
+            // filtered out above: IAM statements never reach another cloud's stores
+            DatastoreKind::Store { .. } => continue,
         };
         let service = ds.kind.service();
         let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();

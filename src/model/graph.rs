@@ -283,7 +283,7 @@ impl Builder<'_> {
         }
     }
 
-    fn add_tier_role(&mut self, d: DatastoreId, tier: Tier, why: String, span: Span) {
+    pub(super) fn add_tier_role(&mut self, d: DatastoreId, tier: Tier, why: String, span: Span) {
         self.inv.datastores[d].roles.insert(tier);
         match tier {
             Tier::InferenceLogs => self.inv.datastores[d].capture_spans.push(span),
@@ -358,6 +358,17 @@ impl Builder<'_> {
                 let line = format!("{} (workload from {source})", pr.address);
                 self.inv.evidence[self.root].ml.push(line);
             }
+        }
+        // members of other clouds' bindings (`group:audit@example.com`) are named in the config
+        // by their member string
+        for pr in self.inv.principals[self.first.principal..]
+            .iter_mut()
+            .filter(|p| p.root == self.root && !p.is_internal() && p.cloud != super::Cloud::Aws)
+        {
+            // a member string has a colon of its own (`group:`), never a unit qualifier
+            pr.inference_log_reader = readers
+                .iter()
+                .any(|r| *r == pr.address || unit_key_matches(r, &unit, &pr.address));
         }
     }
 
@@ -576,6 +587,7 @@ fn arn_of(d: DatastoreId, all: &[super::Datastore]) -> Option<String> {
             .name
             .as_ref()
             .map(|n| format!("arn:aws:logs:*:*:log-group:{n}")),
+        DatastoreKind::Store { .. } => None,
     }
 }
 
@@ -783,6 +795,9 @@ impl super::Inventory {
             let ds = &mut self.datastores[d];
             (ds.tier, ds.tier_reason, ds.name_hint) = decision;
         }
+        if !self.gcp.stores.is_empty() {
+            self.gcp_inherit_tiers();
+        }
         // documents by the principal they attach to, once (groups reach their members)
         let mut attached: std::collections::HashMap<PrincipalId, Vec<usize>> = Default::default();
         for a in &self.attachments {
@@ -833,7 +848,18 @@ impl super::Inventory {
                 return (None, none(text), None);
             }
         };
-        if ds.kind == DatastoreKind::LogGroup {
+        if let DatastoreKind::Store { kind, .. } = ds.kind {
+            // of other clouds' stores, only object buckets and datasets take a tier from their
+            // name (a table takes its dataset's)
+            if !matches!(kind, super::StoreKind::Bucket | super::StoreKind::Dataset) {
+                let text = format!(
+                    "no tier in config, tags or graph; a {} takes none from its name ({label:?})",
+                    kind.as_str()
+                );
+                return (None, none(text), None);
+            }
+        }
+        if ds.kind.is_log_store() {
             let text = format!(
                 "no tier in config, tags or graph; a log group takes none from its name ({label:?})"
             );
