@@ -165,14 +165,41 @@ pub static OPERATIONS: &[Operation] = &[
         Container,
     ),
     // the account: configuration, and the keys that bypass RBAC
-    op("Microsoft.Storage/storageAccounts/write", false, Admin, StorageAccount),
-    op("Microsoft.Storage/storageAccounts/delete", false, Admin, StorageAccount),
-    key_op("Microsoft.Storage/storageAccounts/listKeys/action", StorageAccount),
-    key_op("Microsoft.Storage/storageAccounts/regenerateKey/action", StorageAccount),
-    key_op("Microsoft.Storage/storageAccounts/ListAccountSas/action", StorageAccount),
-    key_op("Microsoft.Storage/storageAccounts/listServiceSas/action", StorageAccount),
+    op(
+        "Microsoft.Storage/storageAccounts/write",
+        false,
+        Admin,
+        StorageAccount,
+    ),
+    op(
+        "Microsoft.Storage/storageAccounts/delete",
+        false,
+        Admin,
+        StorageAccount,
+    ),
+    key_op(
+        "Microsoft.Storage/storageAccounts/listKeys/action",
+        StorageAccount,
+    ),
+    key_op(
+        "Microsoft.Storage/storageAccounts/regenerateKey/action",
+        StorageAccount,
+    ),
+    key_op(
+        "Microsoft.Storage/storageAccounts/ListAccountSas/action",
+        StorageAccount,
+    ),
+    key_op(
+        "Microsoft.Storage/storageAccounts/listServiceSas/action",
+        StorageAccount,
+    ),
     // Log Analytics: reading rows is a control-plane action (`*/read` includes it)
-    op("Microsoft.OperationalInsights/workspaces/query/read", false, Read, LogWorkspace),
+    op(
+        "Microsoft.OperationalInsights/workspaces/query/read",
+        false,
+        Read,
+        LogWorkspace,
+    ),
     op(
         "Microsoft.OperationalInsights/workspaces/query/AzureDiagnostics/read",
         false,
@@ -209,8 +236,18 @@ pub static OPERATIONS: &[Operation] = &[
         Write,
         LogWorkspace,
     ),
-    op("Microsoft.OperationalInsights/workspaces/write", false, Admin, LogWorkspace),
-    op("Microsoft.OperationalInsights/workspaces/delete", false, Admin, LogWorkspace),
+    op(
+        "Microsoft.OperationalInsights/workspaces/write",
+        false,
+        Admin,
+        LogWorkspace,
+    ),
+    op(
+        "Microsoft.OperationalInsights/workspaces/delete",
+        false,
+        Admin,
+        LogWorkspace,
+    ),
     op(
         "Microsoft.OperationalInsights/workspaces/tables/write",
         false,
@@ -224,10 +261,30 @@ pub static OPERATIONS: &[Operation] = &[
         LogWorkspace,
     ),
     // Application Insights
-    op("Microsoft.Insights/components/query/read", false, Read, AppInsights),
-    op("Microsoft.Insights/components/write", false, Admin, AppInsights),
-    op("Microsoft.Insights/components/purge/action", false, Write, AppInsights),
-    op("Microsoft.Insights/Telemetry/Write", true, Write, AppInsights),
+    op(
+        "Microsoft.Insights/components/query/read",
+        false,
+        Read,
+        AppInsights,
+    ),
+    op(
+        "Microsoft.Insights/components/write",
+        false,
+        Admin,
+        AppInsights,
+    ),
+    op(
+        "Microsoft.Insights/components/purge/action",
+        false,
+        Write,
+        AppInsights,
+    ),
+    op(
+        "Microsoft.Insights/Telemetry/Write",
+        true,
+        Write,
+        AppInsights,
+    ),
     // Azure Machine Learning: registering models, deploying them, scoring
     op(
         "Microsoft.MachineLearningServices/workspaces/models/write",
@@ -304,7 +361,12 @@ pub static OPERATIONS: &[Operation] = &[
         CognitiveAccount,
     ),
     // permissions at any scope
-    op("Microsoft.Authorization/roleAssignments/write", false, ManagePermissions, Any),
+    op(
+        "Microsoft.Authorization/roleAssignments/write",
+        false,
+        ManagePermissions,
+        Any,
+    ),
 ];
 
 /// A role definition: built-in from the table, or custom from `azurerm_role_definition`.
@@ -390,7 +452,11 @@ fn table() -> &'static Table {
             };
             roles.push(RoleDefinition {
                 name: cols.first().copied().unwrap_or_default().to_string(),
-                id: cols.get(1).copied().unwrap_or_default().to_ascii_lowercase(),
+                id: cols
+                    .get(1)
+                    .copied()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase(),
                 actions: list(2),
                 not_actions: list(3),
                 data_actions: list(4),
@@ -531,7 +597,10 @@ mod tests {
         let user = classes(role("Cognitive Services OpenAI User"), CognitiveAccount);
         assert!(user.contains(&("invoke-model", false)));
         assert!(!user.contains(&("deploy-model", false)));
-        let openai_contrib = classes(role("Cognitive Services OpenAI Contributor"), CognitiveAccount);
+        let openai_contrib = classes(
+            role("Cognitive Services OpenAI Contributor"),
+            CognitiveAccount,
+        );
         assert!(openai_contrib.contains(&("invoke-model", false)));
     }
 

@@ -2,6 +2,7 @@
 //! built from evaluated Terraform instances and standalone JSON policy files, classified into
 //! tiers and workloads (config, then tags, then the graph, then the name).
 
+pub mod azure;
 pub mod classify;
 pub(crate) mod graph;
 mod iam;
