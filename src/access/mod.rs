@@ -3,6 +3,7 @@
 //! boundaries, resource policies that name the principal, every Deny that applies, Not* elements,
 //! wildcards, resource types, and conditions decided against the known principal.
 
+pub mod azure;
 pub mod azure_roles;
 pub mod catalog;
 pub mod conditions;

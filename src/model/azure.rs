@@ -102,6 +102,8 @@ pub struct Ace {
     pub kind: String,
     /// The object id (`id`), as written.
     pub id: Option<Value>,
+    /// Who `id` names, resolved once identities are known.
+    pub assignee: Assignee,
     pub read: bool,
     pub write: bool,
     /// `default` entries apply to children created later; `access` entries to the path itself.
@@ -619,6 +621,11 @@ impl<'a> Collector<'a> {
         self.identities();
         self.role_definitions();
         self.assignments();
+        for i in 0..self.az.aces.len() {
+            if let Some(id) = self.az.aces[i].id.clone() {
+                self.az.aces[i].assignee = self.assignee(&id, None);
+            }
+        }
         self.ml_datastores();
     }
 
@@ -794,6 +801,7 @@ impl<'a> Collector<'a> {
                 container,
                 kind,
                 id: e.get("id").filter(|v| !v.is_null()).cloned(),
+                assignee: Assignee::Unknown,
                 read: perms.starts_with('r'),
                 write: perms.get(1..2) == Some("w"),
                 default_scope: e.get("scope").and_then(Value::as_str) == Some("default"),
