@@ -55,8 +55,8 @@ pub struct StorageAccount {
     pub resource_group: Option<Vec<Part>>,
     pub tags: BTreeMap<String, String>,
     pub tags_span: Option<Span>,
-    /// `allow_nested_items_to_be_public` (3.x+, default true until 4.0, false from 4.0: the
-    /// scan cannot know the provider version, so absent is treated as not public) or the 2.x
+    /// `allow_nested_items_to_be_public` (3.x and 4.x; the provider's default is true, unlike
+    /// the Azure API's: hashicorp/terraform-provider-azurerm#27513) or the 2.x
     /// `allow_blob_public_access`.
     pub nested_public: Flag,
     pub nested_public_span: Option<Span>,
