@@ -214,7 +214,8 @@ resource "azurerm_storage_container" "features" {
   storage_account_id = azurerm_storage_account.locked.id
 }
 resource "azurerm_log_analytics_workspace" "law" {
-  name = "law"
+  name                = "law"
+  resource_group_name = "rg-monitoring"
 }
 resource "azurerm_machine_learning_workspace" "ws" {
   name = "mlw"
@@ -278,8 +279,14 @@ resource "azurerm_user_assigned_identity" "u" {
         // Contributor cannot write role assignments
         assert!(!g.contains(&("raw".into(), "manage-permissions".into())));
         assert!(r.wildcard_action && r.wildcard_resource);
-        // the workspace is in no resource group the front end tracks: subscription-wide only
+        // the workspace is in another resource group
         assert!(!g.iter().any(|(n, _)| n == "law"));
+        let (g, _) = grants(
+            "role_definition_name = \"Reader\"",
+            "\"/subscriptions/0000/resourceGroups/rg-monitoring\"",
+            "",
+        );
+        assert!(g.contains(&("law".into(), "read".into())), "{g:?}");
         assert!(r.control.contains_key(&ActionClass::DeployModel));
     }
 

@@ -116,6 +116,7 @@ pub struct LogWorkspace {
     pub address: Arc<Address>,
     pub span: Span,
     pub name: Option<String>,
+    pub resource_group: Option<Vec<Part>>,
     pub tags: BTreeMap<String, String>,
     pub tags_span: Option<Span>,
     /// `retention_in_days` (absent: 30 days, the service default).
@@ -392,13 +393,14 @@ impl Azure {
         }
     }
 
-    /// Does a scope cover a Log Analytics workspace? Resource groups are matched only when the
-    /// workspace's group is known to be the same, which this front end does not track for
-    /// workspaces: subscription-wide assignments and the workspace itself.
+    /// Does a scope cover a Log Analytics workspace?
     pub fn covers_log_workspace(&self, scope: &Scope, w: usize) -> bool {
         match scope {
             Scope::ManagementGroup | Scope::Subscription => true,
             Scope::LogWorkspace(x) => *x == w,
+            Scope::ResourceGroup { name, address } => {
+                self.in_group(&self.log_workspaces[w].resource_group, name, address)
+            }
             _ => false,
         }
     }
@@ -826,6 +828,10 @@ impl<'a> Collector<'a> {
                 address: r.address.clone(),
                 span: r.span,
                 name,
+                resource_group: r
+                    .attrs
+                    .get("resource_group_name")
+                    .and_then(Value::string_parts),
                 tags,
                 tags_span: attr_span(r, "tags"),
                 retention_days: retention.and_then(Value::as_number).map(|n| n as i64),
