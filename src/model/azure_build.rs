@@ -437,14 +437,18 @@ impl Builder<'_> {
             .collect();
         for s in &front.diagnostics {
             let Some(target) = &s.target else { continue };
-            if !inference_targets.contains(target) {
-                continue;
-            }
+            // other resources' diagnostic logs are application logs (IL004 when they share a
+            // workspace with inference logs)
+            let tier = if inference_targets.contains(target) {
+                Tier::InferenceLogs
+            } else {
+                Tier::ApplicationLogs
+            };
             let why = format!("destination of the diagnostic setting {} of {target}", s.address);
             if let Some(w) = &s.log_workspace {
                 if let Some(i) = front.log_workspaces.iter().position(|x| x.address == *w) {
                     if let Some(&d) = unit.log_workspaces.get(i) {
-                        self.add_tier_role(d, Tier::InferenceLogs, why.clone(), s.span);
+                        self.add_tier_role(d, tier, why.clone(), s.span);
                     }
                 }
             }
