@@ -88,5 +88,6 @@ fn resolved(
         wildcard_resource: reach.wildcard_resource,
         public,
         conditional: reach.conditional,
+        ..Resolved::default()
     }
 }

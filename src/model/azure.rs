@@ -159,6 +159,8 @@ pub struct OnlineEndpoint {
     pub app_insights: Flag,
     /// `properties.dataCollector` collects both `model_inputs` and `model_outputs`.
     pub data_collector: bool,
+    /// Where logging is written: `dataCollector`, else `appInsightsEnabled`.
+    pub logging_span: Option<Span>,
     /// The body could not be read (unknown, or `jsonencode` of something unresolved).
     pub body_unknown: bool,
     /// `tags` say `data-classification = public`.
@@ -893,6 +895,9 @@ impl<'a> Collector<'a> {
                 deployment,
                 app_insights: Flag::of(props.and_then(|p| p.get("appInsightsEnabled"))),
                 data_collector: collected("model_inputs") && collected("model_outputs"),
+                logging_span: collector
+                    .or_else(|| props.and_then(|p| p.get("appInsightsEnabled")))
+                    .map(|v| v.span),
                 body_unknown: body.is_none_or(|b| b.has_unknown() || b.as_object().is_none()),
                 public_data: tags
                     .get("data-classification")

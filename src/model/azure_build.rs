@@ -493,7 +493,7 @@ impl Builder<'_> {
                 address: e.address.to_string(),
                 name: e.name.clone(),
                 span: e.span,
-                capture_span: None,
+                capture_span: e.logging_span,
                 capture_enabled: logged,
                 sampling_percentage: logged.then_some(100),
                 capture_modes: if logged {
