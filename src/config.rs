@@ -65,6 +65,9 @@ pub struct InferenceLogs {
     pub retention_max_days: Option<Spanned<i64>>,
     /// `"external"`: Bedrock invocation logging is configured in another repository.
     pub bedrock_invocation_logging: Option<Spanned<String>>,
+    /// `"external"`: Data Access audit logs for Vertex AI are configured in another repository
+    /// (usually the organization's foundation).
+    pub vertex_audit_logging: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -313,6 +316,16 @@ impl Config {
                     Some(v.span()),
                     "unsupported value",
                     "set it to \"external\" when another repository configures invocation logging, or remove it",
+                ));
+            }
+        }
+        if let Some(v) = &config.inference_logs.vertex_audit_logging {
+            if v.get_ref() != "external" {
+                return Err(error(
+                    format!("vertex_audit_logging must be \"external\", not `{}`", v.get_ref()),
+                    Some(v.span()),
+                    "unsupported value",
+                    "set it to \"external\" when another repository configures Data Access audit logs, or remove it",
                 ));
             }
         }

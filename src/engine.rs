@@ -38,6 +38,44 @@ pub const MAX_RULE_NESTING: usize = 64;
 pub const MAX_RULE_OPERATORS: usize = 1_000;
 const USER_RULES_STACK: usize = 64 << 20;
 
+/// `@message_<cloud>` / `@help_<cloud>` annotations, by cloud.
+fn cloud_variants(
+    annotations: &HashMap<&str, &str>,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    let mut clouds: Vec<&str> = annotations
+        .keys()
+        .filter_map(|k| {
+            k.strip_prefix("message_")
+                .or_else(|| k.strip_prefix("help_"))
+        })
+        .collect();
+    clouds.sort_unstable();
+    clouds.dedup();
+    clouds
+        .into_iter()
+        .map(|c| {
+            let get = |k: String| annotations.get(k.as_str()).map(|v| v.to_string());
+            (
+                c.to_string(),
+                get(format!("message_{c}")),
+                get(format!("help_{c}")),
+            )
+        })
+        .collect()
+}
+
+impl Rule {
+    /// The message and help templates for the facts of one cloud (`aws`, `gcp`, `azure`), or
+    /// the rule's own when it has no wording for that cloud.
+    pub fn wording(&self, cloud: Option<&str>) -> (&str, &str) {
+        let v = cloud.and_then(|c| self.variants.iter().find(|(vc, ..)| vc == c));
+        (
+            v.and_then(|v| v.1.as_deref()).unwrap_or(&self.message),
+            v.and_then(|v| v.2.as_deref()).unwrap_or(&self.help),
+        )
+    }
+}
+
 /// Annotations every rule must carry.
 pub const REQUIRED_ANNOTATIONS: [&str; 6] = ["id", "name", "severity", "tsc", "message", "help"];
 
@@ -49,6 +87,10 @@ pub struct Rule {
     pub tsc: Vec<String>,
     pub message: String,
     pub help: String,
+    /// Wording for the facts of one cloud (`@message_gcp`, `@help_gcp`, `@message_azure`, ...):
+    /// (cloud, message, help), each falling back to `message`/`help` when not given. A finding
+    /// about a GCS bucket names uniform bucket-level access, not a public access block.
+    pub variants: Vec<(String, Option<String>, Option<String>)>,
     /// Named spans to use as the primary location, first one the fact has wins.
     pub blame: Vec<String>,
     /// Where the rule came from (`policies/DT002-training-reads-raw.cedar`).
@@ -431,6 +473,7 @@ impl Engine {
                 tsc: split_list(&ann("tsc")),
                 message: ann("message"),
                 help: ann("help"),
+                variants: cloud_variants(&annotations),
                 blame: split_list(&ann("blame")),
                 file: name.to_string(),
                 builtin,

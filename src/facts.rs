@@ -6,7 +6,7 @@ use crate::access::{Analysis, Grant};
 use crate::config::Config;
 use crate::findings::{Located, Related};
 use crate::model::classify::Tier;
-use crate::model::{Datastore, DatastoreKind, Document, Inventory, Principal};
+use crate::model::{Cloud, Datastore, DatastoreKind, Document, Inventory, Principal};
 use crate::source::{Sources, Span};
 use cedar_policy::{EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 use rayon::prelude::*;
@@ -173,6 +173,7 @@ fn principal_entity(i: usize, p: &Principal, firm: bool) -> cedar_policy::Entity
     let mut attrs = vec![
         ("address".to_string(), s(&p.address)),
         ("kind".to_string(), s(p.kind.as_str())),
+        ("cloud".to_string(), s(p.cloud.as_str())),
         ("workloads".to_string(), workloads),
         ("workload_reason".to_string(), s(&p.workload_reason.text)),
         ("in_configuration".to_string(), b(p.is_internal())),
@@ -233,6 +234,13 @@ fn derive(
         .collect();
     let retention_days = match d.kind {
         DatastoreKind::LogGroup => d.storage.retention_days,
+        // another cloud's store may have a retention of its own (BigQuery table expiration, a
+        // log bucket's retention_days) besides lifecycle rules
+        DatastoreKind::Store { .. } => covering
+            .iter()
+            .filter_map(|r| r.expiration_days)
+            .chain(d.storage.retention_days)
+            .min(),
         _ => covering.iter().filter_map(|r| r.expiration_days).min(),
     };
     let noncurrent_expiration = covering.iter().any(|r| r.noncurrent_days.is_some());
@@ -282,6 +290,7 @@ fn datastore_entity(
     let mut attrs = vec![
         ("address".to_string(), s(&d.address)),
         ("kind".to_string(), s(d.kind.as_str())),
+        ("cloud".to_string(), s(d.kind.cloud().as_str())),
         ("label".to_string(), s(d.label(all))),
         ("tier_reason".to_string(), s(&d.tier_reason.text)),
         ("roles".to_string(), set(d.roles.iter().map(|t| t.as_str()))),
@@ -488,6 +497,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
                     _ => "".into(),
                 },
             ),
+            ("cloud", d.kind.cloud().as_str().into()),
         ];
 
         facts.push(f);
@@ -511,6 +521,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis, sources: &Sources, config: &C
                     .into(),
             ),
             ("value", d.name.clone().into()),
+            ("cloud", Cloud::of_address(&d.owner).as_str().into()),
         ];
         let firm = analysis
             .document_firm_tiers
@@ -725,6 +736,7 @@ fn statement_facts(
                             .into(),
                     ),
                     ("value", doc.name.clone().into()),
+                    ("cloud", Cloud::of_address(&doc.owner).as_str().into()),
                 ],
                 address: doc.owner.clone(),
                 units: units_of(&units),
@@ -785,6 +797,13 @@ fn grant_fact(inv: &Inventory, g: &Grant, cache: &mut GrantCache) -> Fact {
                 label: format!("attached to `{}` here", p.address),
             });
         }
+    }
+    if let Some(sa) = g.through.map(|t| &inv.principals[t]) {
+        // impersonation: the path goes through the service account whose rights it uses
+        related.push(Related {
+            span: sa.span,
+            label: format!("`{}` acts as `{}`", p.address, sa.address),
+        });
     }
     related.push(Related {
         span: d.span,
@@ -847,6 +866,7 @@ fn grant_fact(inv: &Inventory, g: &Grant, cache: &mut GrantCache) -> Fact {
                     .to_string()
                     .into(),
             ),
+            ("cloud", d.kind.cloud().as_str().into()),
         ],
         address: doc.owner.clone(),
         units: units_of(&[p.root, d.root, doc.root]),
@@ -880,6 +900,20 @@ fn repo_entity(inv: &Inventory, config: &Config) -> cedar_policy::Entity {
         (
             "bedrock_invocation_logging".to_string(),
             b(inv.bedrock_invocation_logging),
+        ),
+        (
+            "vertex_audit_logging_external".to_string(),
+            b(il.vertex_audit_logging
+                .as_ref()
+                .is_some_and(|v| v.get_ref() == "external")),
+        ),
+        (
+            "vertex_audit_logging".to_string(),
+            b(inv.gcp.vertex_audit_logging),
+        ),
+        (
+            "azure_openai_request_logging".to_string(),
+            b(inv.azure_openai_unlogged.is_empty()),
         ),
         (
             "declared_subservices".to_string(),
@@ -971,6 +1005,8 @@ fn ml_facts(
         }
         let mut f = declaration(uid("EndpointConfig", &format!("c{i}")), spans, &c.address);
         f.units = vec![c.root];
+        f.vars
+            .push(("cloud", Cloud::of_address(&c.address).as_str().into()));
         facts.push(f);
     }
     for (i, e) in inv.endpoints.iter().enumerate() {
@@ -1028,6 +1064,8 @@ fn ml_facts(
         let spans = vec![("block", located(a.span, &a.address, ""))];
         let mut f = declaration(uid("Agent", &format!("a{i}")), spans, &a.address);
         f.units = vec![a.root];
+        f.vars
+            .push(("cloud", Cloud::of_address(&a.address).as_str().into()));
         facts.push(f);
     }
     // one AI service entity per service, at its first use in (file, line) order
@@ -1072,6 +1110,7 @@ fn ml_facts(
         f.vars = vec![
             ("value", u.service.to_string().into()),
             ("attribute", u.how.clone().into()),
+            ("cloud", Cloud::of_ai_service(u.service).as_str().into()),
         ];
         facts.push(f);
     }
@@ -1125,6 +1164,7 @@ fn control_fact(inv: &Inventory, g: &crate::access::ControlGrant) -> Fact {
                     .join(", ")
                     .into(),
             ),
+            ("cloud", p.cloud.as_str().into()),
         ],
         address: doc.owner.clone(),
         units: units_of(&[p.root, doc.root]),

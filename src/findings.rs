@@ -261,13 +261,23 @@ pub fn collect(
                 .collect();
             vars.push((k, joined.into_iter().collect::<Vec<_>>().join(", ")));
         }
+        // the facts of one cloud read in that cloud's words; a finding spanning clouds (a
+        // statement reaching AWS and GCP stores cannot, but a user rule may group anything)
+        // keeps the rule's own
+        let cloud = acc
+            .vars
+            .get("cloud")
+            .filter(|c| c.len() == 1)
+            .and_then(|c| c.iter().next())
+            .map(String::as_str);
+        let (message, help) = rule.wording(cloud);
         let mut f = Finding {
             rule: rule.id.clone(),
             name: rule.name.clone(),
             severity: rule.severity,
             tsc: rule.tsc.clone(),
-            message: fill(&rule.message, &vars),
-            help: fill(&rule.help, &vars),
+            message: fill(message, &vars),
+            help: fill(help, &vars),
             primary,
             address: fact.address.clone(),
             principals: acc.principals.into_iter().collect(),

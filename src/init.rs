@@ -369,6 +369,7 @@ fn carried_over_rest(s: &mut String, config: &Config) {
         || il.retention_min_days.is_some()
         || il.retention_max_days.is_some()
         || il.bedrock_invocation_logging.is_some()
+        || il.vertex_audit_logging.is_some()
     {
         s.push_str("[inference_logs]\n");
         if !il.readers.is_empty() {
@@ -387,6 +388,9 @@ fn carried_over_rest(s: &mut String, config: &Config) {
                 "bedrock_invocation_logging = {}",
                 toml_string(v.get_ref())
             );
+        }
+        if let Some(v) = &il.vertex_audit_logging {
+            let _ = writeln!(s, "vertex_audit_logging = {}", toml_string(v.get_ref()));
         }
         s.push('\n');
     }

@@ -20,7 +20,9 @@ pub fn resolve(inv: &Inventory, _config: &Config) -> Vec<Resolved> {
         }
         for (ei, document, statement, principals) in &unit.aces {
             let reach = ace_reach(&unit.front, *ei);
-            out.push(resolved(unit, *document, *statement, principals, &reach, false));
+            out.push(resolved(
+                unit, *document, *statement, principals, &reach, false,
+            ));
         }
         for (ci, document, anyone) in &unit.public {
             let mut reach = Reach {

@@ -58,6 +58,11 @@ fn key_value(key: &str, p: &Principal, config: &Config) -> Option<KeyValue> {
             PrincipalKind::Account => KeyValue::Values(vec![p.address.clone()]),
             PrincipalKind::Service => KeyValue::Absent,
             PrincipalKind::Anyone => KeyValue::Unknown,
+            // principals of other clouds never meet an AWS condition; unknown is the safe side
+            PrincipalKind::ServiceAccount
+            | PrincipalKind::Domain
+            | PrincipalKind::Authenticated
+            | PrincipalKind::Federated => KeyValue::Unknown,
         },
         "aws:principalaccount" => match (p.is_internal(), config.accounts.as_slice()) {
             (true, [one]) => KeyValue::Values(vec![one.get_ref().clone()]),

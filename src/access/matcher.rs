@@ -54,6 +54,10 @@ impl Index {
         let mut by_service: HashMap<&'static str, Vec<usize>> = HashMap::new();
         let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
         for (i, d) in datastores.iter().enumerate() {
+            if let DatastoreKind::Store { .. } = d.kind {
+                // another cloud's datastore: no ARN names it
+                continue;
+            }
             if let DatastoreKind::Prefix { bucket, .. } = d.kind {
                 children.entry(bucket).or_default().push(i);
                 by_service.entry("s3").or_default().push(i);
@@ -105,6 +109,7 @@ impl Index {
                                 out.push_str("arn:aws:logs:*:*:log-group:");
                                 out.push_str(&token(i));
                             }
+                            DatastoreKind::Store { .. } => out.push(OPAQUE),
                         },
                         (Some(i), "id" | "bucket" | "name") => out.push_str(&token(i)),
                         _ => out.push(OPAQUE),

@@ -4,9 +4,12 @@
 //! wildcards, resource types, and conditions decided against the known principal.
 
 pub mod azure;
+pub mod azure_resolve;
 pub mod azure_roles;
+pub mod bindings;
 pub mod catalog;
 pub mod conditions;
+pub mod gcp;
 pub mod matcher;
 
 use crate::config::Config;
@@ -44,6 +47,9 @@ pub struct Grant {
     /// For reads of SSE-KMS data: can the principal also decrypt (`granted`, `denied`, `unknown`),
     /// or is no key of the customer's involved (`not-needed`). Recorded, never used to drop a grant.
     pub kms_gate: &'static str,
+    /// The service account whose rights the principal uses (impersonation through
+    /// `iam.serviceAccounts.getAccessToken` and the like), when the grant is not its own.
+    pub through: Option<PrincipalId>,
 }
 
 /// What one statement reaches, for rules about statements and documents.
@@ -125,6 +131,9 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
         attached.entry(at.principal).or_default().push(i);
     }
     for (p, principal) in inv.principals.iter().enumerate() {
+        if principal.cloud != crate::model::Cloud::Aws {
+            continue;
+        }
         let mut mine: Vec<usize> = attached.get(&p).cloned().unwrap_or_default();
         for g in &principal.groups {
             mine.extend(attached.get(g).into_iter().flatten().copied());
@@ -135,6 +144,12 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
     // documents on their own: DT001 reads them whole, DT005 when nothing attaches them
     for d in 0..inv.documents.len() {
         let doc = &inv.documents[d];
+        if doc.kind == DocumentKind::Binding {
+            // another cloud's role bindings: `bindings::apply` fills their entries below
+            out.document_tiers.push(BTreeSet::new());
+            out.document_firm_tiers.push(BTreeSet::new());
+            continue;
+        }
         let own_denies = a.denied_by(d, None);
         let mut tiers = BTreeSet::new();
         let mut firm_tiers = BTreeSet::new();
@@ -183,6 +198,14 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
         } else {
             firm_tiers
         });
+    }
+    if !inv.gcp.is_empty() {
+        let resolved = gcp::resolve(inv, config);
+        bindings::apply(inv, &resolved, &mut out);
+    }
+    if !inv.azure.is_empty() {
+        let resolved = azure_resolve::resolve(inv, config);
+        bindings::apply(inv, &resolved, &mut out);
     }
     out
 }
@@ -491,6 +514,7 @@ impl Analyzer<'_> {
                     wildcard_action,
                     wildcard_resource,
                     kms_gate,
+                    through: None,
                 });
             }
         }
@@ -1060,6 +1084,8 @@ fn statement_reach(
     }
     candidates.sort_unstable();
     candidates.dedup();
+    // an IAM statement reaches AWS datastores only; other clouds' stores have bindings
+    candidates.retain(|&i| datastores[i].kind.cloud() == crate::model::Cloud::Aws);
     let mut out = Vec::new();
     for i in candidates {
         let Some(ds) = datastores.get(i) else {
@@ -1096,6 +1122,8 @@ fn statement_reach(
                     matcher::log_group_targets(i, ds, true),
                 ),
             ],
+            // filtered out above: IAM statements never reach another cloud's stores
+            DatastoreKind::Store { .. } => continue,
         };
         let service = ds.kind.service();
         let mut seen: BTreeSet<&'static str> = BTreeSet::new();

@@ -9,8 +9,8 @@ use super::azure::{self, Assignee, Azure, IdentityKind, RoleRef};
 use super::classify::Tier;
 use super::policy::{Effect, Element, Field, Principal as PolicyPrincipal, Statement};
 use super::{
-    Builder, Cloud, DatastoreId, DatastoreKind, Document, DocumentId, DocumentKind,
-    LifecycleRule, PrincipalId, PrincipalKind, StoreKind, Tags,
+    Builder, Cloud, DatastoreId, DatastoreKind, Document, DocumentId, DocumentKind, LifecycleRule,
+    PrincipalId, PrincipalKind, StoreKind, Tags,
 };
 use crate::source::Span;
 use crate::terraform::value::{Address, Part};
@@ -49,9 +49,9 @@ impl AzureUnits {
 
 /// Does the module declare anything of Azure's? (Other scans skip this front end.)
 pub fn uses_azure(ev: &Evaluated) -> bool {
-    ev.instances.iter().any(|r| {
-        r.address.rtype.starts_with("azurerm_") || r.address.rtype.starts_with("azapi_")
-    })
+    ev.instances
+        .iter()
+        .any(|r| r.address.rtype.starts_with("azurerm_") || r.address.rtype.starts_with("azapi_"))
 }
 
 /// Metadata keys that carry a tier: container metadata keys must be C# identifiers, so
@@ -444,7 +444,10 @@ impl Builder<'_> {
             } else {
                 Tier::ApplicationLogs
             };
-            let why = format!("destination of the diagnostic setting {} of {target}", s.address);
+            let why = format!(
+                "destination of the diagnostic setting {} of {target}",
+                s.address
+            );
             if let Some(w) = &s.log_workspace {
                 if let Some(i) = front.log_workspaces.iter().position(|x| x.address == *w) {
                     if let Some(&d) = unit.log_workspaces.get(i) {
@@ -463,17 +466,17 @@ impl Builder<'_> {
                 let Some(ai) = &w.app_insights else { continue };
                 if let Some(i) = front.app_insights.iter().position(|x| x.address == *ai) {
                     if let Some(&d) = unit.app_insights.get(i) {
-                        let why = format!("Application Insights of {} (online endpoint logs)", w.address);
+                        let why = format!(
+                            "Application Insights of {} (online endpoint logs)",
+                            w.address
+                        );
                         self.add_tier_role(d, Tier::InferenceLogs, why, w.span);
                     }
                 }
             }
         }
         for m in &front.ml_datastores {
-            if let Some(name) = m
-                .container
-                .and_then(|c| front.containers[c].name.clone())
-            {
+            if let Some(name) = m.container.and_then(|c| front.containers[c].name.clone()) {
                 self.inv.evidence[self.root].ml_buckets.insert(name);
             }
         }
@@ -508,11 +511,12 @@ impl Builder<'_> {
         }
         for c in front.cognitive.iter().filter(|c| c.is_openai()) {
             let logged = front.diagnostics.iter().any(|s| {
-                s.target.as_ref() == Some(&c.address)
-                    && (s.logs_requests() || s.categories_unknown)
+                s.target.as_ref() == Some(&c.address) && (s.logs_requests() || s.categories_unknown)
             });
             if !logged {
-                self.inv.azure_openai_unlogged.push((c.address.to_string(), c.span));
+                self.inv
+                    .azure_openai_unlogged
+                    .push((c.address.to_string(), c.span));
             }
             self.inv.evidence[self.root]
                 .ml

@@ -282,7 +282,7 @@ impl Builder<'_> {
         }
     }
 
-    fn add_tier_role(&mut self, d: DatastoreId, tier: Tier, why: String, span: Span) {
+    pub(super) fn add_tier_role(&mut self, d: DatastoreId, tier: Tier, why: String, span: Span) {
         self.inv.datastores[d].roles.insert(tier);
         match tier {
             Tier::InferenceLogs => self.inv.datastores[d].capture_spans.push(span),
@@ -575,6 +575,7 @@ fn arn_of(d: DatastoreId, all: &[super::Datastore]) -> Option<String> {
             .name
             .as_ref()
             .map(|n| format!("arn:aws:logs:*:*:log-group:{n}")),
+        DatastoreKind::Store { .. } => None,
     }
 }
 
@@ -832,7 +833,7 @@ impl super::Inventory {
                 return (None, none(text), None);
             }
         };
-        if ds.kind == DatastoreKind::LogGroup {
+        if ds.kind.is_log_store() {
             let text = format!(
                 "no tier in config, tags or graph; a log group takes none from its name ({label:?})"
             );

@@ -3,7 +3,9 @@
 //! tiers and workloads (config, then tags, then the graph, then the name).
 
 pub mod azure;
+pub mod azure_build;
 pub mod classify;
+pub mod gcp;
 pub(crate) mod graph;
 mod iam;
 pub mod ml;
@@ -33,6 +35,83 @@ pub struct Tags {
     pub unknown: bool,
 }
 
+/// The cloud a datastore, principal or grant belongs to. AWS resources are recognised by
+/// `model` itself; every other cloud has a front end of its own (`model::gcp`) that fills the
+/// same inventory, so rules, facts and reports stay cloud-neutral.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cloud {
+    #[default]
+    Aws,
+    Gcp,
+    Azure,
+}
+
+impl Cloud {
+    /// The cloud of a Terraform address (`module.x.google_storage_bucket.raw` is GCP) or of a
+    /// file path (AWS: IAM JSON policy files).
+    pub fn of_address(address: &str) -> Cloud {
+        let stripped = crate::facts::strip_keys(address);
+        let rtype = stripped.rsplit('.').nth(1).unwrap_or("");
+        if rtype.starts_with("google_") {
+            Cloud::Gcp
+        } else if rtype.starts_with("azurerm_")
+            || rtype.starts_with("azuread_")
+            || rtype.starts_with("azapi_")
+        {
+            Cloud::Azure
+        } else {
+            Cloud::Aws
+        }
+    }
+
+    /// The cloud of a third-party AI service (`AiUse::service`) when it is a cloud's own.
+    pub fn of_ai_service(service: &str) -> Cloud {
+        match service {
+            "vertex-ai" => Cloud::Gcp,
+            "azure-openai" => Cloud::Azure,
+            _ => Cloud::Aws,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cloud::Aws => "aws",
+            Cloud::Gcp => "gcp",
+            Cloud::Azure => "azure",
+        }
+    }
+}
+
+/// What a datastore of a cloud other than AWS is, in cloud-neutral words (the Cedar `kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StoreKind {
+    /// An object store: a GCS bucket, an Azure storage container.
+    Bucket,
+    /// A warehouse dataset (BigQuery) holding tables.
+    Dataset,
+    /// One table of a dataset.
+    Table,
+    /// A managed ML dataset (Vertex AI dataset).
+    MlDataset,
+    /// A feature store (Vertex AI featurestore, feature online store).
+    FeatureStore,
+    /// A log store (Cloud Logging bucket, Log Analytics workspace): like a log group.
+    LogBucket,
+}
+
+impl StoreKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::Bucket => "bucket",
+            StoreKind::Dataset => "dataset",
+            StoreKind::Table => "table",
+            StoreKind::MlDataset => "ml-dataset",
+            StoreKind::FeatureStore => "feature-store",
+            StoreKind::LogBucket => "log-bucket",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DatastoreKind {
     Bucket,
@@ -43,6 +122,12 @@ pub enum DatastoreKind {
         prefix: String,
     },
     LogGroup,
+    /// A datastore of another cloud, recognised by that cloud's front end. The AWS access
+    /// analysis never matches ARNs against it; the cloud's own binding analysis does.
+    Store {
+        cloud: Cloud,
+        kind: StoreKind,
+    },
 }
 
 impl DatastoreKind {
@@ -51,6 +136,7 @@ impl DatastoreKind {
             DatastoreKind::Bucket => "bucket",
             DatastoreKind::Prefix { .. } => "prefix",
             DatastoreKind::LogGroup => "log-group",
+            DatastoreKind::Store { kind, .. } => kind.as_str(),
         }
     }
 
@@ -58,7 +144,27 @@ impl DatastoreKind {
         match self {
             DatastoreKind::Bucket | DatastoreKind::Prefix { .. } => "s3",
             DatastoreKind::LogGroup => "logs",
+            DatastoreKind::Store { .. } => "",
         }
+    }
+
+    pub fn cloud(&self) -> Cloud {
+        match self {
+            DatastoreKind::Store { cloud, .. } => *cloud,
+            _ => Cloud::Aws,
+        }
+    }
+
+    /// Holds logs (a log group, a log bucket): never a tier from its name, never a bucket rule.
+    pub fn is_log_store(&self) -> bool {
+        matches!(
+            self,
+            DatastoreKind::LogGroup
+                | DatastoreKind::Store {
+                    kind: StoreKind::LogBucket,
+                    ..
+                }
+        )
     }
 }
 
@@ -160,8 +266,17 @@ pub enum PrincipalKind {
     Service,
     /// An AWS account (root), or a role of another account.
     Account,
-    /// `*`: anyone, inside or outside the configuration.
+    /// `*`: anyone, inside or outside the configuration (GCP `allUsers`).
     Anyone,
+    /// A workload identity of another cloud (a GCP service account, an Azure managed identity or
+    /// service principal).
+    ServiceAccount,
+    /// Every account of a domain (GCP `domain:`).
+    Domain,
+    /// Anyone signed in to the cloud (GCP `allAuthenticatedUsers`): public too.
+    Authenticated,
+    /// An identity federated from outside (GCP `principal://`, `principalSet://`).
+    Federated,
 }
 
 impl PrincipalKind {
@@ -173,7 +288,16 @@ impl PrincipalKind {
             PrincipalKind::Service => "service",
             PrincipalKind::Account => "account",
             PrincipalKind::Anyone => "anyone",
+            PrincipalKind::ServiceAccount => "service-account",
+            PrincipalKind::Domain => "domain",
+            PrincipalKind::Authenticated => "authenticated",
+            PrincipalKind::Federated => "federated",
         }
+    }
+
+    /// Open to the public: anyone, or anyone signed in.
+    pub fn is_public(self) -> bool {
+        matches!(self, PrincipalKind::Anyone | PrincipalKind::Authenticated)
     }
 }
 
@@ -202,6 +326,7 @@ pub struct Principal {
     /// for the name step.
     pub ml_service: Option<String>,
     pub unknown: BTreeSet<String>,
+    pub cloud: Cloud,
 }
 
 impl Principal {
@@ -223,6 +348,10 @@ pub enum DocumentKind {
     Resource,
     /// A JSON policy file in the tree that nothing loads.
     Standalone,
+    /// Role bindings of another cloud (GCP IAM members, bindings and policies, BigQuery access
+    /// entries; Azure role assignments): each statement is one role granted to its members on
+    /// one scope. `access::bindings` analyses them; the AWS analysis leaves them alone.
+    Binding,
 }
 
 impl DocumentKind {
@@ -233,6 +362,7 @@ impl DocumentKind {
             DocumentKind::AwsManaged => "aws-managed",
             DocumentKind::Resource => "resource",
             DocumentKind::Standalone => "standalone",
+            DocumentKind::Binding => "binding",
         }
     }
 }
@@ -308,6 +438,12 @@ pub struct Inventory {
     pub components: Vec<ml::Component>,
     /// An `aws_bedrock_model_invocation_logging_configuration` is declared.
     pub bedrock_invocation_logging: bool,
+    /// What the GCP front end found that the binding analysis needs (role bindings, projects).
+    pub gcp: gcp::Gcp,
+    /// What the Azure front end found, per root module (role assignments and their scopes).
+    pub azure: azure_build::AzureUnits,
+    /// Azure OpenAI accounts no diagnostic setting sends request logs from (IL002).
+    pub azure_openai_unlogged: Vec<(String, Span)>,
     /// Resource instances seen, of any type.
     pub resources: usize,
     /// Root modules added.
@@ -423,6 +559,10 @@ impl Inventory {
             b.iam_links(r);
         }
         b.external_principals();
+        if gcp::uses_gcp(ev) {
+            b.gcp(ev);
+        }
+        b.azure(ev);
         for r in ev
             .instances
             .iter()
@@ -610,6 +750,7 @@ impl Builder<'_> {
             inference_log_reader: false,
             ml_service: None,
             unknown,
+            cloud: Cloud::Aws,
         });
         self.by_address
             .insert((*r.address).clone(), Entity::Principal(id));
@@ -641,6 +782,7 @@ impl Builder<'_> {
             inference_log_reader: false,
             ml_service: None,
             unknown: BTreeSet::new(),
+            cloud: Cloud::Aws,
         });
         self.external.insert((kind, id.to_string()), p);
         p

@@ -1,0 +1,602 @@
+//! GCP IAM semantics: which bindings are in force (`_iam_policy` authoritative for the whole
+//! resource, `_iam_binding` for its role, members additive), what each reaches (a project's,
+//! folder's or organization's bindings reach every datastore under it; a dataset's reach its
+//! tables), what its role allows (predefined roles from the generated table, custom roles from
+//! the configuration, permissions mapped to action classes), who it names (members,
+//! convenience groups of the basic roles, BigQuery's special groups), the default access
+//! GCS and BigQuery give the basic roles, and impersonation (one hop: whoever can act as a
+//! service account reaches what it reaches).
+
+use super::bindings::{Member as Reached, Resolved};
+use super::catalog::ActionClass;
+use crate::config::Config;
+use crate::model::gcp::{Authority, Binding, Gcp, Level, Member, Project, RoleRef};
+use crate::model::{Cloud, DatastoreId, DatastoreKind, Inventory, PrincipalId, StoreKind};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, OnceLock};
+
+/// The generated role table: `scripts/gen_gcp_roles.py`.
+const ROLES: &str = include_str!("data/gcp_roles.tsv");
+
+/// Role -> the permissions the analysis reads, parsed on first use: an AWS-only scan never
+/// pays for it.
+fn roles() -> &'static HashMap<&'static str, Vec<&'static str>> {
+    static TABLE: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut lines = ROLES.lines().filter(|l| !l.starts_with('#'));
+        let perms: Vec<&str> = lines
+            .next()
+            .and_then(|l| l.strip_prefix("permissions\t"))
+            .map(|l| l.split(',').collect())
+            .unwrap_or_default();
+        lines
+            .filter_map(|l| {
+                let (role, ids) = l.split_once('\t')?;
+                let list = ids
+                    .split(',')
+                    .filter_map(|i| i.parse::<usize>().ok())
+                    .filter_map(|i| perms.get(i).copied())
+                    .collect();
+                Some((role, list))
+            })
+            .collect()
+    })
+}
+
+/// The permissions of a predefined role (empty when the role is not in the table or holds
+/// nothing the analysis reads).
+pub fn role_permissions(role: &str) -> &'static [&'static str] {
+    roles().get(role).map_or(&[], Vec::as_slice)
+}
+
+/// The class a permission gives on a kind of store, if it touches one.
+pub fn classify(permission: &str, kind: StoreKind) -> Option<ActionClass> {
+    use ActionClass::*;
+    let (service, rest) = permission.split_once('.')?;
+    let (resource, verb) = rest.rsplit_once('.')?;
+    let iam = |v: &str| match v {
+        "setIamPolicy" => Some(ManagePermissions),
+        _ => None,
+    };
+    match (kind, service, resource) {
+        (StoreKind::Bucket, "storage", "objects") => match verb {
+            "get" => Some(Read),
+            "create" | "delete" | "update" | "restore" | "move" => Some(Write),
+            "list" => Some(List),
+            "setIamPolicy" => Some(ManagePermissions),
+            _ => Some(Admin),
+        },
+        (StoreKind::Bucket, "storage", "buckets" | "managedFolders") => match verb {
+            "setIamPolicy" => Some(ManagePermissions),
+            "createTagBinding" | "deleteTagBinding" => Some(Tagging),
+            "list" | "listEffectiveTags" | "listTagBindings" => Some(List),
+            "create" => None,
+            _ => Some(Admin),
+        },
+        (StoreKind::Dataset | StoreKind::Table, "bigquery", "tables") => match verb {
+            "getData" | "export" => Some(Read),
+            "updateData" => Some(Write),
+            "list" => Some(List),
+            v => iam(v).or(Some(Admin)),
+        },
+        (StoreKind::Dataset | StoreKind::Table, "bigquery", "datasets") => match verb {
+            "setIamPolicy" => Some(ManagePermissions),
+            "create" => None,
+            _ => Some(Admin),
+        },
+        (StoreKind::MlDataset, "aiplatform", "datasets" | "dataItems") => match verb {
+            "export" | "get" if resource == "dataItems" => Some(Read),
+            "export" => Some(Read),
+            "import" | "create" | "update" | "delete" if resource == "dataItems" => Some(Write),
+            "import" => Some(Write),
+            "list" => Some(List),
+            "create" => None,
+            _ => Some(Admin),
+        },
+        (
+            StoreKind::FeatureStore,
+            "aiplatform",
+            "featurestores"
+            | "entityTypes"
+            | "featureOnlineStores"
+            | "featureViews"
+            | "featureGroups",
+        ) => match verb {
+            "readFeatureValues"
+            | "streamingReadFeatureValues"
+            | "exportFeatureValues"
+            | "batchReadFeatureValues"
+            | "exportFeatures"
+            | "readFeatures"
+            | "fetchFeatureValues"
+            | "searchNearestEntities" => Some(Read),
+            "writeFeatureValues"
+            | "importFeatureValues"
+            | "deleteFeatureValues"
+            | "importFeatures"
+            | "writeFeatures"
+            | "directWrite" => Some(Write),
+            "list" => Some(List),
+            "setIamPolicy" => Some(ManagePermissions),
+            "create" => None,
+            _ => Some(Admin),
+        },
+        (StoreKind::LogBucket, "logging", "logEntries" | "privateLogEntries") => match verb {
+            "list" => Some(Read),
+            "create" => Some(Write),
+            _ => None,
+        },
+        (StoreKind::LogBucket, "logging", "views") => match verb {
+            "access" => Some(Read),
+            "setIamPolicy" => Some(ManagePermissions),
+            _ => None,
+        },
+        (StoreKind::LogBucket, "logging", "buckets") => match verb {
+            "write" => Some(Write),
+            "update" | "delete" => Some(Admin),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The ML control plane: deploying to endpoints and uploading models.
+fn control_class(permission: &str) -> Option<ActionClass> {
+    match permission {
+        "aiplatform.endpoints.deploy"
+        | "aiplatform.endpoints.undeploy"
+        | "aiplatform.endpoints.create"
+        | "aiplatform.endpoints.update" => Some(ActionClass::DeployModel),
+        "aiplatform.models.upload" | "aiplatform.models.update" => Some(ActionClass::ApproveModel),
+        _ => None,
+    }
+}
+
+/// Permissions that let a member act as a service account.
+const IMPERSONATION: [&str; 6] = [
+    "iam.serviceAccounts.getAccessToken",
+    "iam.serviceAccounts.actAs",
+    "iam.serviceAccounts.signBlob",
+    "iam.serviceAccounts.signJwt",
+    "iam.serviceAccounts.implicitDelegation",
+    "iam.serviceAccounts.getOpenIdToken",
+];
+
+fn store_kind(kind: &DatastoreKind) -> Option<StoreKind> {
+    match kind {
+        DatastoreKind::Store {
+            cloud: Cloud::Gcp,
+            kind,
+        } => Some(*kind),
+        _ => None,
+    }
+}
+
+/// Same project? A known project matches itself; an unknown one matches any of its unit.
+fn same_project(a: &Project, a_root: usize, b: &Project, b_root: usize) -> bool {
+    match (&a.0, &b.0) {
+        (Some(x), Some(y)) => x == y,
+        _ => a_root == b_root,
+    }
+}
+
+struct Ctx<'a> {
+    inv: &'a Inventory,
+    gcp: &'a Gcp,
+    /// Bindings in force, after authoritative resources.
+    live: Vec<usize>,
+    /// The permissions of each live binding's role.
+    perms: HashMap<usize, Vec<String>>,
+}
+
+pub fn resolve(inv: &Inventory, _config: &Config) -> Vec<Resolved> {
+    let gcp = &inv.gcp;
+    let live = in_force(gcp);
+    let mut perms = HashMap::new();
+    for &b in &live {
+        perms.insert(b, permissions_of(gcp, &gcp.bindings[b].role));
+    }
+    let ctx = Ctx {
+        inv,
+        gcp,
+        live,
+        perms,
+    };
+    // who holds each basic role on each project: the convenience groups' members
+    let basic_holders = ctx.basic_holders();
+    let mut out = Vec::new();
+    for &b in &ctx.live {
+        out.push(ctx.resolve_binding(b, &basic_holders));
+    }
+    ctx.impersonation(&mut out);
+    out
+}
+
+/// Bindings that hold: an `_iam_policy` replaces every other binding of its resource, an
+/// `_iam_binding` the members of its role there (Terraform applies them and they fight; the
+/// authoritative one is what the configuration says the policy is).
+fn in_force(gcp: &Gcp) -> Vec<usize> {
+    let resource_key = |b: &Binding| -> Option<String> {
+        match &b.level {
+            Level::Datastore(d) => Some(format!("d{d}")),
+            Level::ServiceAccount(p) => Some(format!("p{p}")),
+            Level::Project(p) => Some(format!("project:{}:{:?}", b.root, p.0)),
+            Level::Folder | Level::Organization => None,
+        }
+    };
+    let mut with_policy: BTreeSet<String> = BTreeSet::new();
+    let mut role_bound: BTreeSet<(String, String)> = BTreeSet::new();
+    for b in &gcp.bindings {
+        let Some(k) = resource_key(b) else { continue };
+        match b.authority {
+            Authority::Policy if !b.dataset_acl => {
+                with_policy.insert(k);
+            }
+            Authority::Role => {
+                if let RoleRef::Predefined(r) = &b.role {
+                    role_bound.insert((k, r.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    (0..gcp.bindings.len())
+        .filter(|&i| {
+            let b = &gcp.bindings[i];
+            let Some(k) = resource_key(b) else {
+                return true;
+            };
+            match b.authority {
+                Authority::Policy => true,
+                _ if with_policy.contains(&k) => false,
+                Authority::Additive => match &b.role {
+                    RoleRef::Predefined(r) => !role_bound.contains(&(k, r.clone())),
+                    _ => true,
+                },
+                Authority::Role => true,
+            }
+        })
+        .collect()
+}
+
+fn permissions_of(gcp: &Gcp, role: &RoleRef) -> Vec<String> {
+    match role {
+        RoleRef::Predefined(r) => role_permissions(r).iter().map(|p| p.to_string()).collect(),
+        RoleRef::Custom(i) => gcp.custom_roles[*i].permissions.clone(),
+        RoleRef::Unknown(_) => Vec::new(),
+    }
+}
+
+impl Ctx<'_> {
+    /// (basic role, project, root) -> principals holding it through project bindings.
+    fn basic_holders(&self) -> Vec<(&'static str, Project, usize, PrincipalId)> {
+        let mut out = Vec::new();
+        for &b in &self.live {
+            let binding = &self.gcp.bindings[b];
+            let Level::Project(project) = &binding.level else {
+                continue;
+            };
+            let RoleRef::Predefined(role) = &binding.role else {
+                continue;
+            };
+            let basic = match role.as_str() {
+                "roles/viewer" => "roles/viewer",
+                "roles/editor" => "roles/editor",
+                "roles/owner" => "roles/owner",
+                _ => continue,
+            };
+            for m in &binding.members {
+                if let Member::Principal(p) = m {
+                    out.push((basic, project.clone(), binding.root, *p));
+                }
+            }
+        }
+        out
+    }
+
+    /// The GCP datastores a binding's level reaches.
+    fn stores_under(&self, binding: &Binding) -> Vec<DatastoreId> {
+        let inv = self.inv;
+        match &binding.level {
+            Level::Datastore(d) => {
+                let mut v = vec![*d];
+                // a dataset's bindings reach its tables
+                v.extend(
+                    self.gcp
+                        .stores
+                        .iter()
+                        .filter(|(_, i)| i.parent == Some(*d))
+                        .map(|(t, _)| *t),
+                );
+                v
+            }
+            Level::Project(project) => self
+                .gcp
+                .stores
+                .iter()
+                .filter(|(d, info)| {
+                    same_project(
+                        project,
+                        binding.root,
+                        &info.project,
+                        inv.datastores[**d].root,
+                    )
+                })
+                .map(|(d, _)| *d)
+                .collect(),
+            // folders and organizations: every project of the unit
+            Level::Folder | Level::Organization => self
+                .gcp
+                .stores
+                .keys()
+                .filter(|d| inv.datastores[**d].root == binding.root)
+                .copied()
+                .collect(),
+            Level::ServiceAccount(_) => Vec::new(),
+        }
+    }
+
+    fn members(
+        &self,
+        binding: &Binding,
+        holders: &[(&'static str, Project, usize, PrincipalId)],
+    ) -> (Vec<Reached>, bool) {
+        let mut out = Vec::new();
+        let mut public = false;
+        for m in &binding.members {
+            match m {
+                Member::Principal(p) => {
+                    public |= self.inv.principals[*p].kind.is_public();
+                    out.push(Reached {
+                        principal: *p,
+                        through: None,
+                    });
+                }
+                Member::Convenience { basic, project } => {
+                    let role = crate::model::gcp::convenience_role(basic);
+                    out.extend(
+                        holders
+                            .iter()
+                            .filter(|(r, pr, root, _)| {
+                                *r == role && same_project(project, binding.root, pr, *root)
+                            })
+                            .map(|(.., p)| Reached {
+                                principal: *p,
+                                through: None,
+                            }),
+                    );
+                }
+                Member::Unknown => {}
+            }
+        }
+        out.sort();
+        out.dedup();
+        (out, public)
+    }
+
+    fn resolve_binding(
+        &self,
+        b: usize,
+        holders: &[(&'static str, Project, usize, PrincipalId)],
+    ) -> Resolved {
+        let binding = &self.gcp.bindings[b];
+        let perms = &self.perms[&b];
+        let (members, public) = self.members(binding, holders);
+        let mut r = Resolved {
+            document: binding.document,
+            statement: binding.statement,
+            members,
+            public,
+            conditional: binding.conditional,
+            wildcard_resource: matches!(
+                binding.level,
+                Level::Project(_) | Level::Folder | Level::Organization
+            ),
+            ..Resolved::default()
+        };
+        let basic = match &binding.level {
+            Level::Project(_) => match &binding.role {
+                RoleRef::Predefined(r) => basic_default(r),
+                _ => None,
+            },
+            _ => None,
+        };
+        let mut classes_seen: BTreeSet<ActionClass> = BTreeSet::new();
+        for d in self.stores_under(binding) {
+            let Some(kind) = store_kind(&self.inv.datastores[d].kind) else {
+                continue;
+            };
+            let mut by_class: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
+            for p in perms {
+                if let Some(c) = classify(p, kind) {
+                    by_class.entry(c).or_default().insert(p.clone());
+                }
+            }
+            // a basic role reaches objects and table data through the store's default access
+            if let Some((_, defaults)) = basic.filter(|(_, _)| self.default_in_force(d, binding)) {
+                for p in defaults.iter().filter(|p| classify(p, kind).is_some()) {
+                    if let Some(c) = classify(p, kind) {
+                        by_class.entry(c).or_default().insert(p.to_string());
+                    }
+                }
+            }
+            for (c, actions) in by_class {
+                classes_seen.insert(c);
+                r.stores.push((d, c, Arc::new(actions)));
+            }
+        }
+        // a role that reads, writes and grants: it covers every data permission of the service
+        r.wildcard_action = [
+            ActionClass::Read,
+            ActionClass::Write,
+            ActionClass::ManagePermissions,
+        ]
+        .iter()
+        .all(|c| classes_seen.contains(c));
+        if matches!(
+            binding.level,
+            Level::Project(_) | Level::Folder | Level::Organization
+        ) {
+            let mut control: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
+            for p in perms {
+                if let Some(c) = control_class(p) {
+                    control.entry(c).or_default().insert(p.clone());
+                }
+            }
+            r.control = control.into_iter().collect();
+        }
+        r
+    }
+
+    /// Is the default access for the basic roles in force on a store? A GCS bucket gives project editors and owners
+    /// `roles/storage.legacyBucketOwner` and viewers `legacyBucketReader`, and object access
+    /// through its default object ACL (or, with uniform bucket-level access, the legacy object
+    /// roles); a BigQuery dataset without `access` blocks gives `projectReaders` READER,
+    /// `projectWriters` WRITER and `projectOwners` OWNER. An authoritative binding or policy on
+    /// the bucket, or access blocks on the dataset, replace these.
+    ///
+    /// The project binding of the basic role carries these grants, so a finding points at the
+    /// binding to change. Object ACLs of a bucket without uniform bucket-level access are not
+    /// IAM: no policy replaces them.
+    fn default_in_force(&self, d: DatastoreId, project_binding: &Binding) -> bool {
+        let Some(info) = self.gcp.stores.get(&d) else {
+            return false;
+        };
+        let RoleRef::Predefined(basic) = &project_binding.role else {
+            return false;
+        };
+        let kind = store_kind(&self.inv.datastores[d].kind);
+        // the store whose policy decides: a table's dataset
+        let holder = info.parent.unwrap_or(d);
+        let replaced = |legacy: &[&str]| {
+            self.gcp.bindings.iter().any(|b| {
+                b.level == Level::Datastore(holder)
+                    && match b.authority {
+                        Authority::Policy => true,
+                        Authority::Role => {
+                            matches!(&b.role, RoleRef::Predefined(r) if legacy.contains(&r.as_str()))
+                        }
+                        Authority::Additive => false,
+                    }
+            })
+        };
+        match kind {
+            Some(StoreKind::Bucket) => {
+                let legacy: &[&str] = if basic == "roles/viewer" {
+                    &[
+                        "roles/storage.legacyObjectReader",
+                        "roles/storage.legacyBucketReader",
+                    ]
+                } else {
+                    &[
+                        "roles/storage.legacyObjectOwner",
+                        "roles/storage.legacyBucketOwner",
+                    ]
+                };
+                !info.uniform || !replaced(legacy)
+            }
+            // dataset access blocks are the whole ACL (a dataset IAM policy too)
+            Some(StoreKind::Dataset | StoreKind::Table) => !replaced(&[]),
+            _ => false,
+        }
+    }
+
+    /// One hop of impersonation: a member that can act as a service account gets, through it,
+    /// every store grant the account has, pointed at the binding that lets it act.
+    fn impersonation(&self, out: &mut Vec<Resolved>) {
+        // (binding index, service accounts it lets its members act as)
+        let mut acting: Vec<(usize, Vec<PrincipalId>)> = Vec::new();
+        for &b in &self.live {
+            let binding = &self.gcp.bindings[b];
+            if !self.perms[&b]
+                .iter()
+                .any(|p| IMPERSONATION.contains(&p.as_str()))
+            {
+                continue;
+            }
+            let accounts: Vec<PrincipalId> = match &binding.level {
+                Level::ServiceAccount(sa) => vec![*sa],
+                Level::Project(project) => self
+                    .gcp
+                    .service_accounts
+                    .iter()
+                    .filter(|(p, pr)| {
+                        same_project(project, binding.root, pr, self.inv.principals[**p].root)
+                    })
+                    .map(|(p, _)| *p)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if !accounts.is_empty() {
+                acting.push((b, accounts));
+            }
+        }
+        let mut extra = Vec::new();
+        for (b, accounts) in acting {
+            let binding = &self.gcp.bindings[b];
+            let (members, _) = self.members(binding, &[]);
+            for sa in accounts {
+                // what the account reaches itself
+                let mut stores = Vec::new();
+                let mut control = Vec::new();
+                for r in out.iter().filter(|r| !r.derived) {
+                    if r.members
+                        .iter()
+                        .any(|m| m.principal == sa && m.through.is_none())
+                    {
+                        stores.extend(r.stores.iter().cloned());
+                        control.extend(r.control.iter().cloned());
+                    }
+                }
+                let through: Vec<Reached> = members
+                    .iter()
+                    .filter(|m| m.principal != sa)
+                    .map(|m| Reached {
+                        principal: m.principal,
+                        through: Some(sa),
+                    })
+                    .collect();
+                if stores.is_empty() && control.is_empty() || through.is_empty() {
+                    continue;
+                }
+                extra.push(Resolved {
+                    document: binding.document,
+                    statement: binding.statement,
+                    members: through,
+                    stores,
+                    control,
+                    conditional: binding.conditional,
+                    derived: true,
+                    ..Resolved::default()
+                });
+            }
+        }
+        out.extend(extra);
+    }
+}
+
+/// The default data access of a basic role held on the project: (role, permissions).
+fn basic_default(role: &str) -> Option<(&'static str, &'static [&'static str])> {
+    const VIEWER: [&str; 4] = [
+        "storage.objects.get",
+        "storage.objects.list",
+        "bigquery.tables.getData",
+        "bigquery.tables.list",
+    ];
+    const EDITOR: [&str; 8] = [
+        "storage.objects.get",
+        "storage.objects.list",
+        "storage.objects.create",
+        "storage.objects.delete",
+        "bigquery.tables.getData",
+        "bigquery.tables.list",
+        "bigquery.tables.updateData",
+        "bigquery.tables.export",
+    ];
+    match role {
+        "roles/viewer" => Some(("roles/viewer", &VIEWER)),
+        "roles/editor" => Some(("roles/editor", &EDITOR)),
+        "roles/owner" => Some(("roles/owner", &EDITOR)),
+        _ => None,
+    }
+}
