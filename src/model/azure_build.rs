@@ -249,6 +249,20 @@ impl Builder<'_> {
         // role assignments: one binding document each
         for (ai, a) in front.assignments.iter().enumerate() {
             let principals = self.azure_assignee(&identity_ids, &a.assignee, a.span);
+            if let RoleRef::Builtin(name) = &a.role {
+                let known = crate::access::azure_roles::builtin_by_name(name)
+                    .or_else(|| crate::access::azure_roles::builtin_by_id(name))
+                    .is_some();
+                if !known {
+                    self.inv.notes.push((
+                        Some(a.role_span),
+                        format!(
+                            "`{}` names the role `{name}`, which is neither a built-in Azure role nor a role definition of the configuration: it grants nothing here",
+                            a.address
+                        ),
+                    ));
+                }
+            }
             let role_text = match &a.role {
                 RoleRef::Builtin(n) => n.clone(),
                 RoleRef::Custom(i) => front.role_definitions[*i].definition.name.clone(),
