@@ -70,58 +70,66 @@ pub fn assignment_reach(az: &Azure, a: &RoleAssignment) -> Reach {
         return out;
     }
     let ops = role.operations();
+    // what the scope covers, once per assignment (not once per operation)
+    let containers: Vec<usize> = (0..az.containers.len())
+        .filter(|&c| az.covers_container(&a.scope, c))
+        .collect();
+    let keyed: Vec<(usize, bool)> = (0..az.containers.len())
+        .filter_map(|c| {
+            let acc = az.containers[c].account?;
+            az.covers_account(&a.scope, acc).then(|| {
+                // the account key reads and writes every container unless shared-key access is
+                // off; unknown means no grant (never guessed)
+                (
+                    c,
+                    az.accounts[acc].shared_key.or_default(true) == Some(true),
+                )
+            })
+        })
+        .collect();
+    let workspaces: Vec<usize> = (0..az.log_workspaces.len())
+        .filter(|&w| az.covers_log_workspace(&a.scope, w))
+        .collect();
+    let insights: Vec<usize> = (0..az.app_insights.len())
+        .filter(|&w| match &a.scope {
+            Scope::ManagementGroup | Scope::Subscription => true,
+            Scope::AppInsights(x) => *x == w,
+            _ => false,
+        })
+        .collect();
+    let add = |store: Store, class: ActionClass, op: &Operation, out: &mut Reach| {
+        out.stores
+            .entry((store, class))
+            .or_default()
+            .insert(op.name.to_string());
+        if matches!(class, ActionClass::Read | ActionClass::Write) && role.wildcard_for(op) {
+            out.wildcard_action = true;
+        }
+    };
     for op in &ops {
-        let add = |store: Store, class: ActionClass, op: &Operation, out: &mut Reach| {
-            out.stores
-                .entry((store, class))
-                .or_default()
-                .insert(op.name.to_string());
-            if matches!(class, ActionClass::Read | ActionClass::Write) && role.wildcard_for(op) {
-                out.wildcard_action = true;
-            }
-        };
         match op.target {
             Target::Container => {
-                for c in 0..az.containers.len() {
-                    if az.covers_container(&a.scope, c) {
-                        add(Store::Container(c), op.class, op, &mut out);
-                    }
+                for &c in &containers {
+                    add(Store::Container(c), op.class, op, &mut out);
                 }
             }
             Target::StorageAccount => {
-                for c in 0..az.containers.len() {
-                    let Some(acc) = az.containers[c].account else {
-                        continue;
-                    };
-                    if !az.covers_account(&a.scope, acc) {
-                        continue;
-                    }
+                for &(c, key_works) in &keyed {
                     add(Store::Container(c), ActionClass::Admin, op, &mut out);
-                    // the account key reads and writes every container unless shared-key
-                    // access is off; unknown means no grant (never guessed)
-                    if op.key && az.accounts[acc].shared_key.or_default(true) == Some(true) {
+                    if op.key && key_works {
                         add(Store::Container(c), ActionClass::Read, op, &mut out);
                         add(Store::Container(c), ActionClass::Write, op, &mut out);
                     }
                 }
             }
             Target::LogWorkspace => {
-                for w in 0..az.log_workspaces.len() {
-                    if az.covers_log_workspace(&a.scope, w) {
-                        add(Store::LogWorkspace(w), op.class, op, &mut out);
-                    }
+                for &w in &workspaces {
+                    add(Store::LogWorkspace(w), op.class, op, &mut out);
                 }
             }
             Target::AppInsights => {
-                for w in 0..az.app_insights.len() {
-                    let covered = match &a.scope {
-                        Scope::ManagementGroup | Scope::Subscription => true,
-                        Scope::AppInsights(x) => *x == w,
-                        _ => false,
-                    };
-                    if covered {
-                        add(Store::AppInsights(w), op.class, op, &mut out);
-                    }
+                for &w in &insights {
+                    add(Store::AppInsights(w), op.class, op, &mut out);
                 }
             }
             Target::MlWorkspace | Target::CognitiveAccount => {
@@ -139,15 +147,11 @@ pub fn assignment_reach(az: &Azure, a: &RoleAssignment) -> Reach {
             }
             Target::Any => {
                 // granting roles at a scope manages permissions of everything below it
-                for c in 0..az.containers.len() {
-                    if az.covers_container(&a.scope, c) {
-                        add(Store::Container(c), op.class, op, &mut out);
-                    }
+                for &c in &containers {
+                    add(Store::Container(c), op.class, op, &mut out);
                 }
-                for w in 0..az.log_workspaces.len() {
-                    if az.covers_log_workspace(&a.scope, w) {
-                        add(Store::LogWorkspace(w), op.class, op, &mut out);
-                    }
+                for &w in &workspaces {
+                    add(Store::LogWorkspace(w), op.class, op, &mut out);
                 }
             }
         }
