@@ -1205,6 +1205,26 @@ impl<'a> Collector<'a> {
                 }
                 return (RoleRef::Unknown, v.span);
             }
+            // `"${data.azurerm_subscription.x.id}${data.azurerm_role_definition.y.id}"`
+            if let Some(parts) = v.string_parts() {
+                let named = parts.iter().rev().find_map(|p| match p {
+                    Part::Ref(x) if x.target.rtype == "azurerm_role_definition" => Some(x),
+                    _ => None,
+                });
+                if let Some(x) = named {
+                    if x.target.mode == Mode::Managed {
+                        return (self.custom_by_address(&x.target), v.span);
+                    }
+                    if let Some(name) = self
+                        .by_address
+                        .get(&x.target)
+                        .and_then(|d| d.attrs.get("name"))
+                        .and_then(Value::as_str)
+                    {
+                        return (RoleRef::Builtin(name.to_string()), v.span);
+                    }
+                }
+            }
             // a literal id, maybe with a reference in front (`${data.azurerm_subscription.x.id}/providers/...`)
             if let Some(parts) = v.string_parts() {
                 if let Some(Part::Lit(tail)) = parts.last() {
@@ -1566,6 +1586,14 @@ resource "azurerm_role_assignment" "lit" {{
   condition_version    = "2.0"
   condition            = "((!(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'}})))"
 }}
+data "azurerm_role_definition" "contributor" {{
+  name = "Contributor"
+}}
+resource "azurerm_role_assignment" "joined" {{
+  scope              = azurerm_storage_account.lake.id
+  role_definition_id = "${{data.azurerm_subscription.current.id}}${{data.azurerm_role_definition.contributor.id}}"
+  principal_id       = data.azurerm_client_config.current.object_id
+}}
 resource "azurerm_role_assignment" "unknown" {{
   scope                = azurerm_storage_account.lake.id
   role_definition_name = "Reader"
@@ -1606,6 +1634,7 @@ resource "azurerm_role_assignment" "unknown" {{
         assert!(lit.condition);
         assert_eq!(lit.scope, Scope::Container(0));
         assert_eq!(by("unknown").assignee, Assignee::Unknown);
+        assert_eq!(by("joined").role, RoleRef::Builtin("Contributor".into()));
         assert_eq!(az.ml_workspaces[0].storage_account, Some(0));
         // the curated container names its account by name (azurerm 3.x)
         assert_eq!(az.containers[1].account, Some(0));
