@@ -222,7 +222,8 @@ resource "azurerm_log_analytics_workspace" "law" {
   resource_group_name = "rg-monitoring"
 }
 resource "azurerm_machine_learning_workspace" "ws" {
-  name = "mlw"
+  name                = "mlw"
+  resource_group_name = azurerm_resource_group.rg.name
 }
 resource "azurerm_user_assigned_identity" "u" {
   name = "u"

@@ -141,6 +141,7 @@ pub struct MlWorkspace {
     pub address: Arc<Address>,
     pub span: Span,
     pub name: Option<String>,
+    pub resource_group: Option<Vec<Part>>,
     /// Its default storage account (`storage_account_id`), index into `Azure::accounts`.
     pub storage_account: Option<usize>,
     pub app_insights: Option<Arc<Address>>,
@@ -172,6 +173,7 @@ pub struct CognitiveAccount {
     pub address: Arc<Address>,
     pub span: Span,
     pub name: Option<String>,
+    pub resource_group: Option<Vec<Part>>,
     /// `kind`: `OpenAI`, `AIServices`, ...
     pub kind: Option<String>,
     pub cmk: bool,
@@ -407,16 +409,27 @@ impl Azure {
         }
     }
 
-    /// Does a scope cover an ML workspace or cognitive account (model control plane)?
+    /// Does a scope cover an ML workspace or cognitive account (model control plane)? A
+    /// subscription or management group does, as `*` does on AWS; a resource group when it
+    /// holds one of the configuration's workspaces or accounts, or when the group of one of
+    /// them is not known.
     pub fn covers_control(&self, scope: &Scope) -> bool {
-        matches!(
-            scope,
+        match scope {
             Scope::ManagementGroup
-                | Scope::Subscription
-                | Scope::ResourceGroup { .. }
-                | Scope::MlWorkspace(_)
-                | Scope::Cognitive(_)
-        )
+            | Scope::Subscription
+            | Scope::MlWorkspace(_)
+            | Scope::Cognitive(_) => true,
+            Scope::ResourceGroup { name, address } => self
+                .ml_workspaces
+                .iter()
+                .map(|w| &w.resource_group)
+                .chain(self.cognitive.iter().map(|c| &c.resource_group))
+                .any(|rg| {
+                    let known = matches!(rg.as_deref(), Some([Part::Lit(_)] | [Part::Ref(_)]));
+                    !known || self.in_group(rg, name, address)
+                }),
+            _ => false,
+        }
     }
 
     fn in_group(
@@ -616,8 +629,37 @@ impl<'a> Collector<'a> {
                     .and_then(Value::as_str)
                     .map(str::to_string),
                 storage_account,
+                resource_group: r
+                    .attrs
+                    .get("resource_group_name")
+                    .and_then(Value::string_parts),
                 app_insights: ref_target(r.attrs.get("application_insights_id")),
             });
+        }
+        // workspaces and registries written with azapi (newer API versions, AI Foundry hubs)
+        for r in self.managed("azapi_resource") {
+            let ty = r
+                .attrs
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if ty.starts_with("microsoft.machinelearningservices/workspaces@")
+                || ty.starts_with("microsoft.machinelearningservices/registries@")
+            {
+                self.az.ml_workspaces.push(MlWorkspace {
+                    address: r.address.clone(),
+                    span: r.span,
+                    name: r
+                        .attrs
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    resource_group: r.attrs.get("parent_id").and_then(Value::string_parts),
+                    storage_account: None,
+                    app_insights: None,
+                });
+            }
         }
         self.endpoints();
         self.cognitive();
@@ -916,6 +958,10 @@ impl<'a> Collector<'a> {
                     .get("name")
                     .and_then(Value::as_str)
                     .map(str::to_string),
+                resource_group: r
+                    .attrs
+                    .get("resource_group_name")
+                    .and_then(Value::string_parts),
                 kind: r
                     .attrs
                     .get("kind")
@@ -1029,19 +1075,17 @@ impl<'a> Collector<'a> {
             }
         }
         // workloads from the graph: the identities ML compute and endpoints run as
-        let uses: &[(&str, &'static str)] = &[
-            ("azurerm_machine_learning_compute_cluster", "training"),
-            ("azurerm_machine_learning_compute_instance", "notebook"),
-            ("azurerm_machine_learning_synapse_spark", "pipeline"),
-            ("azapi_resource", "inference"),
-        ];
-        for &(rtype, workload) in uses {
-            for r in self.managed(rtype) {
-                if rtype == "azapi_resource"
-                    && !self.az.endpoints.iter().any(|e| e.address == r.address)
-                {
+        let rs: Vec<&ResourceInstance> = self
+            .ev
+            .instances
+            .iter()
+            .filter(|r| r.address.mode == Mode::Managed)
+            .collect();
+        for r in rs {
+            {
+                let Some(workload) = self.workload_of(r) else {
                     continue;
-                }
+                };
                 for id in blocks(r, "identity") {
                     let system = id
                         .get("type")
@@ -1075,6 +1119,41 @@ impl<'a> Collector<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// The workload a resource's identity does: ML compute trains or runs notebooks, online
+    /// endpoints serve (azurerm resources, or `azapi_resource` by its ARM type).
+    fn workload_of(&self, r: &ResourceInstance) -> Option<&'static str> {
+        match r.address.rtype.as_str() {
+            "azurerm_machine_learning_compute_cluster" => Some("training"),
+            "azurerm_machine_learning_compute_instance" => Some("notebook"),
+            "azurerm_machine_learning_synapse_spark" => Some("pipeline"),
+            "azapi_resource" => {
+                if self.az.endpoints.iter().any(|e| e.address == r.address) {
+                    return Some("inference");
+                }
+                let ty = r.attrs.get("type").and_then(Value::as_str)?;
+                if !ty
+                    .to_ascii_lowercase()
+                    .starts_with("microsoft.machinelearningservices/workspaces/computes@")
+                {
+                    return None;
+                }
+                let compute = r
+                    .attrs
+                    .get("body")
+                    .map(Value::decoded)
+                    .and_then(|b| b.get("properties"))
+                    .and_then(|p| p.get("computeType"))
+                    .and_then(Value::as_str)?;
+                match compute {
+                    "AmlCompute" => Some("training"),
+                    "ComputeInstance" => Some("notebook"),
+                    _ => None,
+                }
+            }
+            _ => None,
         }
     }
 
@@ -1363,6 +1442,12 @@ impl<'a> Collector<'a> {
                     .collect();
                 find(&list).map_or(Scope::Other, Scope::MlWorkspace)
             }
+            "azapi_resource" => self
+                .az
+                .ml_workspaces
+                .iter()
+                .position(|w| w.address == *t)
+                .map_or(Scope::Other, Scope::MlWorkspace),
             "azurerm_cognitive_account" => {
                 let list: Vec<Arc<Address>> = self
                     .az

@@ -438,7 +438,8 @@ impl Builder<'_> {
     }
 
     /// Tiers from the graph: diagnostic settings of Azure OpenAI accounts and online endpoints
-    /// land in inference-log stores; the Application Insights of a workspace whose deployments
+    /// land in inference-log stores (a workspace's own diagnostic logs are job and compute
+    /// events, application logs); the Application Insights of a workspace whose deployments
     /// log to it; a container an ML datastore points at is ML data (evidence for names).
     fn azure_graph(&mut self, front: &Azure, unit: &AzureUnit) {
         let inference_targets: BTreeSet<Arc<Address>> = front
@@ -447,7 +448,6 @@ impl Builder<'_> {
             .filter(|c| c.is_openai())
             .map(|c| c.address.clone())
             .chain(front.endpoints.iter().map(|e| e.address.clone()))
-            .chain(front.ml_workspaces.iter().map(|w| w.address.clone()))
             .collect();
         for s in &front.diagnostics {
             let Some(target) = &s.target else { continue };
@@ -522,6 +522,18 @@ impl Builder<'_> {
                 public: e.public_data,
                 unknown,
             });
+        }
+        // ML resources written with azapi are ML evidence like azurerm_machine_learning_*
+        for w in front
+            .ml_workspaces
+            .iter()
+            .filter(|w| w.address.rtype == "azapi_resource")
+            .map(|w| &w.address)
+            .chain(front.endpoints.iter().map(|e| &e.address))
+        {
+            self.inv.evidence[self.root]
+                .ml
+                .push(format!("{w} (Azure ML)"));
         }
         for c in front.cognitive.iter().filter(|c| c.is_openai()) {
             let logged = front.diagnostics.iter().any(|s| {
