@@ -845,6 +845,40 @@ fn read_policy_dir(dir: &Path) -> Result<Vec<(String, String)>, Report> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_rule_reads_in_the_words_of_its_cloud() {
+        let mut ann = HashMap::new();
+        ann.insert("message_gcp", "bucket {resources} lacks uniform access");
+        ann.insert("help_azure", "set allow_nested_items_to_be_public = false");
+        let rule = Rule {
+            id: "X1".into(),
+            name: "x".into(),
+            severity: Severity::Low,
+            tsc: Vec::new(),
+            message: "bucket {resources} lacks a public access block".into(),
+            help: "add one".into(),
+            variants: cloud_variants(&ann),
+            blame: Vec::new(),
+            file: String::new(),
+            builtin: false,
+        };
+        assert_eq!(
+            rule.wording(Some("gcp")).0,
+            "bucket {resources} lacks uniform access"
+        );
+        assert_eq!(rule.wording(Some("gcp")).1, "add one");
+        assert_eq!(
+            rule.wording(Some("azure")).0,
+            "bucket {resources} lacks a public access block"
+        );
+        assert_eq!(
+            rule.wording(Some("azure")).1,
+            "set allow_nested_items_to_be_public = false"
+        );
+        assert_eq!(rule.wording(Some("aws")).0, rule.message);
+        assert_eq!(rule.wording(None).1, "add one");
+    }
+
     /// `SCHEMA_JSON` is what the engine loads; `SCHEMA` is what people read and edit. After
     /// editing the text form, `MLGUARD_BLESS=1 cargo test --lib engine` rewrites the JSON form.
     #[test]

@@ -66,7 +66,7 @@ fn check_access(want: &Value, got: &Value) -> Vec<String> {
         for (class, list) in d["access"].as_object().unwrap() {
             for r in list.as_array().unwrap() {
                 rows.push(serde_json::json!({"datastore": d["address"], "datastore_unit": d["unit"], "unit": r["unit"], "class": class, "principal": r["principal"],
-                    "conditional": r["conditional"], "file": r["file"], "line": r["line"], "kms_gate": r["kms_gate"]}));
+                    "conditional": r["conditional"], "file": r["file"], "line": r["line"], "kms_gate": r["kms_gate"], "through": r["through"]}));
             }
         }
     }

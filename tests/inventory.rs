@@ -109,6 +109,8 @@ fn inventory_json_follows_its_schema() {
         "ml-platform-inventory",
         "ml-platform",
         "ml-platform-violations",
+        "gcp-ml-platform",
+        "gcp-ml-platform-violations",
     ] {
         let doc = inventory_json(&example(name));
         let errors: Vec<String> = schema
@@ -125,6 +127,8 @@ fn every_inventory_item_points_at_the_line_that_declares_it() {
         "ml-platform-inventory",
         "ml-platform",
         "ml-platform-violations",
+        "gcp-ml-platform",
+        "gcp-ml-platform-violations",
     ] {
         let dir = example(name);
         let n = check_locations(&dir, &inventory_json(&dir));

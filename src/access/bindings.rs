@@ -7,7 +7,7 @@
 //! the AWS IAM analysis produces, so facts, rules and reports do not know which cloud they read.
 
 use super::catalog::ActionClass;
-use super::{firm_tier, Analysis, ControlGrant, Grant, StatementReach};
+use super::{firm_tier, Analysis, ControlGrant, Grant};
 use crate::model::classify::Tier;
 use crate::model::{DocumentId, Inventory, PrincipalId};
 use std::collections::{BTreeMap, BTreeSet};
@@ -61,10 +61,7 @@ pub fn apply(inv: &Inventory, resolved: &[Resolved], out: &mut Analysis) {
     }
     let mut doc_tiers: BTreeMap<DocumentId, (BTreeSet<Tier>, BTreeSet<Tier>)> = BTreeMap::new();
     for r in resolved.iter().filter(|r| !r.derived) {
-        let entry = out
-            .statements
-            .entry((r.document, r.statement))
-            .or_insert_with(StatementReach::default);
+        let entry = out.statements.entry((r.document, r.statement)).or_default();
         entry.public |= r.public;
         entry.wildcard_action |= r.wildcard_action;
         entry.wildcard_resource |= r.wildcard_resource && r.wildcard_action;

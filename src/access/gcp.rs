@@ -425,14 +425,20 @@ impl Ctx<'_> {
                 r.stores.push((d, c, Arc::new(actions)));
             }
         }
-        // a role that reads, writes and grants: it covers every data permission of the service
+        // a role that reads, writes and grants: it covers every data permission of the service.
+        // A dataset's `projectOwners` OWNER entry is everywhere (a dataset needs an owner): the
+        // project's owner binding that fills the group is the grant to judge, not the entry.
         r.wildcard_action = [
             ActionClass::Read,
             ActionClass::Write,
             ActionClass::ManagePermissions,
         ]
         .iter()
-        .all(|c| classes_seen.contains(c));
+        .all(|c| classes_seen.contains(c))
+            && binding
+                .members
+                .iter()
+                .any(|m| !matches!(m, Member::Convenience { .. }));
         if matches!(
             binding.level,
             Level::Project(_) | Level::Folder | Level::Organization
@@ -598,5 +604,95 @@ fn basic_default(role: &str) -> Option<(&'static str, &'static [&'static str])> 
         "roles/editor" => Some(("roles/editor", &EDITOR)),
         "roles/owner" => Some(("roles/owner", &EDITOR)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_role_table_expands_predefined_roles() {
+        assert!(roles().len() > 250, "{} roles", roles().len());
+        let viewer = role_permissions("roles/storage.objectViewer");
+        assert!(viewer.contains(&"storage.objects.get"));
+        assert!(!viewer.contains(&"storage.objects.create"));
+        assert!(
+            role_permissions("roles/bigquery.dataEditor").contains(&"bigquery.tables.updateData")
+        );
+        assert!(role_permissions("roles/iam.serviceAccountTokenCreator")
+            .contains(&"iam.serviceAccounts.getAccessToken"));
+        assert!(role_permissions("roles/no.such").is_empty());
+    }
+
+    #[test]
+    fn basic_roles_hold_no_data_reads_of_their_own() {
+        // they reach data through the stores' default access, which `basic_default` models
+        for role in ["roles/viewer", "roles/editor"] {
+            let perms = role_permissions(role);
+            assert!(!perms.contains(&"storage.objects.get"), "{role}");
+            assert!(!perms.contains(&"bigquery.tables.getData"), "{role}");
+        }
+        assert!(basic_default("roles/viewer").is_some());
+        assert!(basic_default("roles/storage.admin").is_none());
+    }
+
+    #[test]
+    fn permissions_map_to_classes_per_kind_of_store() {
+        use ActionClass::*;
+        let c = classify;
+        assert_eq!(c("storage.objects.get", StoreKind::Bucket), Some(Read));
+        assert_eq!(c("storage.objects.create", StoreKind::Bucket), Some(Write));
+        assert_eq!(c("storage.objects.list", StoreKind::Bucket), Some(List));
+        assert_eq!(
+            c("storage.buckets.setIamPolicy", StoreKind::Bucket),
+            Some(ManagePermissions)
+        );
+        assert_eq!(c("storage.buckets.update", StoreKind::Bucket), Some(Admin));
+        assert_eq!(c("storage.objects.get", StoreKind::Dataset), None);
+        assert_eq!(c("bigquery.tables.getData", StoreKind::Table), Some(Read));
+        assert_eq!(
+            c("bigquery.tables.updateData", StoreKind::Dataset),
+            Some(Write)
+        );
+        assert_eq!(
+            c("bigquery.datasets.setIamPolicy", StoreKind::Dataset),
+            Some(ManagePermissions)
+        );
+        assert_eq!(
+            c("aiplatform.datasets.export", StoreKind::MlDataset),
+            Some(Read)
+        );
+        assert_eq!(
+            c("aiplatform.datasets.import", StoreKind::MlDataset),
+            Some(Write)
+        );
+        assert_eq!(
+            c(
+                "aiplatform.featureViews.fetchFeatureValues",
+                StoreKind::FeatureStore
+            ),
+            Some(Read)
+        );
+        assert_eq!(c("logging.views.access", StoreKind::LogBucket), Some(Read));
+        assert_eq!(c("logging.buckets.create", StoreKind::LogBucket), None);
+        assert_eq!(
+            control_class("aiplatform.endpoints.deploy"),
+            Some(DeployModel)
+        );
+        assert_eq!(
+            control_class("aiplatform.models.upload"),
+            Some(ApproveModel)
+        );
+        assert_eq!(control_class("aiplatform.endpoints.predict"), None);
+    }
+
+    #[test]
+    fn unknown_projects_are_the_units_own() {
+        let known = |s: &str| Project(Some(s.to_string()));
+        assert!(same_project(&known("a"), 0, &known("a"), 1));
+        assert!(!same_project(&known("a"), 0, &known("b"), 0));
+        assert!(same_project(&Project(None), 0, &known("b"), 0));
+        assert!(!same_project(&Project(None), 0, &known("b"), 1));
     }
 }

@@ -695,7 +695,12 @@ impl Builder<'_> {
             "iam_member",
         ]
         .iter()
-        .find_map(|k| e.entry(k).map(|x| (*k, x)))
+        // the provider takes "" for "not this kind" (modules write `lookup(x, "domain", "")`)
+        .find_map(|k| {
+            e.entry(k)
+                .filter(|x| !x.value.is_null() && x.value.as_str() != Some(""))
+                .map(|x| (*k, x))
+        })
         .map(|(k, x)| {
             let prefix = match k {
                 "user_by_email" => {

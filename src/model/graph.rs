@@ -358,6 +358,17 @@ impl Builder<'_> {
                 self.inv.evidence[self.root].ml.push(line);
             }
         }
+        // members of other clouds' bindings (`group:audit@example.com`) are named in the config
+        // by their member string
+        for pr in self.inv.principals[self.first.principal..]
+            .iter_mut()
+            .filter(|p| p.root == self.root && !p.is_internal() && p.cloud != super::Cloud::Aws)
+        {
+            // a member string has a colon of its own (`group:`), never a unit qualifier
+            pr.inference_log_reader = readers
+                .iter()
+                .any(|r| *r == pr.address || unit_key_matches(r, &unit, &pr.address));
+        }
     }
 
     fn decide_tier(&mut self, d: DatastoreId, unit: &str) -> (Option<Tier>, Reason) {

@@ -25,6 +25,8 @@ struct Row {
     at: Location,
     conditional: bool,
     kms_gate: &'static str,
+    /// The service account whose rights it uses (impersonation), when not its own.
+    through: Option<String>,
 }
 
 struct Location {
@@ -79,6 +81,7 @@ fn collect<'a>(
             at: location(sources, span),
             conditional: g.conditional,
             kms_gate: g.kms_gate,
+            through: g.through.map(|t| inv.principals[t].address.clone()),
         });
     }
     let listed: Vec<usize> = (0..inv.datastores.len())
@@ -124,7 +127,7 @@ pub fn json(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Value {
                     .map(|r| {
                         json!({"principal": r.principal, "unit": r.unit, "kind": r.kind, "workloads": r.workloads, "actions": r.actions,
                                "via": r.via, "document": r.document, "file": r.at.file, "line": r.at.line,
-                               "conditional": r.conditional, "kms_gate": r.kms_gate})
+                               "conditional": r.conditional, "kms_gate": r.kms_gate, "through": r.through})
                     })
                     .collect();
                 if !list.is_empty() {
@@ -179,6 +182,9 @@ pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String 
                 "denied" => cond.push_str("  (no kms:Decrypt on the bucket key)"),
                 "unknown" => cond.push_str("  (kms:Decrypt on the bucket key not known)"),
                 _ => {}
+            }
+            if let Some(t) = &r.through {
+                cond.push_str(&format!("  (acting as {})", text(t)));
             }
             let _ = writeln!(
                 out,

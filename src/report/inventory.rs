@@ -146,6 +146,10 @@ impl<'a> Ctx<'a> {
         let retention = match d.kind {
             DatastoreKind::LogGroup => json!({"days": s.retention_days.filter(|n| *n > 0),
                 "source": if s.retention_days.is_some() { "retention_in_days" } else { "none" }}),
+            // another cloud's own retention (BigQuery table expiration, a log bucket's days)
+            DatastoreKind::Store { .. } if s.retention_days.is_some() => {
+                json!({"days": s.retention_days.filter(|n| *n > 0), "source": "retention"})
+            }
             _ => json!({"days": covering.iter().filter_map(|r| r.expiration_days).min(),
                 "noncurrent_days": covering.iter().filter_map(|r| r.noncurrent_days).min(),
                 "source": if covering.iter().any(|r| r.expiration_days.is_some()) { "lifecycle" } else { "none" }}),
@@ -156,7 +160,7 @@ impl<'a> Ctx<'a> {
             }
             _ => json!({"algorithm": s.encryption, "customer_managed_key": s.kms_key}),
         };
-        let is_bucket = d.kind != DatastoreKind::LogGroup;
+        let is_bucket = matches!(d.kind.as_str(), "bucket" | "prefix");
         located(
             self.i.sources,
             d.span,
