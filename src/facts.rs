@@ -990,6 +990,10 @@ fn repo_entity(inv: &Inventory, config: &Config) -> cedar_policy::Entity {
             b(inv.gcp.vertex_audit_logging),
         ),
         (
+            "azure_openai_request_logging".to_string(),
+            b(inv.azure_openai_unlogged.is_empty()),
+        ),
+        (
             "declared_subservices".to_string(),
             set(config
                 .subservices
@@ -1139,6 +1143,8 @@ fn ml_facts(
         let spans = vec![("block", located(a.span, &a.address, ""))];
         let mut f = declaration(uid("Agent", &format!("a{i}")), spans, &a.address);
         f.units = vec![a.root];
+        f.vars
+            .push(("cloud", Cloud::of_address(&a.address).as_str().into()));
         facts.push(f);
     }
     // one AI service entity per service, at its first use in (file, line) order

@@ -3,6 +3,9 @@
 //! boundaries, resource policies that name the principal, every Deny that applies, Not* elements,
 //! wildcards, resource types, and conditions decided against the known principal.
 
+pub mod azure;
+pub mod azure_resolve;
+pub mod azure_roles;
 pub mod bindings;
 pub mod catalog;
 pub mod conditions;
@@ -233,6 +236,10 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
     }
     if !inv.gcp.is_empty() {
         let resolved = gcp::resolve(inv, config);
+        bindings::apply(inv, &resolved, &mut out);
+    }
+    if !inv.azure.is_empty() {
+        let resolved = azure_resolve::resolve(inv, config);
         bindings::apply(inv, &resolved, &mut out);
     }
     out

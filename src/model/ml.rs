@@ -623,7 +623,10 @@ impl Builder<'_> {
         } else if rtype.starts_with("google_vertex_ai_") {
             self.ai_use("vertex-ai", r.span, format!("resource `{}`", r.address));
         } else if rtype == "azurerm_cognitive_account"
-            && a.get("kind").and_then(Value::as_str) == Some("OpenAI")
+            && matches!(
+                a.get("kind").and_then(Value::as_str),
+                Some("OpenAI" | "AIServices")
+            )
         {
             self.ai_use("azure-openai", r.span, format!("resource `{}`", r.address));
         } else if rtype.starts_with("openai_") {

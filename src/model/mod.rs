@@ -3,6 +3,8 @@
 //! tiers and workloads (config, then tags, then the graph, then the name).
 
 pub mod awscc;
+pub mod azure;
+pub mod azure_build;
 pub mod classify;
 pub mod gcp;
 pub(crate) mod graph;
@@ -53,7 +55,10 @@ impl Cloud {
         let rtype = stripped.rsplit('.').nth(1).unwrap_or("");
         if rtype.starts_with("google_") {
             Cloud::Gcp
-        } else if rtype.starts_with("azurerm_") || rtype.starts_with("azuread_") {
+        } else if rtype.starts_with("azurerm_")
+            || rtype.starts_with("azuread_")
+            || rtype.starts_with("azapi_")
+        {
             Cloud::Azure
         } else {
             Cloud::Aws
@@ -436,6 +441,10 @@ pub struct Inventory {
     pub bedrock_invocation_logging: bool,
     /// What the GCP front end found that the binding analysis needs (role bindings, projects).
     pub gcp: gcp::Gcp,
+    /// What the Azure front end found, per root module (role assignments and their scopes).
+    pub azure: azure_build::AzureUnits,
+    /// Azure OpenAI accounts no diagnostic setting sends request logs from (IL002).
+    pub azure_openai_unlogged: Vec<(String, Span)>,
     /// Resource instances seen, of any type.
     pub resources: usize,
     /// Root modules added.
@@ -566,6 +575,7 @@ impl Inventory {
         if gcp::uses_gcp(ev) {
             b.gcp(ev);
         }
+        b.azure(ev);
         for r in ev
             .instances
             .iter()

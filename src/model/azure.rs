@@ -1,0 +1,1812 @@
+//! The Azure front end: what an evaluated root module declares on Azure (azurerm 3.x and 4.x
+//! resource and argument names, checked against hashicorp/terraform-provider-azurerm's
+//! `website/docs/r/*.html.markdown` at v4.x; managed online endpoints through `azapi_resource`),
+//! as typed items: storage accounts and their containers (ADLS Gen2 filesystems included, with
+//! their POSIX ACL entries), Log Analytics workspaces, Application Insights, ML workspaces,
+//! online endpoints and deployments, Azure OpenAI accounts and deployments, diagnostic
+//! settings, identities, role assignments and custom role definitions.
+//!
+//! Role assignment scopes are resolved here to a [`Scope`] so the access analysis can apply
+//! Azure's inheritance (management group > subscription > resource group > account > container)
+//! without reading Terraform again.
+
+use crate::source::Span;
+use crate::terraform::value::{Address, Mode, Part, Reference, Value};
+use crate::terraform::{Evaluated, ResourceInstance};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// A boolean argument: its value when known, and where it is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Flag {
+    /// Not written: the provider's default applies.
+    #[default]
+    Absent,
+    Known(bool),
+    /// Written, but not known statically.
+    Unknown,
+}
+
+impl Flag {
+    fn of(v: Option<&Value>) -> Flag {
+        match v {
+            None => Flag::Absent,
+            Some(v) if v.is_null() => Flag::Absent,
+            Some(v) => v.as_bool().map_or(Flag::Unknown, Flag::Known),
+        }
+    }
+
+    /// The value with the provider's default for an absent argument; `None` when unknown.
+    pub fn or_default(self, default: bool) -> Option<bool> {
+        match self {
+            Flag::Absent => Some(default),
+            Flag::Known(b) => Some(b),
+            Flag::Unknown => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct StorageAccount {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub name: Option<String>,
+    /// `resource_group_name` as written (a reference to a resource group's `name`, or text).
+    pub resource_group: Option<Vec<Part>>,
+    pub tags: BTreeMap<String, String>,
+    pub tags_span: Option<Span>,
+    /// `allow_nested_items_to_be_public` (3.x and 4.x; the provider's default is true, unlike
+    /// the Azure API's: hashicorp/terraform-provider-azurerm#27513) or the 2.x
+    /// `allow_blob_public_access`.
+    pub nested_public: Flag,
+    pub nested_public_span: Option<Span>,
+    /// `public_network_access_enabled` (default true).
+    pub public_network: Flag,
+    /// `network_rules { default_action = "Deny" }`, or an `azurerm_storage_account_network_rules`.
+    pub network_deny: bool,
+    /// `shared_access_key_enabled` (default true): account keys and SAS work.
+    pub shared_key: Flag,
+    /// `customer_managed_key` block or an `azurerm_storage_account_customer_managed_key`.
+    pub cmk: bool,
+    /// `blob_properties { versioning_enabled = true }`.
+    pub versioning: bool,
+    /// Lifecycle rules (`azurerm_storage_management_policy`) that delete base blobs: (prefix
+    /// filters, days; empty prefixes cover every container).
+    pub lifecycle: Vec<(Vec<String>, i64)>,
+    pub unknown: BTreeSet<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Container {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub name: Option<String>,
+    /// Index into `Azure::accounts`.
+    pub account: Option<usize>,
+    /// `container_access_type`: `private` (default), `blob` or `container`.
+    pub access_type: Option<String>,
+    pub access_type_span: Option<Span>,
+    pub metadata: BTreeMap<String, String>,
+    pub metadata_span: Option<Span>,
+    /// An ADLS Gen2 filesystem (`azurerm_storage_data_lake_gen2_filesystem`).
+    pub filesystem: bool,
+    pub unknown: BTreeSet<String>,
+}
+
+/// One POSIX ACL entry of an ADLS Gen2 filesystem or path: data access outside RBAC.
+#[derive(Clone, Debug)]
+pub struct Ace {
+    /// Index into `Azure::containers`.
+    pub container: usize,
+    /// `user`, `group`, `mask`, `other`.
+    pub kind: String,
+    /// The object id (`id`), as written.
+    pub id: Option<Value>,
+    /// Who `id` names, resolved once identities are known.
+    pub assignee: Assignee,
+    pub read: bool,
+    pub write: bool,
+    /// `default` entries apply to children created later; `access` entries to the path itself.
+    pub default_scope: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct LogWorkspace {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub name: Option<String>,
+    pub resource_group: Option<Vec<Part>>,
+    pub tags: BTreeMap<String, String>,
+    pub tags_span: Option<Span>,
+    /// `retention_in_days` (absent: 30 days, the service default).
+    pub retention_days: Option<i64>,
+    pub retention_span: Option<Span>,
+    /// Linked to a dedicated cluster with a customer-managed key.
+    pub cmk: bool,
+    pub unknown: BTreeSet<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AppInsights {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub name: Option<String>,
+    /// The Log Analytics workspace it stores into (`workspace_id`).
+    pub workspace: Option<Arc<Address>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MlWorkspace {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub name: Option<String>,
+    pub resource_group: Option<Vec<Part>>,
+    /// Its default storage account (`storage_account_id`), index into `Azure::accounts`.
+    pub storage_account: Option<usize>,
+    pub app_insights: Option<Arc<Address>>,
+}
+
+/// A managed online endpoint or deployment (`azapi_resource` of the
+/// `Microsoft.MachineLearningServices/workspaces/onlineEndpoints[/deployments]` type).
+#[derive(Clone, Debug)]
+pub struct OnlineEndpoint {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub name: Option<String>,
+    /// A deployment (logging is configured per deployment), else the endpoint.
+    pub deployment: bool,
+    /// `properties.appInsightsEnabled`.
+    pub app_insights: Flag,
+    /// `properties.dataCollector` collects both `model_inputs` and `model_outputs`.
+    pub data_collector: bool,
+    /// Where logging is written: `dataCollector`, else `appInsightsEnabled`.
+    pub logging_span: Option<Span>,
+    /// The body could not be read (unknown, or `jsonencode` of something unresolved).
+    pub body_unknown: bool,
+    /// `tags` say `data-classification = public`.
+    pub public_data: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct CognitiveAccount {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub name: Option<String>,
+    pub resource_group: Option<Vec<Part>>,
+    /// `kind`: `OpenAI`, `AIServices`, ...
+    pub kind: Option<String>,
+    pub cmk: bool,
+}
+
+impl CognitiveAccount {
+    /// Azure OpenAI: an account of kind `OpenAI` or `AIServices` (rules.md, TP001).
+    pub fn is_openai(&self) -> bool {
+        matches!(self.kind.as_deref(), Some(k) if k.eq_ignore_ascii_case("OpenAI") || k.eq_ignore_ascii_case("AIServices"))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CognitiveDeployment {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub account: Option<Arc<Address>>,
+    pub rai_policy: Option<Value>,
+}
+
+/// A custom content filter policy (`azurerm_cognitive_account_rai_policy`).
+#[derive(Clone, Debug)]
+pub struct RaiPolicy {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub name: Option<String>,
+    pub account: Option<Arc<Address>>,
+    /// `content_filter` blocks with `filter_enabled = false` or `block_enabled = false`.
+    pub disabled_filters: Vec<Span>,
+}
+
+/// `azurerm_monitor_diagnostic_setting`: where a resource's logs go.
+#[derive(Clone, Debug)]
+pub struct DiagnosticSetting {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub target: Option<Arc<Address>>,
+    pub log_workspace: Option<Arc<Address>>,
+    pub storage_account: Option<Arc<Address>>,
+    /// Enabled log categories and category groups (`enabled_log`, or `log` with `enabled`).
+    pub categories: BTreeSet<String>,
+    /// A category could not be evaluated.
+    pub categories_unknown: bool,
+}
+
+impl DiagnosticSetting {
+    /// Sends request and response logs: the `RequestResponse` or `Audit` category, or the
+    /// `allLogs` / `audit` groups (IL002 on Azure OpenAI).
+    pub fn logs_requests(&self) -> bool {
+        self.categories.iter().any(|c| {
+            ["requestresponse", "audit", "alllogs"].contains(&c.to_ascii_lowercase().as_str())
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdentityKind {
+    /// `azurerm_user_assigned_identity`.
+    UserAssigned,
+    /// The system-assigned identity of a resource (`identity { type = "SystemAssigned" }`).
+    SystemAssigned,
+    /// `azuread_service_principal`, `azuread_group`, `azuread_user`.
+    Directory(&'static str),
+}
+
+#[derive(Clone, Debug)]
+pub struct Identity {
+    /// The resource; for a system-assigned identity, the resource that has it.
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub name: Option<String>,
+    pub kind: IdentityKind,
+}
+
+/// Where a role assignment applies, resolved from its `scope`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    ManagementGroup,
+    Subscription,
+    /// A resource group, by its name when known and by its address when declared.
+    ResourceGroup {
+        name: Option<String>,
+        address: Option<Arc<Address>>,
+    },
+    StorageAccount(usize),
+    Container(usize),
+    LogWorkspace(usize),
+    AppInsights(usize),
+    /// An ML workspace, by index into `Azure::ml_workspaces`.
+    MlWorkspace(usize),
+    /// A cognitive services account, by index into `Azure::cognitive`.
+    Cognitive(usize),
+    /// Another resource: covers nothing the rules read.
+    Other,
+    /// Not known statically: covers nothing (never guessed).
+    Unknown,
+}
+
+impl Scope {
+    /// Wider than one resource (DT005's resource wildcard).
+    pub fn is_broad(&self) -> bool {
+        matches!(
+            self,
+            Scope::ManagementGroup | Scope::Subscription | Scope::ResourceGroup { .. }
+        )
+    }
+}
+
+/// Who a role assignment names, resolved from its `principal_id`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Assignee {
+    /// Index into `Azure::identities`.
+    Identity(usize),
+    /// The identity running Terraform (`data.azurerm_client_config.*.object_id`).
+    Deployer,
+    /// An object id written literally, with `principal_type` when given.
+    ObjectId { id: String, kind: Option<String> },
+    /// Not known statically (a variable without value): never guessed.
+    Unknown,
+}
+
+/// The role a role assignment grants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleRef {
+    /// A built-in role by name or id.
+    Builtin(String),
+    /// A custom role of the configuration, index into `Azure::role_definitions`.
+    Custom(usize),
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+pub struct RoleAssignment {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub scope: Scope,
+    pub scope_span: Span,
+    pub role: RoleRef,
+    pub role_span: Span,
+    pub assignee: Assignee,
+    /// An ABAC `condition`: the grant is conditional.
+    pub condition: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct CustomRole {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub definition: crate::access::azure_roles::RoleDefinition,
+}
+
+/// An Azure ML datastore (`azurerm_machine_learning_datastore_blobstorage`, `_datalake_gen2`):
+/// the container it points at is ML data.
+#[derive(Clone, Debug)]
+pub struct MlDatastore {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub container: Option<usize>,
+}
+
+/// What one root module declares on Azure.
+#[derive(Clone, Debug, Default)]
+pub struct Azure {
+    pub accounts: Vec<StorageAccount>,
+    pub containers: Vec<Container>,
+    pub aces: Vec<Ace>,
+    pub log_workspaces: Vec<LogWorkspace>,
+    pub app_insights: Vec<AppInsights>,
+    pub ml_workspaces: Vec<MlWorkspace>,
+    pub endpoints: Vec<OnlineEndpoint>,
+    pub cognitive: Vec<CognitiveAccount>,
+    pub deployments: Vec<CognitiveDeployment>,
+    pub rai_policies: Vec<RaiPolicy>,
+    pub diagnostics: Vec<DiagnosticSetting>,
+    pub identities: Vec<Identity>,
+    pub assignments: Vec<RoleAssignment>,
+    pub role_definitions: Vec<CustomRole>,
+    pub ml_datastores: Vec<MlDatastore>,
+    /// Identities used by ML resources, with the workload the resource shows and why.
+    pub workloads: Vec<(usize, &'static str, String, Span)>,
+}
+
+impl Azure {
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+            && self.containers.is_empty()
+            && self.log_workspaces.is_empty()
+            && self.app_insights.is_empty()
+            && self.ml_workspaces.is_empty()
+            && self.endpoints.is_empty()
+            && self.cognitive.is_empty()
+            && self.assignments.is_empty()
+    }
+
+    /// Does a scope cover a container? Azure's inheritance: an assignment on a management
+    /// group, subscription, resource group or account reaches every container below it.
+    /// Subscriptions and management groups reach the containers of this root module (one
+    /// deployment, one subscription, as model.md's deployment units).
+    pub fn covers_container(&self, scope: &Scope, c: usize) -> bool {
+        let container = &self.containers[c];
+        match scope {
+            Scope::ManagementGroup | Scope::Subscription => true,
+            Scope::Container(x) => *x == c,
+            Scope::StorageAccount(a) => container.account == Some(*a),
+            Scope::ResourceGroup { name, address } => container
+                .account
+                .is_some_and(|a| self.in_group(&self.accounts[a].resource_group, name, address)),
+            _ => false,
+        }
+    }
+
+    /// Does a scope cover a storage account as a whole (its keys)?
+    pub fn covers_account(&self, scope: &Scope, a: usize) -> bool {
+        match scope {
+            Scope::ManagementGroup | Scope::Subscription => true,
+            Scope::StorageAccount(x) => *x == a,
+            Scope::ResourceGroup { name, address } => {
+                self.in_group(&self.accounts[a].resource_group, name, address)
+            }
+            _ => false,
+        }
+    }
+
+    /// Does a scope cover a Log Analytics workspace?
+    pub fn covers_log_workspace(&self, scope: &Scope, w: usize) -> bool {
+        match scope {
+            Scope::ManagementGroup | Scope::Subscription => true,
+            Scope::LogWorkspace(x) => *x == w,
+            Scope::ResourceGroup { name, address } => {
+                self.in_group(&self.log_workspaces[w].resource_group, name, address)
+            }
+            _ => false,
+        }
+    }
+
+    /// Does a scope cover an ML workspace or cognitive account (model control plane)? A
+    /// subscription or management group does, as `*` does on AWS; a resource group when it
+    /// holds one of the configuration's workspaces or accounts, or when the group of one of
+    /// them is not known.
+    pub fn covers_control(&self, scope: &Scope) -> bool {
+        match scope {
+            Scope::ManagementGroup
+            | Scope::Subscription
+            | Scope::MlWorkspace(_)
+            | Scope::Cognitive(_) => true,
+            Scope::ResourceGroup { name, address } => self
+                .ml_workspaces
+                .iter()
+                .map(|w| &w.resource_group)
+                .chain(self.cognitive.iter().map(|c| &c.resource_group))
+                .any(|rg| {
+                    let known = matches!(rg.as_deref(), Some([Part::Lit(_)] | [Part::Ref(_)]));
+                    !known || self.in_group(rg, name, address)
+                }),
+            _ => false,
+        }
+    }
+
+    fn in_group(
+        &self,
+        written: &Option<Vec<Part>>,
+        name: &Option<String>,
+        address: &Option<Arc<Address>>,
+    ) -> bool {
+        match written.as_deref() {
+            Some([Part::Lit(s)]) => name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(s)),
+            Some([Part::Ref(r)]) => address.as_ref().is_some_and(|a| **a == *r.target),
+            _ => false,
+        }
+    }
+}
+
+/// The address a value refers to, when it is exactly one reference (`azurerm_x.y.id`).
+fn single_ref(v: &Value) -> Option<&Reference> {
+    match &v.kind {
+        crate::terraform::value::Kind::Symbolic(parts) => match parts.as_slice() {
+            [Part::Ref(r)] => Some(r),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn ref_target(v: Option<&Value>) -> Option<Arc<Address>> {
+    v.and_then(single_ref).map(|r| r.target.clone())
+}
+
+fn string_map(v: Option<&Value>) -> (BTreeMap<String, String>, bool) {
+    let mut out = BTreeMap::new();
+    let mut unknown = false;
+    match v.map(Value::decoded) {
+        Some(v) if v.is_null() => {}
+        Some(v) => match v.as_object() {
+            Some(entries) => {
+                for e in entries {
+                    match e.value.to_plain_string() {
+                        Some(s) => {
+                            out.insert(e.key.clone(), s);
+                        }
+                        None if e.value.is_null() => {}
+                        None => unknown = true,
+                    }
+                }
+            }
+            None => unknown = true,
+        },
+        None => {}
+    }
+    (out, unknown)
+}
+
+fn blocks<'a>(r: &'a ResourceInstance, name: &str) -> Vec<&'a Value> {
+    r.attrs
+        .get(name)
+        .map(|v| v.one_or_many())
+        .unwrap_or_default()
+}
+
+fn attr_span(r: &ResourceInstance, name: &str) -> Option<Span> {
+    r.attrs.entry(name).map(|e| e.key_span.to(e.value.span))
+}
+
+fn name_of(r: &ResourceInstance, unknown: &mut BTreeSet<String>) -> Option<String> {
+    match r.attrs.get("name") {
+        Some(v) if v.has_unknown() => {
+            unknown.insert("name".into());
+            None
+        }
+        Some(v) => v.as_str().map(str::to_string),
+        None => None,
+    }
+}
+
+/// A role assignment scope written as an ARM resource id (`/subscriptions/...`).
+fn parse_scope_text(text: &str, az: &Azure) -> Scope {
+    let segs: Vec<&str> = text.trim_matches('/').split('/').collect();
+    let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let find = |key: &str| {
+        lower
+            .iter()
+            .position(|s| s == key)
+            .and_then(|i| segs.get(i + 1).copied())
+    };
+    if lower.first().map(String::as_str) == Some("providers")
+        && lower.get(1).map(String::as_str) == Some("microsoft.management")
+    {
+        return Scope::ManagementGroup;
+    }
+    if let Some(c) = find("containers") {
+        let account = find("storageaccounts");
+        return az
+            .containers
+            .iter()
+            .position(|x| {
+                x.name.as_deref() == Some(c)
+                    && x.account.and_then(|a| az.accounts[a].name.as_deref()) == account
+            })
+            .map_or(Scope::Other, Scope::Container);
+    }
+    if let Some(a) = find("storageaccounts") {
+        return az
+            .accounts
+            .iter()
+            .position(|x| x.name.as_deref() == Some(a))
+            .map_or(Scope::Other, Scope::StorageAccount);
+    }
+    if lower.iter().any(|s| s == "providers") {
+        return Scope::Other;
+    }
+    if let Some(rg) = find("resourcegroups") {
+        return Scope::ResourceGroup {
+            name: Some(rg.to_string()),
+            address: None,
+        };
+    }
+    if lower.first().map(String::as_str) == Some("subscriptions") {
+        return Scope::Subscription;
+    }
+    Scope::Unknown
+}
+
+/// Collects one root module's Azure resources.
+struct Collector<'a> {
+    ev: &'a Evaluated,
+    az: Azure,
+    by_address: HashMap<Arc<Address>, &'a ResourceInstance>,
+}
+
+/// What an evaluated root module declares on Azure.
+pub fn collect(ev: &Evaluated) -> Azure {
+    let mut c = Collector {
+        ev,
+        az: Azure::default(),
+        by_address: ev
+            .instances
+            .iter()
+            .map(|r| (r.address.clone(), r))
+            .collect(),
+    };
+    c.run();
+    c.az
+}
+
+impl<'a> Collector<'a> {
+    fn managed(&self, rtype: &'a str) -> impl Iterator<Item = &'a ResourceInstance> + 'a {
+        self.ev
+            .instances
+            .iter()
+            .filter(move |r| r.address.mode == Mode::Managed && r.address.rtype == rtype)
+    }
+
+    fn account_index(&self, v: Option<&Value>) -> Option<usize> {
+        let target = ref_target(v)?;
+        self.az.accounts.iter().position(|a| a.address == target)
+    }
+
+    fn account_by_name(&self, v: Option<&Value>) -> Option<usize> {
+        let v = v?;
+        if let Some(r) = single_ref(v) {
+            return self.az.accounts.iter().position(|a| a.address == r.target);
+        }
+        let name = v.as_str()?;
+        self.az
+            .accounts
+            .iter()
+            .position(|a| a.name.as_deref() == Some(name))
+    }
+
+    fn run(&mut self) {
+        self.accounts();
+        self.containers();
+        self.log_workspaces();
+        for r in self.managed("azurerm_application_insights") {
+            self.az.app_insights.push(AppInsights {
+                address: r.address.clone(),
+                span: r.span,
+                name: r
+                    .attrs
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                workspace: ref_target(r.attrs.get("workspace_id")),
+            });
+        }
+        for r in self.managed("azurerm_machine_learning_workspace") {
+            let storage_account = self.account_index(r.attrs.get("storage_account_id"));
+            self.az.ml_workspaces.push(MlWorkspace {
+                address: r.address.clone(),
+                span: r.span,
+                name: r
+                    .attrs
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                storage_account,
+                resource_group: r
+                    .attrs
+                    .get("resource_group_name")
+                    .and_then(Value::string_parts),
+                app_insights: ref_target(r.attrs.get("application_insights_id")),
+            });
+        }
+        // workspaces and registries written with azapi (newer API versions, AI Foundry hubs)
+        for r in self.managed("azapi_resource") {
+            let ty = r
+                .attrs
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if ty.starts_with("microsoft.machinelearningservices/workspaces@")
+                || ty.starts_with("microsoft.machinelearningservices/registries@")
+            {
+                self.az.ml_workspaces.push(MlWorkspace {
+                    address: r.address.clone(),
+                    span: r.span,
+                    name: r
+                        .attrs
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    resource_group: r.attrs.get("parent_id").and_then(Value::string_parts),
+                    storage_account: None,
+                    app_insights: None,
+                });
+            }
+        }
+        self.endpoints();
+        self.cognitive();
+        self.diagnostics();
+        self.identities();
+        self.role_definitions();
+        self.assignments();
+        for i in 0..self.az.aces.len() {
+            if let Some(id) = self.az.aces[i].id.clone() {
+                self.az.aces[i].assignee = self.assignee(&id, None);
+            }
+        }
+        self.ml_datastores();
+    }
+
+    fn accounts(&mut self) {
+        for r in self.managed("azurerm_storage_account") {
+            let mut unknown = BTreeSet::new();
+            let name = name_of(r, &mut unknown);
+            let (tags, tags_unknown) = string_map(r.attrs.get("tags"));
+            if tags_unknown {
+                unknown.insert("tags".into());
+            }
+            let (nested_public, nested_public_span) = [
+                "allow_nested_items_to_be_public",
+                "allow_blob_public_access",
+            ]
+            .iter()
+            .find_map(|k| r.attrs.get(k).map(|v| (Flag::of(Some(v)), attr_span(r, k))))
+            .unwrap_or((Flag::Absent, None));
+            let network_deny = blocks(r, "network_rules").iter().any(|b| {
+                b.get("default_action")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("Deny"))
+            });
+            let versioning = blocks(r, "blob_properties")
+                .iter()
+                .any(|b| b.get("versioning_enabled").and_then(Value::as_bool) == Some(true));
+            let cmk = !blocks(r, "customer_managed_key").is_empty();
+            self.az.accounts.push(StorageAccount {
+                address: r.address.clone(),
+                span: r.span,
+                name,
+                resource_group: r
+                    .attrs
+                    .get("resource_group_name")
+                    .and_then(Value::string_parts),
+                tags,
+                tags_span: attr_span(r, "tags"),
+                nested_public,
+                nested_public_span,
+                public_network: Flag::of(r.attrs.get("public_network_access_enabled")),
+                network_deny,
+                shared_key: Flag::of(r.attrs.get("shared_access_key_enabled")),
+                cmk,
+                versioning,
+                lifecycle: Vec::new(),
+                unknown,
+            });
+        }
+        // settings written as resources of their own
+        for r in self.managed("azurerm_storage_account_network_rules") {
+            if let Some(a) = self.account_index(r.attrs.get("storage_account_id")) {
+                if r.attrs
+                    .get("default_action")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("Deny"))
+                {
+                    self.az.accounts[a].network_deny = true;
+                }
+            }
+        }
+        for r in self.managed("azurerm_storage_account_customer_managed_key") {
+            if let Some(a) = self.account_index(r.attrs.get("storage_account_id")) {
+                self.az.accounts[a].cmk = true;
+            }
+        }
+        for r in self.managed("azurerm_storage_management_policy") {
+            let Some(a) = self.account_index(r.attrs.get("storage_account_id")) else {
+                continue;
+            };
+            for rule in blocks(r, "rule") {
+                if rule.get("enabled").and_then(Value::as_bool) == Some(false) {
+                    continue;
+                }
+                let prefixes: Vec<String> = rule
+                    .get("filters")
+                    .map(|f| f.one_or_many())
+                    .unwrap_or_default()
+                    .iter()
+                    .flat_map(|f| {
+                        f.get("prefix_match")
+                            .map(|p| p.one_or_many())
+                            .unwrap_or_default()
+                    })
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect();
+                let days = rule
+                    .get("actions")
+                    .map(|x| x.one_or_many())
+                    .unwrap_or_default()
+                    .iter()
+                    .flat_map(|x| {
+                        x.get("base_blob")
+                            .map(|b| b.one_or_many())
+                            .unwrap_or_default()
+                    })
+                    .find_map(|b| {
+                        b.get("delete_after_days_since_modification_greater_than")
+                            .or_else(|| b.get("delete_after_days_since_creation_greater_than"))
+                            .and_then(Value::as_number)
+                    });
+                if let Some(days) = days {
+                    self.az.accounts[a].lifecycle.push((prefixes, days as i64));
+                }
+            }
+        }
+    }
+
+    fn containers(&mut self) {
+        for (rtype, filesystem) in [
+            ("azurerm_storage_container", false),
+            ("azurerm_storage_data_lake_gen2_filesystem", true),
+        ] {
+            for r in self.managed(rtype) {
+                let mut unknown = BTreeSet::new();
+                let name = name_of(r, &mut unknown);
+                // 4.x names the account by id, 3.x by name
+                let account = self
+                    .account_index(r.attrs.get("storage_account_id"))
+                    .or_else(|| self.account_by_name(r.attrs.get("storage_account_name")));
+                let (metadata, md_unknown) = string_map(r.attrs.get("metadata"));
+                if md_unknown {
+                    unknown.insert("metadata".into());
+                }
+                let access = r.attrs.get("container_access_type");
+                if access.is_some_and(Value::has_unknown) {
+                    unknown.insert("container_access_type".into());
+                }
+                let index = self.az.containers.len();
+                self.az.containers.push(Container {
+                    address: r.address.clone(),
+                    span: r.span,
+                    name,
+                    account,
+                    access_type: access.and_then(Value::as_str).map(str::to_string),
+                    access_type_span: attr_span(r, "container_access_type"),
+                    metadata,
+                    metadata_span: attr_span(r, "metadata"),
+                    filesystem,
+                    unknown,
+                });
+                if filesystem {
+                    self.aces(r, index);
+                }
+            }
+        }
+        // ACLs on paths of a filesystem apply to that filesystem's data
+        for r in self.managed("azurerm_storage_data_lake_gen2_path") {
+            let fs = r.attrs.get("filesystem_name");
+            let index = fs.and_then(|v| {
+                let target = single_ref(v).map(|x| x.target.clone());
+                let name = v.as_str();
+                self.az.containers.iter().position(|c| {
+                    c.filesystem
+                        && (target.as_ref() == Some(&c.address)
+                            || (name.is_some() && c.name.as_deref() == name))
+                })
+            });
+            if let Some(i) = index {
+                self.aces(r, i);
+            }
+        }
+    }
+
+    fn aces(&mut self, r: &ResourceInstance, container: usize) {
+        for e in blocks(r, "ace") {
+            let perms = e.get("permissions").and_then(Value::as_str).unwrap_or("");
+            let kind = e
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            self.az.aces.push(Ace {
+                container,
+                kind,
+                id: e.get("id").filter(|v| !v.is_null()).cloned(),
+                assignee: Assignee::Unknown,
+                read: perms.starts_with('r'),
+                write: perms.get(1..2) == Some("w"),
+                default_scope: e.get("scope").and_then(Value::as_str) == Some("default"),
+                span: e.span,
+            });
+        }
+    }
+
+    fn log_workspaces(&mut self) {
+        for r in self.managed("azurerm_log_analytics_workspace") {
+            let mut unknown = BTreeSet::new();
+            let name = name_of(r, &mut unknown);
+            let (tags, tags_unknown) = string_map(r.attrs.get("tags"));
+            if tags_unknown {
+                unknown.insert("tags".into());
+            }
+            let retention = r.attrs.get("retention_in_days");
+            if retention.is_some_and(Value::has_unknown) {
+                unknown.insert("retention_days".into());
+            }
+            self.az.log_workspaces.push(LogWorkspace {
+                address: r.address.clone(),
+                span: r.span,
+                name,
+                resource_group: r
+                    .attrs
+                    .get("resource_group_name")
+                    .and_then(Value::string_parts),
+                tags,
+                tags_span: attr_span(r, "tags"),
+                retention_days: retention.and_then(Value::as_number).map(|n| n as i64),
+                retention_span: attr_span(r, "retention_in_days"),
+                cmk: false,
+                unknown,
+            });
+        }
+        // a workspace linked to a dedicated cluster whose key is the customer's
+        let cmk_clusters: BTreeSet<Arc<Address>> = self
+            .managed("azurerm_log_analytics_cluster_customer_managed_key")
+            .filter_map(|r| ref_target(r.attrs.get("log_analytics_cluster_id")))
+            .collect();
+        for r in self.managed("azurerm_log_analytics_linked_service") {
+            let cluster = ref_target(r.attrs.get("write_access_id"));
+            if cluster.is_some_and(|c| cmk_clusters.contains(&c)) {
+                if let Some(w) = ref_target(r.attrs.get("workspace_id")) {
+                    for ws in self.az.log_workspaces.iter_mut().filter(|x| x.address == w) {
+                        ws.cmk = true;
+                    }
+                }
+            }
+        }
+    }
+
+    fn endpoints(&mut self) {
+        const ENDPOINT: &str = "microsoft.machinelearningservices/workspaces/onlineendpoints@";
+        const DEPLOYMENT: &str =
+            "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments@";
+        for r in self.managed("azapi_resource") {
+            let Some(ty) = r.attrs.get("type").and_then(Value::as_str) else {
+                continue;
+            };
+            let ty = ty.to_ascii_lowercase();
+            let deployment = ty.starts_with(DEPLOYMENT);
+            if !deployment && !ty.starts_with(ENDPOINT) {
+                continue;
+            }
+            let body = r.attrs.get("body").map(Value::decoded);
+            let props = body.and_then(|b| b.get("properties")).map(Value::decoded);
+            let collector = props.and_then(|p| p.get("dataCollector"));
+            let collected = |key: &str| {
+                collector
+                    .and_then(|c| c.get("collections"))
+                    .and_then(|c| c.get(key))
+                    .and_then(|c| c.get("dataCollectionMode"))
+                    .and_then(Value::as_str)
+                    .is_some_and(|m| m.eq_ignore_ascii_case("Enabled"))
+            };
+            let (tags, _) = string_map(r.attrs.get("tags"));
+            self.az.endpoints.push(OnlineEndpoint {
+                address: r.address.clone(),
+                span: r.span,
+                name: r
+                    .attrs
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                deployment,
+                app_insights: Flag::of(props.and_then(|p| p.get("appInsightsEnabled"))),
+                data_collector: collected("model_inputs") && collected("model_outputs"),
+                logging_span: collector
+                    .or_else(|| props.and_then(|p| p.get("appInsightsEnabled")))
+                    .map(|v| v.span),
+                body_unknown: body.is_none_or(|b| b.has_unknown() || b.as_object().is_none()),
+                public_data: tags
+                    .get("data-classification")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("public")),
+            });
+        }
+    }
+
+    fn cognitive(&mut self) {
+        for r in self.managed("azurerm_cognitive_account") {
+            self.az.cognitive.push(CognitiveAccount {
+                address: r.address.clone(),
+                span: r.span,
+                name: r
+                    .attrs
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                resource_group: r
+                    .attrs
+                    .get("resource_group_name")
+                    .and_then(Value::string_parts),
+                kind: r
+                    .attrs
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                cmk: !blocks(r, "customer_managed_key").is_empty(),
+            });
+        }
+        for r in self.managed("azurerm_cognitive_deployment") {
+            self.az.deployments.push(CognitiveDeployment {
+                address: r.address.clone(),
+                span: r.span,
+                account: ref_target(r.attrs.get("cognitive_account_id")),
+                rai_policy: r
+                    .attrs
+                    .get("rai_policy_name")
+                    .filter(|v| !v.is_null())
+                    .cloned(),
+            });
+        }
+        for r in self.managed("azurerm_cognitive_account_rai_policy") {
+            let disabled_filters = blocks(r, "content_filter")
+                .into_iter()
+                .filter(|f| {
+                    f.get("filter_enabled").and_then(Value::as_bool) == Some(false)
+                        || f.get("block_enabled").and_then(Value::as_bool) == Some(false)
+                })
+                .map(|f| f.span)
+                .collect();
+            self.az.rai_policies.push(RaiPolicy {
+                address: r.address.clone(),
+                span: r.span,
+                name: r
+                    .attrs
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                account: ref_target(r.attrs.get("cognitive_account_id")),
+                disabled_filters,
+            });
+        }
+    }
+
+    fn diagnostics(&mut self) {
+        for r in self.managed("azurerm_monitor_diagnostic_setting") {
+            let mut categories = BTreeSet::new();
+            let mut categories_unknown = false;
+            for b in blocks(r, "enabled_log") {
+                for key in ["category", "category_group"] {
+                    match b.get(key) {
+                        Some(v) if v.has_unknown() => categories_unknown = true,
+                        Some(v) => categories.extend(v.as_str().map(str::to_string)),
+                        None => {}
+                    }
+                }
+            }
+            // the 3.x `log` block, with `enabled`
+            for b in blocks(r, "log") {
+                if b.get("enabled").and_then(Value::as_bool) == Some(false) {
+                    continue;
+                }
+                for key in ["category", "category_group"] {
+                    match b.get(key) {
+                        Some(v) if v.has_unknown() => categories_unknown = true,
+                        Some(v) => categories.extend(v.as_str().map(str::to_string)),
+                        None => {}
+                    }
+                }
+            }
+            self.az.diagnostics.push(DiagnosticSetting {
+                address: r.address.clone(),
+                span: r.span,
+                target: ref_target(r.attrs.get("target_resource_id")),
+                log_workspace: ref_target(r.attrs.get("log_analytics_workspace_id")),
+                storage_account: ref_target(r.attrs.get("storage_account_id")),
+                categories,
+                categories_unknown,
+            });
+        }
+    }
+
+    fn identities(&mut self) {
+        for r in self.managed("azurerm_user_assigned_identity") {
+            self.az.identities.push(Identity {
+                address: r.address.clone(),
+                span: r.span,
+                name: r
+                    .attrs
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                kind: IdentityKind::UserAssigned,
+            });
+        }
+        for (rtype, kind) in [
+            ("azuread_service_principal", "service-principal"),
+            ("azuread_group", "group"),
+            ("azuread_user", "user"),
+        ] {
+            for r in self.managed(rtype) {
+                let name = ["display_name", "user_principal_name"]
+                    .iter()
+                    .find_map(|k| r.attrs.get(k).and_then(Value::as_str))
+                    .map(str::to_string);
+                self.az.identities.push(Identity {
+                    address: r.address.clone(),
+                    span: r.span,
+                    name,
+                    kind: IdentityKind::Directory(kind),
+                });
+            }
+        }
+        // workloads from the graph: the identities ML compute and endpoints run as
+        let rs: Vec<&ResourceInstance> = self
+            .ev
+            .instances
+            .iter()
+            .filter(|r| r.address.mode == Mode::Managed)
+            .collect();
+        for r in rs {
+            {
+                let Some(workload) = self.workload_of(r) else {
+                    continue;
+                };
+                for id in blocks(r, "identity") {
+                    let system = id
+                        .get("type")
+                        .and_then(Value::as_str)
+                        .is_some_and(|t| t.contains("SystemAssigned"));
+                    if system {
+                        let i = self.system_identity(r);
+                        self.az.workloads.push((
+                            i,
+                            workload,
+                            format!("the identity of {}", r.address),
+                            r.span,
+                        ));
+                    }
+                    for uid in id
+                        .get("identity_ids")
+                        .map(|v| v.one_or_many())
+                        .unwrap_or_default()
+                    {
+                        if let Some(t) = single_ref(uid).map(|x| x.target.clone()) {
+                            if let Some(i) = self.az.identities.iter().position(|x| x.address == t)
+                            {
+                                self.az.workloads.push((
+                                    i,
+                                    workload,
+                                    format!("assigned to {}", r.address),
+                                    uid.span,
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The workload a resource's identity does: ML compute trains or runs notebooks, online
+    /// endpoints serve (azurerm resources, or `azapi_resource` by its ARM type).
+    fn workload_of(&self, r: &ResourceInstance) -> Option<&'static str> {
+        match r.address.rtype.as_str() {
+            "azurerm_machine_learning_compute_cluster" => Some("training"),
+            "azurerm_machine_learning_compute_instance" => Some("notebook"),
+            "azurerm_machine_learning_synapse_spark" => Some("pipeline"),
+            "azapi_resource" => {
+                if self.az.endpoints.iter().any(|e| e.address == r.address) {
+                    return Some("inference");
+                }
+                let ty = r.attrs.get("type").and_then(Value::as_str)?;
+                if !ty
+                    .to_ascii_lowercase()
+                    .starts_with("microsoft.machinelearningservices/workspaces/computes@")
+                {
+                    return None;
+                }
+                let compute = r
+                    .attrs
+                    .get("body")
+                    .map(Value::decoded)
+                    .and_then(|b| b.get("properties"))
+                    .and_then(|p| p.get("computeType"))
+                    .and_then(Value::as_str)?;
+                match compute {
+                    "AmlCompute" => Some("training"),
+                    "ComputeInstance" => Some("notebook"),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The system-assigned identity of a resource, created on first use.
+    fn system_identity(&mut self, r: &ResourceInstance) -> usize {
+        if let Some(i) = self
+            .az
+            .identities
+            .iter()
+            .position(|x| x.kind == IdentityKind::SystemAssigned && x.address == r.address)
+        {
+            return i;
+        }
+        self.az.identities.push(Identity {
+            address: r.address.clone(),
+            span: blocks(r, "identity").first().map_or(r.span, |b| b.span),
+            name: r
+                .attrs
+                .get("name")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            kind: IdentityKind::SystemAssigned,
+        });
+        self.az.identities.len() - 1
+    }
+
+    fn role_definitions(&mut self) {
+        use crate::access::azure_roles::RoleDefinition;
+        for r in self.managed("azurerm_role_definition") {
+            let mut def = RoleDefinition {
+                name: r
+                    .attrs
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                id: r
+                    .attrs
+                    .get("role_definition_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase(),
+                ..RoleDefinition::default()
+            };
+            for p in blocks(r, "permissions") {
+                let list = |k: &str| -> Vec<String> {
+                    p.get(k)
+                        .map(|v| v.one_or_many())
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                };
+                def.actions.extend(list("actions"));
+                def.not_actions.extend(list("not_actions"));
+                def.data_actions.extend(list("data_actions"));
+                def.not_data_actions.extend(list("not_data_actions"));
+            }
+            self.az.role_definitions.push(CustomRole {
+                address: r.address.clone(),
+                span: r.span,
+                definition: def,
+            });
+        }
+    }
+
+    fn assignments(&mut self) {
+        let rs: Vec<&ResourceInstance> = self.managed("azurerm_role_assignment").collect();
+        for r in rs {
+            let scope_value = r.attrs.get("scope");
+            let scope = scope_value.map_or(Scope::Unknown, |v| self.scope(v));
+            let (role, role_span) = self.role(r);
+            let assignee = match r.attrs.get("principal_id") {
+                Some(v) => self.assignee(v, r.attrs.get("principal_type")),
+                None => Assignee::Unknown,
+            };
+            self.az.assignments.push(RoleAssignment {
+                address: r.address.clone(),
+                span: r.span,
+                scope,
+                scope_span: scope_value.map_or(r.span, |v| v.span),
+                role,
+                role_span,
+                assignee,
+                condition: r
+                    .attrs
+                    .get("condition")
+                    .is_some_and(|v| !v.is_null() && v.as_str() != Some("")),
+            });
+        }
+    }
+
+    fn role(&self, r: &ResourceInstance) -> (RoleRef, Span) {
+        if let Some(v) = r.attrs.get("role_definition_name").filter(|v| !v.is_null()) {
+            return match v.as_str() {
+                Some(name) => (
+                    match self
+                        .az
+                        .role_definitions
+                        .iter()
+                        .position(|d| d.definition.name.eq_ignore_ascii_case(name))
+                    {
+                        Some(i) => RoleRef::Custom(i),
+                        None => RoleRef::Builtin(name.to_string()),
+                    },
+                    v.span,
+                ),
+                None => match single_ref(v) {
+                    // `azurerm_role_definition.x.name`
+                    Some(x) => (self.custom_by_address(&x.target), v.span),
+                    None => (RoleRef::Unknown, v.span),
+                },
+            };
+        }
+        if let Some(v) = r.attrs.get("role_definition_id").filter(|v| !v.is_null()) {
+            if let Some(x) = single_ref(v) {
+                if x.target.rtype == "azurerm_role_definition" {
+                    return (self.custom_by_address(&x.target), v.span);
+                }
+                // `data.azurerm_role_definition.x.id` with a known name
+                if let Some(name) = self
+                    .by_address
+                    .get(&x.target)
+                    .and_then(|d| d.attrs.get("name"))
+                    .and_then(Value::as_str)
+                {
+                    return (RoleRef::Builtin(name.to_string()), v.span);
+                }
+                return (RoleRef::Unknown, v.span);
+            }
+            // `"${data.azurerm_subscription.x.id}${data.azurerm_role_definition.y.id}"`
+            if let Some(parts) = v.string_parts() {
+                let named = parts.iter().rev().find_map(|p| match p {
+                    Part::Ref(x) if x.target.rtype == "azurerm_role_definition" => Some(x),
+                    _ => None,
+                });
+                if let Some(x) = named {
+                    if x.target.mode == Mode::Managed {
+                        return (self.custom_by_address(&x.target), v.span);
+                    }
+                    if let Some(name) = self
+                        .by_address
+                        .get(&x.target)
+                        .and_then(|d| d.attrs.get("name"))
+                        .and_then(Value::as_str)
+                    {
+                        return (RoleRef::Builtin(name.to_string()), v.span);
+                    }
+                }
+            }
+            // a literal id, maybe with a reference in front (`${data.azurerm_subscription.x.id}/providers/...`)
+            if let Some(parts) = v.string_parts() {
+                if let Some(Part::Lit(tail)) = parts.last() {
+                    let guid = tail.rsplit('/').next().unwrap_or_default();
+                    if guid.len() == 36 {
+                        return (RoleRef::Builtin(guid.to_string()), v.span);
+                    }
+                }
+            }
+            return (RoleRef::Unknown, v.span);
+        }
+        (RoleRef::Unknown, r.span)
+    }
+
+    fn custom_by_address(&self, a: &Address) -> RoleRef {
+        self.az
+            .role_definitions
+            .iter()
+            .position(|d| *d.address == *a)
+            .map_or(RoleRef::Unknown, RoleRef::Custom)
+    }
+
+    fn scope(&self, v: &Value) -> Scope {
+        let Some(parts) = v.string_parts() else {
+            return Scope::Unknown;
+        };
+        match parts.as_slice() {
+            [Part::Lit(s)] => parse_scope_text(s, &self.az),
+            [Part::Ref(r)] => self.scope_of_ref(r),
+            // `"${azurerm_storage_account.a.id}/blobServices/default/containers/${azurerm_storage_container.c.name}"`
+            [Part::Ref(first), rest @ ..] => {
+                let text: String = rest
+                    .iter()
+                    .map(|p| match p {
+                        Part::Lit(s) => s.as_str(),
+                        Part::Ref(_) => "\u{0}",
+                    })
+                    .collect();
+                let lower = text.to_ascii_lowercase();
+                let Some(at) = lower.find("/containers/") else {
+                    return Scope::Unknown;
+                };
+                let segment = text[at + "/containers/".len()..]
+                    .split('/')
+                    .next()
+                    .unwrap_or_default();
+                let account = self
+                    .az
+                    .accounts
+                    .iter()
+                    .position(|a| a.address == first.target);
+                if segment == "\u{0}" {
+                    let last = rest.iter().rev().find_map(|p| match p {
+                        Part::Ref(r) => Some(r),
+                        Part::Lit(_) => None,
+                    });
+                    if let Some(r) = last {
+                        if let Some(i) = self
+                            .az
+                            .containers
+                            .iter()
+                            .position(|c| c.address == r.target)
+                        {
+                            return Scope::Container(i);
+                        }
+                    }
+                    return Scope::Unknown;
+                }
+                self.az
+                    .containers
+                    .iter()
+                    .position(|c| {
+                        c.name.as_deref() == Some(segment)
+                            && account.is_some()
+                            && c.account == account
+                    })
+                    .map_or(Scope::Unknown, Scope::Container)
+            }
+            _ => Scope::Unknown,
+        }
+    }
+
+    fn scope_of_ref(&self, r: &Reference) -> Scope {
+        let t = &r.target;
+        let find = |list: &[Arc<Address>]| list.iter().position(|a| **a == **t);
+        match t.rtype.as_str() {
+            "azurerm_subscription" => Scope::Subscription,
+            "azurerm_management_group" => Scope::ManagementGroup,
+            "azurerm_resource_group" => Scope::ResourceGroup {
+                name: self
+                    .by_address
+                    .get(t)
+                    .and_then(|x| x.attrs.get("name"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                address: Some(t.clone()),
+            },
+            "azurerm_storage_account" => {
+                let list: Vec<Arc<Address>> =
+                    self.az.accounts.iter().map(|a| a.address.clone()).collect();
+                find(&list).map_or(Scope::Other, Scope::StorageAccount)
+            }
+            "azurerm_storage_container" | "azurerm_storage_data_lake_gen2_filesystem" => {
+                let list: Vec<Arc<Address>> = self
+                    .az
+                    .containers
+                    .iter()
+                    .map(|a| a.address.clone())
+                    .collect();
+                find(&list).map_or(Scope::Other, Scope::Container)
+            }
+            "azurerm_log_analytics_workspace" => {
+                let list: Vec<Arc<Address>> = self
+                    .az
+                    .log_workspaces
+                    .iter()
+                    .map(|a| a.address.clone())
+                    .collect();
+                find(&list).map_or(Scope::Other, Scope::LogWorkspace)
+            }
+            "azurerm_application_insights" => {
+                let list: Vec<Arc<Address>> = self
+                    .az
+                    .app_insights
+                    .iter()
+                    .map(|a| a.address.clone())
+                    .collect();
+                find(&list).map_or(Scope::Other, Scope::AppInsights)
+            }
+            "azurerm_machine_learning_workspace" => {
+                let list: Vec<Arc<Address>> = self
+                    .az
+                    .ml_workspaces
+                    .iter()
+                    .map(|a| a.address.clone())
+                    .collect();
+                find(&list).map_or(Scope::Other, Scope::MlWorkspace)
+            }
+            "azapi_resource" => self
+                .az
+                .ml_workspaces
+                .iter()
+                .position(|w| w.address == *t)
+                .map_or(Scope::Other, Scope::MlWorkspace),
+            "azurerm_cognitive_account" => {
+                let list: Vec<Arc<Address>> = self
+                    .az
+                    .cognitive
+                    .iter()
+                    .map(|a| a.address.clone())
+                    .collect();
+                find(&list).map_or(Scope::Other, Scope::Cognitive)
+            }
+            _ if t.mode == Mode::Data && t.rtype == "azurerm_client_config" => Scope::Unknown,
+            _ => Scope::Other,
+        }
+    }
+
+    fn assignee(&mut self, v: &Value, kind: Option<&Value>) -> Assignee {
+        if let Some(r) = single_ref(v) {
+            let t = &r.target;
+            if t.mode == Mode::Data && t.rtype == "azurerm_client_config" {
+                return Assignee::Deployer;
+            }
+            if let Some(i) = self
+                .az
+                .identities
+                .iter()
+                .position(|x| x.address == *t && x.kind != IdentityKind::SystemAssigned)
+            {
+                return Assignee::Identity(i);
+            }
+            // `azurerm_x.y.identity[0].principal_id`: the resource's system-assigned identity
+            if r.attr.starts_with("identity") && r.attr.ends_with("principal_id") {
+                if let Some(res) = self.by_address.get(t).copied() {
+                    return Assignee::Identity(self.system_identity(res));
+                }
+            }
+            return Assignee::Unknown;
+        }
+        match v.as_str() {
+            Some(id) if !id.is_empty() => Assignee::ObjectId {
+                id: id.to_string(),
+                kind: kind.and_then(Value::as_str).map(str::to_string),
+            },
+            _ => Assignee::Unknown,
+        }
+    }
+
+    fn ml_datastores(&mut self) {
+        for rtype in [
+            "azurerm_machine_learning_datastore_blobstorage",
+            "azurerm_machine_learning_datastore_datalake_gen2",
+        ] {
+            let rs: Vec<&ResourceInstance> = self.managed(rtype).collect();
+            for r in rs {
+                let target = ref_target(r.attrs.get("storage_container_id"));
+                let container =
+                    target.and_then(|t| self.az.containers.iter().position(|c| c.address == t));
+                self.az.ml_datastores.push(MlDatastore {
+                    address: r.address.clone(),
+                    span: r.span,
+                    container,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(tf: &str) -> Azure {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), tf).unwrap();
+        let ev = crate::terraform::evaluate_dir(dir.path(), &[], &[]);
+        collect(&ev.evaluated)
+    }
+
+    const BASE: &str = r#"
+data "azurerm_subscription" "current" {}
+data "azurerm_client_config" "current" {}
+resource "azurerm_management_group" "ml" {
+  display_name = "ml"
+}
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-ml"
+  location = "westeurope"
+}
+resource "azurerm_resource_group" "other" {
+  name     = "rg-web"
+  location = "westeurope"
+}
+resource "azurerm_storage_account" "lake" {
+  name                     = "acmelake"
+  resource_group_name      = azurerm_resource_group.rg.name
+  location                 = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+}
+resource "azurerm_storage_account" "web" {
+  name                = "acmeweb"
+  resource_group_name = "rg-web"
+  location            = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+}
+resource "azurerm_storage_container" "raw" {
+  name               = "raw"
+  storage_account_id = azurerm_storage_account.lake.id
+  metadata = {
+    datatier = "raw"
+  }
+}
+resource "azurerm_storage_container" "curated" {
+  name                 = "curated"
+  storage_account_name = azurerm_storage_account.lake.name
+}
+resource "azurerm_storage_container" "site" {
+  name               = "site"
+  storage_account_id = azurerm_storage_account.web.id
+}
+resource "azurerm_user_assigned_identity" "trainer" {
+  name                = "trainer"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+}
+"#;
+
+    /// The containers (by name) an assignment at `scope` covers.
+    fn covered(scope: &str) -> Vec<String> {
+        let az = eval(&format!(
+            "{BASE}\nresource \"azurerm_role_assignment\" \"a\" {{\n  scope = {scope}\n  role_definition_name = \"Storage Blob Data Reader\"\n  principal_id = azurerm_user_assigned_identity.trainer.principal_id\n}}\n"
+        ));
+        assert_eq!(az.assignments.len(), 1);
+        let a = &az.assignments[0];
+        (0..az.containers.len())
+            .filter(|&c| az.covers_container(&a.scope, c))
+            .map(|c| az.containers[c].name.clone().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn scopes_inherit_down_the_hierarchy() {
+        let all = vec!["raw", "curated", "site"];
+        assert_eq!(covered("azurerm_management_group.ml.id"), all);
+        assert_eq!(covered("data.azurerm_subscription.current.id"), all);
+        assert_eq!(
+            covered("\"/subscriptions/00000000-0000-0000-0000-000000000000\""),
+            all
+        );
+        assert_eq!(
+            covered("azurerm_resource_group.rg.id"),
+            vec!["raw", "curated"]
+        );
+        assert_eq!(
+            covered("\"/subscriptions/0000/resourceGroups/rg-web\""),
+            vec!["site"]
+        );
+        assert_eq!(
+            covered("azurerm_storage_account.lake.id"),
+            vec!["raw", "curated"]
+        );
+        assert_eq!(
+            covered("azurerm_storage_container.raw.resource_manager_id"),
+            vec!["raw"]
+        );
+        assert_eq!(covered("azurerm_storage_container.raw.id"), vec!["raw"]);
+        assert_eq!(
+            covered("\"${azurerm_storage_account.lake.id}/blobServices/default/containers/${azurerm_storage_container.curated.name}\""),
+            vec!["curated"]
+        );
+        assert_eq!(
+            covered("\"/subscriptions/0000/resourceGroups/rg-ml/providers/Microsoft.Storage/storageAccounts/acmelake/blobServices/default/containers/raw\""),
+            vec!["raw"]
+        );
+        assert_eq!(
+            covered("\"/subscriptions/0000/resourceGroups/rg-ml/providers/Microsoft.Storage/storageAccounts/acmelake\""),
+            vec!["raw", "curated"]
+        );
+        // unknown scopes cover nothing
+        assert!(covered("var.scope").is_empty());
+        assert!(covered(
+            "\"/subscriptions/0000/resourceGroups/rg-ml/providers/Microsoft.KeyVault/vaults/kv\""
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn assignees_and_roles_resolve() {
+        let az = eval(&format!(
+            r#"{BASE}
+resource "azurerm_machine_learning_workspace" "ws" {{
+  name                = "mlw"
+  storage_account_id  = azurerm_storage_account.lake.id
+  identity {{
+    type = "SystemAssigned"
+  }}
+}}
+resource "azurerm_role_definition" "lake_reader" {{
+  name  = "lake-reader"
+  scope = data.azurerm_subscription.current.id
+  permissions {{
+    actions          = []
+    data_actions     = ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"]
+    not_data_actions = ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete"]
+  }}
+}}
+resource "azurerm_role_assignment" "sys" {{
+  scope              = azurerm_storage_account.lake.id
+  role_definition_id = azurerm_role_definition.lake_reader.role_definition_resource_id
+  principal_id       = azurerm_machine_learning_workspace.ws.identity[0].principal_id
+}}
+resource "azurerm_role_assignment" "me" {{
+  scope                = azurerm_storage_account.lake.id
+  role_definition_name = "Owner"
+  principal_id         = data.azurerm_client_config.current.object_id
+}}
+resource "azurerm_role_assignment" "lit" {{
+  scope                = azurerm_storage_container.raw.id
+  role_definition_id   = "/subscriptions/0000/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+  principal_id         = "11111111-2222-3333-4444-555555555555"
+  principal_type       = "Group"
+  condition_version    = "2.0"
+  condition            = "((!(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'}})))"
+}}
+data "azurerm_role_definition" "contributor" {{
+  name = "Contributor"
+}}
+resource "azurerm_role_assignment" "joined" {{
+  scope              = azurerm_storage_account.lake.id
+  role_definition_id = "${{data.azurerm_subscription.current.id}}${{data.azurerm_role_definition.contributor.id}}"
+  principal_id       = data.azurerm_client_config.current.object_id
+}}
+resource "azurerm_role_assignment" "unknown" {{
+  scope                = azurerm_storage_account.lake.id
+  role_definition_name = "Reader"
+  principal_id         = var.someone
+}}
+"#
+        ));
+        let by = |name: &str| {
+            az.assignments
+                .iter()
+                .find(|a| a.address.name == name)
+                .unwrap()
+        };
+        let sys = by("sys");
+        assert_eq!(sys.role, RoleRef::Custom(0));
+        let Assignee::Identity(i) = sys.assignee else {
+            panic!("{:?}", sys.assignee)
+        };
+        assert_eq!(az.identities[i].kind, IdentityKind::SystemAssigned);
+        assert_eq!(
+            az.identities[i].address.rtype,
+            "azurerm_machine_learning_workspace"
+        );
+        assert_eq!(by("me").assignee, Assignee::Deployer);
+        assert_eq!(by("me").role, RoleRef::Builtin("Owner".into()));
+        let lit = by("lit");
+        assert_eq!(
+            lit.assignee,
+            Assignee::ObjectId {
+                id: "11111111-2222-3333-4444-555555555555".into(),
+                kind: Some("Group".into())
+            }
+        );
+        assert_eq!(
+            lit.role,
+            RoleRef::Builtin("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1".into())
+        );
+        assert!(lit.condition);
+        assert_eq!(lit.scope, Scope::Container(0));
+        assert_eq!(by("unknown").assignee, Assignee::Unknown);
+        assert_eq!(by("joined").role, RoleRef::Builtin("Contributor".into()));
+        assert_eq!(az.ml_workspaces[0].storage_account, Some(0));
+        // the curated container names its account by name (azurerm 3.x)
+        assert_eq!(az.containers[1].account, Some(0));
+    }
+
+    #[test]
+    fn storage_settings_endpoints_and_logging() {
+        let az = eval(
+            r#"
+resource "azurerm_storage_account" "a" {
+  name                            = "acmedata"
+  allow_nested_items_to_be_public = true
+  shared_access_key_enabled       = false
+  public_network_access_enabled   = false
+  network_rules {
+    default_action = "Deny"
+  }
+  blob_properties {
+    versioning_enabled = true
+  }
+}
+resource "azurerm_storage_account_customer_managed_key" "a" {
+  storage_account_id = azurerm_storage_account.a.id
+  key_vault_id       = "kv"
+  key_name           = "k"
+}
+resource "azurerm_storage_data_lake_gen2_filesystem" "fs" {
+  name               = "features"
+  storage_account_id = azurerm_storage_account.a.id
+  ace {
+    type        = "user"
+    id          = "99999999-2222-3333-4444-555555555555"
+    permissions = "r-x"
+  }
+  ace {
+    type        = "other"
+    permissions = "---"
+  }
+}
+resource "azurerm_cognitive_account" "oai" {
+  name     = "oai"
+  kind     = "OpenAI"
+  sku_name = "S0"
+}
+resource "azurerm_monitor_diagnostic_setting" "oai" {
+  name                       = "oai"
+  target_resource_id         = azurerm_cognitive_account.oai.id
+  log_analytics_workspace_id = azurerm_log_analytics_workspace.law.id
+  enabled_log {
+    category = "RequestResponse"
+  }
+}
+resource "azurerm_log_analytics_workspace" "law" {
+  name              = "law"
+  retention_in_days = 90
+}
+resource "azapi_resource" "blue" {
+  type      = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments@2024-04-01"
+  name      = "blue"
+  body = {
+    properties = {
+      appInsightsEnabled = false
+      dataCollector = {
+        collections = {
+          model_inputs  = { dataCollectionMode = "Enabled" }
+          model_outputs = { dataCollectionMode = "Enabled" }
+        }
+      }
+    }
+  }
+}
+"#,
+        );
+        let a = &az.accounts[0];
+        assert_eq!(a.nested_public, Flag::Known(true));
+        assert_eq!(a.shared_key.or_default(true), Some(false));
+        assert!(a.network_deny && a.cmk && a.versioning);
+        assert_eq!(a.public_network, Flag::Known(false));
+        assert!(az.containers[0].filesystem);
+        assert_eq!(az.aces.len(), 2);
+        assert!(az.aces[0].read && !az.aces[0].write);
+        assert!(!az.aces[1].read);
+        assert!(az.cognitive[0].is_openai());
+        assert!(az.diagnostics[0].logs_requests());
+        assert_eq!(az.log_workspaces[0].retention_days, Some(90));
+        let e = &az.endpoints[0];
+        assert!(e.deployment && e.data_collector && !e.body_unknown);
+        assert_eq!(e.app_insights, Flag::Known(false));
+    }
+}
