@@ -255,3 +255,25 @@ fn the_evidence_command_dates_the_report_and_names_the_commit() {
         .success();
     assert!(String::from_utf8_lossy(&md.get_output().stdout).starts_with("# SOC 2 evidence"));
 }
+
+#[test]
+fn a_criterion_with_nothing_in_scope_is_not_applicable_not_passed() {
+    // the inventory example has no LLM agents and no guardrails: CC7.1 tested nothing
+    let engine = Engine::load(&[]).unwrap();
+    let out = run(&example("ml-platform-inventory"), &engine, &|_| true);
+    let doc = doc_for(&out, &engine, &|_| true);
+    assert!(schema().is_valid(&doc));
+    let c = criterion(&doc, "CC7.1");
+    assert_eq!(c["checked"]["agents"], 0);
+    assert_eq!(c["checked"]["guardrails"], 0);
+    assert_eq!(c["status"], "not-applicable");
+    for control in c["controls"].as_array().unwrap() {
+        assert_eq!(control["status"], "not-applicable", "{control}");
+    }
+    assert!(doc["summary"]["not_applicable"].as_u64().unwrap() >= 1);
+    // a criterion with something in scope and no finding still passes
+    assert_eq!(criterion(&doc, "A1.2")["status"], "passed");
+    let md = evidence::markdown(&doc);
+    assert!(md.contains("## CC7.1"));
+    assert!(md.contains("not applicable (nothing in scope)"));
+}
