@@ -1,5 +1,5 @@
 # The mlguard container image, for CI systems other than GitHub Actions:
-#   docker run --rm -v "$PWD:/src" IMAGE scan .     (IMAGE: ghcr.io/<the repository>:<version>)
+#   docker run --rm -v "$PWD:/src" IMAGE scan .     (IMAGE: ghcr.io/mlguard/mlguard:<version>, named after the repository)
 # Nothing but the static (musl) release binary: no shell, no package manager, no libc. The
 # release workflow copies the binaries it built into dist/linux-<arch>/ and builds this for
 # linux/amd64 and linux/arm64; scripts/package-test.sh builds and tests the same binary locally.
