@@ -98,6 +98,7 @@ fn the_docs_pin_what_the_release_workflow_produces() {
         for line in text.lines() {
             // pre-commit `rev:` of this repository and of the hook package
             if let Some(rev) = line.trim().strip_prefix("rev: ") {
+                let rev = rev.split_whitespace().next().unwrap_or("");
                 assert_eq!(rev, format!("v{VERSION}"), "{file}: {line}");
             }
             for package in ["mlguard-cli==", "mlguard-cli@"] {
