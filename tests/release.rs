@@ -107,7 +107,10 @@ fn the_docs_pin_what_the_release_workflow_produces() {
                         .chars()
                         .take_while(|c| c.is_ascii_digit() || *c == '.')
                         .collect();
-                    assert_eq!(pinned, VERSION, "{file}: {line}");
+                    // `mlguard-cli==X.Y.Z` in prose is a pattern, not a pin
+                    if !pinned.is_empty() {
+                        assert_eq!(pinned, VERSION, "{file}: {line}");
+                    }
                 }
             }
             if let Some(at) = line.find("releases/download/") {
