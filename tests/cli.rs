@@ -323,7 +323,12 @@ fn a_custom_workload_declared_in_the_config_is_usable_from_the_config_a_tag_and_
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let findings = doc["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{findings:#?}");
@@ -429,10 +434,21 @@ fn version_names_the_version_and_the_commit() {
 fn access_wraps_long_action_lists_below_their_row() {
     let dir = tempfile::tempdir().unwrap();
     let actions: Vec<String> = [
-        "GetObject", "GetObjectAcl", "GetObjectAttributes", "GetObjectLegalHold",
-        "GetObjectRetention", "GetObjectTagging", "GetObjectTorrent", "GetObjectVersion",
-        "GetObjectVersionAcl", "GetObjectVersionAttributes", "GetObjectVersionTagging",
-        "GetObjectVersionTorrent", "PutObject", "PutObjectAcl", "PutObjectTagging",
+        "GetObject",
+        "GetObjectAcl",
+        "GetObjectAttributes",
+        "GetObjectLegalHold",
+        "GetObjectRetention",
+        "GetObjectTagging",
+        "GetObjectTorrent",
+        "GetObjectVersion",
+        "GetObjectVersionAcl",
+        "GetObjectVersionAttributes",
+        "GetObjectVersionTagging",
+        "GetObjectVersionTorrent",
+        "PutObject",
+        "PutObjectAcl",
+        "PutObjectTagging",
     ]
     .iter()
     .map(|a| format!("\"s3:{a}\""))
@@ -453,7 +469,10 @@ fn access_wraps_long_action_lists_below_their_row() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("8 actions"), "{text}");
-    assert!(text.contains("\n      s3:GetObjectAcl, s3:GetObjectAttributes,"), "{text}");
+    assert!(
+        text.contains("\n      s3:GetObjectAcl, s3:GetObjectAttributes,"),
+        "{text}"
+    );
     for line in text.lines() {
         assert!(line.chars().count() <= 160, "a line too long: {line}");
     }

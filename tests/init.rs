@@ -298,9 +298,20 @@ fn init_keeps_declared_custom_workloads_so_the_file_it_writes_loads() {
         .args(["init", "--print", dir.to_str().unwrap()])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("custom_workloads = [\"analytics\"]"), "{text}");
-    assert!(text.contains("\"aws_iam_role.reports\" = [\"analytics\"]"), "{text}");
+    assert!(
+        text.contains("custom_workloads = [\"analytics\"]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"aws_iam_role.reports\" = [\"analytics\"]"),
+        "{text}"
+    );
     Config::parse("mlguard.toml", &text).expect("the written file is a valid configuration");
 }

@@ -72,7 +72,11 @@ fn the_repository_address_is_written_only_in_cargo_toml() {
                 .take_while(|c| c.is_ascii_alphanumeric() || "-_/".contains(*c))
                 .collect();
             if !named.is_empty() && !named.starts_with('$') {
-                assert_eq!(named, repo_path.to_lowercase(), "{file} names another image");
+                assert_eq!(
+                    named,
+                    repo_path.to_lowercase(),
+                    "{file} names another image"
+                );
             }
         }
         // `uses: owner/mlguard@ref` in a workflow example
@@ -81,7 +85,11 @@ fn the_repository_address_is_written_only_in_cargo_toml() {
             if let Some((action, pin)) = used.split_once('@') {
                 if action.ends_with("/mlguard") {
                     assert_eq!(action, repo_path, "{file}: {line}");
-                    assert_eq!(pin, format!("v{VERSION}"), "{file} pins another version: {line}");
+                    assert_eq!(
+                        pin,
+                        format!("v{VERSION}"),
+                        "{file} pins another version: {line}"
+                    );
                 }
             }
         }
@@ -132,7 +140,10 @@ fn the_release_workflow_builds_every_target_with_checksums_wheels_and_an_image()
     let wf = read(".github/workflows/release.yml");
     assert!(wf.contains("tags: [\"v[0-9]+.[0-9]+.[0-9]+*\"]"));
     for target in TARGETS {
-        assert!(wf.contains(&format!("target: {target},")), "{target} is not built");
+        assert!(
+            wf.contains(&format!("target: {target},")),
+            "{target} is not built"
+        );
     }
     // what install.sh downloads is what the workflow names its archives and sums
     assert!(wf.contains("name=mlguard-$TAG-${{ matrix.target }}"));
@@ -177,7 +188,11 @@ fn the_wheel_carries_the_binary_under_a_free_name_and_the_command_stays_mlguard(
 #[test]
 fn the_hooks_and_the_action_install_the_release_binary() {
     let hooks = read(".pre-commit-hooks.yaml");
-    for id in ["- id: mlguard\n", "- id: mlguard-system\n", "- id: mlguard-cargo\n"] {
+    for id in [
+        "- id: mlguard\n",
+        "- id: mlguard-system\n",
+        "- id: mlguard-cargo\n",
+    ] {
         assert!(hooks.contains(id), "{id}");
     }
     assert_eq!(hooks.matches("files: \\.(tf|tfvars|json)$").count(), 3);
@@ -188,7 +203,10 @@ fn the_hooks_and_the_action_install_the_release_binary() {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert!(meta.permissions().mode() & 0o111 != 0, "{script} is not executable");
+            assert!(
+                meta.permissions().mode() & 0o111 != 0,
+                "{script} is not executable"
+            );
         }
         let _ = meta;
     }
@@ -205,7 +223,8 @@ fn the_image_is_the_static_binary_on_scratch_as_non_root() {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .collect();
     assert_eq!(lines[0], "FROM scratch");
-    assert!(docker.contains("COPY --chmod=0755 dist/linux-${TARGETARCH}/mlguard /usr/local/bin/mlguard"));
+    assert!(docker
+        .contains("COPY --chmod=0755 dist/linux-${TARGETARCH}/mlguard /usr/local/bin/mlguard"));
     let user = lines.iter().find(|l| l.starts_with("USER ")).unwrap();
     assert!(!user.contains("root") && !user.ends_with(" 0") && !user.contains(" 0:"));
 }

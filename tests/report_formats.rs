@@ -247,7 +247,9 @@ fn junit_is_xml_with_one_testcase_per_rule_per_file() {
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
     assert_eq!(passing.len(), engine.rules().len() - 1);
-    assert!(passing.iter().all(|c| c.children().all(|n| !n.is_element())));
+    assert!(passing
+        .iter()
+        .all(|c| c.children().all(|n| !n.is_element())));
     assert!(passing
         .iter()
         .any(|c| c.attribute("classname") == Some("DT006 tier-publicly-reachable")));
