@@ -34,6 +34,10 @@ git config user.name test
 git config user.email test@example.com
 git config commit.gpgsign false
 
+# the fixture is about DT002; other rules (provenance tags) would fire on it too
+printf '[rules]\nselect = ["DT002"]\n' > mlguard.toml
+git add mlguard.toml
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 run_hook() { pre-commit try-repo "$repo" "$hook" --files "$@"; }
 
