@@ -228,3 +228,33 @@ fn the_image_is_the_static_binary_on_scratch_as_non_root() {
     let user = lines.iter().find(|l| l.starts_with("USER ")).unwrap();
     assert!(!user.contains("root") && !user.ends_with(" 0") && !user.contains(" 0:"));
 }
+
+/// A help text or doc that sends the user to a page under another name (a config error once
+/// named a `config.md` that never existed) is a dead end: every `docs/...md` named in the
+/// sources, the README, the docs and the scripts exists.
+#[test]
+fn every_docs_page_named_anywhere_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md"), root.join("action.yml")];
+    for dir in ["src", "src/report", "docs", "scripts", "tests"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
+            let p = e.path();
+            if p.extension()
+                .is_some_and(|x| x == "rs" || x == "md" || x == "sh")
+            {
+                files.push(p);
+            }
+        }
+    }
+    let page = regex::Regex::new(r"docs/[a-z0-9_/-]+\.md").unwrap();
+    let mut missing = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        for m in page.find_iter(&text) {
+            if !root.join(m.as_str()).exists() {
+                missing.push(format!("{}: {}", f.display(), m.as_str()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "pages that do not exist: {missing:#?}");
+}
