@@ -417,16 +417,27 @@ fn version_names_the_version_and_the_commit() {
         text.starts_with(&format!("mlguard {}", env!("CARGO_PKG_VERSION"))),
         "{text}"
     );
-    // built from a git checkout here, so the commit is known
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "--short=12", "HEAD"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    if let Some(commit) = commit {
-        assert!(text.contains(&format!("(commit {commit})")), "{text}");
+    // built from a git checkout here, so the commit is known: one of this branch's (HEAD, or an
+    // earlier one when a commit landed after the build)
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    };
+    if git(&["rev-parse", "HEAD"]).is_some() {
+        let commit = text
+            .split("(commit ")
+            .nth(1)
+            .and_then(|c| c.split(')').next())
+            .unwrap_or_else(|| panic!("no commit in {text}"));
+        assert_eq!(commit.len(), 12, "{text}");
+        assert!(
+            git(&["merge-base", "--is-ancestor", commit, "HEAD"]).is_some(),
+            "{commit} is not a commit of this branch"
+        );
     }
 }
 
