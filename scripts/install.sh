@@ -35,6 +35,8 @@ REPOSITORY=${MLGUARD_REPOSITORY:-$(manifest_value repository)}
 CACHE=${MLGUARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlguard}
 DIR=${DIR:-$CACHE/$VERSION/bin}
 EXE=mlguard
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 log() { [ "$PRINT_PATH" = 1 ] && echo "$*" >&2 || echo "$*"; }
 
 # the release target triple for this machine, empty when no release binary fits it
@@ -69,12 +71,10 @@ fetch() {
 
 # download, verify and unpack the release archive; non-zero when there is none for this machine
 download() {
-  local triple=$1 ext=tar.gz asset base tmp want got
+  local triple=$1 ext=tar.gz asset base want got
   case "$triple" in *windows*) ext=zip; EXE=mlguard.exe ;; esac
   asset="mlguard-v$VERSION-$triple.$ext"
   base="$REPOSITORY/releases/download/v$VERSION"
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' RETURN
   fetch "$base/SHA256SUMS" "$tmp/SHA256SUMS" 2>/dev/null || return 1
   fetch "$base/$asset" "$tmp/$asset" || return 1
   want=$(awk -v a="$asset" '$2 == a || $2 == "*"a {print $1}' "$tmp/SHA256SUMS")
@@ -99,8 +99,7 @@ build() {
     exit 1
   fi
   log "building mlguard $VERSION from $ROOT (cargo install --locked; a few minutes, once per version)"
-  local root
-  root=$(mktemp -d)
+  local root=$tmp/build
   if [ "$PRINT_PATH" = 1 ]; then
     cargo install --locked --quiet --path "$ROOT" --bin mlguard --root "$root" >&2
   else
@@ -109,7 +108,6 @@ build() {
   case "$(uname -s)" in MINGW*|MSYS*|CYGWIN*) EXE=mlguard.exe ;; esac
   mkdir -p "$DIR"
   install -m 0755 "$root/bin/$EXE" "$DIR/$EXE"
-  rm -rf "$root"
 }
 
 if [ -x "$DIR/mlguard" ] || [ -x "$DIR/mlguard.exe" ]; then
