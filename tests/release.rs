@@ -176,6 +176,7 @@ fn the_wheel_carries_the_binary_under_a_free_name_and_the_command_stays_mlguard(
     assert!(py.contains("bindings = \"bin\""));
     assert!(py.contains("build-backend = \"maturin\""));
     assert!(py.contains("profile = \"dist\""));
+    assert!(py.contains("[[tool.maturin.targets]]\nname = \"mlguard\"\nkind = \"bin\""));
     // version, description and license come from Cargo.toml, not a second copy
     assert!(py.contains("dynamic = [\"version\""));
     assert!(!py.contains("\nversion ="));
