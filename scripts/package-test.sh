@@ -80,7 +80,7 @@ report "binary: verify + unpack + first scan" "$(ms "$start") ms"
 
 # the image's user: uid 65532, no home, nothing but the binary and the mounted code
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
-  chmod -R a+rX "$FRESH"
+  chmod a+rx "$TMP" && chmod -R a+rX "$FRESH"
   start=$(date +%s%N)
   code=0
   env -i setpriv --reuid 65532 --regid 65532 --clear-groups \
@@ -103,8 +103,9 @@ VENV_TOOLS=$TMP/tools
 python3 -m venv "$VENV_TOOLS"
 "$VENV_TOOLS/bin/pip" install -q "maturin>=1.9,<2"
 start=$(date +%s%N)
+# the static binary runs on glibc and musl systems alike: one wheel tagged for both
 "$VENV_TOOLS/bin/maturin" build --locked --profile "$PROFILE" --out "$OUT/wheels" \
-  $( [ "$TARGET" = x86_64-unknown-linux-musl ] && echo --target "$TARGET" --compatibility musllinux_1_2 )
+  $( [ "$TARGET" = x86_64-unknown-linux-musl ] && echo --target "$TARGET" --compatibility manylinux2014 musllinux_1_2 )
 report "maturin build ($PROFILE)" "$(ms "$start") ms"
 WHEEL=$(ls -t "$OUT"/wheels/mlguard_cli-"$VERSION"-*.whl | head -1)
 report "wheel" "$(stat -c %s "$WHEEL") bytes ($(basename "$WHEEL"))"
