@@ -14,7 +14,8 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(
     name = "mlguard",
-    version,
+    // the version and the commit built from (build.rs), e.g. `0.1.0 (commit 2963491a1b2c)`
+    version = env!("MLGUARD_LONG_VERSION"),
     about = "SOC 2 controls for AI/ML infrastructure code"
 )]
 pub struct Cli {

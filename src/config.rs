@@ -108,11 +108,29 @@ pub struct Classification {
     /// `false`: no tier or workload comes from a name (the file and the code are the whole
     /// classification, as `mlguard init` writes it). Default `true`.
     pub names: Option<Spanned<bool>>,
+    /// Workloads of this organisation beyond the built-in ones (`analytics`, `etl`): declared
+    /// here once, then usable in `[workloads]`, the `mlguard:workload` tag and users' rules.
+    #[serde(default)]
+    pub custom_workloads: Vec<Spanned<String>>,
 }
 
 impl Classification {
     pub fn names_enabled(&self) -> bool {
         self.names.as_ref().is_none_or(|n| *n.get_ref())
+    }
+
+    /// Is `name` a built-in workload or one this file declares?
+    pub fn is_workload(&self, name: &str) -> bool {
+        WORKLOADS.contains(&name) || self.custom_workloads.iter().any(|w| w.get_ref() == name)
+    }
+
+    /// Every workload name: the built-in ones, then the declared ones.
+    pub fn workload_names(&self) -> Vec<&str> {
+        WORKLOADS
+            .iter()
+            .copied()
+            .chain(self.custom_workloads.iter().map(|w| w.get_ref().as_str()))
+            .collect()
     }
 }
 
@@ -283,9 +301,30 @@ impl Config {
                 ));
             }
         }
+        for w in &config.classification.custom_workloads {
+            let name = w.get_ref();
+            let well_formed = !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+            if !well_formed || WORKLOADS.contains(&name.as_str()) {
+                return Err(error(
+                    if well_formed {
+                        format!("`{name}` is a built-in workload already")
+                    } else {
+                        format!("`{name}` is not a workload name")
+                    },
+                    Some(w.span()),
+                    "custom workload",
+                    "a custom workload is a new name of lowercase letters, digits, `-` and `_` \
+                     (at most 64), not one of the built-in workloads",
+                ));
+            }
+        }
         for (key, list) in &config.workloads {
             for w in list.get_ref() {
-                if !WORKLOADS.contains(&w.get_ref().as_str()) {
+                if !config.classification.is_workload(w.get_ref()) {
                     return Err(error(
                         format!(
                             "`{}` is not a workload (for `{}`)",
@@ -294,7 +333,11 @@ impl Config {
                         ),
                         Some(w.span()),
                         "unknown workload",
-                        &format!("use any of: {}", WORKLOADS.join(", ")),
+                        &format!(
+                            "use any of: {}; a workload of your own is declared first in \
+                             [classification] custom_workloads",
+                            config.classification.workload_names().join(", ")
+                        ),
                     ));
                 }
             }

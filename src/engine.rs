@@ -125,6 +125,67 @@ pub struct RuleError {
     pub help: Option<String>,
 }
 
+/// A Cedar diagnostic re-homed in the rule file it is about. Cedar's errors carry the policy
+/// text without a name, and miette prefers an error's own source to one attached around it, so
+/// a user saw `[15:61]` and no file: this copy keeps the message, code, help, labels and related
+/// errors, with the file's name on every snippet.
+#[derive(Debug)]
+pub struct InRuleFile {
+    message: String,
+    code: Option<String>,
+    help: Option<String>,
+    labels: Vec<miette::LabeledSpan>,
+    related: Vec<InRuleFile>,
+    src: NamedSource<Arc<String>>,
+}
+
+impl InRuleFile {
+    pub fn new(d: &dyn Diagnostic, name: &str, text: &Arc<String>) -> InRuleFile {
+        InRuleFile {
+            message: d.to_string(),
+            code: d.code().map(|c| c.to_string()),
+            help: d.help().map(|h| h.to_string()),
+            labels: d.labels().map(Iterator::collect).unwrap_or_default(),
+            related: d
+                .related()
+                .map(|r| r.map(|r| InRuleFile::new(r, name, text)).collect())
+                .unwrap_or_default(),
+            src: NamedSource::new(name, text.clone()),
+        }
+    }
+}
+
+impl std::fmt::Display for InRuleFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for InRuleFile {}
+
+impl Diagnostic for InRuleFile {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn std::fmt::Display>)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as _)
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        (!self.related.is_empty())
+            .then(|| Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)) as _)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+}
+
 pub struct Engine {
     schema: Schema,
     policies: PolicySet,
@@ -389,29 +450,20 @@ impl Engine {
     fn validate(&self, texts: &HashMap<String, (String, Arc<String>)>) -> Vec<Report> {
         let result =
             Validator::new(self.schema.clone()).validate(&self.policies, ValidationMode::Strict);
-        let report = |id: &PolicyId, what: &str, diagnostic: Report| {
+        let report = |id: &PolicyId, what: &str, diagnostic: &dyn Diagnostic| {
             let (name, text) = texts
                 .get(id.to_string().as_str())
                 .cloned()
                 .unwrap_or_else(|| ("<rules>".into(), Arc::new(String::new())));
-            diagnostic
+            Report::new(InRuleFile::new(diagnostic, &name, &text))
                 .wrap_err(escape::text(&format!("rule `{id}` in {name} {what}")).into_owned())
-                .with_source_code(NamedSource::new(name, text.to_string()))
         };
-        let errors = result.validation_errors().map(|e| {
-            report(
-                e.policy_id(),
-                "does not validate against the schema",
-                Report::new(e.clone()),
-            )
-        });
-        let warnings = result.validation_warnings().map(|w| {
-            report(
-                w.policy_id(),
-                "can never apply as written",
-                Report::new(w.clone()),
-            )
-        });
+        let errors = result
+            .validation_errors()
+            .map(|e| report(e.policy_id(), "does not validate against the schema", e));
+        let warnings = result
+            .validation_warnings()
+            .map(|w| report(w.policy_id(), "can never apply as written", w));
         errors.chain(warnings).collect()
     }
 
@@ -536,9 +588,8 @@ impl Engine {
             Ok(p) => p,
             Err(e) => {
                 errors.push(
-                    Report::new(e)
-                        .wrap_err(format!("{name} is not valid Cedar"))
-                        .with_source_code(NamedSource::new(name, text.to_string())),
+                    Report::new(InRuleFile::new(&e, name, text))
+                        .wrap_err(format!("{name} is not valid Cedar")),
                 );
                 return;
             }

@@ -734,10 +734,16 @@ fn statement_facts(
                     .map(|&j| inv.datastores[j].address.clone())
                     .collect(),
                 vars: vec![
+                    // the tiers of the datastores the finding lists: those it grants, and for a
+                    // public statement (which grants no principal) those of what it governs
                     (
                         "tier",
                         reach
                             .data_tiers
+                            .iter()
+                            .copied()
+                            .chain(resources.iter().filter_map(|&j| inv.datastores[j].tier))
+                            .collect::<BTreeSet<Tier>>()
                             .iter()
                             .map(|t| t.as_str())
                             .collect::<Vec<_>>()

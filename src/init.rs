@@ -129,7 +129,14 @@ pub fn render(out: &ScanOutput, config: &Config, config_file: &Path) -> String {
         "# The tiers and workloads below are the whole classification: nothing is guessed from\n\
          # names on top of them. Set to true to let names classify what this file leaves out.\n",
     );
-    s.push_str("names = false\n\n");
+    s.push_str("names = false\n");
+    // declared workloads of one's own stay declared: `[workloads]` below may name them
+    let custom = &config.classification.custom_workloads;
+    if !custom.is_empty() {
+        let names: Vec<String> = custom.iter().map(|w| toml_string(w.get_ref())).collect();
+        s.push_str(&format!("custom_workloads = [{}]\n", names.join(", ")));
+    }
+    s.push('\n');
     units(&mut s, inv, &keys);
     tiers(&mut s, out, &keys);
     workloads(&mut s, out, &keys);

@@ -117,6 +117,8 @@ pub struct ScanOutput {
     pub errors: Vec<ScanError>,
     pub unresolved: Vec<Unresolved>,
     pub rule_errors: Vec<EvalError>,
+    /// The id and name of every rule that ran, in the engine's order (JUnit counts their passes).
+    pub rules_run: Vec<(String, String)>,
     pub stats: Stats,
     pub inventory: Inventory,
     pub analysis: crate::access::Analysis,
@@ -406,6 +408,12 @@ pub fn decide(
         errors,
         unresolved,
         rule_errors,
+        rules_run: engine
+            .rules()
+            .iter()
+            .filter(|r| enabled(r))
+            .map(|r| (r.id.clone(), r.name.clone()))
+            .collect(),
         stats,
         inventory,
         analysis,

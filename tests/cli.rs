@@ -353,3 +353,187 @@ fn access_shows_the_account_a_member_acts_as() {
             "(acting as google_service_account.trainer)",
         ));
 }
+
+#[test]
+fn a_custom_workload_declared_in_the_config_is_usable_from_the_config_a_tag_and_a_rule() {
+    // fixtures/custom-rules/tags: `analytics` declared once; one role gets it from [workloads],
+    // one from its mlguard:workload tag; the rule beside the config keys on a datastore tag
+    let out = cargo_bin_cmd!("mlguard")
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--select",
+            "PII001",
+            &fixture("custom-rules/tags"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["rule"], "PII001");
+    assert_eq!(findings[0]["line"], 36);
+    assert_eq!(findings[0]["principals"][0], "aws_iam_role.dashboards");
+    assert_eq!(findings[0]["resources"][0], "aws_s3_bucket.customers");
+    assert_eq!(
+        findings[0]["message"],
+        "`aws_iam_role.dashboards` (analytics) can read `aws_s3_bucket.customers`, tagged classification = pii"
+    );
+    assert!(doc["warnings"].as_array().unwrap().is_empty(), "{doc:#}");
+    // the tagged role is analytics too: who can read the metrics bucket says so
+    let out = cargo_bin_cmd!("mlguard")
+        .args(["access", "--format", "json", &fixture("custom-rules/tags")])
+        .output()
+        .unwrap();
+    let access: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let metrics = access["datastores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["address"] == "aws_s3_bucket.metrics")
+        .unwrap();
+    let reports = metrics["access"]["read"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["principal"] == "aws_iam_role.reports")
+        .unwrap();
+    assert_eq!(reports["workloads"][0], "analytics");
+}
+
+#[test]
+fn an_undeclared_workload_stays_a_config_error_that_names_the_declaration() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mlguard.toml"),
+        "[classification]\ncustom_workloads = [\"analytics\"]\n\n[workloads]\n\"aws_iam_role.x\" = [\"analytcs\"]\n",
+    )
+    .unwrap();
+    cargo_bin_cmd!("mlguard")
+        .args(["scan", dir.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("`analytcs` is not a workload")
+                .and(predicate::str::contains("analytics"))
+                .and(predicate::str::contains("custom_workloads")),
+        );
+}
+
+#[test]
+fn a_cedar_error_in_a_users_rule_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("broken.cedar"),
+        "@id(\"X001\")\nforbid (principal, action, resource) when { resource.tier == };\n",
+    )
+    .unwrap();
+    let out = cargo_bin_cmd!("mlguard")
+        .args(["check-policies", dir.path().to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // the snippet's header carries the file with line and column, not `[2:…]` alone
+    assert!(stderr.contains("broken.cedar:2:"), "{stderr}");
+    // a validation error (an attribute the schema lacks) as well
+    let out = cargo_bin_cmd!("mlguard")
+        .args(["check-policies", &fixture("custom-rules/rules-bad")])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("NB002-typo.cedar:"), "{stderr}");
+}
+
+#[test]
+fn version_names_the_version_and_the_commit() {
+    let out = cargo_bin_cmd!("mlguard").arg("--version").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(&format!("mlguard {}", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+    // built from a git checkout here, so the commit is known: one of this branch's (HEAD, or an
+    // earlier one when a commit landed after the build)
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    };
+    if git(&["rev-parse", "HEAD"]).is_some() {
+        let commit = text
+            .split("(commit ")
+            .nth(1)
+            .and_then(|c| c.split(')').next())
+            .unwrap_or_else(|| panic!("no commit in {text}"));
+        assert_eq!(commit.len(), 12, "{text}");
+        assert!(
+            git(&["merge-base", "--is-ancestor", commit, "HEAD"]).is_some(),
+            "{commit} is not a commit of this branch"
+        );
+    }
+}
+
+#[test]
+fn access_wraps_long_action_lists_below_their_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let actions: Vec<String> = [
+        "GetObject",
+        "GetObjectAcl",
+        "GetObjectAttributes",
+        "GetObjectLegalHold",
+        "GetObjectRetention",
+        "GetObjectTagging",
+        "GetObjectTorrent",
+        "GetObjectVersion",
+        "GetObjectVersionAcl",
+        "GetObjectVersionAttributes",
+        "GetObjectVersionTagging",
+        "GetObjectVersionTorrent",
+        "PutObject",
+        "PutObjectAcl",
+        "PutObjectTagging",
+    ]
+    .iter()
+    .map(|a| format!("\"s3:{a}\""))
+    .collect();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        format!(
+            "resource \"aws_s3_bucket\" \"raw\" {{\n  bucket = \"acme-raw\"\n  tags = {{ \"data-tier\" = \"raw\" }}\n}}\n\
+             resource \"aws_iam_role\" \"etl\" {{\n  name = \"etl\"\n  assume_role_policy = \"{{}}\"\n}}\n\
+             resource \"aws_iam_role_policy\" \"etl\" {{\n  role = aws_iam_role.etl.id\n  policy = jsonencode({{\n    Version = \"2012-10-17\"\n    Statement = [{{ Effect = \"Allow\", Action = [{}], Resource = \"${{aws_s3_bucket.raw.arn}}/*\" }}]\n  }})\n}}\n",
+            actions.join(", ")
+        ),
+    )
+    .unwrap();
+    let out = cargo_bin_cmd!("mlguard")
+        .args(["access", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("8 actions"), "{text}");
+    assert!(
+        text.contains("\n      s3:GetObjectAcl, s3:GetObjectAttributes,"),
+        "{text}"
+    );
+    for line in text.lines() {
+        assert!(line.chars().count() <= 160, "a line too long: {line}");
+    }
+    for a in ["s3:GetObjectVersionTorrent", "s3:GetObjectAttributes"] {
+        assert!(text.contains(a), "{a} missing:\n{text}");
+    }
+}

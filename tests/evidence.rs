@@ -255,3 +255,31 @@ fn the_evidence_command_dates_the_report_and_names_the_commit() {
         .success();
     assert!(String::from_utf8_lossy(&md.get_output().stdout).starts_with("# SOC 2 evidence"));
 }
+
+#[test]
+fn a_criterion_with_nothing_in_scope_is_not_applicable_not_passed() {
+    // one tiered bucket: no LLM agents and no guardrails, so CC7.1 tested nothing
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"aws_s3_bucket\" \"lake\" {\n  bucket = \"acme-lake\"\n  tags = { \"data-tier\" = \"raw\", \"data-source\" = \"crm\", \"data-license\" = \"internal\" }\n}\n",
+    )
+    .unwrap();
+    let engine = Engine::load(&[]).unwrap();
+    let out = run(dir.path(), &engine, &|_| true);
+    let doc = doc_for(&out, &engine, &|_| true);
+    assert!(schema().is_valid(&doc));
+    let c = criterion(&doc, "CC7.1");
+    assert_eq!(c["checked"]["agents"], 0);
+    assert_eq!(c["checked"]["guardrails"], 0);
+    assert_eq!(c["status"], "not-applicable");
+    for control in c["controls"].as_array().unwrap() {
+        assert_eq!(control["status"], "not-applicable", "{control}");
+    }
+    assert!(doc["summary"]["not_applicable"].as_u64().unwrap() >= 1);
+    // a criterion with something in scope is decided by its controls as before
+    assert_ne!(criterion(&doc, "CC6.1")["status"], "not-applicable");
+    let md = evidence::markdown(&doc);
+    assert!(md.contains("## CC7.1"));
+    assert!(md.contains("not applicable (nothing in scope)"));
+}

@@ -104,6 +104,73 @@ fn fits(expected: &Value, actual: &Value) -> bool {
         .all(|(k, v)| actual.get(k) == Some(v))
 }
 
+/// A rule's `@message` or `@help` template as a pattern in which every `{placeholder}` must be
+/// filled with some text: "opens  data" (an empty `{tier}`) or a `{tier}` left as written fails.
+fn template_pattern(template: &str) -> regex::Regex {
+    let placeholder = regex::Regex::new(r"\{[a-z_]+\}").unwrap();
+    let mut pattern = String::from("(?s)^");
+    let mut last = 0;
+    for m in placeholder.find_iter(template) {
+        pattern.push_str(&regex::escape(&template[last..m.start()]));
+        pattern.push_str(r"[^{}\s](?:[^{}]*[^{}\s])?");
+        last = m.end();
+    }
+    pattern.push_str(&regex::escape(&template[last..]));
+    pattern.push('$');
+    regex::Regex::new(&pattern).unwrap()
+}
+
+/// Every finding's message and help, against its rule's templates: the default wording or one
+/// of its clouds' (`@message_gcp`, `@help_azure`, ...), whichever the finding was worded in.
+fn unfilled_placeholders(doc: &Value) -> Vec<String> {
+    type Wordings = Vec<(regex::Regex, regex::Regex)>;
+    static TEMPLATES: std::sync::OnceLock<Vec<(String, Wordings)>> = std::sync::OnceLock::new();
+    let templates = TEMPLATES.get_or_init(|| {
+        let engine = Engine::load(&[]).expect("built-in rules load");
+        engine
+            .rules()
+            .iter()
+            .map(|r| {
+                let mut wordings = vec![(template_pattern(&r.message), template_pattern(&r.help))];
+                for (_, message, help) in &r.variants {
+                    wordings.push((
+                        template_pattern(message.as_deref().unwrap_or(&r.message)),
+                        template_pattern(help.as_deref().unwrap_or(&r.help)),
+                    ));
+                }
+                (r.id.clone(), wordings)
+            })
+            .collect()
+    });
+    let mut problems = Vec::new();
+    for f in doc["findings"].as_array().into_iter().flatten() {
+        let Some((_, wordings)) = templates.iter().find(|(id, _)| f["rule"] == id.as_str()) else {
+            continue;
+        };
+        let message = f["message"].as_str().unwrap_or_default();
+        let help = f["help"].as_str().unwrap_or_default();
+        if !wordings
+            .iter()
+            .any(|(m, h)| m.is_match(message) && h.is_match(help))
+        {
+            problems.push(format!(
+                "{} message or help has an empty or unfilled placeholder: {message:?} / {help:?}",
+                f["rule"]
+            ));
+        }
+    }
+    problems
+}
+
+#[test]
+fn template_pattern_rejects_empty_and_unfilled_placeholders() {
+    let p = template_pattern("a resource policy opens {tier} data to anyone: {resources}");
+    assert!(p.is_match("a resource policy opens raw, processed data to anyone: `aws_s3_bucket.a`"));
+    assert!(!p.is_match("a resource policy opens  data to anyone: `aws_s3_bucket.a`"));
+    assert!(!p.is_match("a resource policy opens {tier} data to anyone: `aws_s3_bucket.a`"));
+    assert!(!p.is_match("a resource policy opens raw data to anyone: "));
+}
+
 fn check(dir: &Path) -> Result<(), String> {
     let expected: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
@@ -121,6 +188,7 @@ fn check(dir: &Path) -> Result<(), String> {
                 .unwrap_or("")
                 .to_string()
         });
+    let mut problems = unfilled_placeholders(&actual);
     if let Some(rule) = rule {
         let findings = actual["findings"]
             .as_array()
@@ -131,7 +199,6 @@ fn check(dir: &Path) -> Result<(), String> {
             .collect();
         actual["findings"] = Value::Array(findings);
     }
-    let mut problems = Vec::new();
     for key in ["findings", "errors", "unresolved"] {
         let Some(want) = expected.get(key).and_then(Value::as_array) else {
             continue;

@@ -289,3 +289,29 @@ fn init_never_writes_through_a_link() {
     let meta = std::fs::symlink_metadata(dir.join("mlguard.toml")).unwrap();
     assert!(meta.file_type().is_file());
 }
+
+#[test]
+fn init_keeps_declared_custom_workloads_so_the_file_it_writes_loads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/custom-rules/tags");
+    let out = Command::cargo_bin("mlguard")
+        .unwrap()
+        .args(["init", "--print", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("custom_workloads = [\"analytics\"]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"aws_iam_role.reports\" = [\"analytics\"]"),
+        "{text}"
+    );
+    Config::parse("mlguard.toml", &text).expect("the written file is a valid configuration");
+}

@@ -3,12 +3,16 @@
 # git repository: a staged file with a violation fails the hook, a clean one passes, and a
 # suppression with a reason makes the violation pass.
 #
-#   pip install pre-commit && bash tests/precommit.sh            # the `mlguard` hook (cargo build)
+#   pip install pre-commit && bash tests/precommit.sh            # the `mlguard` hook
 #   HOOK=mlguard-system bash tests/precommit.sh                   # an mlguard already on PATH
+#   HOOK=mlguard-cargo bash tests/precommit.sh                    # compiled by pre-commit
 #
-# The `mlguard` hook builds the binary with `cargo install` on first use (a few minutes; needs
-# crates.io; later runs reuse the build in $CARGO_TARGET_DIR). Not run by `cargo test`.
-# Skips cleanly (exit 0) when pre-commit is not installed.
+# The `mlguard` hook runs scripts/install.sh: the release binary of Cargo.toml's version,
+# downloaded and checked against SHA256SUMS, cached in $MLGUARD_CACHE/<version>/bin (default
+# ~/.cache/mlguard); without a release (or network) it builds once with `cargo install`. A binary
+# already in that directory is used as is: scripts/package-test.sh's can be put there to test
+# the hook offline. Not run by `cargo test`. Skips cleanly (exit 0) when pre-commit is not
+# installed.
 set -euo pipefail
 
 if ! command -v pre-commit >/dev/null 2>&1; then
@@ -29,6 +33,10 @@ git init -q
 git config user.name test
 git config user.email test@example.com
 git config commit.gpgsign false
+
+# the fixture is about DT002; other rules (provenance tags) would fire on it too
+printf '[rules]\nselect = ["DT002"]\n' > mlguard.toml
+git add mlguard.toml
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 run_hook() { pre-commit try-repo "$repo" "$hook" --files "$@"; }

@@ -229,11 +229,38 @@ fn junit_is_xml_with_one_testcase_per_rule_per_file() {
     let suites = xml.root_element();
     assert_eq!(suites.tag_name().name(), "testsuites");
     assert_eq!(suites.attribute("failures"), Some("1"));
-    let cases: Vec<_> = xml
-        .descendants()
+    let suites: Vec<_> = suites
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    let cases: Vec<_> = suites[0]
+        .children()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
     assert_eq!(cases.len(), 1, "one rule, one file");
+    // every other selected rule ran and found nothing: one passing test case each, counted in
+    // the totals
+    let selected = ACCESS_RULES.split(',').count();
+    let passes = &suites[1];
+    assert_eq!(passes.attribute("name"), Some("rules without findings"));
+    let passing: Vec<_> = passes
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(passing.len(), selected - 1);
+    assert!(passing
+        .iter()
+        .all(|c| c.children().all(|n| !n.is_element())));
+    assert!(passing
+        .iter()
+        .any(|c| c.attribute("classname") == Some("DT001 policy-spans-tiers")));
+    assert!(!passing
+        .iter()
+        .any(|c| c.attribute("classname").unwrap().starts_with("DT002")));
+    assert_eq!(
+        xml.root_element().attribute("tests"),
+        Some(selected.to_string().as_str())
+    );
     let failure = cases[0]
         .children()
         .find(|n| n.has_tag_name("failure"))

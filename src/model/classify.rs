@@ -192,16 +192,20 @@ pub fn is_environment_key(key: &str) -> bool {
 /// AWS services whose trust in a role shows that the role does ML work.
 pub const ML_SERVICES: [&str; 2] = ["sagemaker.amazonaws.com", "bedrock.amazonaws.com"];
 
-/// Workloads from a `mlguard:workload` tag value (comma-separated); unknown words are returned
-/// separately so the report can flag them.
-pub fn workloads_from_tag(value: &str) -> (BTreeSet<String>, Vec<String>) {
+/// Workloads from a `mlguard:workload` tag value (comma-separated); `known` says which words are
+/// workloads (built-in or declared in the config); unknown words are returned separately so the
+/// report can flag them.
+pub fn workloads_from_tag(
+    value: &str,
+    known: &dyn Fn(&str) -> bool,
+) -> (BTreeSet<String>, Vec<String>) {
     let mut ok = BTreeSet::new();
     let mut bad = Vec::new();
     for w in value.split(',').map(|w| w.trim().to_ascii_lowercase()) {
         if w.is_empty() {
             continue;
         }
-        if WORKLOADS.contains(&w.as_str()) {
+        if known(&w) {
             ok.insert(w);
         } else {
             bad.push(w);

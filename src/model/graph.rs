@@ -471,7 +471,8 @@ impl Builder<'_> {
             }
         }
         if let Some(v) = pr.tags.map.get(WORKLOAD_TAG_KEY) {
-            let (ok, unknown) = classify::workloads_from_tag(v);
+            let classification = &self.config.classification;
+            let (ok, unknown) = classify::workloads_from_tag(v, &|w| classification.is_workload(w));
             if !unknown.is_empty() {
                 self.inv.notes.push((
                     pr.tags.span,

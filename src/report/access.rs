@@ -155,6 +155,37 @@ fn unit_text(unit: &Option<String>) -> &str {
     unit.as_deref().unwrap_or("-")
 }
 
+/// Actions longer than this (in characters, joined) are listed below their row.
+const ACTIONS_INLINE: usize = 60;
+/// The width lines of wrapped actions keep to.
+const WRAP_WIDTH: usize = 100;
+
+/// Comma-separated items in lines of at most `width` characters (an item longer than that has
+/// a line of its own).
+fn wrap(items: &[String], width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let piece = if i + 1 < items.len() {
+            format!("{item},")
+        } else {
+            item.clone()
+        };
+        let len = line.chars().count();
+        if len > 0 && len + 1 + piece.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&piece);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String {
     let mut out = String::new();
     let stores = collect(inv, analysis, sources);
@@ -186,18 +217,31 @@ pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String 
             if let Some(t) = &r.through {
                 cond.push_str(&format!("  (acting as {})", text(t)));
             }
+            let actions = text(&r.actions.join(", ")).into_owned();
+            // a long list (a managed policy's 33 actions) goes on lines of its own below the row
+            let long = actions.chars().count() > ACTIONS_INLINE;
             let _ = writeln!(
                 out,
                 "  {:<18} {:<44} unit {}  {}  via {} {} [{}:{}]{cond}",
                 r.class.as_str(),
                 text(&who(r)),
                 text(unit_text(&r.unit)),
-                text(&r.actions.join(", ")),
+                if long {
+                    format!("{} actions", r.actions.len())
+                } else {
+                    actions
+                },
                 r.via,
                 text(&r.document),
                 text(&r.at.file),
                 r.at.line
             );
+            if long {
+                let items: Vec<String> = r.actions.iter().map(|a| text(a).into_owned()).collect();
+                for line in wrap(&items, WRAP_WIDTH - 6) {
+                    let _ = writeln!(out, "      {line}");
+                }
+            }
         }
         out.push('\n');
     }
@@ -253,4 +297,26 @@ pub fn markdown(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Stri
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_lines_within_the_width_and_every_item_once() {
+        let items: Vec<String> = (0..33).map(|i| format!("s3:GetObjectVersion{i}")).collect();
+        let lines = wrap(&items, 60);
+        assert!(lines.len() > 5);
+        assert!(lines.iter().all(|l| l.chars().count() <= 60), "{lines:?}");
+        let back: Vec<&str> = lines
+            .iter()
+            .flat_map(|l| l.split(", "))
+            .flat_map(|l| l.split(' '))
+            .map(|i| i.trim_end_matches(','))
+            .collect();
+        assert_eq!(back, items.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(wrap(&["a".into(), "b".into()], 60), vec!["a, b"]);
+        assert!(wrap(&[], 60).is_empty());
+    }
 }

@@ -249,7 +249,7 @@ pub fn json(
     let mut sorted: Vec<&Rule> = rules.iter().collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
     let mut out = Vec::new();
-    let (mut passed, mut failed, mut untested) = (0, 0, 0);
+    let (mut passed, mut failed, mut untested, mut not_applicable) = (0, 0, 0, 0);
     for (c, title) in &criteria {
         let about = |f: &&Finding| f.tsc.iter().any(|t| t == c);
         let failing: Vec<Value> = scan
@@ -293,17 +293,6 @@ pub fn json(
                     "builtin": r.builtin, "status": status, "failed": n, "suppressed": s})
             })
             .collect();
-        let ran = controls.iter().any(|r| r["status"] != "not-run");
-        let status = if !failing.is_empty() {
-            failed += 1;
-            "failed"
-        } else if ran {
-            passed += 1;
-            "passed"
-        } else {
-            untested += 1;
-            "not-tested"
-        };
         let keys = relevant(c);
         let mut checked = Map::new();
         for (k, n) in &pop {
@@ -311,6 +300,31 @@ pub fn json(
                 checked.insert(k.to_string(), json!(n));
             }
         }
+        // a control that ran over nothing it is about (0 LLM agents) did not pass: it had
+        // nothing to test
+        let in_scope = checked.values().any(|n| n.as_u64() != Some(0));
+        let mut controls = controls;
+        if failing.is_empty() && !in_scope {
+            for r in &mut controls {
+                if r["status"] == "passed" {
+                    r["status"] = json!("not-applicable");
+                }
+            }
+        }
+        let ran = controls.iter().any(|r| r["status"] != "not-run");
+        let status = if !failing.is_empty() {
+            failed += 1;
+            "failed"
+        } else if ran && !in_scope {
+            not_applicable += 1;
+            "not-applicable"
+        } else if ran {
+            passed += 1;
+            "passed"
+        } else {
+            untested += 1;
+            "not-tested"
+        };
         out.push(json!({"criterion": c, "title": title, "status": status,
             "checked": checked, "controls": controls, "failed": failing, "suppressed": suppressed}));
     }
@@ -326,7 +340,7 @@ pub fn json(
         "rules": {"loaded": rules.len(), "ran": rules.iter().filter(|r| enabled(r)).count(),
                   "custom": rules.iter().filter(|r| !r.builtin).count()},
         "summary": {"criteria": criteria.len(), "passed": passed, "failed": failed,
-                    "not_tested": untested, "findings": scan.findings.len() + scan.baseline.len(),
+                    "not_tested": untested, "not_applicable": not_applicable, "findings": scan.findings.len() + scan.baseline.len(),
                     "suppressed": scan.suppressed.len(), "audit": scan.audit},
         "population": counts,
         "criteria": out,
@@ -368,6 +382,7 @@ fn result(status: &str) -> &'static str {
         "passed" => "passed",
         "failed" => "**failed**",
         "not-run" => "not run (turned off in the configuration)",
+        "not-applicable" => "not applicable (nothing in scope)",
         _ => "not tested",
     }
 }
@@ -401,7 +416,8 @@ pub fn markdown(doc: &Value) -> String {
     out.push_str(
         "Each control below is an automated rule evaluated against the infrastructure code at \
          the commit above. A control passes when it ran and reported nothing for the criterion; \
-         a suppressed finding is an accepted exception, listed with its reason and expiry.\n\n",
+         it is not applicable when the code holds nothing the criterion is about (every count \
+         under \"What was checked\" is 0); a suppressed finding is an accepted exception, listed with its reason and expiry.\n\n",
     );
     out.push_str("## Summary\n\n| Criterion | Subject | Result | Controls | Failed | Suppressed |\n|---|---|---|---|---|---|\n");
     let criteria = doc["criteria"].as_array().cloned().unwrap_or_default();

@@ -1,7 +1,8 @@
 //! `--format junit`: what CI dashboards ingest. One `<testsuite>` per scanned file, one
 //! `<testcase>` per rule per file: a `<failure>` holds that rule's findings in that file, a rule
 //! whose findings there are all suppressed or in the baseline is `<skipped>`, and a file that does
-//! not parse has an `<error>` testcase.
+//! not parse has an `<error>` testcase. Every other rule that ran, having found nothing, is one
+//! passing testcase in a last suite, `rules without findings`.
 
 use crate::findings::Finding;
 use crate::report::escape::{self, text, xml_attr, xml_text};
@@ -161,6 +162,30 @@ impl Format for Junit {
             total_failures += failures;
             total_errors += errs;
             total_skipped += skipped;
+        }
+        // one passing test case for each rule that ran and found nothing anywhere, so that
+        // dashboards count what passed, not only what failed
+        let quiet_rules: Vec<&(String, String)> = scan
+            .rules_run
+            .iter()
+            .filter(|(id, _)| !rules.contains_key(id.as_str()))
+            .collect();
+        if !quiet_rules.is_empty() {
+            let mut suite = String::new();
+            for (rule, name) in &quiet_rules {
+                let _ = writeln!(
+                    suite,
+                    "    <testcase name=\"{}\" classname=\"{}\"/>",
+                    xml_attr(&format!("{rule} {name}: no findings")),
+                    xml_attr(&format!("{rule} {name}"))
+                );
+            }
+            let _ = write!(
+                body,
+                "  <testsuite name=\"rules without findings\" tests=\"{}\" failures=\"0\" errors=\"0\" skipped=\"0\">\n{suite}  </testsuite>\n",
+                quiet_rules.len()
+            );
+            total_tests += quiet_rules.len();
         }
         // a detail line starts with a file name, which could read as a workflow command
         escape::log_lines(format!(

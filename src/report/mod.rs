@@ -20,10 +20,10 @@ use crate::scan::ScanOutput;
 use crate::source::{SourceFile, Sources};
 use std::path::{Path, PathBuf};
 
-/// The project's home page.
-pub const HOMEPAGE: &str = "https://github.com/mlguard/mlguard";
+/// The project's home page: `repository` in Cargo.toml, the one place it is written.
+pub const HOMEPAGE: &str = env!("CARGO_PKG_REPOSITORY");
 /// Where rule pages live: `<DOCS_BASE>rules/<stem>.md`, `<DOCS_BASE>suppressions.md`.
-pub const DOCS_BASE: &str = "https://github.com/mlguard/mlguard/blob/main/docs/";
+pub const DOCS_BASE: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/");
 
 /// Every `--format` name, in the order `--help` lists them.
 pub const FORMATS: [&str; 7] = [
