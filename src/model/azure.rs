@@ -1388,7 +1388,10 @@ impl<'a> Collector<'a> {
 
     fn scope_of_ref(&self, r: &Reference) -> Scope {
         let t = &r.target;
-        let find = |list: &[Arc<Address>]| list.iter().position(|a| **a == **t);
+        // the index of the scope's resource among those of its kind
+        let find = |mut addresses: &mut dyn Iterator<Item = &Arc<Address>>| {
+            Iterator::position(&mut addresses, |a| **a == **t)
+        };
         match t.rtype.as_str() {
             "azurerm_subscription" => Scope::Subscription,
             "azurerm_management_group" => Scope::ManagementGroup,
@@ -1401,46 +1404,23 @@ impl<'a> Collector<'a> {
                     .map(str::to_string),
                 address: Some(t.clone()),
             },
-            "azurerm_storage_account" => {
-                let list: Vec<Arc<Address>> =
-                    self.az.accounts.iter().map(|a| a.address.clone()).collect();
-                find(&list).map_or(Scope::Other, Scope::StorageAccount)
-            }
+            "azurerm_storage_account" => find(&mut self.az.accounts.iter().map(|a| &a.address))
+                .map_or(Scope::Other, Scope::StorageAccount),
             "azurerm_storage_container" | "azurerm_storage_data_lake_gen2_filesystem" => {
-                let list: Vec<Arc<Address>> = self
-                    .az
-                    .containers
-                    .iter()
-                    .map(|a| a.address.clone())
-                    .collect();
-                find(&list).map_or(Scope::Other, Scope::Container)
+                find(&mut self.az.containers.iter().map(|a| &a.address))
+                    .map_or(Scope::Other, Scope::Container)
             }
             "azurerm_log_analytics_workspace" => {
-                let list: Vec<Arc<Address>> = self
-                    .az
-                    .log_workspaces
-                    .iter()
-                    .map(|a| a.address.clone())
-                    .collect();
-                find(&list).map_or(Scope::Other, Scope::LogWorkspace)
+                find(&mut self.az.log_workspaces.iter().map(|a| &a.address))
+                    .map_or(Scope::Other, Scope::LogWorkspace)
             }
             "azurerm_application_insights" => {
-                let list: Vec<Arc<Address>> = self
-                    .az
-                    .app_insights
-                    .iter()
-                    .map(|a| a.address.clone())
-                    .collect();
-                find(&list).map_or(Scope::Other, Scope::AppInsights)
+                find(&mut self.az.app_insights.iter().map(|a| &a.address))
+                    .map_or(Scope::Other, Scope::AppInsights)
             }
             "azurerm_machine_learning_workspace" => {
-                let list: Vec<Arc<Address>> = self
-                    .az
-                    .ml_workspaces
-                    .iter()
-                    .map(|a| a.address.clone())
-                    .collect();
-                find(&list).map_or(Scope::Other, Scope::MlWorkspace)
+                find(&mut self.az.ml_workspaces.iter().map(|a| &a.address))
+                    .map_or(Scope::Other, Scope::MlWorkspace)
             }
             "azapi_resource" => self
                 .az
@@ -1448,15 +1428,8 @@ impl<'a> Collector<'a> {
                 .iter()
                 .position(|w| w.address == *t)
                 .map_or(Scope::Other, Scope::MlWorkspace),
-            "azurerm_cognitive_account" => {
-                let list: Vec<Arc<Address>> = self
-                    .az
-                    .cognitive
-                    .iter()
-                    .map(|a| a.address.clone())
-                    .collect();
-                find(&list).map_or(Scope::Other, Scope::Cognitive)
-            }
+            "azurerm_cognitive_account" => find(&mut self.az.cognitive.iter().map(|a| &a.address))
+                .map_or(Scope::Other, Scope::Cognitive),
             _ if t.mode == Mode::Data && t.rtype == "azurerm_client_config" => Scope::Unknown,
             _ => Scope::Other,
         }
