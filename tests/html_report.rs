@@ -327,3 +327,18 @@ resource "aws_s3_bucket" "lake" {
     assert!(!page.contains(r#"<g class="group""#));
     assert!(page.contains(r#"<text class="unit" id="ur0""#));
 }
+
+#[test]
+fn the_graph_groups_each_cloud_apart() {
+    // the GCP platform is drawn under gcp, the Azure one under azure: never under aws
+    for (dir, cloud) in [
+        ("gcp-ml-platform-violations", "gcp"),
+        ("azure-ml-platform-violations", "azure"),
+    ] {
+        let path = format!("{}/fixtures/examples/{dir}", env!("CARGO_MANIFEST_DIR"));
+        let (code, dot, err) = run(&["access", "--format", "dot", &path]);
+        assert_eq!(code, Some(0), "{err}");
+        assert!(dot.contains(&format!("({cloud})")), "{dot}");
+        assert!(!dot.contains("(aws)"), "{dot}");
+    }
+}

@@ -48,6 +48,8 @@ pub struct Node {
     /// The bucket or log group name, the workloads, the members of a registry or endpoint set.
     pub detail: String,
     pub unit: String,
+    /// `aws`, `gcp` or `azure`: a unit holding more than one cloud draws a group for each.
+    pub cloud: &'static str,
     pub tier: Option<&'static str>,
     pub workloads: Vec<String>,
     /// Where it is declared.
@@ -125,8 +127,6 @@ impl Edge {
 }
 
 const UNIT_NONE: &str = "-";
-/// Every deployment unit the model knows is an AWS one.
-const CLOUD: &str = "aws";
 
 fn unit_of(inv: &Inventory, root: usize) -> String {
     inv.units
@@ -172,7 +172,7 @@ pub fn build(scan: &ScanOutput) -> Graph<'_> {
     let mut nodes: Vec<Node> = Vec::new();
     let mut principal_node: HashMap<usize, usize> = HashMap::new();
     let mut datastore_node: HashMap<usize, usize> = HashMap::new();
-    let mut control_node: BTreeMap<(String, ActionClass), usize> = BTreeMap::new();
+    let mut control_node: BTreeMap<(String, &'static str, ActionClass), usize> = BTreeMap::new();
 
     let mut principal = |nodes: &mut Vec<Node>, p: usize| -> usize {
         *principal_node.entry(p).or_insert_with(|| {
@@ -183,6 +183,7 @@ pub fn build(scan: &ScanOutput) -> Graph<'_> {
                 address: pr.address.clone(),
                 detail: pr.name.clone().unwrap_or_default(),
                 unit: unit_of(inv, pr.root),
+                cloud: pr.cloud.as_str(),
                 tier: None,
                 workloads: pr.workloads.iter().cloned().collect(),
                 span: Some(pr.span),
@@ -208,6 +209,7 @@ pub fn build(scan: &ScanOutput) -> Graph<'_> {
             address: d.address.clone(),
             detail: d.label(&inv.datastores),
             unit: unit_of(inv, d.root),
+            cloud: d.kind.cloud().as_str(),
             tier: Some(d.tier.map_or("unclassified", |t| t.as_str())),
             workloads: Vec::new(),
             span: Some(d.span),
@@ -248,8 +250,9 @@ pub fn build(scan: &ScanOutput) -> Graph<'_> {
     for g in &analysis.control {
         let from = principal(&mut nodes, g.principal);
         let unit = unit_of(inv, inv.principals[g.principal].root);
+        let cloud = inv.principals[g.principal].cloud.as_str();
         let to = *control_node
-            .entry((unit.clone(), g.class))
+            .entry((unit.clone(), cloud, g.class))
             .or_insert_with(|| {
                 let (kind, address, members) = control_target(inv, &unit, g.class);
                 nodes.push(Node {
@@ -258,6 +261,7 @@ pub fn build(scan: &ScanOutput) -> Graph<'_> {
                     address,
                     detail: members,
                     unit: unit.clone(),
+                    cloud,
                     tier: None,
                     workloads: Vec::new(),
                     span: None,
@@ -298,6 +302,7 @@ pub fn build(scan: &ScanOutput) -> Graph<'_> {
                 .collect::<Vec<_>>()
                 .join("; "),
             unit,
+            cloud: crate::model::Cloud::of_ai_service(service).as_str(),
             tier: None,
             workloads: Vec::new(),
             span: uses.first().map(|u| u.span),
@@ -459,11 +464,12 @@ fn attach_findings(nodes: &mut [Node], edges: &mut [Edge], findings: &[(&Finding
     }
 }
 
-/// Sort nodes into groups: principals by unit and workload, the rest by unit and tier (or kind);
+/// Sort nodes into groups: principals by unit, cloud and workload, the rest by unit, cloud and tier
+/// (or kind);
 /// inside a group, targets by the mean position of the principals that reach them (fewer
 /// crossings), principals by address.
 fn group(nodes: &mut [Node]) -> Vec<Group> {
-    let key = |n: &Node| -> (Side, String, usize, String) {
+    let key = |n: &Node| -> (Side, String, &'static str, usize, String) {
         match n.side {
             Side::Left => {
                 let w = if n.workloads.is_empty() {
@@ -475,6 +481,7 @@ fn group(nodes: &mut [Node]) -> Vec<Group> {
                 (
                     Side::Left,
                     n.unit.clone(),
+                    n.cloud,
                     usize::from(n.workloads.is_empty()),
                     w,
                 )
@@ -485,16 +492,17 @@ fn group(nodes: &mut [Node]) -> Vec<Group> {
                     None if n.kind == "ai-service" => "ai-services".to_string(),
                     None => n.kind.to_string(),
                 };
-                (Side::Right, n.unit.clone(), right_rank(&k), k)
+                (Side::Right, n.unit.clone(), n.cloud, right_rank(&k), k)
             }
         }
     };
-    let mut by_key: BTreeMap<(Side, String, usize, String), Vec<usize>> = BTreeMap::new();
+    let mut by_key: BTreeMap<(Side, String, &'static str, usize, String), Vec<usize>> =
+        BTreeMap::new();
     for (i, n) in nodes.iter().enumerate() {
         by_key.entry(key(n)).or_default().push(i);
     }
     let mut groups = Vec::new();
-    for ((side, unit, _, k), mut members) in by_key {
+    for ((side, unit, cloud, _, k), mut members) in by_key {
         members.sort_by(|&a, &b| nodes[a].address.cmp(&nodes[b].address));
         for &m in &members {
             nodes[m].group = groups.len();
@@ -502,7 +510,7 @@ fn group(nodes: &mut [Node]) -> Vec<Group> {
         groups.push(Group {
             side,
             unit,
-            cloud: CLOUD,
+            cloud,
             key: k,
             nodes: members,
         });
