@@ -91,6 +91,9 @@ pub struct Rule {
     /// (cloud, message, help), each falling back to `message`/`help` when not given. A finding
     /// about a GCS bucket names uniform bucket-level access, not a public access block.
     pub variants: Vec<(String, Option<String>, Option<String>)>,
+    /// The clouds the rule can check (`@clouds("aws, azure")`); empty: every cloud. Evidence
+    /// says "not applicable" rather than "passed" for code on a cloud the rule cannot check.
+    pub clouds: Vec<String>,
     /// Named spans to use as the primary location, first one the fact has wins.
     pub blame: Vec<String>,
     /// Where the rule came from (`policies/DT002-training-reads-raw.cedar`).
@@ -677,6 +680,7 @@ impl Engine {
                 message: ann("message"),
                 help: ann("help"),
                 variants: cloud_variants(&annotations),
+                clouds: split_list(&ann("clouds")),
                 blame: split_list(&ann("blame")),
                 file: name.to_string(),
                 builtin,
@@ -1082,6 +1086,7 @@ mod tests {
             message: "bucket {resources} lacks a public access block".into(),
             help: "add one".into(),
             variants: cloud_variants(&ann),
+            clouds: Vec::new(),
             blame: Vec::new(),
             file: String::new(),
             builtin: false,

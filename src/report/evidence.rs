@@ -172,6 +172,28 @@ fn population(scan: &ScanOutput) -> Vec<(&'static str, usize)> {
 
 /// Which population counts describe what a criterion is about (all of them for criteria the
 /// built-in pack does not name).
+/// The clouds the scanned code deploys to: those of its datastores, its own principals and the
+/// AI services it uses.
+fn clouds_present(scan: &ScanOutput) -> BTreeSet<&'static str> {
+    let inv = &scan.inventory;
+    inv.datastores
+        .iter()
+        .map(|d| d.kind.cloud())
+        .chain(
+            inv.principals
+                .iter()
+                .filter(|p| p.is_internal())
+                .map(|p| p.cloud),
+        )
+        .chain(
+            inv.ai_uses
+                .iter()
+                .map(|u| crate::model::Cloud::of_ai_service(u.service)),
+        )
+        .map(|c| c.as_str())
+        .collect()
+}
+
 fn relevant(criterion: &str) -> &'static [&'static str] {
     match criterion {
         "CC6.1" => &[
@@ -235,6 +257,7 @@ pub fn json(
     stamp: &Stamp,
 ) -> Value {
     let pop = population(scan);
+    let present = clouds_present(scan);
     let mut criteria: Vec<(String, String)> = CRITERIA
         .iter()
         .map(|(c, t)| (c.to_string(), t.to_string()))
@@ -282,15 +305,29 @@ pub fn json(
                     .iter()
                     .filter(|f| f["rule"] == r.id.as_str())
                     .count();
+                // a rule that cannot check a cloud of the code (MM001 on Google Cloud) did not
+                // pass there: it says so, and is not applicable when it checks none of them
+                let unchecked: Vec<&str> = present
+                    .iter()
+                    .copied()
+                    .filter(|c| !r.clouds.is_empty() && !r.clouds.iter().any(|rc| rc == c))
+                    .collect();
                 let status = if !enabled(r) {
                     "not-run"
                 } else if n > 0 {
                     "failed"
+                } else if !present.is_empty() && unchecked.len() == present.len() {
+                    "not-applicable"
                 } else {
                     "passed"
                 };
-                json!({"rule": r.id, "name": r.name, "severity": r.severity.as_str(),
-                    "builtin": r.builtin, "status": status, "failed": n, "suppressed": s})
+                let mut control = json!({"rule": r.id, "name": r.name,
+                    "severity": r.severity.as_str(), "builtin": r.builtin, "status": status,
+                    "failed": n, "suppressed": s});
+                if !unchecked.is_empty() {
+                    control["not_checkable_on"] = json!(unchecked);
+                }
+                control
             })
             .collect();
         let keys = relevant(c);
@@ -312,10 +349,14 @@ pub fn json(
             }
         }
         let ran = controls.iter().any(|r| r["status"] != "not-run");
+        // every control that ran is not applicable (none can check this code's clouds)
+        let checkable = controls
+            .iter()
+            .any(|r| r["status"] == "passed" || r["status"] == "failed");
         let status = if !failing.is_empty() {
             failed += 1;
             "failed"
-        } else if ran && !in_scope {
+        } else if ran && (!in_scope || !checkable) {
             not_applicable += 1;
             "not-applicable"
         } else if ran {
@@ -382,8 +423,30 @@ fn result(status: &str) -> &'static str {
         "passed" => "passed",
         "failed" => "**failed**",
         "not-run" => "not run (turned off in the configuration)",
-        "not-applicable" => "not applicable (nothing in scope)",
+        "not-applicable" => "not applicable (nothing in scope it can check)",
         _ => "not tested",
+    }
+}
+
+/// A control's result, naming the clouds it cannot check when the code holds some.
+fn control_result(control: &Value) -> String {
+    let status = s(&control["status"]);
+    let unchecked: Vec<&str> = control["not_checkable_on"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    match (status, unchecked.is_empty()) {
+        (_, true) => result(status).to_string(),
+        ("not-applicable", false) => {
+            format!("not applicable (not checkable on {})", unchecked.join(", "))
+        }
+        (_, false) => format!(
+            "{} (not checkable on {})",
+            result(status),
+            unchecked.join(", ")
+        ),
     }
 }
 
@@ -482,7 +545,7 @@ pub fn markdown(doc: &Value) -> String {
                 },
                 md_text(s(&r["name"])),
                 md_text(s(&r["severity"])),
-                result(s(&r["status"])),
+                control_result(r),
                 r["failed"],
                 r["suppressed"]
             );
