@@ -185,14 +185,7 @@ pub fn ace_reach(az: &Azure, ace: usize) -> Reach {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::azure::collect;
-
-    fn eval(tf: &str) -> Azure {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("main.tf"), tf).unwrap();
-        let ev = crate::terraform::evaluate_dir(dir.path(), &[], &[]);
-        collect(&ev.evaluated)
-    }
+    use crate::model::azure::tests::eval;
 
     const BASE: &str = r#"
 data "azurerm_subscription" "current" {}

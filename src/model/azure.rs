@@ -373,39 +373,34 @@ impl Azure {
     /// Subscriptions and management groups reach the containers of this root module (one
     /// deployment, one subscription, as model.md's deployment units).
     pub fn covers_container(&self, scope: &Scope, c: usize) -> bool {
-        let container = &self.containers[c];
         match scope {
-            Scope::ManagementGroup | Scope::Subscription => true,
             Scope::Container(x) => *x == c,
-            Scope::StorageAccount(a) => container.account == Some(*a),
-            Scope::ResourceGroup { name, address } => container
+            Scope::ManagementGroup | Scope::Subscription => true,
+            _ => self.containers[c]
                 .account
-                .is_some_and(|a| self.in_group(&self.accounts[a].resource_group, name, address)),
-            _ => false,
+                .is_some_and(|a| self.covers_account(scope, a)),
         }
     }
 
     /// Does a scope cover a storage account as a whole (its keys)?
     pub fn covers_account(&self, scope: &Scope, a: usize) -> bool {
-        match scope {
-            Scope::ManagementGroup | Scope::Subscription => true,
-            Scope::StorageAccount(x) => *x == a,
-            Scope::ResourceGroup { name, address } => {
-                self.in_group(&self.accounts[a].resource_group, name, address)
-            }
-            _ => false,
-        }
+        let itself = matches!(scope, Scope::StorageAccount(x) if *x == a);
+        self.covers_resource(scope, itself, &self.accounts[a].resource_group)
     }
 
     /// Does a scope cover a Log Analytics workspace?
     pub fn covers_log_workspace(&self, scope: &Scope, w: usize) -> bool {
+        let itself = matches!(scope, Scope::LogWorkspace(x) if *x == w);
+        self.covers_resource(scope, itself, &self.log_workspaces[w].resource_group)
+    }
+
+    /// Inheritance for one resource: the scope is the resource itself, or a management group,
+    /// subscription or resource group above it.
+    fn covers_resource(&self, scope: &Scope, itself: bool, group: &Option<Vec<Part>>) -> bool {
         match scope {
             Scope::ManagementGroup | Scope::Subscription => true,
-            Scope::LogWorkspace(x) => *x == w,
-            Scope::ResourceGroup { name, address } => {
-                self.in_group(&self.log_workspaces[w].resource_group, name, address)
-            }
-            _ => false,
+            Scope::ResourceGroup { name, address } => self.in_group(group, name, address),
+            _ => itself,
         }
     }
 
@@ -1487,10 +1482,11 @@ impl<'a> Collector<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn eval(tf: &str) -> Azure {
+    /// The Azure resources of one `main.tf` (also used by `access::azure`'s tests).
+    pub(crate) fn eval(tf: &str) -> Azure {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("main.tf"), tf).unwrap();
         let ev = crate::terraform::evaluate_dir(dir.path(), &[], &[]);

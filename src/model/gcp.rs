@@ -1215,28 +1215,7 @@ fn provider_labels(ev: &Evaluated) -> BTreeMap<String, String> {
 /// Labels as tags: the provider's default labels, the resource's winning; the tier label keys
 /// map onto the tag keys the classifier reads.
 fn labels_of(r: &ResourceInstance, defaults: &BTreeMap<String, String>) -> Tags {
-    let mut tags = Tags {
-        map: defaults.clone(),
-        ..Tags::default()
-    };
-    if let Some(e) = r.attrs.entry("labels") {
-        tags.span = Some(e.key_span.to(e.value.span));
-        match &e.value.decoded().kind {
-            Kind::Object(entries) => {
-                for t in entries.iter() {
-                    match t.value.to_plain_string() {
-                        Some(s) => {
-                            tags.map.insert(t.key.clone(), s);
-                        }
-                        None if t.value.is_null() => {}
-                        None => tags.unknown = true,
-                    }
-                }
-            }
-            Kind::Null => {}
-            _ => tags.unknown = true,
-        }
-    }
+    let mut tags = super::tags_in(r, "labels", defaults);
     // `mlguard-tier` is the label spelling of `mlguard:tier` (label keys take no colon)
     if let Some(v) = tags.map.get(TIER_LABELS[0]).cloned() {
         tags.map.entry("mlguard:tier".into()).or_insert(v);

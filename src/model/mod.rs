@@ -991,11 +991,21 @@ fn default_tags(ev: &Evaluated) -> BTreeMap<String, String> {
 }
 
 fn tags_of(r: &ResourceInstance, defaults: &BTreeMap<String, String>) -> Tags {
+    tags_in(r, "tags", defaults)
+}
+
+/// A resource's string map attribute (`tags`, GCP's `labels`) over the provider's defaults, the
+/// resource's values winning; a value not known makes the whole map unknown.
+pub(crate) fn tags_in(
+    r: &ResourceInstance,
+    attribute: &str,
+    defaults: &BTreeMap<String, String>,
+) -> Tags {
     let mut tags = Tags {
         map: defaults.clone(),
         ..Tags::default()
     };
-    if let Some(e) = r.attrs.entry("tags") {
+    if let Some(e) = r.attrs.entry(attribute) {
         tags.span = Some(e.key_span.to(e.value.span));
         match &e.value.decoded().kind {
             crate::terraform::value::Kind::Object(entries) => {
