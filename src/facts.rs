@@ -63,9 +63,10 @@ fn named_workloads(p: &Principal) -> bool {
     p.workload_reason.source == "name"
 }
 
-/// Does this datastore's tier come from its name?
+/// Does this datastore's tier come from its name (or another inference that is not evidence,
+/// such as an Azure ML workspace's default storage holding model artifacts)?
 fn named_tier(d: &Datastore) -> bool {
-    d.tier_reason.source == "name"
+    matches!(d.tier_reason.source, "name" | "inferred")
 }
 
 fn workload_basis(p: &Principal) -> Arc<str> {
@@ -73,7 +74,10 @@ fn workload_basis(p: &Principal) -> Arc<str> {
 }
 
 fn tier_basis(d: &Datastore) -> Arc<str> {
-    format!("tier of `{}` from its name", d.address).into()
+    match d.tier_reason.source {
+        "inferred" => format!("tier of `{}` {}", d.address, d.tier_reason.text).into(),
+        _ => format!("tier of `{}` from its name", d.address).into(),
+    }
 }
 
 pub fn uid(kind: &str, id: &str) -> EntityUid {
@@ -1112,6 +1116,8 @@ fn ml_facts(
         let spans = vec![("block", located(e.span, &e.address, ""))];
         let mut f = declaration(uid("Endpoint", &format!("e{i}")), spans, &e.address);
         f.units = vec![e.root];
+        f.vars
+            .push(("cloud", Cloud::of_address(&e.address).as_str().into()));
         facts.push(f);
     }
     for (i, m) in inv.models.iter().enumerate() {

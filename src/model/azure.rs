@@ -90,6 +90,9 @@ pub struct Container {
     pub metadata_span: Option<Span>,
     /// An ADLS Gen2 filesystem (`azurerm_storage_data_lake_gen2_filesystem`).
     pub filesystem: bool,
+    /// Not a declared container: the whole storage account (`address` is the account's), the
+    /// default storage of an ML workspace whose containers Azure ML creates itself.
+    pub whole_account: bool,
     pub unknown: BTreeSet<String>,
 }
 
@@ -166,6 +169,54 @@ pub struct OnlineEndpoint {
     pub body_unknown: bool,
     /// `tags` say `data-classification = public`.
     pub public_data: bool,
+    /// A deployment's endpoint (`parent_id`, a reference to the endpoint resource).
+    pub parent: Option<Arc<Address>>,
+    /// A deployment's `properties.model`: the model asset it serves (a workspace or registry
+    /// model id), as written; `None` when not written (a custom container carries the model).
+    pub model: Option<String>,
+    pub model_span: Option<Span>,
+}
+
+/// An Azure ML schedule (`azapi_resource` of the `.../workspaces/schedules` type) whose action
+/// creates a model monitor (`actionType = "CreateMonitor"`), with what it monitors.
+#[derive(Clone, Debug)]
+pub struct MonitorSchedule {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub name: Option<String>,
+    /// `properties.monitorDefinition.monitoringTarget.deploymentId`: the resources it refers to.
+    pub target_refs: Vec<Arc<Address>>,
+    /// The same, as text when written literally (an ARM or `azureml:` id).
+    pub target_text: Option<String>,
+    /// The target could not be read (unknown, or not written): it may monitor any endpoint.
+    pub target_unknown: bool,
+    /// `signals` by their `signalType` (`DataDrift`, `PredictionDrift`, ...).
+    pub signals: Vec<String>,
+    /// The trigger: a cron `expression`, or a recurrence `frequency`.
+    pub trigger: Option<String>,
+}
+
+/// `azurerm_monitor_metric_alert`: the resources its `scopes` name.
+#[derive(Clone, Debug)]
+pub struct MetricAlert {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub scope_refs: Vec<Arc<Address>>,
+    pub scope_texts: Vec<String>,
+    /// Some scope could not be read.
+    pub scopes_unknown: bool,
+}
+
+/// A subscription the configuration deploys into or names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    /// Its id when written literally; `None` is the subscription the provider runs in, not
+    /// known statically ("this subscription", as an unknown AWS account is "this account").
+    pub id: Option<String>,
+    /// What names it (`provider "azurerm"`, `data.azurerm_subscription.current`, the scope of
+    /// `azurerm_role_assignment.x`).
+    pub how: String,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -352,6 +403,11 @@ pub struct Azure {
     pub assignments: Vec<RoleAssignment>,
     pub role_definitions: Vec<CustomRole>,
     pub ml_datastores: Vec<MlDatastore>,
+    /// Model monitors (Azure ML schedules that create a monitor).
+    pub schedules: Vec<MonitorSchedule>,
+    pub metric_alerts: Vec<MetricAlert>,
+    /// The subscriptions it deploys into (the provider's first) and names.
+    pub subscriptions: Vec<Subscription>,
     /// Identities used by ML resources, with the workload the resource shows and why.
     pub workloads: Vec<(usize, &'static str, String, Span)>,
 }
@@ -366,6 +422,52 @@ impl Azure {
             && self.endpoints.is_empty()
             && self.cognitive.is_empty()
             && self.assignments.is_empty()
+    }
+
+    /// The deployments of an online endpoint (their `parent_id` names it).
+    pub fn deployments_of(&self, e: usize) -> impl Iterator<Item = usize> + '_ {
+        let endpoint = &self.endpoints[e].address;
+        (0..self.endpoints.len()).filter(move |&d| {
+            self.endpoints[d].deployment && self.endpoints[d].parent.as_ref() == Some(endpoint)
+        })
+    }
+
+    /// Does a reference or an ARM/`azureml:` id name an online endpoint or one of its
+    /// deployments?
+    fn names_endpoint(&self, e: usize, refs: &[Arc<Address>], text: Option<&str>) -> bool {
+        let mut addresses =
+            std::iter::once(&self.endpoints[e].address).chain(self.deployments_of(e).map(|d| &self.endpoints[d].address));
+        if addresses.any(|a| refs.contains(a)) {
+            return true;
+        }
+        let (Some(text), Some(name)) = (text, self.endpoints[e].name.as_deref()) else {
+            return false;
+        };
+        let text = text.to_ascii_lowercase();
+        let at = format!("/onlineendpoints/{}", name.to_ascii_lowercase());
+        text.match_indices(&at).any(|(i, m)| {
+            matches!(text[i + m.len()..].chars().next(), None | Some('/'))
+        })
+    }
+
+    /// The model monitor that targets an online endpoint (one of its deployments); a monitor
+    /// whose target is not known may target it.
+    pub fn monitor_of(&self, e: usize) -> Option<&MonitorSchedule> {
+        self.schedules.iter().find(|s| {
+            s.target_unknown || self.names_endpoint(e, &s.target_refs, s.target_text.as_deref())
+        })
+    }
+
+    /// A metric alert whose scopes include the endpoint or one of its deployments (weaker
+    /// evidence); an alert whose scopes are not known may watch it.
+    pub fn alert_of(&self, e: usize) -> Option<&MetricAlert> {
+        self.metric_alerts.iter().find(|a| {
+            a.scopes_unknown
+                || self.names_endpoint(e, &a.scope_refs, None)
+                || a.scope_texts
+                    .iter()
+                    .any(|t| self.names_endpoint(e, &[], Some(t)))
+        })
     }
 
     /// Does a scope cover a container? Azure's inheritance: an assignment on a management
@@ -449,6 +551,44 @@ fn single_ref(v: &Value) -> Option<&Reference> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// A value as the report shows it: the text, or its parts with references as `${...}`.
+fn display_text(v: &Value) -> String {
+    if let Some(s) = v.as_str() {
+        return s.to_string();
+    }
+    match v.string_parts() {
+        Some(parts) => parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => s.clone(),
+                Part::Ref(r) => format!("${{{}.{}}}", r.target, r.attr),
+            })
+            .collect(),
+        None => "(not known statically)".to_string(),
+    }
+}
+
+/// One element of a metric alert's `scopes`.
+fn scope_item(v: &Value, alert: &mut MetricAlert) {
+    match v.string_parts() {
+        Some(parts) => {
+            let mut any = false;
+            for p in &parts {
+                if let Part::Ref(r) = p {
+                    alert.scope_refs.push(r.target.clone());
+                    any = true;
+                }
+            }
+            match v.as_str() {
+                Some(s) => alert.scope_texts.push(s.to_string()),
+                None if !any => alert.scopes_unknown = true,
+                None => {}
+            }
+        }
+        None => alert.scopes_unknown = true,
     }
 }
 
@@ -651,12 +791,16 @@ impl<'a> Collector<'a> {
                         .and_then(Value::as_str)
                         .map(str::to_string),
                     resource_group: r.attrs.get("parent_id").and_then(Value::string_parts),
-                    storage_account: None,
+                    storage_account: self.azapi_storage_account(r),
                     app_insights: None,
                 });
             }
         }
+        self.default_storage();
         self.endpoints();
+        self.schedules();
+        self.metric_alerts();
+        self.subscriptions();
         self.cognitive();
         self.diagnostics();
         self.identities();
@@ -805,6 +949,7 @@ impl<'a> Collector<'a> {
                     metadata,
                     metadata_span: attr_span(r, "metadata"),
                     filesystem,
+                    whole_account: false,
                     unknown,
                 });
                 if filesystem {
@@ -921,6 +1066,7 @@ impl<'a> Collector<'a> {
                     .is_some_and(|m| m.eq_ignore_ascii_case("Enabled"))
             };
             let (tags, _) = string_map(r.attrs.get("tags"));
+            let model = props.and_then(|p| p.get("model")).filter(|v| !v.is_null());
             self.az.endpoints.push(OnlineEndpoint {
                 address: r.address.clone(),
                 span: r.span,
@@ -939,8 +1085,283 @@ impl<'a> Collector<'a> {
                 public_data: tags
                     .get("data-classification")
                     .is_some_and(|v| v.eq_ignore_ascii_case("public")),
+                parent: ref_target(r.attrs.get("parent_id")),
+                model: model.map(display_text),
+                model_span: model.map(|v| v.span),
             });
         }
+        // azurerm 4.x has the endpoint (its deployments are still azapi resources)
+        for r in self.managed("azurerm_machine_learning_online_endpoint") {
+            let (tags, _) = string_map(r.attrs.get("tags"));
+            self.az.endpoints.push(OnlineEndpoint {
+                address: r.address.clone(),
+                span: r.span,
+                name: r
+                    .attrs
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                deployment: false,
+                app_insights: Flag::Absent,
+                data_collector: false,
+                logging_span: None,
+                body_unknown: false,
+                public_data: tags
+                    .get("data-classification")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("public")),
+                parent: None,
+                model: None,
+                model_span: None,
+            });
+        }
+    }
+
+    /// `properties.storageAccount` of an azapi workspace: a reference to a storage account of
+    /// the configuration, or its ARM id.
+    fn azapi_storage_account(&self, r: &ResourceInstance) -> Option<usize> {
+        let v = r
+            .attrs
+            .get("body")
+            .map(Value::decoded)
+            .and_then(|b| b.get("properties"))
+            .map(Value::decoded)
+            .and_then(|p| p.get("storageAccount"))?;
+        if let Some(a) = self.account_index(Some(v)) {
+            return Some(a);
+        }
+        let text = v.as_str()?.to_ascii_lowercase();
+        let name = text.split("/storageaccounts/").nth(1)?.split('/').next()?;
+        self.az
+            .accounts
+            .iter()
+            .position(|a| a.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+    }
+
+    /// The default storage account of an ML workspace where the configuration declares no
+    /// container: the whole account is one store (Azure ML creates its containers itself).
+    fn default_storage(&mut self) {
+        let accounts: BTreeSet<usize> = self
+            .az
+            .ml_workspaces
+            .iter()
+            .filter_map(|w| w.storage_account)
+            .collect();
+        for a in accounts {
+            if self.az.containers.iter().any(|c| c.account == Some(a)) {
+                continue;
+            }
+            let account = &self.az.accounts[a];
+            self.az.containers.push(Container {
+                address: account.address.clone(),
+                span: account.span,
+                name: None,
+                account: Some(a),
+                access_type: None,
+                access_type_span: None,
+                metadata: BTreeMap::new(),
+                metadata_span: None,
+                filesystem: false,
+                whole_account: true,
+                unknown: BTreeSet::new(),
+            });
+        }
+    }
+
+    /// Azure ML schedules that create a model monitor, with the deployment they target.
+    fn schedules(&mut self) {
+        const SCHEDULE: &str = "microsoft.machinelearningservices/workspaces/schedules@";
+        for r in self.managed("azapi_resource") {
+            let is_schedule = r
+                .attrs
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.to_ascii_lowercase().starts_with(SCHEDULE));
+            if !is_schedule {
+                continue;
+            }
+            let props = r
+                .attrs
+                .get("body")
+                .map(Value::decoded)
+                .and_then(|b| b.get("properties"))
+                .map(Value::decoded);
+            // a disabled schedule monitors nothing
+            if props
+                .and_then(|p| p.get("isEnabled"))
+                .and_then(Value::as_bool)
+                == Some(false)
+            {
+                continue;
+            }
+            let action = props.and_then(|p| p.get("action")).map(Value::decoded);
+            let action_type = action.and_then(|a| a.get("actionType"));
+            match action_type.and_then(Value::as_str) {
+                Some(t) if t.eq_ignore_ascii_case("CreateMonitor") => {}
+                // a job or batch-endpoint schedule, or a body not known: not a monitor
+                _ => continue,
+            }
+            let definition = action
+                .and_then(|a| a.get("monitorDefinition"))
+                .map(Value::decoded);
+            let target = definition
+                .and_then(|d| d.get("monitoringTarget"))
+                .and_then(|t| t.get("deploymentId"))
+                .filter(|v| !v.is_null());
+            let (target_refs, target_text, target_unknown) = match target {
+                Some(v) => match v.string_parts() {
+                    Some(parts) => {
+                        let refs: Vec<Arc<Address>> = parts
+                            .iter()
+                            .filter_map(|p| match p {
+                                Part::Ref(r) => Some(r.target.clone()),
+                                Part::Lit(_) => None,
+                            })
+                            .collect();
+                        let text = v.as_str().map(str::to_string);
+                        let unknown = refs.is_empty() && text.is_none();
+                        (refs, text, unknown)
+                    }
+                    None => (Vec::new(), None, true),
+                },
+                None => (Vec::new(), None, true),
+            };
+            let signals = definition
+                .and_then(|d| d.get("signals"))
+                .and_then(Value::as_object)
+                .map(|entries| {
+                    entries
+                        .iter()
+                        .map(|e| {
+                            e.value
+                                .get("signalType")
+                                .and_then(Value::as_str)
+                                .unwrap_or(e.key.as_str())
+                                .to_string()
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let trigger = props.and_then(|p| p.get("trigger")).map(Value::decoded);
+            let trigger = trigger
+                .and_then(|t| t.get("expression").or_else(|| t.get("frequency")))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            self.az.schedules.push(MonitorSchedule {
+                address: r.address.clone(),
+                span: r.span,
+                name: r
+                    .attrs
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                target_refs,
+                target_text,
+                target_unknown,
+                signals,
+                trigger,
+            });
+        }
+    }
+
+    fn metric_alerts(&mut self) {
+        for r in self.managed("azurerm_monitor_metric_alert") {
+            let mut alert = MetricAlert {
+                address: r.address.clone(),
+                span: r.span,
+                scope_refs: Vec::new(),
+                scope_texts: Vec::new(),
+                scopes_unknown: false,
+            };
+            match r.attrs.get("scopes") {
+                Some(v) if v.has_unknown() && single_ref(v).is_none() => {
+                    // a list with an unresolved element still names its known elements
+                    let items = v.one_or_many();
+                    alert.scopes_unknown = items.is_empty();
+                    for item in items {
+                        scope_item(item, &mut alert);
+                    }
+                }
+                Some(v) => {
+                    for item in v.one_or_many() {
+                        scope_item(item, &mut alert);
+                    }
+                }
+                None => alert.scopes_unknown = true,
+            }
+            self.az.metric_alerts.push(alert);
+        }
+    }
+
+    /// The provider's subscription (or "this subscription"), then the subscriptions the
+    /// configuration names: `azurerm_subscription` data sources and resources with a
+    /// `subscription_id`, and role-assignment scopes written as `/subscriptions/<id>/...`.
+    fn subscriptions(&mut self) {
+        let provider = self
+            .ev
+            .providers
+            .iter()
+            .filter(|(name, _)| name == "azurerm")
+            .find(|(_, body)| body.get("alias").is_none_or(Value::is_null));
+        let (id, span) = match provider {
+            Some((_, body)) => {
+                let v = body.get("subscription_id").filter(|v| !v.is_null());
+                (
+                    v.and_then(Value::as_str)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                    v.map_or(body.span, |v| v.span),
+                )
+            }
+            None => (None, Span::default()),
+        };
+        self.az.subscriptions.push(Subscription {
+            id,
+            how: "provider \"azurerm\"".into(),
+            span,
+        });
+        let mut named = Vec::new();
+        for r in self.ev.instances.iter().filter(|r| {
+            r.address.rtype == "azurerm_subscription"
+                || (r.address.mode == Mode::Data
+                    && matches!(
+                        r.address.rtype.as_str(),
+                        "azurerm_subscription" | "azurerm_subscriptions"
+                    ))
+        }) {
+            // `data "azurerm_subscription" "current" {}` is the provider's own
+            if let Some(id) = r.attrs.get("subscription_id").and_then(Value::as_str) {
+                named.push(Subscription {
+                    id: Some(id.to_string()),
+                    how: r.address.to_string(),
+                    span: attr_span(r, "subscription_id").unwrap_or(r.span),
+                });
+            }
+        }
+        for r in self.managed("azurerm_role_assignment") {
+            let Some(v) = r.attrs.get("scope") else {
+                continue;
+            };
+            let Some(parts) = v.string_parts() else {
+                continue;
+            };
+            let Some(Part::Lit(text)) = parts.first() else {
+                continue;
+            };
+            let mut segs = text.trim_start_matches('/').split('/');
+            if segs
+                .next()
+                .is_some_and(|s| s.eq_ignore_ascii_case("subscriptions"))
+            {
+                if let Some(id) = segs.next().filter(|s| !s.is_empty()) {
+                    named.push(Subscription {
+                        id: Some(id.to_string()),
+                        how: format!("the scope of {}", r.address),
+                        span: v.span,
+                    });
+                }
+            }
+        }
+        self.az.subscriptions.extend(named);
     }
 
     fn cognitive(&mut self) {

@@ -33,6 +33,11 @@ pub struct AzureUnit {
     pub aces: Vec<(usize, DocumentId, usize, Vec<PrincipalId>)>,
     /// Public containers: (container index, document, the `anyone` principal, classes).
     pub public: Vec<(usize, DocumentId, PrincipalId)>,
+    /// Stores of an ML workspace's default storage account: model artifacts by inference,
+    /// when nothing else classifies them (`Inventory::azure_inferred_tiers`).
+    pub inferred: Vec<(DatastoreId, String, Span)>,
+    /// Inventory endpoint of each online endpoint, by the front end's index.
+    pub endpoints: BTreeMap<usize, usize>,
 }
 
 /// What the Azure front ends found, per root module.
@@ -399,8 +404,8 @@ impl Builder<'_> {
             });
             unit.public.push((ci, document, anyone));
         }
-        self.azure_graph(&front, &unit);
-        self.azure_ml(&front);
+        self.azure_graph(&front, &mut unit);
+        self.azure_ml(&front, &mut unit);
         unit.front = front;
         self.inv.azure.units.push(unit);
     }
@@ -441,7 +446,7 @@ impl Builder<'_> {
     /// land in inference-log stores (a workspace's own diagnostic logs are job and compute
     /// events, application logs); the Application Insights of a workspace whose deployments
     /// log to it; a container an ML datastore points at is ML data (evidence for names).
-    fn azure_graph(&mut self, front: &Azure, unit: &AzureUnit) {
+    fn azure_graph(&mut self, front: &Azure, unit: &mut AzureUnit) {
         let inference_targets: BTreeSet<Arc<Address>> = front
             .cognitive
             .iter()
@@ -494,12 +499,37 @@ impl Builder<'_> {
                 self.inv.evidence[self.root].ml_buckets.insert(name);
             }
         }
+        // a workspace's default storage: Azure ML writes registered models, job outputs and
+        // its own containers there
+        for w in &front.ml_workspaces {
+            let Some(a) = w.storage_account else { continue };
+            let account = front.accounts[a].name.as_deref().unwrap_or("?");
+            for (c, container) in front.containers.iter().enumerate() {
+                if container.account != Some(a) {
+                    continue;
+                }
+                if let Some(&d) = unit.containers.get(c) {
+                    let what = if container.whole_account {
+                        format!("the storage account {account} is")
+                    } else {
+                        format!("its storage account {account} is")
+                    };
+                    let why = format!(
+                        "inferred: {what} the default storage of the Azure ML workspace {}, where Azure ML writes models and job outputs",
+                        w.address
+                    );
+                    unit.inferred.push((d, why, w.span));
+                }
+            }
+        }
     }
 
-    /// Online endpoint deployments (IL001), Azure OpenAI accounts (TP001, IL002) and custom
+    /// Online endpoint deployments (IL001), online endpoints (MM001), Azure OpenAI accounts (TP001, IL002) and custom
     /// content filters that turn filtering off (LL001).
-    fn azure_ml(&mut self, front: &Azure) {
-        for e in front.endpoints.iter().filter(|e| e.deployment) {
+    fn azure_ml(&mut self, front: &Azure, unit: &mut AzureUnit) {
+        let mut configs: BTreeMap<usize, usize> = BTreeMap::new();
+        for (di, e) in front.endpoints.iter().enumerate().filter(|(_, e)| e.deployment) {
+            configs.insert(di, self.inv.endpoint_configs.len());
             let mut unknown = BTreeSet::new();
             if e.body_unknown || e.app_insights == azure::Flag::Unknown {
                 unknown.insert("capture".to_string());
@@ -521,6 +551,28 @@ impl Builder<'_> {
                 serverless: false,
                 public: e.public_data,
                 unknown,
+            });
+        }
+        // online endpoints (MM001, the inventory's model serving): monitored when a model
+        // monitor targets one of their deployments, alarmed when a metric alert watches them
+        for (ei, e) in front.endpoints.iter().enumerate().filter(|(_, e)| !e.deployment) {
+            unit.endpoints.insert(ei, self.inv.endpoints.len());
+            let public = e.public_data
+                || front
+                    .deployments_of(ei)
+                    .any(|d| front.endpoints[d].public_data);
+            self.inv.endpoints.push(super::ml::Endpoint {
+                root: self.root,
+                address: e.address.to_string(),
+                name: e.name.clone(),
+                span: e.span,
+                config: front
+                    .deployments_of(ei)
+                    .find_map(|d| configs.get(&d).copied()),
+                monitored: front.monitor_of(ei).is_some(),
+                alarmed: front.alert_of(ei).is_some(),
+                public,
+                unknown: BTreeSet::new(),
             });
         }
         // ML resources written with azapi are ML evidence like azurerm_machine_learning_*
@@ -567,6 +619,28 @@ impl Builder<'_> {
                         unknown: BTreeSet::new(),
                     });
                 }
+            }
+        }
+    }
+}
+
+impl super::Inventory {
+    /// After the name step: the stores of an ML workspace's default storage account that
+    /// config, metadata, tags, the graph and names left unclassified hold model artifacts, by
+    /// inference (`source = "inferred"`: findings resting on it are of medium confidence).
+    pub(super) fn azure_inferred_tiers(&mut self) {
+        for unit in &self.azure.units {
+            for (d, why, span) in &unit.inferred {
+                let ds = &mut self.datastores[*d];
+                if ds.tier.is_some() || ds.tier_reason.source != "none" && ds.tier_reason.source != "" {
+                    continue;
+                }
+                ds.tier = Some(Tier::ModelArtifacts);
+                ds.tier_reason = super::Reason {
+                    source: "inferred",
+                    text: why.clone(),
+                    span: Some(*span),
+                };
             }
         }
     }
