@@ -1140,6 +1140,8 @@ fn ml_facts(
         ];
         let mut f = declaration(uid("Model", &format!("m{i}")), spans, &m.address);
         f.units = vec![m.root];
+        f.vars
+            .push(("cloud", Cloud::of_address(&m.address).as_str().into()));
         facts.push(f);
     }
     for (i, a) in inv.agents.iter().enumerate() {

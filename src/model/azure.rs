@@ -175,6 +175,8 @@ pub struct OnlineEndpoint {
     /// model id), as written; `None` when not written (a custom container carries the model).
     pub model: Option<String>,
     pub model_span: Option<Span>,
+    /// `properties.model` is written but not known statically.
+    pub model_unknown: bool,
 }
 
 /// An Azure ML schedule (`azapi_resource` of the `.../workspaces/schedules` type) whose action
@@ -241,7 +243,11 @@ impl CognitiveAccount {
 pub struct CognitiveDeployment {
     pub address: Arc<Address>,
     pub span: Span,
+    pub name: Option<String>,
     pub account: Option<Arc<Address>>,
+    /// `model { format, name }` (`OpenAI/gpt-4o`) and `version`.
+    pub model: Option<String>,
+    pub model_version: Option<String>,
     pub rai_policy: Option<Value>,
 }
 
@@ -555,7 +561,7 @@ fn single_ref(v: &Value) -> Option<&Reference> {
 }
 
 /// A value as the report shows it: the text, or its parts with references as `${...}`.
-fn display_text(v: &Value) -> String {
+pub(crate) fn display_text(v: &Value) -> String {
     if let Some(s) = v.as_str() {
         return s.to_string();
     }
@@ -1088,6 +1094,7 @@ impl<'a> Collector<'a> {
                 parent: ref_target(r.attrs.get("parent_id")),
                 model: model.map(display_text),
                 model_span: model.map(|v| v.span),
+                model_unknown: model.is_some_and(|v| v.has_unknown()),
             });
         }
         // azurerm 4.x has the endpoint (its deployments are still azapi resources)
@@ -1112,6 +1119,7 @@ impl<'a> Collector<'a> {
                 parent: None,
                 model: None,
                 model_span: None,
+                model_unknown: false,
             });
         }
     }
@@ -1387,9 +1395,27 @@ impl<'a> Collector<'a> {
             });
         }
         for r in self.managed("azurerm_cognitive_deployment") {
+            let model = blocks(r, "model").first().copied();
+            let text = |k: &str| {
+                model
+                    .and_then(|m| m.get(k))
+                    .filter(|v| !v.is_null())
+                    .map(display_text)
+            };
             self.az.deployments.push(CognitiveDeployment {
                 address: r.address.clone(),
                 span: r.span,
+                name: r
+                    .attrs
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                model: match (text("format"), text("name")) {
+                    (Some(f), Some(n)) => Some(format!("{f}/{n}")),
+                    (None, n) => n,
+                    (Some(_), None) => None,
+                },
+                model_version: text("version"),
                 account: ref_target(r.attrs.get("cognitive_account_id")),
                 rai_policy: r
                     .attrs

@@ -530,6 +530,22 @@ impl Builder<'_> {
         let mut configs: BTreeMap<usize, usize> = BTreeMap::new();
         for (di, e) in front.endpoints.iter().enumerate().filter(|(_, e)| e.deployment) {
             configs.insert(di, self.inv.endpoint_configs.len());
+            // what it serves (MR003): a model asset of a workspace or registry, or, without
+            // `model`, whatever its container image carries
+            let mut model_unknown = BTreeSet::new();
+            if e.body_unknown || e.model_unknown {
+                model_unknown.insert("model_package_name".to_string());
+            }
+            self.inv.models.push(super::ml::Model {
+                root: self.root,
+                address: e.address.to_string(),
+                name: e.name.clone(),
+                span: e.span,
+                container_span: e.model_span.unwrap_or(e.span),
+                from_registry: e.model.is_some(),
+                served: true,
+                unknown: model_unknown,
+            });
             let mut unknown = BTreeSet::new();
             if e.body_unknown || e.app_insights == azure::Flag::Unknown {
                 unknown.insert("capture".to_string());
