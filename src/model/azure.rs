@@ -90,8 +90,8 @@ pub struct Container {
     pub metadata_span: Option<Span>,
     /// An ADLS Gen2 filesystem (`azurerm_storage_data_lake_gen2_filesystem`).
     pub filesystem: bool,
-    /// Not a declared container: the whole storage account (`address` is the account's), the
-    /// default storage of an ML workspace whose containers Azure ML creates itself.
+    /// Not a declared container: the containers Azure ML creates itself in an ML workspace's
+    /// default storage account (`address` and `account` are the account's).
     pub whole_account: bool,
     pub unknown: BTreeSet<String>,
 }
@@ -1145,8 +1145,10 @@ impl<'a> Collector<'a> {
             .position(|a| a.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
     }
 
-    /// The default storage account of an ML workspace where the configuration declares no
-    /// container: the whole account is one store (Azure ML creates its containers itself).
+    /// The default storage account of an ML workspace holds containers Azure ML creates itself
+    /// (`azureml-blobstore-<id>` for registered models and job outputs, `azureml` for run
+    /// files), never declared in Terraform: one store for them, named by the account. The
+    /// containers the configuration declares there are stores of their own.
     fn default_storage(&mut self) {
         let accounts: BTreeSet<usize> = self
             .az
@@ -1155,9 +1157,6 @@ impl<'a> Collector<'a> {
             .filter_map(|w| w.storage_account)
             .collect();
         for a in accounts {
-            if self.az.containers.iter().any(|c| c.account == Some(a)) {
-                continue;
-            }
             let account = &self.az.accounts[a];
             self.az.containers.push(Container {
                 address: account.address.clone(),
@@ -1328,6 +1327,20 @@ impl<'a> Collector<'a> {
             span,
         });
         let mut named = Vec::new();
+        // `data "azurerm_subscription" "current" {}` and `azurerm_client_config` read the
+        // provider's own subscription
+        for r in self.ev.instances.iter().filter(|r| {
+            r.address.mode == Mode::Data
+                && (r.address.rtype == "azurerm_client_config"
+                    || (r.address.rtype == "azurerm_subscription"
+                        && r.attrs.get("subscription_id").is_none_or(Value::is_null)))
+        }) {
+            self.az.subscriptions.push(Subscription {
+                id: self.az.subscriptions[0].id.clone(),
+                how: r.address.to_string(),
+                span: r.span,
+            });
+        }
         for r in self.ev.instances.iter().filter(|r| {
             r.address.rtype == "azurerm_subscription"
                 || (r.address.mode == Mode::Data
@@ -1336,7 +1349,6 @@ impl<'a> Collector<'a> {
                         "azurerm_subscription" | "azurerm_subscriptions"
                     ))
         }) {
-            // `data "azurerm_subscription" "current" {}` is the provider's own
             if let Some(id) = r.attrs.get("subscription_id").and_then(Value::as_str) {
                 named.push(Subscription {
                     id: Some(id.to_string()),

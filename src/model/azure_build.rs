@@ -499,23 +499,18 @@ impl Builder<'_> {
                 self.inv.evidence[self.root].ml_buckets.insert(name);
             }
         }
-        // a workspace's default storage: Azure ML writes registered models, job outputs and
-        // its own containers there
+        // a workspace's default storage: the containers Azure ML creates there hold registered
+        // models and job outputs
         for w in &front.ml_workspaces {
             let Some(a) = w.storage_account else { continue };
             let account = front.accounts[a].name.as_deref().unwrap_or("?");
             for (c, container) in front.containers.iter().enumerate() {
-                if container.account != Some(a) {
+                if container.account != Some(a) || !container.whole_account {
                     continue;
                 }
                 if let Some(&d) = unit.containers.get(c) {
-                    let what = if container.whole_account {
-                        format!("the storage account {account} is")
-                    } else {
-                        format!("its storage account {account} is")
-                    };
                     let why = format!(
-                        "inferred: {what} the default storage of the Azure ML workspace {}, where Azure ML writes models and job outputs",
+                        "inferred: the containers Azure ML creates in {account}, the default storage of the Azure ML workspace {}, hold its registered models and job outputs",
                         w.address
                     );
                     unit.inferred.push((d, why, w.span));

@@ -508,9 +508,19 @@ pub fn json(i: &Input) -> Value {
     let agents: Vec<Value> = agents
         .into_iter()
         .map(|a| {
+            // an Azure OpenAI deployment is declared by its block (its finding points at the
+            // content filter that is off)
+            let span = inv
+                .azure
+                .units
+                .iter()
+                .filter(|u| u.root == a.root)
+                .flat_map(|u| u.front.deployments.iter())
+                .find(|d| d.address.to_string() == a.address)
+                .map_or(a.span, |d| d.span);
             located(
                 sources,
-                a.span,
+                span,
                 obj(json!({"address": a.address, "unit": unit(inv, a.root), "guardrail": a.guardrail})),
             )
         })
@@ -565,7 +575,7 @@ fn azure_endpoint(i: &Input, e: &crate::model::ml::Endpoint) -> Option<AzureEndp
         // container that carries its model
         out.models.push(located(
             i.sources,
-            dep.model_span.unwrap_or(dep.span),
+            dep.span,
             obj(json!({"address": dep.address.to_string(), "name": dep.model,
                 "source": if dep.model.is_some() { "model-registry" } else { "container" },
                 "model_package": dep.model, "artifact": null, "execution_role": null})),
@@ -785,8 +795,10 @@ pub fn markdown(doc: &Value) -> String {
                     code(&a["id"])
                 },
                 units.join(", "),
-                if named.is_empty() {
-                    "provider".to_string()
+                if named.is_empty() && a["id"].is_null() {
+                    "not named: the one Terraform runs in".to_string()
+                } else if named.is_empty() {
+                    "the provider".to_string()
                 } else {
                     named.join("<br>")
                 }
