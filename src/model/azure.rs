@@ -70,6 +70,8 @@ pub struct StorageAccount {
     pub cmk: bool,
     /// `blob_properties { versioning_enabled = true }`.
     pub versioning: bool,
+    /// `versioning_enabled` is written but not known statically.
+    pub versioning_unknown: bool,
     /// Lifecycle rules (`azurerm_storage_management_policy`) that delete base blobs: (prefix
     /// filters, days; empty prefixes cover every container).
     pub lifecycle: Vec<(Vec<String>, i64)>,
@@ -843,6 +845,15 @@ impl<'a> Collector<'a> {
             let versioning = blocks(r, "blob_properties")
                 .iter()
                 .any(|b| b.get("versioning_enabled").and_then(Value::as_bool) == Some(true));
+            // a `versioning_enabled` from a value not known, or blob properties not known at
+            // all (absent means off: the provider's default)
+            let versioning_unknown = !versioning
+                && (r.attrs.get("blob_properties").is_some_and(|v| {
+                    v.has_unknown() && v.as_object().is_none() && v.one_or_many().is_empty()
+                }) || blocks(r, "blob_properties").iter().any(|b| {
+                    b.get("versioning_enabled")
+                        .is_some_and(|v| !v.is_null() && v.as_bool().is_none())
+                }));
             let cmk = !blocks(r, "customer_managed_key").is_empty();
             self.az.accounts.push(StorageAccount {
                 address: r.address.clone(),
@@ -861,6 +872,7 @@ impl<'a> Collector<'a> {
                 shared_key: Flag::of(r.attrs.get("shared_access_key_enabled")),
                 cmk,
                 versioning,
+                versioning_unknown,
                 lifecycle: Vec::new(),
                 unknown,
             });

@@ -126,6 +126,9 @@ impl Builder<'_> {
                     d.storage.kms_key = true;
                 }
                 d.storage.versioning = a.versioning;
+                if a.versioning_unknown {
+                    d.unknown.insert("versioning".into());
+                }
                 // DT009: blob public access off and the account closed to the public network
                 d.storage.public_access_block = a.nested_public == azure::Flag::Known(false)
                     && (a.public_network == azure::Flag::Known(false) || a.network_deny);
