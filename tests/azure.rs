@@ -349,7 +349,10 @@ resource "google_storage_bucket" "raw" {
             "azure",
             "subscription",
             "11111111-1111-1111-1111-111111111111",
-            vec!["provider \"azurerm\" 3", "data.azurerm_client_config.current 11"],
+            vec![
+                "provider \"azurerm\" 3",
+                "data.azurerm_client_config.current 11",
+            ],
         ),
         (
             "azure",
@@ -469,7 +472,10 @@ fn the_inventory_serves_azure_endpoints_deployments_monitors_and_openai_deployme
     // its declared container keeps the tier its metadata gives
     let stores = doc["data_stores"].as_array().unwrap();
     let by = |a: &str| stores.iter().find(|d| d["address"] == a).unwrap();
-    assert_eq!(by("azurerm_storage_account.models")["tier"], "model-artifacts");
+    assert_eq!(
+        by("azurerm_storage_account.models")["tier"],
+        "model-artifacts"
+    );
     assert_eq!(
         by("azurerm_storage_account.models")["classified_by"]["source"],
         "inferred"

@@ -443,8 +443,8 @@ impl Azure {
     /// Does a reference or an ARM/`azureml:` id name an online endpoint or one of its
     /// deployments?
     fn names_endpoint(&self, e: usize, refs: &[Arc<Address>], text: Option<&str>) -> bool {
-        let mut addresses =
-            std::iter::once(&self.endpoints[e].address).chain(self.deployments_of(e).map(|d| &self.endpoints[d].address));
+        let mut addresses = std::iter::once(&self.endpoints[e].address)
+            .chain(self.deployments_of(e).map(|d| &self.endpoints[d].address));
         if addresses.any(|a| refs.contains(a)) {
             return true;
         }
@@ -453,9 +453,8 @@ impl Azure {
         };
         let text = text.to_ascii_lowercase();
         let at = format!("/onlineendpoints/{}", name.to_ascii_lowercase());
-        text.match_indices(&at).any(|(i, m)| {
-            matches!(text[i + m.len()..].chars().next(), None | Some('/'))
-        })
+        text.match_indices(&at)
+            .any(|(i, m)| matches!(text[i + m.len()..].chars().next(), None | Some('/')))
     }
 
     /// The model monitor that targets an online endpoint (one of its deployments); a monitor
@@ -1151,10 +1150,11 @@ impl<'a> Collector<'a> {
         }
         let text = v.as_str()?.to_ascii_lowercase();
         let name = text.split("/storageaccounts/").nth(1)?.split('/').next()?;
-        self.az
-            .accounts
-            .iter()
-            .position(|a| a.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        self.az.accounts.iter().position(|a| {
+            a.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
     }
 
     /// The default storage account of an ML workspace holds containers Azure ML creates itself

@@ -526,7 +526,12 @@ impl Builder<'_> {
     /// content filters that turn filtering off (LL001).
     fn azure_ml(&mut self, front: &Azure, unit: &mut AzureUnit) {
         let mut configs: BTreeMap<usize, usize> = BTreeMap::new();
-        for (di, e) in front.endpoints.iter().enumerate().filter(|(_, e)| e.deployment) {
+        for (di, e) in front
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.deployment)
+        {
             configs.insert(di, self.inv.endpoint_configs.len());
             // what it serves (MR003): a model asset of a workspace or registry, or, without
             // `model`, whatever its container image carries
@@ -569,7 +574,12 @@ impl Builder<'_> {
         }
         // online endpoints (MM001, the inventory's model serving): monitored when a model
         // monitor targets one of their deployments, alarmed when a metric alert watches them
-        for (ei, e) in front.endpoints.iter().enumerate().filter(|(_, e)| !e.deployment) {
+        for (ei, e) in front
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.deployment)
+        {
             unit.endpoints.insert(ei, self.inv.endpoints.len());
             let public = e.public_data
                 || front
@@ -646,7 +656,9 @@ impl super::Inventory {
         for unit in &self.azure.units {
             for (d, why, span) in &unit.inferred {
                 let ds = &mut self.datastores[*d];
-                if ds.tier.is_some() || ds.tier_reason.source != "none" && ds.tier_reason.source != "" {
+                if ds.tier.is_some()
+                    || ds.tier_reason.source != "none" && !ds.tier_reason.source.is_empty()
+                {
                     continue;
                 }
                 ds.tier = Some(Tier::ModelArtifacts);

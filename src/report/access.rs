@@ -251,7 +251,7 @@ pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String 
     if !clouds.is_empty() {
         let _ = writeln!(out, "accounts:");
         for a in &clouds {
-            let units: Vec<&str> = a.units.iter().map(|u| unit_text(u)).collect();
+            let units: Vec<&str> = a.units.iter().map(unit_text).collect();
             let _ = writeln!(
                 out,
                 "  {}  unit {}",
@@ -278,8 +278,12 @@ pub fn markdown(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Stri
         let items: Vec<String> = clouds
             .iter()
             .map(|a| {
-                let units: Vec<&str> = a.units.iter().map(|u| unit_text(u)).collect();
-                format!("{} (unit {})", md_message(&a.label(), false), md_code(&units.join(", ")))
+                let units: Vec<&str> = a.units.iter().map(unit_text).collect();
+                format!(
+                    "{} (unit {})",
+                    md_message(&a.label(), false),
+                    md_code(&units.join(", "))
+                )
             })
             .collect();
         out.push_str(&items.join(", "));

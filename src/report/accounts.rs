@@ -55,22 +55,23 @@ fn kind_of(cloud: Cloud) -> &'static str {
 /// unnamed one last).
 pub fn collect(inv: &Inventory) -> Vec<Account> {
     let mut by: BTreeMap<(&'static str, bool, Option<String>), Account> = BTreeMap::new();
-    let mut add = |cloud: Cloud, id: Option<String>, unit: Option<String>, how: Option<(String, Span)>| {
-        let a = by
-            .entry((cloud.as_str(), id.is_none(), id.clone()))
-            .or_insert_with(|| Account {
-                cloud: cloud.as_str(),
-                kind: kind_of(cloud),
-                id,
-                ..Account::default()
-            });
-        a.units.insert(unit);
-        if let Some(h) = how {
-            if !a.declared.contains(&h) {
-                a.declared.push(h);
+    let mut add =
+        |cloud: Cloud, id: Option<String>, unit: Option<String>, how: Option<(String, Span)>| {
+            let a = by
+                .entry((cloud.as_str(), id.is_none(), id.clone()))
+                .or_insert_with(|| Account {
+                    cloud: cloud.as_str(),
+                    kind: kind_of(cloud),
+                    id,
+                    ..Account::default()
+                });
+            a.units.insert(unit);
+            if let Some(h) = how {
+                if !a.declared.contains(&h) {
+                    a.declared.push(h);
+                }
             }
-        }
-    };
+        };
     let dir = |root: usize| inv.units.get(root).and_then(|u| u.dir.clone());
     // AWS: a unit with AWS datastores, principals or endpoints deploys into its provider's
     // accounts

@@ -550,10 +550,7 @@ struct AzureEndpoint {
 
 fn azure_endpoint(i: &Input, e: &crate::model::ml::Endpoint) -> Option<AzureEndpoint> {
     let inv = i.inventory;
-    let index = inv
-        .endpoints
-        .iter()
-        .position(|x| std::ptr::eq(x, e))?;
+    let index = inv.endpoints.iter().position(|x| std::ptr::eq(x, e))?;
     let unit = inv.azure.units.iter().find(|u| u.root == e.root)?;
     let (&fi, _) = unit.endpoints.iter().find(|(_, &x)| x == index)?;
     let front = &unit.front;
@@ -564,21 +561,26 @@ fn azure_endpoint(i: &Input, e: &crate::model::ml::Endpoint) -> Option<AzureEndp
     };
     for d in front.deployments_of(fi) {
         let dep = &front.endpoints[d];
-        let logged = dep.data_collector || dep.app_insights == crate::model::azure::Flag::Known(true);
+        let logged =
+            dep.data_collector || dep.app_insights == crate::model::azure::Flag::Known(true);
         out.deployments.push(located(
             i.sources,
             dep.span,
-            obj(json!({"address": dep.address.to_string(), "name": dep.name, "model": dep.model,
-                "request_logging": logged})),
+            obj(
+                json!({"address": dep.address.to_string(), "name": dep.name, "model": dep.model,
+                "request_logging": logged}),
+            ),
         ));
         // a deployment serves a model asset of a workspace or a registry, or a custom
         // container that carries its model
         out.models.push(located(
             i.sources,
             dep.span,
-            obj(json!({"address": dep.address.to_string(), "name": dep.model,
+            obj(
+                json!({"address": dep.address.to_string(), "name": dep.model,
                 "source": if dep.model.is_some() { "model-registry" } else { "container" },
-                "model_package": dep.model, "artifact": null, "execution_role": null})),
+                "model_package": dep.model, "artifact": null, "execution_role": null}),
+            ),
         ));
     }
     if let Some(m) = front.monitor_of(fi) {
@@ -778,7 +780,7 @@ pub fn markdown(doc: &Value) -> String {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|u| code(u))
+                .map(code)
                 .collect();
             let _ = writeln!(
                 out,
