@@ -211,6 +211,36 @@ pub struct MetricAlert {
     pub scopes_unknown: bool,
 }
 
+/// What monitors or alerts target, indexed once (a lookup per endpoint, not a scan): the
+/// first item naming each address or endpoint name, and the first whose target is not known.
+#[derive(Clone, Debug, Default)]
+pub struct TargetIndex {
+    by_address: HashMap<Arc<Address>, usize>,
+    /// Endpoint names (lower case) in `/onlineEndpoints/<name>` of ARM or `azureml:` ids.
+    by_name: HashMap<String, usize>,
+    unknown: Option<usize>,
+}
+
+impl TargetIndex {
+    fn add(&mut self, i: usize, refs: &[Arc<Address>], texts: &[&str], unknown: bool) {
+        for r in refs {
+            self.by_address.entry(r.clone()).or_insert(i);
+        }
+        for t in texts {
+            let lower = t.to_ascii_lowercase();
+            for after in lower.split("/onlineendpoints/").skip(1) {
+                let name = after.split('/').next().unwrap_or_default();
+                if !name.is_empty() {
+                    self.by_name.entry(name.to_string()).or_insert(i);
+                }
+            }
+        }
+        if unknown && self.unknown.is_none() {
+            self.unknown = Some(i);
+        }
+    }
+}
+
 /// A subscription the configuration deploys into or names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Subscription {
@@ -414,6 +444,10 @@ pub struct Azure {
     /// Model monitors (Azure ML schedules that create a monitor).
     pub schedules: Vec<MonitorSchedule>,
     pub metric_alerts: Vec<MetricAlert>,
+    /// Per online endpoint (by index into `endpoints`), its deployments.
+    pub endpoint_deployments: Vec<Vec<usize>>,
+    monitor_targets: TargetIndex,
+    alert_targets: TargetIndex,
     /// The subscriptions it deploys into (the provider's first) and names.
     pub subscriptions: Vec<Subscription>,
     /// Identities used by ML resources, with the workload the resource shows and why.
@@ -434,47 +468,42 @@ impl Azure {
 
     /// The deployments of an online endpoint (their `parent_id` names it).
     pub fn deployments_of(&self, e: usize) -> impl Iterator<Item = usize> + '_ {
-        let endpoint = &self.endpoints[e].address;
-        (0..self.endpoints.len()).filter(move |&d| {
-            self.endpoints[d].deployment && self.endpoints[d].parent.as_ref() == Some(endpoint)
-        })
+        self.endpoint_deployments
+            .get(e)
+            .into_iter()
+            .flatten()
+            .copied()
     }
 
-    /// Does a reference or an ARM/`azureml:` id name an online endpoint or one of its
-    /// deployments?
-    fn names_endpoint(&self, e: usize, refs: &[Arc<Address>], text: Option<&str>) -> bool {
-        let mut addresses = std::iter::once(&self.endpoints[e].address)
+    /// The first of `items` (by index) whose target names an online endpoint or one of its
+    /// deployments.
+    fn target_of(&self, index: &TargetIndex, e: usize) -> Option<usize> {
+        let addresses = std::iter::once(&self.endpoints[e].address)
             .chain(self.deployments_of(e).map(|d| &self.endpoints[d].address));
-        if addresses.any(|a| refs.contains(a)) {
-            return true;
-        }
-        let (Some(text), Some(name)) = (text, self.endpoints[e].name.as_deref()) else {
-            return false;
-        };
-        let text = text.to_ascii_lowercase();
-        let at = format!("/onlineendpoints/{}", name.to_ascii_lowercase());
-        text.match_indices(&at)
-            .any(|(i, m)| matches!(text[i + m.len()..].chars().next(), None | Some('/')))
+        let by_name = self.endpoints[e]
+            .name
+            .as_ref()
+            .and_then(|n| index.by_name.get(&n.to_ascii_lowercase()));
+        addresses
+            .filter_map(|a| index.by_address.get(a))
+            .chain(by_name)
+            .chain(index.unknown.as_ref())
+            .min()
+            .copied()
     }
 
     /// The model monitor that targets an online endpoint (one of its deployments); a monitor
     /// whose target is not known may target it.
     pub fn monitor_of(&self, e: usize) -> Option<&MonitorSchedule> {
-        self.schedules.iter().find(|s| {
-            s.target_unknown || self.names_endpoint(e, &s.target_refs, s.target_text.as_deref())
-        })
+        self.target_of(&self.monitor_targets, e)
+            .map(|i| &self.schedules[i])
     }
 
     /// A metric alert whose scopes include the endpoint or one of its deployments (weaker
     /// evidence); an alert whose scopes are not known may watch it.
     pub fn alert_of(&self, e: usize) -> Option<&MetricAlert> {
-        self.metric_alerts.iter().find(|a| {
-            a.scopes_unknown
-                || self.names_endpoint(e, &a.scope_refs, None)
-                || a.scope_texts
-                    .iter()
-                    .any(|t| self.names_endpoint(e, &[], Some(t)))
-        })
+        self.target_of(&self.alert_targets, e)
+            .map(|i| &self.metric_alerts[i])
     }
 
     /// Does a scope cover a container? Azure's inheritance: an assignment on a management
@@ -807,6 +836,7 @@ impl<'a> Collector<'a> {
         self.endpoints();
         self.schedules();
         self.metric_alerts();
+        self.index_targets();
         self.subscriptions();
         self.cognitive();
         self.diagnostics();
@@ -1132,6 +1162,39 @@ impl<'a> Collector<'a> {
                 model_span: None,
                 model_unknown: false,
             });
+        }
+    }
+
+    /// Deployments by their endpoint, and what monitors and alerts target, once.
+    fn index_targets(&mut self) {
+        let az = &mut self.az;
+        let by_address: HashMap<Arc<Address>, usize> = az
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.deployment)
+            .map(|(i, e)| (e.address.clone(), i))
+            .collect();
+        az.endpoint_deployments = vec![Vec::new(); az.endpoints.len()];
+        for (d, e) in az
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.deployment)
+        {
+            if let Some(&i) = e.parent.as_ref().and_then(|p| by_address.get(p)) {
+                az.endpoint_deployments[i].push(d);
+            }
+        }
+        for (i, m) in az.schedules.iter().enumerate() {
+            let texts: Vec<&str> = m.target_text.as_deref().into_iter().collect();
+            az.monitor_targets
+                .add(i, &m.target_refs, &texts, m.target_unknown);
+        }
+        for (i, a) in az.metric_alerts.iter().enumerate() {
+            let texts: Vec<&str> = a.scope_texts.iter().map(String::as_str).collect();
+            az.alert_targets
+                .add(i, &a.scope_refs, &texts, a.scopes_unknown);
         }
     }
 

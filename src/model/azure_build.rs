@@ -503,22 +503,26 @@ impl Builder<'_> {
             }
         }
         // a workspace's default storage: the containers Azure ML creates there hold registered
-        // models and job outputs
+        // models and job outputs (the first workspace naming the account says why)
+        let mut workspace_of: HashMap<usize, &azure::MlWorkspace> = HashMap::new();
         for w in &front.ml_workspaces {
-            let Some(a) = w.storage_account else { continue };
-            let account = front.accounts[a].name.as_deref().unwrap_or("?");
-            for (c, container) in front.containers.iter().enumerate() {
-                if container.account != Some(a) || !container.whole_account {
-                    continue;
-                }
-                if let Some(&d) = unit.containers.get(c) {
-                    let why = format!(
-                        "inferred: the containers Azure ML creates in {account}, the default storage of the Azure ML workspace {}, hold its registered models and job outputs",
-                        w.address
-                    );
-                    unit.inferred.push((d, why, w.span));
-                }
+            if let Some(a) = w.storage_account {
+                workspace_of.entry(a).or_insert(w);
             }
+        }
+        for (c, container) in front.containers.iter().enumerate() {
+            let Some(a) = container.account.filter(|_| container.whole_account) else {
+                continue;
+            };
+            let (Some(w), Some(&d)) = (workspace_of.get(&a), unit.containers.get(c)) else {
+                continue;
+            };
+            let why = format!(
+                "inferred: the containers Azure ML creates in {}, the default storage of the Azure ML workspace {}, hold its registered models and job outputs",
+                front.accounts[a].name.as_deref().unwrap_or("?"),
+                w.address
+            );
+            unit.inferred.push((d, why, w.span));
         }
     }
 

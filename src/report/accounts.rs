@@ -8,7 +8,7 @@
 use crate::model::{Cloud, Datastore, Inventory};
 use crate::source::{Sources, Span};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// One account, project or subscription.
 #[derive(Clone, Debug, Default)]
@@ -55,6 +55,8 @@ fn kind_of(cloud: Cloud) -> &'static str {
 /// unnamed one last).
 pub fn collect(inv: &Inventory) -> Vec<Account> {
     let mut by: BTreeMap<(&'static str, bool, Option<String>), Account> = BTreeMap::new();
+    // each (account, what names it, where) once, without scanning the list per entry
+    let mut seen: HashSet<(&'static str, Option<String>, String, Span)> = HashSet::new();
     let mut add =
         |cloud: Cloud, id: Option<String>, unit: Option<String>, how: Option<(String, Span)>| {
             let a = by
@@ -66,9 +68,9 @@ pub fn collect(inv: &Inventory) -> Vec<Account> {
                     ..Account::default()
                 });
             a.units.insert(unit);
-            if let Some(h) = how {
-                if !a.declared.contains(&h) {
-                    a.declared.push(h);
+            if let Some((how, span)) = how {
+                if seen.insert((a.cloud, a.id.clone(), how.clone(), span)) {
+                    a.declared.push((how, span));
                 }
             }
         };
@@ -157,7 +159,13 @@ pub fn of_datastore(inv: &Inventory, id: usize, d: &Datastore) -> Option<String>
                 .unwrap_or_else(|| "this project".into()),
         ),
         Cloud::Azure => {
-            let unit = inv.azure.units.iter().find(|u| u.root == d.root)?;
+            // units are added in root order
+            let at = inv
+                .azure
+                .units
+                .binary_search_by_key(&d.root, |u| u.root)
+                .ok()?;
+            let unit = &inv.azure.units[at];
             let provider = unit.front.subscriptions.first()?;
             Some(
                 provider

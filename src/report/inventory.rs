@@ -15,7 +15,7 @@ use crate::model::{Datastore, DatastoreKind, Inventory, PrincipalId};
 use crate::report::escape::{md_code, md_code_cell, md_message, md_text};
 use crate::source::{Sources, Span};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 /// Everything the report reads, from one scan.
@@ -320,6 +320,7 @@ pub fn json(i: &Input) -> Value {
     let schedules = cx.components(&["monitoring-schedule"]);
     let jobs = cx.components(&["monitoring-job"]);
     let scaling = cx.components(&["autoscaling-target"]);
+    let azure_index = azure_endpoints(inv);
     let mut endpoints: Vec<&crate::model::ml::Endpoint> = inv.endpoints.iter().collect();
     endpoints.sort_by(|a, b| (&a.address, a.root).cmp(&(&b.address, b.root)));
     let endpoints: Vec<Value> = endpoints
@@ -327,7 +328,7 @@ pub fn json(i: &Input) -> Value {
         .map(|e| {
             let config = e.config.map(|c| &inv.endpoint_configs[c]);
             let config_comp = config.and_then(|c| configs.iter().find(|x| x.address == c.address));
-            let azure = azure_endpoint(i, e);
+            let azure = azure_endpoint(i, &azure_index, e);
             let mut served: Vec<Value> = models
                 .iter()
                 .filter(|m| {
@@ -503,6 +504,17 @@ pub fn json(i: &Input) -> Value {
                 "declared": declared.contains(svc), "detected": uses})
         })
         .collect();
+    let deployment_spans: HashMap<(usize, String), Span> = inv
+        .azure
+        .units
+        .iter()
+        .flat_map(|u| {
+            u.front
+                .deployments
+                .iter()
+                .map(move |d| ((u.root, d.address.to_string()), d.span))
+        })
+        .collect();
     let mut agents: Vec<&crate::model::ml::Agent> = inv.agents.iter().collect();
     agents.sort_by(|a, b| (&a.address, a.root).cmp(&(&b.address, b.root)));
     let agents: Vec<Value> = agents
@@ -510,14 +522,10 @@ pub fn json(i: &Input) -> Value {
         .map(|a| {
             // an Azure OpenAI deployment is declared by its block (its finding points at the
             // content filter that is off)
-            let span = inv
-                .azure
-                .units
-                .iter()
-                .filter(|u| u.root == a.root)
-                .flat_map(|u| u.front.deployments.iter())
-                .find(|d| d.address.to_string() == a.address)
-                .map_or(a.span, |d| d.span);
+            let span = deployment_spans
+                .get(&(a.root, a.address.clone()))
+                .copied()
+                .unwrap_or(a.span);
             located(
                 sources,
                 span,
@@ -548,11 +556,29 @@ struct AzureEndpoint {
     monitors: Vec<Value>,
 }
 
-fn azure_endpoint(i: &Input, e: &crate::model::ml::Endpoint) -> Option<AzureEndpoint> {
-    let inv = i.inventory;
-    let index = inv.endpoints.iter().position(|x| std::ptr::eq(x, e))?;
-    let unit = inv.azure.units.iter().find(|u| u.root == e.root)?;
-    let (&fi, _) = unit.endpoints.iter().find(|(_, &x)| x == index)?;
+/// Each Azure online endpoint of the inventory, by (root, address): its unit and its index
+/// in the front end.
+type AzureEndpoints<'a> =
+    HashMap<(usize, &'a str), (&'a crate::model::azure_build::AzureUnit, usize)>;
+
+fn azure_endpoints(inv: &Inventory) -> AzureEndpoints<'_> {
+    let mut out = HashMap::new();
+    for unit in &inv.azure.units {
+        for (&fi, &ii) in &unit.endpoints {
+            if let Some(e) = inv.endpoints.get(ii) {
+                out.insert((e.root, e.address.as_str()), (unit, fi));
+            }
+        }
+    }
+    out
+}
+
+fn azure_endpoint(
+    i: &Input,
+    index: &AzureEndpoints,
+    e: &crate::model::ml::Endpoint,
+) -> Option<AzureEndpoint> {
+    let &(unit, fi) = index.get(&(e.root, e.address.as_str()))?;
     let front = &unit.front;
     let mut out = AzureEndpoint {
         deployments: Vec::new(),
