@@ -75,7 +75,7 @@ fn workload_basis(p: &Principal) -> Arc<str> {
 
 fn tier_basis(d: &Datastore) -> Arc<str> {
     match d.tier_reason.source {
-        "inferred" => format!("tier of `{}` {}", d.address, d.tier_reason.text).into(),
+        "inferred" => format!("tier of `{}` inferred: {}", d.address, d.tier_reason.text).into(),
         _ => format!("tier of `{}` from its name", d.address).into(),
     }
 }

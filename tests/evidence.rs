@@ -327,3 +327,31 @@ fn control_of(doc: &Value, c: &str, rule: &str) -> Value {
         .unwrap()
         .clone()
 }
+
+#[test]
+fn azure_endpoints_are_evidence_for_mm001_and_mr003() {
+    // the clean Azure platform has an online endpoint with a model monitor and a deployment that
+    // serves a registered model: both controls passed, checkable on Azure
+    let engine = Engine::load(&[]).unwrap();
+    let out = run(&example("azure-ml-platform"), &engine, &|_| true);
+    let doc = doc_for(&out, &engine, &|_| true);
+    assert!(schema().is_valid(&doc));
+    for (c, rule) in [("CC7.2", "MM001"), ("PI1.3", "MM001"), ("CC8.1", "MR003")] {
+        let r = control_of(&doc, c, rule);
+        assert_eq!(r["status"], "passed", "{r}");
+        assert!(r.get("not_checkable_on").is_none(), "{r}");
+    }
+    assert_eq!(criterion(&doc, "PI1.3")["status"], "passed");
+    assert_eq!(criterion(&doc, "PI1.3")["checked"]["endpoints"], 1);
+    assert_eq!(doc["accounts"][0]["kind"], "subscription");
+    let md = evidence::markdown(&doc);
+    assert!(
+        md.contains("| Deploys into | Azure subscription this subscription |"),
+        "{md}"
+    );
+    // the violations platform fails both, once each
+    let out = run(&example("azure-ml-platform-violations"), &engine, &|_| true);
+    let doc = doc_for(&out, &engine, &|_| true);
+    assert_eq!(control_of(&doc, "PI1.3", "MM001")["failed"], 1);
+    assert_eq!(control_of(&doc, "CC8.1", "MR003")["failed"], 1);
+}

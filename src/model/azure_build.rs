@@ -518,7 +518,7 @@ impl Builder<'_> {
                 continue;
             };
             let why = format!(
-                "inferred: the containers Azure ML creates in {}, the default storage of the Azure ML workspace {}, hold its registered models and job outputs",
+                "the containers Azure ML creates in {}, the default storage of the Azure ML workspace {}, hold its registered models and job outputs",
                 front.accounts[a].name.as_deref().unwrap_or("?"),
                 w.address
             );
