@@ -1658,6 +1658,7 @@ impl<'a> Collector<'a> {
             "azurerm_machine_learning_compute_cluster" => Some("training"),
             "azurerm_machine_learning_compute_instance" => Some("notebook"),
             "azurerm_machine_learning_synapse_spark" => Some("pipeline"),
+            "azurerm_machine_learning_online_endpoint" => Some("inference"),
             "azapi_resource" => {
                 if self.az.endpoints.iter().any(|e| e.address == r.address) {
                     return Some("inference");

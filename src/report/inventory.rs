@@ -408,6 +408,12 @@ pub fn json(i: &Input) -> Value {
                 )
             });
             let mut extra = Map::new();
+            let mut capture = capture;
+            if let Some(az) = &azure {
+                if let (Some(c), Some(d)) = (capture.as_mut(), az.destination) {
+                    c["destination"] = json!(d);
+                }
+            }
             if let Some(az) = azure {
                 served.extend(az.models);
                 monitoring.extend(az.monitors);
@@ -554,6 +560,8 @@ struct AzureEndpoint {
     deployments: Vec<Value>,
     models: Vec<Value>,
     monitors: Vec<Value>,
+    /// Where the first deployment's requests and responses go.
+    destination: Option<&'static str>,
 }
 
 /// Each Azure online endpoint of the inventory, by (root, address): its unit and its index
@@ -584,7 +592,18 @@ fn azure_endpoint(
         deployments: Vec::new(),
         models: Vec::new(),
         monitors: Vec::new(),
+        destination: None,
     };
+    out.destination = front.deployments_of(fi).next().and_then(|d| {
+        let dep = &front.endpoints[d];
+        if dep.data_collector {
+            Some("the deployment's data collector")
+        } else if dep.app_insights == crate::model::azure::Flag::Known(true) {
+            Some("the workspace's Application Insights")
+        } else {
+            None
+        }
+    });
     for d in front.deployments_of(fi) {
         let dep = &front.endpoints[d];
         let logged =
