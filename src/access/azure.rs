@@ -8,10 +8,14 @@
 //! - `listKeys`, `ListAccountSas` and `listServiceSas` on an account whose shared-key access is
 //!   not disabled (`shared_access_key_enabled` absent or true) read and write every container
 //!   of the account: control-plane roles such as Contributor are data readers there.
-//! - An ABAC `condition` makes every grant of the assignment conditional (never dropped).
+//! - An ABAC `condition` makes every grant of the assignment conditional (never dropped), and
+//!   so does PIM eligibility: the principal gets the role when it activates it, which it may
+//!   do at any time the role's policy allows.
 //! - An unknown role, scope or assignee grants nothing (never guessed); a role name the
 //!   built-in table does not know is listed so users see it.
-//! - ACL entries (`ace` with `r`/`w`) grant read/write on their filesystem outside RBAC.
+//! - ACL entries (`ace` with `r`/`w`, after the ACL's `mask`) grant read/write on their
+//!   filesystem outside RBAC; `default` entries grant it on data written later under the
+//!   path, which is the filesystem's data too.
 
 use super::azure_roles::{self, Operation, RoleDefinition, Target};
 use super::catalog::ActionClass;
@@ -58,7 +62,7 @@ pub fn role_of<'a>(az: &'a Azure, a: &RoleAssignment) -> Option<&'a RoleDefiniti
 /// What a role assignment grants, after Azure's scope inheritance and the key paths.
 pub fn assignment_reach(az: &Azure, a: &RoleAssignment) -> Reach {
     let mut out = Reach {
-        conditional: a.condition,
+        conditional: a.condition || a.eligible,
         wildcard_resource: a.scope.is_broad(),
         ..Reach::default()
     };
@@ -167,17 +171,24 @@ pub fn ace_reach(az: &Azure, ace: usize) -> Reach {
         ..Reach::default()
     };
     let store = Store::Container(e.container);
+    // the operation names say which ACL granted it: the path's own, or the default ACL its
+    // new children inherit
+    let scope = if e.default_scope {
+        "default ACL"
+    } else {
+        "ACL"
+    };
     if e.read {
         out.stores
             .entry((store, ActionClass::Read))
             .or_default()
-            .insert("ACL r".into());
+            .insert(format!("{scope} r"));
     }
     if e.write {
         out.stores
             .entry((store, ActionClass::Write))
             .or_default()
-            .insert("ACL w".into());
+            .insert(format!("{scope} w"));
     }
     out
 }
@@ -375,5 +386,112 @@ resource "azurerm_storage_data_lake_gen2_path" "p" {
         let r = ace_reach(&az, 0);
         let classes: Vec<_> = r.stores.keys().map(|(_, c)| c.as_str()).collect();
         assert_eq!(classes, ["read", "write"]);
+    }
+
+    #[test]
+    fn acl_masks_limit_named_entries_and_the_owning_group_only() {
+        let az = eval(
+            r#"
+variable "mask" {}
+resource "azurerm_storage_account" "a" {
+  name = "acmedl"
+}
+resource "azurerm_storage_data_lake_gen2_filesystem" "fs" {
+  name               = "raw"
+  storage_account_id = azurerm_storage_account.a.id
+  ace {
+    type        = "user"
+    permissions = "rwx"
+  }
+  ace {
+    type        = "group"
+    permissions = "rwx"
+  }
+  ace {
+    type        = "user"
+    id          = "11111111-1111-1111-1111-111111111111"
+    permissions = "rw-"
+  }
+  ace {
+    type        = "other"
+    permissions = "rw-"
+  }
+  ace {
+    type        = "mask"
+    permissions = "r--"
+  }
+  ace {
+    scope       = "default"
+    type        = "group"
+    id          = "22222222-2222-2222-2222-222222222222"
+    permissions = "rw-"
+  }
+  ace {
+    scope       = "default"
+    type        = "mask"
+    permissions = var.mask
+  }
+}
+"#,
+        );
+        let got: Vec<(&str, bool, bool, bool, bool)> = az
+            .aces
+            .iter()
+            .map(|e| (e.kind.as_str(), e.default_scope, e.read, e.write, e.masked))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                // the owning user and `other` are outside the mask's class
+                ("user", false, true, true, false),
+                // the owning group and the named user lose `w` to the mask
+                ("group", false, true, false, true),
+                ("user", false, true, false, true),
+                ("other", false, true, true, false),
+                ("mask", false, true, false, false),
+                // a default mask not known limits nothing (never guessed)
+                ("group", true, true, true, false),
+                ("mask", true, false, false, false),
+            ]
+        );
+        // the default entry's grant says it is the default ACL's
+        let r = ace_reach(&az, 5);
+        let ops: Vec<&String> = r.stores.values().flatten().collect();
+        assert_eq!(ops, ["default ACL r", "default ACL w"]);
+    }
+
+    #[test]
+    fn pim_eligibility_is_a_conditional_grant() {
+        let base = r#"
+resource "azurerm_storage_account" "a" {
+  name = "acmedl"
+}
+resource "azurerm_storage_container" "raw" {
+  name               = "raw"
+  storage_account_id = azurerm_storage_account.a.id
+}
+resource "azurerm_user_assigned_identity" "u" {
+  name = "u"
+}
+data "azurerm_role_definition" "owner" {
+  name = "Storage Blob Data Owner"
+}
+"#;
+        for (kind, conditional) in [("active", false), ("eligible", true)] {
+            let az = eval(&format!(
+                "{base}\nresource \"azurerm_pim_{kind}_role_assignment\" \"p\" {{\n  scope = azurerm_storage_account.a.id\n  role_definition_id = data.azurerm_role_definition.owner.id\n  principal_id = azurerm_user_assigned_identity.u.principal_id\n}}\n"
+            ));
+            assert_eq!(az.assignments.len(), 1, "{kind}");
+            assert_eq!(az.assignments[0].eligible, conditional);
+            assert_eq!(
+                az.assignments[0].role,
+                crate::model::azure::RoleRef::Builtin("Storage Blob Data Owner".into())
+            );
+            let r = assignment_reach(&az, &az.assignments[0]);
+            assert!(r.role_known, "{kind}");
+            assert_eq!(r.conditional, conditional, "{kind}");
+            let classes: BTreeSet<&str> = r.stores.keys().map(|(_, c)| c.as_str()).collect();
+            assert!(classes.contains("read") && classes.contains("manage-permissions"));
+        }
     }
 }

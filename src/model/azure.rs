@@ -98,16 +98,20 @@ pub struct Container {
 pub struct Ace {
     /// Index into `Azure::containers`.
     pub container: usize,
-    /// `user`, `group`, `mask`, `other`.
+    /// `user`, `group`, `mask`, `other` (lower case).
     pub kind: String,
     /// The object id (`id`), as written.
     pub id: Option<Value>,
     /// Who `id` names, resolved once identities are known.
     pub assignee: Assignee,
+    /// What the entry grants, after the ACL's mask.
     pub read: bool,
     pub write: bool,
     /// `default` entries apply to children created later; `access` entries to the path itself.
     pub default_scope: bool,
+    /// The ACL's `mask` entry removed some of the entry's permissions (`read` and `write` are
+    /// what is left).
+    pub masked: bool,
     pub span: Span,
 }
 
@@ -316,6 +320,9 @@ pub struct RoleAssignment {
     pub assignee: Assignee,
     /// An ABAC `condition`: the grant is conditional.
     pub condition: bool,
+    /// A PIM eligible assignment (`azurerm_pim_eligible_role_assignment`): the principal holds
+    /// the role only once it activates it.
+    pub eligible: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -830,22 +837,58 @@ impl<'a> Collector<'a> {
         }
     }
 
+    /// The ACL entries one filesystem or path writes. A `mask` entry limits the named user and
+    /// group entries and the owning group of its scope (`access` or `default`): what such an
+    /// entry grants is its permissions AND the mask's. An entry whose permissions are not known
+    /// grants nothing (never guessed); an unknown mask limits nothing.
     fn aces(&mut self, r: &ResourceInstance, container: usize) {
-        for e in blocks(r, "ace") {
-            let perms = e.get("permissions").and_then(Value::as_str).unwrap_or("");
-            let kind = e
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
+        let entries: Vec<(&Value, String, bool, Option<&str>)> = blocks(r, "ace")
+            .into_iter()
+            .map(|e| {
+                let kind = e
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                // `access` is the provider's default scope
+                let default_scope = e
+                    .get("scope")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("default"));
+                let perms = e.get("permissions").and_then(Value::as_str);
+                (e, kind, default_scope, perms)
+            })
+            .collect();
+        let bits = |perms: &str| (perms.starts_with('r'), perms.get(1..2) == Some("w"));
+        let mask = |default_scope: bool| {
+            entries
+                .iter()
+                .find(|(_, kind, d, _)| kind == "mask" && *d == default_scope)
+                .and_then(|(_, _, _, perms)| perms.map(bits))
+        };
+        for &(e, ref kind, default_scope, perms) in &entries {
+            let (mut read, mut write) = bits(perms.unwrap_or_default());
+            let id = e.get("id").filter(|v| !v.is_null()).cloned();
+            // named users and groups, and the owning group (a `group` entry without id)
+            let limited = kind == "group" || (kind == "user" && id.is_some());
+            let masked = match mask(default_scope) {
+                Some((mr, mw)) if limited => {
+                    let before = (read, write);
+                    read &= mr;
+                    write &= mw;
+                    before != (read, write)
+                }
+                _ => false,
+            };
             self.az.aces.push(Ace {
                 container,
-                kind,
-                id: e.get("id").filter(|v| !v.is_null()).cloned(),
+                kind: kind.clone(),
+                id,
                 assignee: Assignee::Unknown,
-                read: perms.starts_with('r'),
-                write: perms.get(1..2) == Some("w"),
-                default_scope: e.get("scope").and_then(Value::as_str) == Some("default"),
+                read,
+                write,
+                default_scope,
+                masked,
                 span: e.span,
             });
         }
@@ -1060,7 +1103,8 @@ impl<'a> Collector<'a> {
                 let name = ["display_name", "user_principal_name"]
                     .iter()
                     .find_map(|k| r.attrs.get(k).and_then(Value::as_str))
-                    .map(str::to_string);
+                    .map(str::to_string)
+                    .or_else(|| self.application_name(r));
                 self.az.identities.push(Identity {
                     address: r.address.clone(),
                     span: r.span,
@@ -1115,6 +1159,21 @@ impl<'a> Collector<'a> {
                 }
             }
         }
+    }
+
+    /// A service principal's display name is its application's (`azuread_application`, named
+    /// by `client_id` in azuread 3.x, `application_id` in 2.x; `name` before 1.0). The
+    /// application's `description` is prose, not a name, and is not read.
+    fn application_name(&self, sp: &ResourceInstance) -> Option<String> {
+        let app = ["client_id", "application_id"]
+            .iter()
+            .find_map(|k| ref_target(sp.attrs.get(k)))
+            .filter(|t| t.mode == Mode::Managed && t.rtype == "azuread_application")?;
+        let app = self.by_address.get(&app)?;
+        ["display_name", "name"]
+            .iter()
+            .find_map(|k| app.attrs.get(k).and_then(Value::as_str))
+            .map(str::to_string)
     }
 
     /// The workload a resource's identity does: ML compute trains or runs notebooks, online
@@ -1216,8 +1275,17 @@ impl<'a> Collector<'a> {
     }
 
     fn assignments(&mut self) {
-        let rs: Vec<&ResourceInstance> = self.managed("azurerm_role_assignment").collect();
-        for r in rs {
+        // PIM active assignments are role assignments with a schedule; eligible ones let the
+        // principal activate the role (docs/azure.md, "PIM")
+        let rs: Vec<(&ResourceInstance, bool)> = [
+            ("azurerm_role_assignment", false),
+            ("azurerm_pim_active_role_assignment", false),
+            ("azurerm_pim_eligible_role_assignment", true),
+        ]
+        .into_iter()
+        .flat_map(|(rtype, eligible)| self.managed(rtype).map(move |r| (r, eligible)))
+        .collect();
+        for (r, eligible) in rs {
             let scope_value = r.attrs.get("scope");
             let scope = scope_value.map_or(Scope::Unknown, |v| self.scope(v));
             let (role, role_span) = self.role(r);
@@ -1237,6 +1305,7 @@ impl<'a> Collector<'a> {
                     .attrs
                     .get("condition")
                     .is_some_and(|v| !v.is_null() && v.as_str() != Some("")),
+                eligible,
             });
         }
     }
@@ -1265,7 +1334,9 @@ impl<'a> Collector<'a> {
         }
         if let Some(v) = r.attrs.get("role_definition_id").filter(|v| !v.is_null()) {
             if let Some(x) = single_ref(v) {
-                if x.target.rtype == "azurerm_role_definition" {
+                // a custom role of the configuration; `data.azurerm_role_definition` names
+                // a role by its `name` (below)
+                if x.target.rtype == "azurerm_role_definition" && x.target.mode == Mode::Managed {
                     return (self.custom_by_address(&x.target), v.span);
                 }
                 // `data.azurerm_role_definition.x.id` with a known name
