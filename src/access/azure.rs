@@ -4,7 +4,9 @@
 //!
 //! - A role grants an operation when its actions (or dataActions) match it and its notActions
 //!   (notDataActions) do not (`azure_roles`); the assignment's scope reaches every resource
-//!   below it (management group > subscription > resource group > account > container).
+//!   below it (management group > subscription > resource group > account > container); a
+//!   management group whose declared subscriptions leave out the deployment's reaches none
+//!   of it.
 //! - `listKeys`, `ListAccountSas` and `listServiceSas` on an account whose shared-key access is
 //!   not disabled (`shared_access_key_enabled` absent or true) read and write every container
 //!   of the account: control-plane roles such as Contributor are data readers there.
@@ -72,6 +74,13 @@ pub fn assignment_reach(az: &Azure, a: &RoleAssignment) -> Reach {
     out.role_known = true;
     if a.scope == Scope::Unknown || a.scope == Scope::Other {
         return out;
+    }
+    // a management group whose declared subscriptions leave out this deployment's reaches
+    // nothing of it
+    if let Some(group) = &a.management_group {
+        if az.management_group_holds_unit(group) == Some(false) {
+            return out;
+        }
     }
     let ops = role.operations();
     // what the scope covers, once per assignment (not once per operation)
@@ -458,6 +467,105 @@ resource "azurerm_storage_data_lake_gen2_filesystem" "fs" {
         let r = ace_reach(&az, 5);
         let ops: Vec<&String> = r.stores.values().flatten().collect();
         assert_eq!(ops, ["default ACL r", "default ACL w"]);
+    }
+
+    #[test]
+    fn management_groups_reach_the_subscriptions_they_declare() {
+        const SUB: &str = "11111111-1111-1111-1111-111111111111";
+        const OTHER: &str = "22222222-2222-2222-2222-222222222222";
+        // what a Storage Blob Data Reader on `azurerm_management_group.top` reads here
+        let reads = |provider: &str, groups: &str| -> bool {
+            let az = eval(&format!(
+                r#"
+provider "azurerm" {{
+  features {{}}
+  {provider}
+}}
+data "azurerm_subscription" "current" {{}}
+data "azurerm_subscription" "other" {{
+  subscription_id = "{OTHER}"
+}}
+resource "azurerm_storage_account" "a" {{
+  name = "acmelake"
+}}
+resource "azurerm_storage_container" "raw" {{
+  name               = "raw"
+  storage_account_id = azurerm_storage_account.a.id
+}}
+resource "azurerm_user_assigned_identity" "u" {{
+  name = "u"
+}}
+{groups}
+resource "azurerm_role_assignment" "a" {{
+  scope                = azurerm_management_group.top.id
+  role_definition_name = "Storage Blob Data Reader"
+  principal_id         = azurerm_user_assigned_identity.u.principal_id
+}}
+"#
+            ));
+            let a = az.assignments.last().unwrap();
+            assert!(a.management_group.is_some());
+            assignment_reach(&az, a)
+                .stores
+                .keys()
+                .any(|(_, c)| *c == ActionClass::Read)
+        };
+        let provider = format!("subscription_id = \"{SUB}\"");
+        let group = |ids: &str| {
+            format!("resource \"azurerm_management_group\" \"top\" {{\n  display_name = \"top\"\n  {ids}\n}}")
+        };
+        // membership not declared: the group is taken to hold the deployment (as before)
+        assert!(reads(&provider, &group("")));
+        // declared, without the provider's subscription: nothing here
+        assert!(!reads(
+            &provider,
+            &group(&format!("subscription_ids = [\"{OTHER}\"]"))
+        ));
+        assert!(!reads(
+            &provider,
+            &group("subscription_ids = [data.azurerm_subscription.other.subscription_id]")
+        ));
+        // an empty list holds no subscription, whatever the provider's
+        assert!(!reads("", &group("subscription_ids = []")));
+        // declared, with it (case-insensitively, or as the current subscription)
+        assert!(reads(
+            &provider,
+            &group(&format!("subscription_ids = [\"{}\"]", SUB.to_uppercase()))
+        ));
+        assert!(reads(
+            "",
+            &group("subscription_ids = [data.azurerm_subscription.current.subscription_id]")
+        ));
+        // the provider's subscription not known: cannot tell, the group reaches it
+        assert!(reads(
+            "",
+            &group(&format!("subscription_ids = [\"{OTHER}\"]"))
+        ));
+        // a value not known: cannot tell either
+        assert!(reads(
+            &provider,
+            &format!(
+                "variable \"subs\" {{}}\n{}",
+                group("subscription_ids = var.subs")
+            )
+        ));
+        // associations declare membership too
+        let assoc = |sub: &str| {
+            format!("{}\nresource \"azurerm_management_group_subscription_association\" \"s\" {{\n  management_group_id = azurerm_management_group.top.id\n  subscription_id     = \"/subscriptions/{sub}\"\n}}", group(""))
+        };
+        assert!(!reads(&provider, &assoc(OTHER)));
+        assert!(reads(&provider, &assoc(SUB)));
+        // a child group's subscriptions are below its parent
+        let child = |ids: &str| {
+            format!("{}\nresource \"azurerm_management_group\" \"child\" {{\n  parent_management_group_id = azurerm_management_group.top.id\n  {ids}\n}}", group(&format!("subscription_ids = [\"{OTHER}\"]")))
+        };
+        assert!(reads(
+            &provider,
+            &child(&format!("subscription_ids = [\"{SUB}\"]"))
+        ));
+        assert!(!reads(&provider, &child("subscription_ids = []")));
+        // a child whose membership is not declared: cannot tell
+        assert!(reads(&provider, &child("")));
     }
 
     #[test]

@@ -323,6 +323,33 @@ pub struct RoleAssignment {
     /// A PIM eligible assignment (`azurerm_pim_eligible_role_assignment`): the principal holds
     /// the role only once it activates it.
     pub eligible: bool,
+    /// The scope is a management group of the configuration (its address).
+    pub management_group: Option<Arc<Address>>,
+}
+
+/// A subscription a management group declares it holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subscription {
+    /// The subscription the provider deploys into (`data "azurerm_subscription"` without
+    /// `subscription_id`).
+    Current,
+    /// A subscription id (GUID), lower case.
+    Id(String),
+    /// Not known statically.
+    Unknown,
+}
+
+/// An `azurerm_management_group` of the configuration.
+#[derive(Clone, Debug)]
+pub struct ManagementGroup {
+    pub address: Arc<Address>,
+    /// `parent_management_group_id`, when it names a management group of the configuration.
+    pub parent: Option<Arc<Address>>,
+    /// Its subscriptions: `subscription_ids` and `azurerm_management_group_subscription_association`s.
+    pub members: Vec<Subscription>,
+    /// `subscription_ids` is written, or an association names the group: the configuration
+    /// says which subscriptions it holds.
+    pub declared: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -359,6 +386,11 @@ pub struct Azure {
     pub assignments: Vec<RoleAssignment>,
     pub role_definitions: Vec<CustomRole>,
     pub ml_datastores: Vec<MlDatastore>,
+    /// Management groups of the configuration and the subscriptions they declare.
+    pub management_groups: Vec<ManagementGroup>,
+    /// The default `azurerm` provider's `subscription_id`, when written literally: the
+    /// subscription this root module deploys into.
+    pub provider_subscription: Option<String>,
     /// Identities used by ML resources, with the workload the resource shows and why.
     pub workloads: Vec<(usize, &'static str, String, Span)>,
 }
@@ -432,6 +464,43 @@ impl Azure {
                 }),
             _ => false,
         }
+    }
+
+    /// Does a management group of the configuration hold this root module's subscription?
+    /// `Some(false)` only when the configuration declares the subscriptions of the group and of
+    /// every group below it, each of them is known, and none is the provider's subscription
+    /// (or the group holds none at all); `None` when that cannot be told (never guessed).
+    pub fn management_group_holds_unit(&self, group: &Address) -> Option<bool> {
+        let mut pending = vec![group];
+        let mut seen: BTreeSet<&Address> = BTreeSet::new();
+        let mut unknown = false;
+        while let Some(g) = pending.pop() {
+            if !seen.insert(g) {
+                continue;
+            }
+            let mg = self.management_groups.iter().find(|m| *m.address == *g)?;
+            if !mg.declared {
+                return None;
+            }
+            for m in &mg.members {
+                match m {
+                    Subscription::Current => return Some(true),
+                    Subscription::Id(id) => match &self.provider_subscription {
+                        Some(p) if p == id => return Some(true),
+                        Some(_) => {}
+                        None => unknown = true,
+                    },
+                    Subscription::Unknown => unknown = true,
+                }
+            }
+            pending.extend(
+                self.management_groups
+                    .iter()
+                    .filter(|c| c.parent.as_deref() == Some(g))
+                    .map(|c| &*c.address),
+            );
+        }
+        (!unknown).then_some(false)
     }
 
     fn in_group(
@@ -675,6 +744,7 @@ impl<'a> Collector<'a> {
             }
         }
         self.ml_datastores();
+        self.management_groups();
     }
 
     fn accounts(&mut self) {
@@ -1306,6 +1376,10 @@ impl<'a> Collector<'a> {
                     .get("condition")
                     .is_some_and(|v| !v.is_null() && v.as_str() != Some("")),
                 eligible,
+                management_group: scope_value
+                    .and_then(single_ref)
+                    .map(|x| x.target.clone())
+                    .filter(|t| t.mode == Mode::Managed && t.rtype == "azurerm_management_group"),
             });
         }
     }
@@ -1529,6 +1603,84 @@ impl<'a> Collector<'a> {
                 kind: kind.and_then(Value::as_str).map(str::to_string),
             },
             _ => Assignee::Unknown,
+        }
+    }
+
+    /// Management groups and the subscriptions they declare (`subscription_ids`, authoritative
+    /// on the group, or `azurerm_management_group_subscription_association`s; the provider
+    /// does not support both on one group), and the provider's subscription.
+    fn management_groups(&mut self) {
+        self.az.provider_subscription = self.ev.providers.iter().find_map(|(name, body)| {
+            (name == "azurerm" && body.get("alias").is_none())
+                .then(|| body.get("subscription_id").and_then(Value::as_str))
+                .flatten()
+                .map(str::to_ascii_lowercase)
+        });
+        for r in self.managed("azurerm_management_group") {
+            let ids = r.attrs.get("subscription_ids").filter(|v| !v.is_null());
+            // a list not known as a whole is one unknown member
+            let members = match ids.map(|v| v.as_list()) {
+                Some(Some(items)) => items.iter().map(|x| self.subscription(x)).collect(),
+                Some(None) => vec![Subscription::Unknown],
+                None => Vec::new(),
+            };
+            self.az.management_groups.push(ManagementGroup {
+                address: r.address.clone(),
+                parent: ref_target(r.attrs.get("parent_management_group_id"))
+                    .filter(|t| t.mode == Mode::Managed),
+                members,
+                declared: ids.is_some(),
+            });
+        }
+        for r in self.managed("azurerm_management_group_subscription_association") {
+            let Some(group) = ref_target(r.attrs.get("management_group_id")) else {
+                continue;
+            };
+            let member = r
+                .attrs
+                .get("subscription_id")
+                .map_or(Subscription::Unknown, |v| self.subscription(v));
+            if let Some(mg) = self
+                .az
+                .management_groups
+                .iter_mut()
+                .find(|m| m.address == group)
+            {
+                mg.declared = true;
+                mg.members.push(member);
+            }
+        }
+    }
+
+    /// A subscription as written: a GUID, `/subscriptions/GUID`, or a `data
+    /// "azurerm_subscription"` (the current one without `subscription_id`).
+    fn subscription(&self, v: &Value) -> Subscription {
+        if let Some(r) = single_ref(v) {
+            if r.target.mode == Mode::Data && r.target.rtype == "azurerm_client_config" {
+                return Subscription::Current;
+            }
+            if r.target.mode == Mode::Data && r.target.rtype == "azurerm_subscription" {
+                let data = self.by_address.get(&r.target);
+                return match data.and_then(|d| d.attrs.get("subscription_id")) {
+                    None => Subscription::Current,
+                    Some(id) => id.as_str().map_or(Subscription::Unknown, |id| {
+                        Subscription::Id(id.to_ascii_lowercase())
+                    }),
+                };
+            }
+            return Subscription::Unknown;
+        }
+        match v.as_str() {
+            Some(text) => {
+                let id = text
+                    .trim()
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default();
+                Subscription::Id(id.to_ascii_lowercase())
+            }
+            None => Subscription::Unknown,
         }
     }
 
