@@ -332,6 +332,14 @@ resource "azurerm_role_assignment" "audit" {
   role_definition_name = "Reader"
   principal_id         = azurerm_user_assigned_identity.u.principal_id
 }
+resource "azurerm_management_group" "ml" {
+  display_name     = "ml"
+  subscription_ids = ["44444444-4444-4444-4444-444444444444"]
+}
+resource "azurerm_management_group_subscription_association" "sandbox" {
+  management_group_id = "/providers/Microsoft.Management/managementGroups/sandbox"
+  subscription_id     = "/subscriptions/55555555-5555-5555-5555-555555555555"
+}
 resource "aws_s3_bucket" "raw" {
   bucket = "acme-raw"
 }
@@ -365,6 +373,18 @@ resource "google_storage_bucket" "raw" {
             "subscription",
             "33333333-3333-3333-3333-333333333333",
             vec!["the scope of azurerm_role_assignment.audit 27"],
+        ),
+        (
+            "azure",
+            "subscription",
+            "44444444-4444-4444-4444-444444444444",
+            vec!["azurerm_management_group.ml 33"],
+        ),
+        (
+            "azure",
+            "subscription",
+            "55555555-5555-5555-5555-555555555555",
+            vec!["azurerm_management_group_subscription_association.sandbox 37"],
         ),
     ];
     let want: Vec<(String, String, String, Vec<String>)> = want

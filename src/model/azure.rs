@@ -683,6 +683,18 @@ pub(crate) fn display_text(v: &Value) -> String {
     }
 }
 
+/// A subscription's id from its GUID or its resource id (`/subscriptions/<id>`).
+fn subscription_id(text: &str) -> &str {
+    let t = text.trim_matches('/');
+    match t.split_once('/') {
+        Some((head, rest)) if head.eq_ignore_ascii_case("subscriptions") => {
+            rest.split('/').next().unwrap_or_default()
+        }
+        _ if t.contains('/') => "",
+        _ => t,
+    }
+}
+
 /// One element of a metric alert's `scopes`.
 fn scope_item(v: &Value, alert: &mut MetricAlert) {
     match v.string_parts() {
@@ -1542,6 +1554,34 @@ impl<'a> Collector<'a> {
                     id: Some(id.to_string()),
                     how: r.address.to_string(),
                     span: attr_span(r, "subscription_id").unwrap_or(r.span),
+                });
+            }
+        }
+        // the subscriptions a management group holds: `subscription_ids` (GUIDs) and
+        // associations (`/subscriptions/<id>`)
+        for r in self.managed("azurerm_management_group") {
+            let Some(v) = r.attrs.get("subscription_ids").filter(|v| !v.is_null()) else {
+                continue;
+            };
+            for item in v.one_or_many() {
+                if let Some(id) = item.as_str().map(subscription_id).filter(|s| !s.is_empty()) {
+                    named.push(NamedSubscription {
+                        id: Some(id.to_string()),
+                        how: r.address.to_string(),
+                        span: item.span,
+                    });
+                }
+            }
+        }
+        for r in self.managed("azurerm_management_group_subscription_association") {
+            let Some(v) = r.attrs.get("subscription_id") else {
+                continue;
+            };
+            if let Some(id) = v.as_str().map(subscription_id).filter(|s| !s.is_empty()) {
+                named.push(NamedSubscription {
+                    id: Some(id.to_string()),
+                    how: r.address.to_string(),
+                    span: v.span,
                 });
             }
         }
