@@ -1068,13 +1068,16 @@ fn ml_facts(
     entities: &mut Vec<cedar_policy::Entity>,
     facts: &mut Vec<Fact>,
 ) {
+    // an endpoint tagged public makes its configuration exempt too (found once, not per
+    // configuration)
+    let public_configs: std::collections::HashSet<usize> = inv
+        .endpoints
+        .iter()
+        .filter(|e| e.public)
+        .filter_map(|e| e.config)
+        .collect();
     for (i, c) in inv.endpoint_configs.iter().enumerate() {
-        // an endpoint tagged public makes its configuration exempt too
-        let public = c.public
-            || inv
-                .endpoints
-                .iter()
-                .any(|e| e.config == Some(i) && e.public);
+        let public = c.public || public_configs.contains(&i);
         let mut attrs = vec![
             ("address", s(&c.address)),
             ("capture", b(c.capture_span.is_some())),

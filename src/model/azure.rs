@@ -1829,10 +1829,14 @@ impl<'a> Collector<'a> {
             "azurerm_machine_learning_synapse_spark" => Some("pipeline"),
             "azurerm_machine_learning_online_endpoint" => Some("inference"),
             "azapi_resource" => {
-                if self.az.endpoints.iter().any(|e| e.address == r.address) {
+                let ty = r.attrs.get("type").and_then(Value::as_str)?;
+                // online endpoints and their deployments (`endpoints()` reads the same types)
+                if ty
+                    .to_ascii_lowercase()
+                    .starts_with("microsoft.machinelearningservices/workspaces/onlineendpoints")
+                {
                     return Some("inference");
                 }
-                let ty = r.attrs.get("type").and_then(Value::as_str)?;
                 if !ty
                     .to_ascii_lowercase()
                     .starts_with("microsoft.machinelearningservices/workspaces/computes@")
