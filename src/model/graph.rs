@@ -944,14 +944,30 @@ impl super::Inventory {
                 .unwrap_or_default()
         });
         let stage = |w: &str| unit.stage_words.contains_key(w);
-        let found = classify::workloads_from_name(&label, &stage);
+        let mut found = classify::workloads_from_name(&label, &stage);
+        let mut label = format!("{label:?}");
+        // a GCP service account without workload words of its own: the names of the services
+        // and Kubernetes workloads it runs (model::gcp `hosts`)
+        if found.is_empty() {
+            let mut named = Vec::new();
+            for h in self.gcp.hosts.get(&p).into_iter().flatten() {
+                let words = classify::workloads_from_name(&h.name, &stage);
+                if !words.is_empty() {
+                    found.extend(words);
+                    named.push(format!("{:?} of the {} it runs", h.name, h.what));
+                }
+            }
+            if !named.is_empty() {
+                label = named.join(", ");
+            }
+        }
         if found.is_empty() {
             return none("no workload in config, tags, graph or name".into());
         }
         let list = found.iter().copied().collect::<Vec<_>>().join(", ");
         if !names_on {
             return none(format!(
-                "no workload in config, tags or graph; names are off ([classification] names = false), {label:?} suggests {list}"
+                "no workload in config, tags or graph; names are off ([classification] names = false), {label} suggests {list}"
             ));
         }
         let evidence = match (&pr.ml_service, self.ml_action_of(p, attached), unit.ml.first()) {
@@ -960,7 +976,7 @@ impl super::Inventory {
             (None, None, Some(e)) => format!("ML evidence: {e}"),
             (None, None, None) => {
                 return none(format!(
-                    "no workload in config, tags or graph; the name {label:?} suggests {list}, not used: no ML evidence"
+                    "no workload in config, tags or graph; the name {label} suggests {list}, not used: no ML evidence"
                 ))
             }
         };
@@ -968,7 +984,7 @@ impl super::Inventory {
             found.into_iter().map(str::to_string).collect(),
             Reason {
                 source: "name",
-                text: format!("name {label:?}; {evidence}"),
+                text: format!("name {label}; {evidence}"),
                 span: None,
             },
         )
