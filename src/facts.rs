@@ -1134,7 +1134,10 @@ fn ml_facts(
             _ => "primary_container",
         };
         let spans = vec![
-            ("container", located(m.container_span, &m.address, container)),
+            (
+                "container",
+                located(m.container_span, &m.address, container),
+            ),
             ("block", located(m.span, &m.address, "")),
         ];
         let mut f = declaration(uid("Model", &format!("m{i}")), spans, &m.address);

@@ -304,7 +304,10 @@ fn a_control_that_cannot_check_the_codes_cloud_is_not_applicable_not_passed() {
         .get("not_checkable_on")
         .is_none());
     let md = evidence::markdown(&doc);
-    assert!(md.contains("not applicable (not checkable on azure)"), "{md}");
+    assert!(
+        md.contains("not applicable (not checkable on azure)"),
+        "{md}"
+    );
     // AWS code is checked by all three as before
     let out = run(&example("ml-platform"), &engine, &|_| true);
     let doc = doc_for(&out, &engine, &|_| true);

@@ -1046,7 +1046,13 @@ impl Builder<'_> {
 
     /// `ml`: the workload is ML evidence for the unit (a Vertex AI resource runs as the account),
     /// not only ETL that may or may not feed ML.
-    fn gcp_graph_workload(&mut self, v: Option<&Value>, workload: &'static str, why: &str, ml: bool) {
+    fn gcp_graph_workload(
+        &mut self,
+        v: Option<&Value>,
+        workload: &'static str,
+        why: &str,
+        ml: bool,
+    ) {
         let Some(v) = v else { return };
         let p = match self.gcp_member_principal(v) {
             Some(p) => p,
@@ -1130,10 +1136,7 @@ impl Builder<'_> {
                 _ => None,
             };
             let Some(pod_spec) = pod_spec else { continue };
-            let Some(ksa) = pod_spec
-                .get("service_account_name")
-                .and_then(Value::as_str)
-            else {
+            let Some(ksa) = pod_spec.get("service_account_name").and_then(Value::as_str) else {
                 continue;
             };
             let meta = block(&r.attrs, "metadata");
@@ -1155,12 +1158,14 @@ impl Builder<'_> {
             let hosts = self.inv.gcp.hosts.entry(gsa).or_default();
             hosts.push(Host {
                 name: format!("{ns}/{ksa}"),
-                what: format!("Kubernetes service account {ns}/{ksa} (Workload Identity)"),
+                what: format!("Kubernetes service account {ns}/{ksa} (through Workload Identity)"),
             });
             for (_, _, name, address) in pods.iter().filter(|(n, k, ..)| *n == ns && *k == ksa) {
                 hosts.push(Host {
                     name: name.clone(),
-                    what: format!("Kubernetes workload {address}, as {ns}/{ksa} (Workload Identity)"),
+                    what: format!(
+                        "Kubernetes workload {address} ({ns}/{ksa}, through Workload Identity)"
+                    ),
                 });
             }
         }
@@ -1316,7 +1321,10 @@ impl Builder<'_> {
         let source = a
             .entry("publisher_model_name")
             .filter(|e| !e.value.is_null())
-            .or_else(|| a.entry("hugging_face_model_id").filter(|e| !e.value.is_null()));
+            .or_else(|| {
+                a.entry("hugging_face_model_id")
+                    .filter(|e| !e.value.is_null())
+            });
         self.inv.endpoints.push(super::ml::Endpoint {
             root: self.root,
             address: r.address.to_string(),
@@ -1593,11 +1601,12 @@ fn floor_blocks(a: &Value) -> Option<bool> {
                 .any(|s| s.as_str() == Some("AI_PLATFORM")),
         ),
     };
-    let blocking = match block(a, "ai_platform_floor_setting").and_then(|s| s.get("inspect_and_block")) {
-        None => Some(false),
-        Some(v) if v.is_null() => Some(false),
-        Some(v) => v.as_bool(),
-    };
+    let blocking =
+        match block(a, "ai_platform_floor_setting").and_then(|s| s.get("inspect_and_block")) {
+            None => Some(false),
+            Some(v) if v.is_null() => Some(false),
+            Some(v) => v.as_bool(),
+        };
     let filters = block(a, "filter_config").map_or(Some(false), |f| {
         if f.has_unknown() {
             return None;
@@ -1787,5 +1796,83 @@ impl super::Inventory {
             table.tier = Some(tier);
             table.tier_reason = reason;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workload_identity_members_name_a_kubernetes_account() {
+        assert_eq!(
+            kubernetes_account("serviceAccount:acme-ml.svc.id.goog[ml/runner]"),
+            Some(("ml", "runner"))
+        );
+        assert_eq!(
+            kubernetes_account("serviceAccount:a@acme-ml.iam.gserviceaccount.com"),
+            None
+        );
+        assert_eq!(
+            kubernetes_account("user:acme-ml.svc.id.goog[ml/runner]"),
+            None
+        );
+        assert_eq!(
+            kubernetes_account("serviceAccount:acme-ml.svc.id.goog[ml/]"),
+            None
+        );
+        assert_eq!(
+            kubernetes_account("serviceAccount:acme-ml.svc.id.goog[ml/runner"),
+            None
+        );
+    }
+
+    #[test]
+    fn alert_queries_name_endpoint_ids() {
+        assert_eq!(
+            endpoint_ids("resource.type = \"aiplatform.googleapis.com/Endpoint\""),
+            None
+        );
+        assert_eq!(
+            endpoint_ids("resource.labels.endpoint_id = \"123\" AND x"),
+            Some(vec!["123".to_string()])
+        );
+        assert_eq!(
+            endpoint_ids("filter resource.endpoint_id == '7'"),
+            Some(vec!["7".to_string()])
+        );
+        // a comparison with a value not written as a quoted literal is not known
+        assert_eq!(
+            endpoint_ids("endpoint_id = \u{0}"),
+            Some(vec!["\u{0}".to_string()])
+        );
+        assert!(id_matches("123", Some("123")));
+        assert!(!id_matches("123", Some("124")));
+        assert!(!id_matches("123", None));
+        assert!(id_matches("12.*", Some("999")));
+    }
+
+    #[test]
+    fn floor_settings_cover_projects_folders_and_organizations() {
+        let s = Span::default();
+        assert_eq!(
+            floor_scope(Some(&Value::string("projects/acme-ml", s))),
+            Some(Project(Some("acme-ml".into())))
+        );
+        assert_eq!(floor_scope(Some(&Value::string("folders/12", s))), None);
+        assert_eq!(
+            floor_scope(Some(&Value::string("organizations/12", s))),
+            None
+        );
+        assert_eq!(floor_scope(None), Some(Project(None)));
+        let id = |x: &str| Project(Some(x.to_string()));
+        assert_eq!(same_project_of_unit(&id("a"), &id("a")), Some(true));
+        assert_eq!(same_project_of_unit(&id("a"), &id("b")), Some(false));
+        // a project number against an id cannot be compared
+        assert_eq!(same_project_of_unit(&id("123456"), &id("acme-ml")), None);
+        assert_eq!(
+            same_project_of_unit(&Project(None), &id("acme-ml")),
+            Some(true)
+        );
     }
 }

@@ -954,7 +954,7 @@ impl super::Inventory {
                 let words = classify::workloads_from_name(&h.name, &stage);
                 if !words.is_empty() {
                     found.extend(words);
-                    named.push(format!("{:?} of the {} it runs", h.name, h.what));
+                    named.push(format!("{:?} of the {}, which runs as it", h.name, h.what));
                 }
             }
             if !named.is_empty() {
