@@ -79,6 +79,8 @@ pub struct StoreInfo {
     pub parent: Option<DatastoreId>,
     /// A bucket with uniform bucket-level access (`true`): object ACLs do not apply.
     pub uniform: bool,
+    /// A prefix's path in its bucket (`curated/`), with `parent` its bucket.
+    pub prefix: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -248,6 +250,7 @@ impl Builder<'_> {
                             .get("uniform_bucket_level_access")
                             .and_then(Value::as_bool)
                             == Some(true),
+                        prefix: None,
                     },
                 );
                 self.gcp_storage(r, id, kind);
@@ -270,6 +273,24 @@ impl Builder<'_> {
                 self.inv.gcp.service_accounts.insert(p, project);
             }
         }
+        // managed folders and the config's `gs://` prefixes: datastores inside their bucket
+        for r in managed(ev).filter(|r| r.address.rtype == "google_storage_managed_folder") {
+            let Some(bucket) = r
+                .attrs
+                .get("bucket")
+                .and_then(|v| self.gcp_store_ref(v, StoreKind::Bucket))
+            else {
+                continue;
+            };
+            let path = r.attrs.get("name");
+            let known = path.and_then(Value::as_str);
+            if known.is_none_or(str::is_empty) {
+                // a folder whose path is not known: nothing to compare keys or config with
+                continue;
+            }
+            self.gcp_prefix(bucket, known.unwrap_or(""), Some(r));
+        }
+        self.gcp_config_prefixes();
         // tables belong to their dataset
         let tables: Vec<(DatastoreId, DatastoreId)> = managed(ev)
             .filter(|r| r.address.rtype == "google_bigquery_table")
@@ -396,6 +417,8 @@ impl Builder<'_> {
                 block(a, "encryption_spec").and_then(|e| e.entry("kms_key_name"))
             }
             StoreKind::LogBucket => block(a, "cmek_settings").and_then(|e| e.entry("kms_key_name")),
+            // a prefix holds its bucket's settings
+            StoreKind::Prefix => None,
         };
         let st = &mut self.inv.datastores[id].storage;
         if let Some(e) = key {
@@ -482,7 +505,7 @@ impl Builder<'_> {
                 // Cloud Logging keeps a bucket's logs 30 days unless told otherwise
                 None => st.retention_days = Some(30),
             },
-            StoreKind::MlDataset | StoreKind::FeatureStore => {}
+            StoreKind::MlDataset | StoreKind::FeatureStore | StoreKind::Prefix => {}
         }
         let ds = &mut self.inv.datastores[id];
         ds.unknown.extend(unknown.into_iter().map(str::to_string));
@@ -601,6 +624,10 @@ impl Builder<'_> {
                 .and_then(|v| self.gcp_store_ref(v, StoreKind::Bucket))
             {
                 Some(d) => (Level::Datastore(d), "bucket"),
+                None => return,
+            },
+            "google_storage_managed_folder" => match self.managed_folder_ref(a) {
+                Some(d) => (Level::Datastore(d), "managed_folder"),
                 None => return,
             },
             "google_bigquery_dataset" | "google_bigquery_dataset_access" => {
@@ -1314,6 +1341,126 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
+    /// The prefix datastore of a GCS bucket (`curated/`), created on first use: a managed
+    /// folder (its own resource) or a `[tiers]` key `gs://bucket/prefix/*`. It holds its
+    /// bucket's settings, labels (for provenance) and the lifecycle rules that cover it.
+    fn gcp_prefix(
+        &mut self,
+        bucket: DatastoreId,
+        prefix: &str,
+        resource: Option<&ResourceInstance>,
+    ) -> DatastoreId {
+        let prefix = if prefix.ends_with('/') {
+            prefix.to_string()
+        } else {
+            format!("{prefix}/")
+        };
+        if let Some(d) = self.gcp_prefix_of(bucket, &prefix) {
+            return d;
+        }
+        let b = self.inv.datastores[bucket].clone();
+        let info = self.inv.gcp.stores.get(&bucket).cloned();
+        let mut storage = b.storage.clone();
+        // rules whose `matches_prefix` covers every key under the prefix cover the prefix whole
+        storage.lifecycle = storage
+            .lifecycle
+            .into_iter()
+            .filter(|l| prefix.starts_with(l.prefix.as_str()))
+            .map(|l| LifecycleRule {
+                prefix: String::new(),
+                ..l
+            })
+            .collect();
+        let id = self.inv.datastores.len();
+        self.inv.datastores.push(super::Datastore {
+            address: resource.map_or_else(
+                || format!("{}/{prefix}", b.address),
+                |r| r.address.to_string(),
+            ),
+            target: resource.map_or(b.target.clone(), |r| r.address.clone()),
+            kind: DatastoreKind::Store {
+                cloud: Cloud::Gcp,
+                kind: StoreKind::Prefix,
+            },
+            name: b.name.as_ref().map(|n| format!("{n}/{prefix}")),
+            name_prefix: None,
+            span: resource.map_or(b.span, |r| r.span),
+            tier: None,
+            tier_reason: super::Reason::default(),
+            name_hint: None,
+            roles: BTreeSet::new(),
+            storage,
+            capture_spans: Vec::new(),
+            app_log_spans: Vec::new(),
+            ..b
+        });
+        if let Some(r) = resource {
+            self.by_address
+                .insert((*r.address).clone(), Entity::Datastore(id));
+        }
+        self.inv.gcp.stores.insert(
+            id,
+            StoreInfo {
+                project: info.as_ref().map(|i| i.project.clone()).unwrap_or_default(),
+                parent: Some(bucket),
+                uniform: info.is_some_and(|i| i.uniform),
+                prefix: Some(prefix),
+            },
+        );
+        id
+    }
+
+    fn gcp_prefix_of(&self, bucket: DatastoreId, prefix: &str) -> Option<DatastoreId> {
+        self.inv
+            .gcp
+            .stores
+            .iter()
+            .find(|(_, i)| i.parent == Some(bucket) && i.prefix.as_deref() == Some(prefix))
+            .map(|(d, _)| *d)
+    }
+
+    /// `[tiers]` keys `gs://bucket/prefix/*`: the prefix of a bucket of this root.
+    fn gcp_config_prefixes(&mut self) {
+        let keys: Vec<String> = self
+            .config
+            .tiers
+            .keys()
+            .filter_map(|k| k.get_ref().strip_prefix("gs://").map(str::to_string))
+            .collect();
+        for rest in keys {
+            let Some((bucket, key)) = rest.split_once('/') else {
+                continue;
+            };
+            let prefix = key.trim_end_matches('*');
+            if prefix.is_empty() || prefix.contains(['*', '?']) || bucket.contains(['*', '?']) {
+                continue;
+            }
+            if let Some(b) = self.gcp_store_named(StoreKind::Bucket, bucket) {
+                self.gcp_prefix(b, prefix, None);
+            }
+        }
+    }
+
+    /// The managed folder an IAM resource names: by reference, or by its path in `bucket`.
+    fn managed_folder_ref(&self, a: &Value) -> Option<DatastoreId> {
+        let v = a.get("managed_folder")?;
+        if let Some(r) = sole_ref(v) {
+            return self.store_of(&r.target);
+        }
+        let bucket = a
+            .get("bucket")
+            .and_then(|b| self.gcp_store_ref(b, StoreKind::Bucket))?;
+        let path = v.as_str()?;
+        // `managedFolders/curated/` or `curated/`
+        let path = path.strip_prefix("managedFolders/").unwrap_or(path);
+        let path = if path.ends_with('/') {
+            path.to_string()
+        } else {
+            format!("{path}/")
+        };
+        self.gcp_prefix_of(bucket, &path)
+    }
+
     /// A Model Garden deployment: an endpoint (MM001) serving a publisher's or Hugging Face
     /// model picked by name, never a version of the project's Model Registry (MR003).
     fn model_garden_deployment(&mut self, r: &ResourceInstance) {
@@ -1770,9 +1917,10 @@ pub fn convenience_role(basic: &str) -> &'static str {
 }
 
 impl super::Inventory {
-    /// A BigQuery table without a tier of its own holds its dataset's tier: the dataset is the
-    /// unit of access and of classification. Runs after the name step, so a dataset classified
-    /// by its name passes that on (and the table's findings are of medium confidence too).
+    /// A BigQuery table without a tier of its own holds its dataset's tier, and a GCS prefix
+    /// (managed folder) its bucket's: the dataset or bucket is the unit of access and of
+    /// classification. Runs after the name step, so a dataset classified by its name passes
+    /// that on (and the table's findings are of medium confidence too).
     pub(super) fn gcp_inherit_tiers(&mut self) {
         let inherits: Vec<(DatastoreId, DatastoreId)> = self
             .gcp
@@ -1787,8 +1935,10 @@ impl super::Inventory {
             let reason = super::Reason {
                 source: parent.tier_reason.source,
                 text: format!(
-                    "in dataset {} ({})",
-                    parent.address, parent.tier_reason.text
+                    "in {} {} ({})",
+                    parent.kind.as_str(),
+                    parent.address,
+                    parent.tier_reason.text
                 ),
                 span: parent.tier_reason.span,
             };

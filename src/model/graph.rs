@@ -380,7 +380,8 @@ impl Builder<'_> {
         let mut best: Option<(&String, &toml::Spanned<String>)> = None;
         for (key, tier) in &self.config.tiers {
             let k = key.get_ref();
-            let hit = if k.starts_with("arn:") {
+            // `gs://bucket/prefix/*` is the GCS spelling of an S3 ARN pattern
+            let hit = if k.starts_with("arn:") || k.starts_with("gs://") {
                 arn.as_deref().is_some_and(|a| {
                     crate::access::catalog::glob_match(k, a, false) || k.trim_end_matches('*') == a
                 })
@@ -403,7 +404,7 @@ impl Builder<'_> {
             );
         }
         // 2. a tag (prefixes inherit their bucket's tags, so a tag classifies the bucket only)
-        if !matches!(ds.kind, DatastoreKind::Prefix { .. }) {
+        if !ds.kind.is_prefix() {
             for key in TIER_TAG_KEYS {
                 if let Some(v) = ds.tags.map.get(key) {
                     match Tier::from_tag_value(v) {
@@ -588,6 +589,11 @@ fn arn_of(d: DatastoreId, all: &[super::Datastore]) -> Option<String> {
             .name
             .as_ref()
             .map(|n| format!("arn:aws:logs:*:*:log-group:{n}")),
+        // GCS: `gs://bucket`, and a prefix's name is `bucket/prefix/`
+        DatastoreKind::Store {
+            cloud: super::Cloud::Gcp,
+            kind: super::StoreKind::Bucket | super::StoreKind::Prefix,
+        } => ds.name.as_ref().map(|n| format!("gs://{n}")),
         DatastoreKind::Store { .. } => None,
     }
 }
@@ -820,6 +826,16 @@ impl super::Inventory {
         let unit = &self.evidence[ds.root];
         let label = match &ds.kind {
             DatastoreKind::Prefix { prefix, .. } => prefix.clone(),
+            // a GCS prefix's words are its path's, not its bucket's
+            DatastoreKind::Store {
+                kind: super::StoreKind::Prefix,
+                ..
+            } => self
+                .gcp
+                .stores
+                .get(&d)
+                .and_then(|i| i.prefix.clone())
+                .unwrap_or_default(),
             _ => ds.name.clone().unwrap_or_else(|| ds.target.name.clone()),
         };
         let none = |text: String| Reason {
@@ -852,7 +868,10 @@ impl super::Inventory {
         if let DatastoreKind::Store { kind, .. } = ds.kind {
             // of other clouds' stores, only object buckets and datasets take a tier from their
             // name (a table takes its dataset's)
-            if !matches!(kind, super::StoreKind::Bucket | super::StoreKind::Dataset) {
+            if !matches!(
+                kind,
+                super::StoreKind::Bucket | super::StoreKind::Dataset | super::StoreKind::Prefix
+            ) {
                 let text = format!(
                     "no tier in config, tags or graph; a {} takes none from its name ({label:?})",
                     kind.as_str()
