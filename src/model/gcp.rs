@@ -1,12 +1,15 @@
-//! Google Cloud recognition: GCS buckets, BigQuery datasets and tables, Vertex AI datasets and
+//! Google Cloud recognition: GCS buckets and their prefixes, BigQuery datasets and tables, Vertex AI datasets and
 //! feature stores, Cloud Logging buckets as datastores (labels are their tags); service
 //! accounts and IAM members as principals; every IAM binding resource as a `Binding` document
 //! whose statements are the bindings it writes; Vertex AI endpoints' request-response logging
-//! as the inference-log graph; the Vertex AI workloads' service accounts; Data Access audit
-//! configs. `access::gcp` turns the bindings into grants.
+//! as the inference-log graph; the service accounts workloads run as; Vertex AI endpoints,
+//! Model Garden deployments and agent engines with what monitors and guards them (alert
+//! policies, Model Armor floor settings); Data Access audit configs. `access::gcp` turns the
+//! bindings into grants.
 //!
-//! Resource and attribute names follow the google provider's documentation at v5.29.0 (commit
-//! e03b7622a26c of hashicorp/terraform-provider-google, `website/docs/r/`).
+//! Resource and attribute names follow the google provider's documentation and schema at commit
+//! e03b7622a26c of hashicorp/terraform-provider-google (2026-08-21, after release v7.45.0;
+//! `website/docs/r/`, `google/services/`).
 
 use super::classify::Tier;
 use super::policy::{Condition, Effect, Element, Field, Principal as PolicyPrincipal, Statement};
