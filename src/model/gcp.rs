@@ -1,11 +1,11 @@
-//! Google Cloud recognition: GCS buckets and their prefixes, BigQuery datasets and tables, Vertex AI datasets and
-//! feature stores, Cloud Logging buckets as datastores (labels are their tags); service
-//! accounts and IAM members as principals; every IAM binding resource as a `Binding` document
-//! whose statements are the bindings it writes; Vertex AI endpoints' request-response logging
-//! as the inference-log graph; the service accounts workloads run as; Vertex AI endpoints,
-//! Model Garden deployments and agent engines with what monitors and guards them (alert
-//! policies, Model Armor floor settings); Data Access audit configs. `access::gcp` turns the
-//! bindings into grants.
+//! Google Cloud recognition: GCS buckets and their prefixes, BigQuery datasets and tables,
+//! Vertex AI datasets and feature stores, Cloud Logging buckets as datastores (labels are their
+//! tags); service accounts and IAM members as principals; every IAM binding resource as a
+//! `Binding` document whose statements are the bindings it writes; Vertex AI endpoints'
+//! request-response logging as the inference-log graph; the service accounts workloads run as;
+//! Vertex AI endpoints, Model Garden deployments and agent engines with what monitors and guards
+//! them (alert policies, Model Armor floor settings); Data Access audit configs. `access::gcp`
+//! turns the bindings into grants.
 //!
 //! Resource and attribute names follow the google provider's documentation and schema at commit
 //! e03b7622a26c of hashicorp/terraform-provider-google (2026-08-21, after release v7.45.0;
