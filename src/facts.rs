@@ -1112,6 +1112,8 @@ fn ml_facts(
         let spans = vec![("block", located(e.span, &e.address, ""))];
         let mut f = declaration(uid("Endpoint", &format!("e{i}")), spans, &e.address);
         f.units = vec![e.root];
+        f.vars
+            .push(("cloud", Cloud::of_address(&e.address).as_str().into()));
         facts.push(f);
     }
     for (i, m) in inv.models.iter().enumerate() {
@@ -1125,15 +1127,22 @@ fn ml_facts(
                 ("unknown", set(m.unknown.iter().cloned())),
             ],
         ));
+        let cloud = Cloud::of_address(&m.address);
+        // a Vertex AI Model Garden deployment names its model in an attribute, not a container
+        let container = match cloud {
+            Cloud::Gcp => "publisher_model_name",
+            _ => "primary_container",
+        };
         let spans = vec![
             (
                 "container",
-                located(m.container_span, &m.address, "primary_container"),
+                located(m.container_span, &m.address, container),
             ),
             ("block", located(m.span, &m.address, "")),
         ];
         let mut f = declaration(uid("Model", &format!("m{i}")), spans, &m.address);
         f.units = vec![m.root];
+        f.vars.push(("cloud", cloud.as_str().into()));
         facts.push(f);
     }
     for (i, a) in inv.agents.iter().enumerate() {

@@ -230,6 +230,11 @@ fn tiers(s: &mut String, out: &ScanOutput, keys: &Keys) {
                 .name
                 .as_ref()
                 .map(|b| format!("arn:aws:s3:::{b}/{prefix}*")),
+            // a GCS prefix from the config has no address of its own (a managed folder has)
+            DatastoreKind::Store {
+                kind: crate::model::StoreKind::Prefix,
+                ..
+            } if d.address.contains('/') => d.name.as_ref().map(|n| format!("gs://{n}*")),
             _ => Some(keys.key(&d.address, d.root)),
         };
         let at = place(out, d.span);
