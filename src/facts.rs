@@ -996,6 +996,14 @@ fn repo_entity(inv: &Inventory, config: &Config) -> cedar_policy::Entity {
             b(inv.gcp.vertex_audit_logging),
         ),
         (
+            "model_armor_floor_setting_external".to_string(),
+            b(config
+                .llm_safety
+                .model_armor_floor_setting
+                .as_ref()
+                .is_some_and(|v| v.get_ref() == "external")),
+        ),
+        (
             "azure_openai_request_logging".to_string(),
             b(inv.azure_openai_unlogged.is_empty()),
         ),
@@ -1152,6 +1160,7 @@ fn ml_facts(
             vec![
                 ("address", s(&a.address)),
                 ("guardrail", b(a.guardrail)),
+                ("cloud", s(Cloud::of_address(&a.address).as_str())),
                 ("unknown", set(a.unknown.iter().cloned())),
             ],
         ));

@@ -406,6 +406,13 @@ fn carried_over_rest(s: &mut String, config: &Config) {
         }
         s.push('\n');
     }
+    if let Some(v) = &config.llm_safety.model_armor_floor_setting {
+        let _ = writeln!(
+            s,
+            "[llm_safety]\nmodel_armor_floor_setting = {}\n",
+            toml_string(v.get_ref())
+        );
+    }
     if let Some(tags) = &config.lineage.required_tags {
         let _ = writeln!(s, "[lineage]\nrequired_tags = {}\n", string_list(tags));
     }
