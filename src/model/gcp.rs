@@ -20,6 +20,11 @@ use crate::terraform::{Evaluated, ResourceInstance};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+mod acl;
+mod deny;
+pub use acl::Acl;
+pub use deny::{Attachment, DenyRule, DenySubject, ProjectDecl};
+
 /// What the GCP front end found that the binding analysis needs.
 #[derive(Debug, Default)]
 pub struct Gcp {
@@ -32,6 +37,12 @@ pub struct Gcp {
     pub custom_roles: Vec<CustomRole>,
     /// A Data Access audit config covers `aiplatform.googleapis.com` (or `allServices`).
     pub vertex_audit_logging: bool,
+    /// Bindings that are GCS ACL entries (index into `bindings`), with what they cover.
+    pub acls: HashMap<usize, Acl>,
+    /// The rules of `google_iam_deny_policy` resources.
+    pub deny_rules: Vec<DenyRule>,
+    /// `google_project` resources: the names a project goes by and where it sits.
+    pub projects: Vec<ProjectDecl>,
 }
 
 impl Gcp {
@@ -296,6 +307,8 @@ impl Builder<'_> {
         for r in managed(ev) {
             self.gcp_iam(r, &default_project, &policies);
         }
+        self.gcp_acls(ev, &default_project);
+        self.gcp_deny_policies(ev);
         for r in managed(ev) {
             self.gcp_graph(r);
         }
