@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod catalog;
 pub mod conditions;
 pub mod gcp;
+pub mod gcp_deny;
 pub mod matcher;
 
 use crate::config::Config;
@@ -49,9 +50,10 @@ pub struct Grant {
     pub kms_gate: &'static str,
     /// How much of the datastore the statement's resources cover for these actions.
     pub coverage: Coverage,
-    /// The service account whose rights the principal uses (impersonation through
-    /// `iam.serviceAccounts.getAccessToken` and the like), when the grant is not its own.
-    pub through: Option<PrincipalId>,
+    /// The service accounts whose rights the principal uses (impersonation through
+    /// `iam.serviceAccounts.getAccessToken` and the like), when the grant is not its own: the
+    /// principal acts as the first, which acts as the next; the grant is the last one's.
+    pub through: Option<Arc<[PrincipalId]>>,
 }
 
 /// How much of a datastore a statement's resource patterns cover, for one kind of resource.
