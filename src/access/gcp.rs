@@ -581,7 +581,9 @@ impl Ctx<'_> {
                 && binding
                     .members
                     .iter()
-                    .any(|m| !matches!(m, Member::Convenience { .. })),
+                    .any(|m| !matches!(m, Member::Convenience { .. }))
+                // an ACL's OWNER is full control of one bucket or its objects, not a service
+                && acl.is_none(),
             // one object's ACL is a part of the bucket the configuration names
             coverage: (acl == Some(Acl::Object)).then_some(Coverage::Part),
             derived: false,
