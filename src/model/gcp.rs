@@ -635,7 +635,14 @@ impl Builder<'_> {
                     path: format!("binding[{i}]"),
                 });
             }
-            if rtype == "google_project_iam_policy" && audits_vertex_policy(&data.attrs) {
+            // `audit_config` holds on project, folder and organization policies alike
+            if matches!(
+                rtype,
+                "google_project_iam_policy"
+                    | "google_folder_iam_policy"
+                    | "google_organization_iam_policy"
+            ) && audits_vertex_policy(&data.attrs)
+            {
                 self.inv.gcp.vertex_audit_logging = true;
             }
         } else if rtype == "google_bigquery_dataset_access" {
