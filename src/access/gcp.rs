@@ -469,8 +469,11 @@ impl Ctx<'_> {
             Level::Project(p) => p.clone(),
             _ => Project(None),
         };
-        let mut groups: Vec<(Vec<Reached>, Vec<(DatastoreId, ActionClass, BTreeSet<String>)>, Vec<(ActionClass, BTreeSet<String>)>)> =
-            Vec::new();
+        let mut groups: Vec<(
+            Vec<Reached>,
+            Vec<(DatastoreId, ActionClass, BTreeSet<String>)>,
+            Vec<(ActionClass, BTreeSet<String>)>,
+        )> = Vec::new();
         for m in members {
             let p = m.principal;
             let kept: Vec<(DatastoreId, ActionClass, BTreeSet<String>)> = stores
@@ -673,7 +676,12 @@ impl Ctx<'_> {
             };
             let (members, _) = self.members(binding, holders);
             for sa in accounts {
-                let project = self.gcp.service_accounts.get(&sa).cloned().unwrap_or_default();
+                let project = self
+                    .gcp
+                    .service_accounts
+                    .get(&sa)
+                    .cloned()
+                    .unwrap_or_default();
                 let root = self.inv.principals[sa].root;
                 // a member denied every way of acting as the account does not act as it
                 let can: Vec<PrincipalId> = members
@@ -708,7 +716,11 @@ impl Ctx<'_> {
         for (b, sa, can) in &acting {
             let conditional = self.gcp.bindings[*b].conditional;
             for m in can {
-                let c = next.entry(*m).or_default().entry(*sa).or_insert(conditional);
+                let c = next
+                    .entry(*m)
+                    .or_default()
+                    .entry(*sa)
+                    .or_insert(conditional);
                 *c &= conditional;
             }
         }

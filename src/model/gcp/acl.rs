@@ -144,11 +144,7 @@ impl Builder<'_> {
                                 Value::string(legacy, role.value.span),
                                 role.key_span.to(role.value.span),
                             )),
-                            members: Some(entry(
-                                "entity",
-                                member,
-                                ent.key_span.to(ent.value.span),
-                            )),
+                            members: Some(entry("entity", member, ent.key_span.to(ent.value.span))),
                             condition: None,
                             span: r.span,
                             path: String::new(),
@@ -238,7 +234,11 @@ fn role_entity(item: &Value, scope: Acl, i: usize) -> Option<WrittenBinding> {
     let entity = string_from_parts(entity_parts, item.span);
     let member = member_value(&entity)?;
     Some(WrittenBinding {
-        role: Some(entry("role_entity", Value::string(legacy, item.span), item.span)),
+        role: Some(entry(
+            "role_entity",
+            Value::string(legacy, item.span),
+            item.span,
+        )),
         members: Some(entry("role_entity", member, item.span)),
         condition: None,
         span: item.span,

@@ -206,13 +206,14 @@ impl Builder<'_> {
             return DenySubject::Identity(None);
         }
         if let Some(email) = text.strip_prefix("principal://goog/subject/") {
-            return DenySubject::Identity(self.known_member(PrincipalKind::User, &format!("user:{email}")));
+            return DenySubject::Identity(
+                self.known_member(PrincipalKind::User, &format!("user:{email}")),
+            );
         }
         if let Some(email) =
             text.strip_prefix("principal://iam.googleapis.com/projects/-/serviceAccounts/")
         {
-            let declared =
-                self.gcp_service_account_ref(&Value::string(email.to_string(), v.span));
+            let declared = self.gcp_service_account_ref(&Value::string(email.to_string(), v.span));
             let found = declared.or_else(|| {
                 let member = format!("serviceAccount:{email}");
                 self.known_member(PrincipalKind::ServiceAccount, &member)
@@ -221,7 +222,9 @@ impl Builder<'_> {
             return DenySubject::Identity(found);
         }
         if let Some(group) = text.strip_prefix("principalSet://goog/group/") {
-            return DenySubject::Set(self.known_member(PrincipalKind::Group, &format!("group:{group}")));
+            return DenySubject::Set(
+                self.known_member(PrincipalKind::Group, &format!("group:{group}")),
+            );
         }
         if text.starts_with("principalSet://") {
             return DenySubject::Set(self.known_member(PrincipalKind::Federated, text));
@@ -249,7 +252,9 @@ mod tests {
     fn attachment_points_are_read_encoded_or_not() {
         let s = |t: &str| Value::string(t, Span::default());
         assert_eq!(
-            attachment(&s("cloudresourcemanager.googleapis.com%2Fprojects%2Facme-ml")),
+            attachment(&s(
+                "cloudresourcemanager.googleapis.com%2Fprojects%2Facme-ml"
+            )),
             Some(Attachment::Project("acme-ml".into()))
         );
         assert_eq!(
