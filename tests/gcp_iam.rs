@@ -17,6 +17,11 @@ type Row = (String, String, String, String);
 
 /// Every grant of the scan: (principal, datastore, class, `through` path or "").
 fn grants(tf: &str) -> BTreeSet<Row> {
+    scan_grants(tf).0
+}
+
+/// The grants and the scan's error messages.
+fn scan_grants(tf: &str) -> (BTreeSet<Row>, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.tf"), tf).unwrap();
     let req = ScanRequest {
@@ -26,7 +31,9 @@ fn grants(tf: &str) -> BTreeSet<Row> {
     };
     let out = scan::run(&req, engine(), &|_| true);
     let inv = &out.inventory;
-    out.analysis
+    let errors = out.errors.iter().map(|e| e.message.clone()).collect();
+    let rows = out
+        .analysis
         .grants
         .iter()
         .map(|g| {
@@ -44,7 +51,8 @@ fn grants(tf: &str) -> BTreeSet<Row> {
                 through,
             )
         })
-        .collect()
+        .collect();
+    (rows, errors)
 }
 
 fn reads(rows: &BTreeSet<Row>, principal: &str) -> bool {
@@ -275,7 +283,8 @@ fn chain(n: usize) -> String {
 
 #[test]
 fn impersonation_follows_chains_and_shows_the_path() {
-    let g = grants(&chain(3));
+    let (g, errors) = scan_grants(&chain(3));
+    assert!(errors.is_empty(), "{errors:?}");
     assert!(g.contains(&(
         "google_service_account.sa0".to_string(),
         "google_storage_bucket.raw".to_string(),
@@ -293,9 +302,19 @@ fn impersonation_follows_chains_and_shows_the_path() {
 #[test]
 fn impersonation_chains_stop_at_the_hop_budget() {
     // sa0 is 9 accounts away from sa9's grant: one more than the budget of 8
-    let g = grants(&chain(10));
+    let (g, errors) = scan_grants(&chain(10));
     assert!(reads(&g, "google_service_account.sa1"), "{g:?}");
     assert!(!reads(&g, "google_service_account.sa0"), "{g:?}");
+    // the chain not followed is an error, at the binding it starts from
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("longer than 8 service accounts"),
+        "{errors:?}"
+    );
+    // a chain of exactly 8 accounts is followed to its end
+    let (g, errors) = scan_grants(&chain(9));
+    assert!(reads(&g, "google_service_account.sa0"), "{g:?}");
+    assert!(errors.is_empty(), "{errors:?}");
 }
 
 #[test]

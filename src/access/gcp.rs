@@ -16,6 +16,7 @@ use super::Coverage;
 use crate::config::Config;
 use crate::model::gcp::{Acl, Authority, Binding, Gcp, Level, Member, Project, RoleRef};
 use crate::model::{Cloud, DatastoreId, DatastoreKind, Inventory, PrincipalId, StoreKind};
+use crate::source::Span;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, OnceLock};
 
@@ -202,7 +203,8 @@ struct Ctx<'a> {
 const MAX_HOPS: usize = 8;
 const MAX_CHAINS: usize = 100_000;
 
-pub fn resolve(inv: &Inventory, _config: &Config) -> Vec<Resolved> {
+/// The resolved bindings, and where a budget stopped the analysis (a span and why).
+pub fn resolve(inv: &Inventory, _config: &Config) -> (Vec<Resolved>, Vec<(Span, String)>) {
     let gcp = &inv.gcp;
     let live = in_force(gcp);
     let mut perms = HashMap::new();
@@ -235,8 +237,8 @@ pub fn resolve(inv: &Inventory, _config: &Config) -> Vec<Resolved> {
     for &b in &ctx.live {
         out.extend(ctx.resolve_binding(b, &basic_holders));
     }
-    ctx.impersonation(&mut out, &basic_holders);
-    out
+    let errors = ctx.impersonation(&mut out, &basic_holders);
+    (out, errors)
 }
 
 /// Bindings that hold: an `_iam_policy` replaces every other binding of its resource, an
@@ -649,7 +651,8 @@ impl Ctx<'_> {
         &self,
         out: &mut Vec<Resolved>,
         holders: &[(&'static str, Project, usize, PrincipalId)],
-    ) {
+    ) -> Vec<(Span, String)> {
+        let mut errors = Vec::new();
         // (binding, account, members that may act as it, binding conditional)
         let mut acting: Vec<(usize, PrincipalId, Vec<PrincipalId>)> = Vec::new();
         for &b in &self.live {
@@ -699,7 +702,7 @@ impl Ctx<'_> {
             }
         }
         if acting.is_empty() {
-            return;
+            return errors;
         }
         // what each account reaches itself (linear in the resolved bindings)
         let mut own: HashMap<PrincipalId, Vec<usize>> = HashMap::new();
@@ -734,6 +737,14 @@ impl Ctx<'_> {
             while let Some((path, conditional)) = queue.pop_front() {
                 chains += 1;
                 if chains > MAX_CHAINS {
+                    let st = &self.inv.documents[binding.document].statements[binding.statement];
+                    errors.push((
+                        st.span,
+                        format!(
+                            "impersonation chains pass the budget of {MAX_CHAINS} steps here: \
+                             the grants of the chains not followed are not in the analysis"
+                        ),
+                    ));
                     break 'bindings;
                 }
                 let last = path[path.len() - 1];
@@ -764,6 +775,20 @@ impl Ctx<'_> {
                     }
                 }
                 if path.len() >= MAX_HOPS {
+                    if next
+                        .get(&last)
+                        .is_some_and(|n| n.keys().any(|t| !seen.contains(t)))
+                    {
+                        let st =
+                            &self.inv.documents[binding.document].statements[binding.statement];
+                        errors.push((
+                            st.span,
+                            format!(
+                                "a chain of impersonation from here is longer than {MAX_HOPS} \
+                                 service accounts: it is followed no further"
+                            ),
+                        ));
+                    }
                     continue;
                 }
                 for (t, c) in next.get(&last).into_iter().flatten() {
@@ -776,6 +801,9 @@ impl Ctx<'_> {
             }
         }
         out.extend(extra);
+        errors.sort();
+        errors.dedup();
+        errors
     }
 }
 

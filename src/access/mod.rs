@@ -122,6 +122,9 @@ pub struct Analysis {
     pub document_tiers: Vec<BTreeSet<Tier>>,
     /// The same without name-derived tiers.
     pub document_firm_tiers: Vec<BTreeSet<Tier>>,
+    /// Where the analysis stopped at a budget (docs/security.md), and why: the scan reports each
+    /// as an error, since what it did not follow may hide grants.
+    pub budget_errors: Vec<(crate::source::Span, String)>,
 }
 
 /// (datastore, action, how much of the datastore) triples a statement's Action and Resource
@@ -237,8 +240,9 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
         });
     }
     if !inv.gcp.is_empty() {
-        let resolved = gcp::resolve(inv, config);
+        let (resolved, budget_errors) = gcp::resolve(inv, config);
         bindings::apply(inv, &resolved, &mut out);
+        out.budget_errors.extend(budget_errors);
     }
     if !inv.azure.is_empty() {
         let resolved = azure_resolve::resolve(inv, config);
