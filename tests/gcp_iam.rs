@@ -413,3 +413,28 @@ resource "google_storage_bucket_iam_policy" "fine" {
         "{g:?}"
     );
 }
+
+#[test]
+fn an_account_reached_directly_is_not_reached_again_through_others() {
+    // sa0 can act as every account of the project: its grants come through sa2 itself
+    let mut tf = chain(3);
+    tf.push_str(
+        r#"
+resource "google_project_iam_member" "sa0_everyone" {
+  project = "acme-ml"
+  role    = "roles/iam.serviceAccountTokenCreator"
+  member  = "serviceAccount:${google_service_account.sa0.email}"
+}
+"#,
+    );
+    let g = grants(&tf);
+    let sa0_reads: Vec<&Row> = g
+        .iter()
+        .filter(|(p, _, c, _)| p == "google_service_account.sa0" && c == "read")
+        .collect();
+    assert!(!sa0_reads.is_empty(), "{g:?}");
+    assert!(
+        sa0_reads.iter().all(|(.., t)| t == "google_service_account.sa2"),
+        "{sa0_reads:?}"
+    );
+}

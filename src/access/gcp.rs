@@ -199,7 +199,7 @@ struct Ctx<'a> {
 }
 
 /// Chains of impersonation: at most this many accounts from the principal to the grant, and
-/// at most this many (binding, account reached) pairs followed per scan (docs/security.md).
+/// at most this many (principal, account reached) steps per scan (docs/security.md).
 const MAX_HOPS: usize = 8;
 const MAX_CHAINS: usize = 100_000;
 
@@ -645,8 +645,9 @@ impl Ctx<'_> {
 
     /// Impersonation: a member that can act as a service account gets, through it, every
     /// grant the account has, pointed at the binding that lets it act; an account that can act
-    /// as another passes that one's grants on, along chains of at most `MAX_HOPS` accounts
-    /// (each account once per chain, so cycles end), at most `MAX_CHAINS` in all.
+    /// as another passes that one's grants on: a principal reaches, by the shortest chain of at
+    /// most `MAX_HOPS` accounts, the accounts it cannot act as directly (each once, so cycles
+    /// end), at most `MAX_CHAINS` steps in all.
     fn impersonation(
         &self,
         out: &mut Vec<Resolved>,
@@ -714,29 +715,70 @@ impl Ctx<'_> {
                 own.entry(m.principal).or_default().push(i);
             }
         }
-        // which accounts each principal can act as, and whether only under a condition
-        let mut next: HashMap<PrincipalId, BTreeMap<PrincipalId, bool>> = HashMap::new();
+        // which accounts each principal can act as: whether only under a condition, and the
+        // binding a chain through that first account is pointed at (an unconditional one first)
+        let mut next: BTreeMap<PrincipalId, BTreeMap<PrincipalId, (bool, usize)>> =
+            BTreeMap::new();
         for (b, sa, can) in &acting {
             let conditional = self.gcp.bindings[*b].conditional;
             for m in can {
-                let c = next
+                let e = next
                     .entry(*m)
                     .or_default()
                     .entry(*sa)
-                    .or_insert(conditional);
-                *c &= conditional;
+                    .or_insert((conditional, *b));
+                if e.0 && !conditional {
+                    *e = (false, *b);
+                }
             }
         }
         let mut extra = Vec::new();
-        let mut chains = 0usize;
-        'bindings: for (b, sa, can) in &acting {
-            let binding = &self.gcp.bindings[*b];
-            let mut queue: VecDeque<(Vec<PrincipalId>, bool)> =
-                VecDeque::from([(vec![*sa], binding.conditional)]);
-            let mut seen: BTreeSet<PrincipalId> = BTreeSet::from([*sa]);
-            while let Some((path, conditional)) = queue.pop_front() {
-                chains += 1;
-                if chains > MAX_CHAINS {
+        let derive = |extra: &mut Vec<Resolved>,
+                      b: usize,
+                      members: Vec<Reached>,
+                      account: PrincipalId,
+                      conditional: bool| {
+            let binding = &self.gcp.bindings[b];
+            for &i in own.get(&account).into_iter().flatten() {
+                let r = &out[i];
+                extra.push(Resolved {
+                    document: binding.document,
+                    statement: binding.statement,
+                    members: members.clone(),
+                    stores: r.stores.clone(),
+                    control: r.control.clone(),
+                    conditional: conditional || r.conditional,
+                    coverage: r.coverage,
+                    derived: true,
+                    ..Resolved::default()
+                });
+            }
+        };
+        // one hop: each binding passes on the grants of each account it lets its members act as
+        for (b, sa, can) in &acting {
+            let members = can
+                .iter()
+                .map(|m| Reached {
+                    principal: *m,
+                    through: Some(Arc::from([*sa])),
+                })
+                .collect();
+            derive(&mut extra, *b, members, *sa, self.gcp.bindings[*b].conditional);
+        }
+        // chains: from each principal, the accounts it reaches only through others, each by
+        // its shortest path, pointed at the binding of the first hop
+        let mut steps = 0usize;
+        'principals: for (m, direct) in &next {
+            let mut seen: BTreeSet<PrincipalId> = direct.keys().copied().collect();
+            seen.insert(*m);
+            let mut queue: VecDeque<(Vec<PrincipalId>, bool, usize)> = direct
+                .iter()
+                .map(|(sa, (c, b))| (vec![*sa], *c, *b))
+                .collect();
+            while let Some((path, conditional, first)) = queue.pop_front() {
+                steps += 1;
+                if steps > MAX_CHAINS {
+                    let binding = &self.gcp.bindings[first];
                     let st = &self.inv.documents[binding.document].statements[binding.statement];
                     errors.push((
                         st.span,
@@ -745,40 +787,25 @@ impl Ctx<'_> {
                              the grants of the chains not followed are not in the analysis"
                         ),
                     ));
-                    break 'bindings;
+                    break 'principals;
                 }
                 let last = path[path.len() - 1];
-                let chain: Arc<[PrincipalId]> = path.clone().into();
-                // a member on its own chain reaches its own grants directly
-                let through: Vec<Reached> = can
-                    .iter()
-                    .filter(|m| !path.contains(m))
-                    .map(|m| Reached {
+                if path.len() > 1 {
+                    let members = vec![Reached {
                         principal: *m,
-                        through: Some(chain.clone()),
-                    })
-                    .collect();
-                if !through.is_empty() {
-                    for &i in own.get(&last).into_iter().flatten() {
-                        let r = &out[i];
-                        extra.push(Resolved {
-                            document: binding.document,
-                            statement: binding.statement,
-                            members: through.clone(),
-                            stores: r.stores.clone(),
-                            control: r.control.clone(),
-                            conditional: conditional || r.conditional,
-                            coverage: r.coverage,
-                            derived: true,
-                            ..Resolved::default()
-                        });
-                    }
+                        through: Some(path.clone().into()),
+                    }];
+                    derive(&mut extra, first, members, last, conditional);
                 }
-                if path.len() >= MAX_HOPS {
-                    if next
-                        .get(&last)
-                        .is_some_and(|n| n.keys().any(|t| !seen.contains(t)))
-                    {
+                let Some(onward) = next.get(&last) else {
+                    continue;
+                };
+                for (t, (c, _)) in onward {
+                    if seen.contains(t) {
+                        continue;
+                    }
+                    if path.len() >= MAX_HOPS {
+                        let binding = &self.gcp.bindings[first];
                         let st =
                             &self.inv.documents[binding.document].statements[binding.statement];
                         errors.push((
@@ -788,15 +815,12 @@ impl Ctx<'_> {
                                  service accounts: it is followed no further"
                             ),
                         ));
+                        break;
                     }
-                    continue;
-                }
-                for (t, c) in next.get(&last).into_iter().flatten() {
-                    if seen.insert(*t) {
-                        let mut longer = path.clone();
-                        longer.push(*t);
-                        queue.push_back((longer, conditional || *c));
-                    }
+                    seen.insert(*t);
+                    let mut longer = path.clone();
+                    longer.push(*t);
+                    queue.push_back((longer, conditional || *c, first));
                 }
             }
         }
