@@ -434,7 +434,64 @@ resource "google_project_iam_member" "sa0_everyone" {
         .collect();
     assert!(!sa0_reads.is_empty(), "{g:?}");
     assert!(
-        sa0_reads.iter().all(|(.., t)| t == "google_service_account.sa2"),
+        sa0_reads
+            .iter()
+            .all(|(.., t)| t == "google_service_account.sa2"),
         "{sa0_reads:?}"
     );
+}
+
+#[test]
+fn a_deny_takes_deploy_rights_on_its_project() {
+    let tf = |deny: &str| {
+        format!(
+            r#"
+provider "google" {{
+  project = "acme-ml"
+}}
+resource "google_vertex_ai_endpoint" "e" {{
+  name         = "e"
+  display_name = "e"
+  location     = "us-central1"
+}}
+resource "google_project_iam_member" "dev" {{
+  project = "acme-ml"
+  role    = "roles/aiplatform.user"
+  member  = "user:dev@acme.example"
+}}
+{deny}
+"#
+        )
+    };
+    let control = |tf: &str| -> BTreeSet<String> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), tf).unwrap();
+        let req = ScanRequest {
+            paths: vec![dir.path().to_path_buf()],
+            config: Arc::new(Config::default()),
+            ..Default::default()
+        };
+        let out = scan::run(&req, engine(), &|_| true);
+        out.analysis
+            .control
+            .iter()
+            .map(|g| g.class.as_str().to_string())
+            .collect()
+    };
+    let before = control(&tf(""));
+    assert!(before.contains("deploy-model"), "{before:?}");
+    let after = control(&tf(r#"
+resource "google_iam_deny_policy" "d" {
+  parent = urlencode("cloudresourcemanager.googleapis.com/projects/acme-ml")
+  name   = "d"
+  rules {
+    deny_rule {
+      denied_principals  = ["principal://goog/subject/dev@acme.example"]
+      denied_permissions = ["aiplatform.googleapis.com/endpoints.*"]
+    }
+  }
+}
+"#));
+    assert!(!after.contains("deploy-model"), "{after:?}");
+    assert!(after.contains("approve-model"), "{after:?}");
 }

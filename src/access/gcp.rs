@@ -717,8 +717,7 @@ impl Ctx<'_> {
         }
         // which accounts each principal can act as: whether only under a condition, and the
         // binding a chain through that first account is pointed at (an unconditional one first)
-        let mut next: BTreeMap<PrincipalId, BTreeMap<PrincipalId, (bool, usize)>> =
-            BTreeMap::new();
+        let mut next: BTreeMap<PrincipalId, BTreeMap<PrincipalId, (bool, usize)>> = BTreeMap::new();
         for (b, sa, can) in &acting {
             let conditional = self.gcp.bindings[*b].conditional;
             for m in can {
@@ -763,7 +762,13 @@ impl Ctx<'_> {
                     through: Some(Arc::from([*sa])),
                 })
                 .collect();
-            derive(&mut extra, *b, members, *sa, self.gcp.bindings[*b].conditional);
+            derive(
+                &mut extra,
+                *b,
+                members,
+                *sa,
+                self.gcp.bindings[*b].conditional,
+            );
         }
         // chains: from each principal, the accounts it reaches only through others, each by
         // its shortest path, pointed at the binding of the first hop
