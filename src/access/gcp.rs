@@ -198,6 +198,11 @@ struct Ctx<'a> {
     denies: Denies<'a>,
 }
 
+/// Per datastore and class, the permissions a binding grants there.
+type StoreGrants = Vec<(DatastoreId, ActionClass, BTreeSet<String>)>;
+/// Per control-plane class, the permissions.
+type ControlGrants = Vec<(ActionClass, BTreeSet<String>)>;
+
 /// Chains of impersonation: at most this many accounts from the principal to the grant, and
 /// at most this many (principal, account reached) steps per scan (docs/security.md).
 const MAX_HOPS: usize = 8;
@@ -471,11 +476,7 @@ impl Ctx<'_> {
             Level::Project(p) => p.clone(),
             _ => Project(None),
         };
-        let mut groups: Vec<(
-            Vec<Reached>,
-            Vec<(DatastoreId, ActionClass, BTreeSet<String>)>,
-            Vec<(ActionClass, BTreeSet<String>)>,
-        )> = Vec::new();
+        let mut groups: Vec<(Vec<Reached>, StoreGrants, ControlGrants)> = Vec::new();
         for m in members {
             let p = m.principal;
             let kept: Vec<(DatastoreId, ActionClass, BTreeSet<String>)> = stores
