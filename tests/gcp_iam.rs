@@ -495,3 +495,30 @@ resource "google_iam_deny_policy" "d" {
     assert!(!after.contains("deploy-model"), "{after:?}");
     assert!(after.contains("approve-model"), "{after:?}");
 }
+
+#[test]
+fn deny_rules_past_the_budget_are_an_error_and_deny_nothing() {
+    // 2,001 rules, each denying one user: the last one is past the budget of 2,000
+    let tf = format!(
+        r#"{BASE}
+resource "google_iam_deny_policy" "many" {{
+  count  = 2001
+  parent = {PROJECT}
+  name   = "d${{count.index}}"
+  rules {{
+    deny_rule {{
+      denied_principals  = [count.index == 2000 ? "principal://goog/subject/analyst@acme.example" : "principal://goog/subject/u${{count.index}}@acme.example"]
+      denied_permissions = ["storage.googleapis.com/objects.get"]
+    }}
+  }}
+}}
+"#
+    );
+    let (g, errors) = scan_grants(&tf);
+    assert!(reads(&g, "user:analyst@acme.example"), "{g:?}");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("more than 2000 deny rules"),
+        "{errors:?}"
+    );
+}

@@ -228,13 +228,14 @@ pub fn resolve(inv: &Inventory, _config: &Config) -> (Vec<Resolved>, Vec<(Span, 
             }
         }
     }
+    let (denies, deny_error) = Denies::new(inv);
     let ctx = Ctx {
         inv,
         gcp,
         live,
         perms,
         replacing,
-        denies: Denies::new(inv),
+        denies,
     };
     // who holds each basic role on each project: the convenience groups' members
     let basic_holders = ctx.basic_holders();
@@ -242,7 +243,8 @@ pub fn resolve(inv: &Inventory, _config: &Config) -> (Vec<Resolved>, Vec<(Span, 
     for &b in &ctx.live {
         out.extend(ctx.resolve_binding(b, &basic_holders));
     }
-    let errors = ctx.impersonation(&mut out, &basic_holders);
+    let mut errors = ctx.impersonation(&mut out, &basic_holders);
+    errors.extend(deny_error);
     (out, errors)
 }
 

@@ -18,16 +18,48 @@
 
 use crate::model::gcp::{Attachment, DenyRule, DenySubject, Project};
 use crate::model::{Inventory, PrincipalId, PrincipalKind};
+use crate::source::Span;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Deny rules the analysis reads per scan (docs/security.md): each grant is checked against
+/// the rules. Google allows 500 rules per deny policy and 5 policies per resource; real
+/// configurations write a handful.
+const MAX_RULES: usize = 2_000;
+
+/// One rule, indexed for the questions asked of it per grant.
+struct Rule<'a> {
+    rule: &'a DenyRule,
+    /// An exception might hold anyone (a set, everyone, a value not known).
+    excepts_anyone: bool,
+    /// The principals it excepts by identity, ascending.
+    excepted: Vec<PrincipalId>,
+}
 
 pub struct Denies<'a> {
     inv: &'a Inventory,
-    /// The rules that can remove access: placed, unconditional, exceptions known.
-    rules: Vec<&'a DenyRule>,
+    rules: Vec<Rule<'a>>,
+    /// Rules denying `principalSet://goog/public:all`, and rules by a principal they name.
+    everyone: Vec<usize>,
+    by_principal: HashMap<PrincipalId, Vec<usize>>,
+    /// Rules by a permission they deny by its full name, and rules denying a pattern with `*`.
+    by_permission: HashMap<&'a str, Vec<usize>>,
+    with_wildcards: Vec<usize>,
+    /// Memos, each asked once per grant: per principal the rules that name it with no exception
+    /// that might hold it; per permission the rules that deny it; per (project, unit) whether
+    /// each rule is placed over it. All ascending rule indices.
+    naming: RefCell<HashMap<PrincipalId, Rc<[usize]>>>,
+    denying: RefCell<HashMap<String, Rc<[usize]>>>,
+    placed: RefCell<HashMap<(Option<String>, usize), Rc<[bool]>>>,
 }
 
 impl<'a> Denies<'a> {
-    pub fn new(inv: &'a Inventory) -> Denies<'a> {
-        let rules = inv
+    /// The rules that can remove access (placed, unconditional, exception permissions known),
+    /// and an error when there are more than the budget (the rules past it are left out: fewer
+    /// denies, never fewer findings).
+    pub fn new(inv: &'a Inventory) -> (Denies<'a>, Option<(Span, String)>) {
+        let mut rules: Vec<&DenyRule> = inv
             .gcp
             .deny_rules
             .iter()
@@ -35,7 +67,73 @@ impl<'a> Denies<'a> {
                 !r.conditional && r.attachment.is_some() && !r.exception_permissions_unknown
             })
             .collect();
-        Denies { inv, rules }
+        let error = rules.get(MAX_RULES).map(|r| {
+            (
+                r.span,
+                format!(
+                    "more than {MAX_RULES} deny rules: this one and the rules after it are left \
+                     out of the access analysis"
+                ),
+            )
+        });
+        rules.truncate(MAX_RULES);
+        let mut d = Denies {
+            inv,
+            rules: Vec::new(),
+            everyone: Vec::new(),
+            by_principal: HashMap::new(),
+            by_permission: HashMap::new(),
+            with_wildcards: Vec::new(),
+            naming: RefCell::new(HashMap::new()),
+            denying: RefCell::new(HashMap::new()),
+            placed: RefCell::new(HashMap::new()),
+        };
+        for (i, r) in rules.into_iter().enumerate() {
+            for s in &r.denied {
+                match s {
+                    DenySubject::Everyone => d.everyone.push(i),
+                    DenySubject::Identity(Some(p)) | DenySubject::Set(Some(p)) => {
+                        d.by_principal.entry(*p).or_default().push(i)
+                    }
+                    _ => {}
+                }
+            }
+            for p in &r.permissions {
+                if p.contains('*') {
+                    d.with_wildcards.push(i);
+                } else {
+                    d.by_permission.entry(p.as_str()).or_default().push(i);
+                }
+            }
+            let mut excepted: Vec<PrincipalId> = r
+                .exceptions
+                .iter()
+                .filter_map(|e| match e {
+                    DenySubject::Identity(p) => *p,
+                    _ => None,
+                })
+                .collect();
+            excepted.sort_unstable();
+            d.rules.push(Rule {
+                rule: r,
+                excepts_anyone: r.exceptions.iter().any(|e| {
+                    matches!(
+                        e,
+                        DenySubject::Everyone | DenySubject::Set(_) | DenySubject::Unknown
+                    )
+                }),
+                excepted,
+            });
+        }
+        for list in d
+            .by_principal
+            .values_mut()
+            .chain(d.by_permission.values_mut())
+            .chain([&mut d.everyone, &mut d.with_wildcards])
+        {
+            list.dedup();
+        }
+        (d, error)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -48,30 +146,102 @@ impl<'a> Denies<'a> {
         if self.rules.is_empty() {
             return false;
         }
+        let naming = self.naming_of(p);
+        if naming.is_empty() {
+            return false;
+        }
         let Some(v2) = v2_name(permission) else {
             return false;
         };
-        self.rules.iter().any(|r| {
-            r.permissions.iter().any(|pat| glob(pat, &v2))
-                && !r.exception_permissions.iter().any(|pat| glob(pat, &v2))
-                && r.denied.iter().any(|s| names(s, p))
-                && !self.excepted(r, p)
-                && self.placed_over(r, project, root)
-        })
-    }
-
-    /// Might an exception of the rule hold `p`?
-    fn excepted(&self, rule: &DenyRule, p: PrincipalId) -> bool {
-        if rule.exceptions.is_empty() {
+        let denying = self.denying_of(&v2);
+        if denying.is_empty() {
             return false;
         }
-        if is_set(self.inv, p) {
-            return true;
+        let placed = self.placed_for(project, root);
+        let (small, large) = if naming.len() <= denying.len() {
+            (&naming, &denying)
+        } else {
+            (&denying, &naming)
+        };
+        small
+            .iter()
+            .any(|i| placed[*i] && large.binary_search(i).is_ok())
+    }
+
+    fn naming_of(&self, p: PrincipalId) -> Rc<[usize]> {
+        if let Some(n) = self.naming.borrow().get(&p) {
+            return n.clone();
         }
-        rule.exceptions.iter().any(|e| match e {
-            DenySubject::Identity(q) => *q == Some(p),
-            DenySubject::Everyone | DenySubject::Set(_) | DenySubject::Unknown => true,
-        })
+        let set = is_set(self.inv, p);
+        let mut rules: Vec<usize> = self
+            .everyone
+            .iter()
+            .chain(self.by_principal.get(&p).into_iter().flatten())
+            .copied()
+            .filter(|&i| !self.excepted(&self.rules[i], p, set))
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        let rules: Rc<[usize]> = rules.into();
+        self.naming.borrow_mut().insert(p, rules.clone());
+        rules
+    }
+
+    fn denying_of(&self, v2: &str) -> Rc<[usize]> {
+        if let Some(n) = self.denying.borrow().get(v2) {
+            return n.clone();
+        }
+        let patterned = self.with_wildcards.iter().filter(|&&i| {
+            self.rules[i]
+                .rule
+                .permissions
+                .iter()
+                .any(|pat| glob(pat, v2))
+        });
+        let mut rules: Vec<usize> = self
+            .by_permission
+            .get(v2)
+            .into_iter()
+            .flatten()
+            .chain(patterned)
+            .copied()
+            .filter(|&i| {
+                !self.rules[i]
+                    .rule
+                    .exception_permissions
+                    .iter()
+                    .any(|pat| glob(pat, v2))
+            })
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        let rules: Rc<[usize]> = rules.into();
+        self.denying
+            .borrow_mut()
+            .insert(v2.to_string(), rules.clone());
+        rules
+    }
+
+    fn placed_for(&self, project: &Project, root: usize) -> Rc<[bool]> {
+        let key = (project.0.clone(), root);
+        if let Some(n) = self.placed.borrow().get(&key) {
+            return n.clone();
+        }
+        let placed: Rc<[bool]> = self
+            .rules
+            .iter()
+            .map(|r| self.placed_over(r.rule, project, root))
+            .collect();
+        self.placed.borrow_mut().insert(key, placed.clone());
+        placed
+    }
+
+    /// Might an exception of the rule hold `p` (`set`: `p` stands for many identities)?
+    fn excepted(&self, rule: &Rule, p: PrincipalId, set: bool) -> bool {
+        if rule.rule.exceptions.is_empty() {
+            return false;
+        }
+        set || rule.excepts_anyone || rule.excepted.binary_search(&p).is_ok()
     }
 
     /// Is the rule attached above a resource of this project?
@@ -108,15 +278,6 @@ impl<'a> Denies<'a> {
     }
 }
 
-/// Does a denied principal name `p` (the member itself, or everyone)?
-fn names(s: &DenySubject, p: PrincipalId) -> bool {
-    match s {
-        DenySubject::Everyone => true,
-        DenySubject::Identity(q) | DenySubject::Set(q) => *q == Some(p),
-        DenySubject::Unknown => false,
-    }
-}
-
 /// A member that stands for many identities, of whom an exception may hold some.
 fn is_set(inv: &Inventory, p: PrincipalId) -> bool {
     let pr = &inv.principals[p];
@@ -140,18 +301,17 @@ fn v2_name(permission: &str) -> Option<String> {
 /// `*` matches any run of characters (permission groups such as `storage.googleapis.com/*`
 /// or `storage.googleapis.com/objects.*`); everything else matches itself.
 fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
+    let Some((first, after)) = pattern.split_once('*') else {
         return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    };
+    let (middle, last) = after.rsplit_once('*').unwrap_or(("", after));
     if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
         return false;
     }
     let mut rest = &text[first.len()..text.len() - last.len()];
-    for middle in &parts[1..parts.len() - 1] {
-        match rest.find(middle) {
-            Some(i) => rest = &rest[i + middle.len()..],
+    for part in middle.split('*') {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
             None => return false,
         }
     }
