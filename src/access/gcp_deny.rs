@@ -28,6 +28,9 @@ use std::rc::Rc;
 /// configurations write a handful.
 const MAX_RULES: usize = 2_000;
 
+/// A project as a store names it (`Project`), and the unit declaring the store.
+type ProjectInUnit = (Option<String>, usize);
+
 /// One rule, indexed for the questions asked of it per grant.
 struct Rule<'a> {
     rule: &'a DenyRule,
@@ -51,7 +54,7 @@ pub struct Denies<'a> {
     /// each rule is placed over it. All ascending rule indices.
     naming: RefCell<HashMap<PrincipalId, Rc<[usize]>>>,
     denying: RefCell<HashMap<String, Rc<[usize]>>>,
-    placed: RefCell<HashMap<(Option<String>, usize), Rc<[bool]>>>,
+    placed: RefCell<HashMap<ProjectInUnit, Rc<[bool]>>>,
 }
 
 impl<'a> Denies<'a> {
