@@ -40,6 +40,8 @@ pub struct Config {
     #[serde(default)]
     pub lineage: Lineage,
     #[serde(default)]
+    pub llm_safety: LlmSafety,
+    #[serde(default)]
     pub subservices: Subservices,
     #[serde(default)]
     pub rules: Rules,
@@ -68,6 +70,15 @@ pub struct InferenceLogs {
     /// `"external"`: Data Access audit logs for Vertex AI are configured in another repository
     /// (usually the organization's foundation).
     pub vertex_audit_logging: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmSafety {
+    /// `"external"`: the Model Armor floor setting that screens Vertex AI is configured in
+    /// another repository (usually the organization's foundation), so LL001 does not look for
+    /// one here.
+    pub model_armor_floor_setting: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -372,6 +383,16 @@ impl Config {
                 ));
             }
         }
+        if let Some(v) = &config.llm_safety.model_armor_floor_setting {
+            if v.get_ref() != "external" {
+                return Err(error(
+                    format!("model_armor_floor_setting must be \"external\", not `{}`", v.get_ref()),
+                    Some(v.span()),
+                    "unsupported value",
+                    "set it to \"external\" when another repository configures the Model Armor floor setting, or remove it",
+                ));
+            }
+        }
         for bound in [
             &config.inference_logs.retention_min_days,
             &config.inference_logs.retention_max_days,
@@ -660,6 +681,23 @@ until = "2027-06-30"
         )
         .is_err());
         assert!(Config::parse("c", "[workloads]\n\"a\" = [\"trainin\"]\n").is_err());
+    }
+
+    #[test]
+    fn configured_elsewhere_switches_take_only_external() {
+        for (section, key) in [
+            ("inference_logs", "bedrock_invocation_logging"),
+            ("inference_logs", "vertex_audit_logging"),
+            ("llm_safety", "model_armor_floor_setting"),
+        ] {
+            let ok = format!("[{section}]\n{key} = \"external\"\n");
+            assert!(Config::parse("c", &ok).is_ok(), "{ok}");
+            let text = format!("[{section}]\n{key} = \"here\"\n");
+            let e = Config::parse("c", &text).unwrap_err();
+            assert!(e.message.contains(key), "{}", e.message);
+            let span = e.span.unwrap();
+            assert_eq!(&text[span.offset()..span.offset() + span.len()], "\"here\"");
+        }
     }
 
     #[test]

@@ -999,6 +999,14 @@ fn repo_entity(inv: &Inventory, config: &Config) -> cedar_policy::Entity {
             b(inv.gcp.vertex_audit_logging),
         ),
         (
+            "model_armor_floor_setting_external".to_string(),
+            b(config
+                .llm_safety
+                .model_armor_floor_setting
+                .as_ref()
+                .is_some_and(|v| v.get_ref() == "external")),
+        ),
+        (
             "azure_openai_request_logging".to_string(),
             b(inv.azure_openai_unlogged.is_empty()),
         ),
@@ -1115,6 +1123,8 @@ fn ml_facts(
         let spans = vec![("block", located(e.span, &e.address, ""))];
         let mut f = declaration(uid("Endpoint", &format!("e{i}")), spans, &e.address);
         f.units = vec![e.root];
+        f.vars
+            .push(("cloud", Cloud::of_address(&e.address).as_str().into()));
         facts.push(f);
     }
     for (i, m) in inv.models.iter().enumerate() {
@@ -1128,15 +1138,22 @@ fn ml_facts(
                 ("unknown", set(m.unknown.iter().cloned())),
             ],
         ));
+        let cloud = Cloud::of_address(&m.address);
+        // a Vertex AI Model Garden deployment names its model in an attribute, not a container
+        let container = match cloud {
+            Cloud::Gcp => "publisher_model_name",
+            _ => "primary_container",
+        };
         let spans = vec![
             (
                 "container",
-                located(m.container_span, &m.address, "primary_container"),
+                located(m.container_span, &m.address, container),
             ),
             ("block", located(m.span, &m.address, "")),
         ];
         let mut f = declaration(uid("Model", &format!("m{i}")), spans, &m.address);
         f.units = vec![m.root];
+        f.vars.push(("cloud", cloud.as_str().into()));
         facts.push(f);
     }
     for (i, a) in inv.agents.iter().enumerate() {
@@ -1146,6 +1163,7 @@ fn ml_facts(
             vec![
                 ("address", s(&a.address)),
                 ("guardrail", b(a.guardrail)),
+                ("cloud", s(Cloud::of_address(&a.address).as_str())),
                 ("unknown", set(a.unknown.iter().cloned())),
             ],
         ));

@@ -230,6 +230,11 @@ fn tiers(s: &mut String, out: &ScanOutput, keys: &Keys) {
                 .name
                 .as_ref()
                 .map(|b| format!("arn:aws:s3:::{b}/{prefix}*")),
+            // a GCS prefix from the config has no address of its own (a managed folder has)
+            DatastoreKind::Store {
+                kind: crate::model::StoreKind::Prefix,
+                ..
+            } if d.address.contains('/') => d.name.as_ref().map(|n| format!("gs://{n}*")),
             _ => Some(keys.key(&d.address, d.root)),
         };
         let at = place(out, d.span);
@@ -400,6 +405,13 @@ fn carried_over_rest(s: &mut String, config: &Config) {
             let _ = writeln!(s, "vertex_audit_logging = {}", toml_string(v.get_ref()));
         }
         s.push('\n');
+    }
+    if let Some(v) = &config.llm_safety.model_armor_floor_setting {
+        let _ = writeln!(
+            s,
+            "[llm_safety]\nmodel_armor_floor_setting = {}\n",
+            toml_string(v.get_ref())
+        );
     }
     if let Some(tags) = &config.lineage.required_tags {
         let _ = writeln!(s, "[lineage]\nrequired_tags = {}\n", string_list(tags));

@@ -260,3 +260,153 @@ fn unknown_roles_and_principals_grant_nothing() {
         .sum();
     assert_eq!(total, 0);
 }
+
+/// (container, class, actions) the identity `u` gets from `extra`.
+fn grant_actions(extra: &str) -> BTreeSet<(String, String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), format!("{BASE}\n{extra}\n")).unwrap();
+    let doc = scan_dir(dir.path());
+    assert_eq!(doc["errors"], serde_json::json!([]));
+    let mut out = BTreeSet::new();
+    for d in doc["access"].as_array().unwrap() {
+        let name = d["name"].as_str().unwrap_or_default().to_string();
+        for (class, list) in d["access"].as_object().unwrap() {
+            for g in list.as_array().unwrap() {
+                if g["principal"] == "azurerm_user_assigned_identity.u" {
+                    for a in g["actions"].as_array().into_iter().flatten() {
+                        out.insert((
+                            name.clone(),
+                            class.clone(),
+                            a.as_str().unwrap_or_default().to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+const PIM_ROLE: &str = r#"
+data "azurerm_role_definition" "reader" {
+  name = "Storage Blob Data Reader"
+}
+"#;
+
+fn pim(kind: &str, more: &str) -> String {
+    format!(
+        "{PIM_ROLE}\nresource \"azurerm_pim_{kind}_role_assignment\" \"a\" {{\n  scope              = azurerm_storage_account.lake.id\n  role_definition_id = \"${{data.azurerm_subscription.current.id}}${{data.azurerm_role_definition.reader.id}}\"\n  principal_id       = azurerm_user_assigned_identity.u.principal_id\n  schedule {{\n    expiration {{\n      duration_hours = 8\n    }}\n  }}\n  justification = \"on call\"\n  {more}\n}}"
+    )
+}
+
+#[test]
+fn pim_active_assignments_grant_and_eligible_ones_grant_conditionally() {
+    // active: a role assignment with a schedule, in force
+    let g = grants(&pim("active", ""));
+    assert_eq!(
+        g,
+        [
+            ("raw".to_string(), "list".to_string(), false),
+            ("raw".to_string(), "read".to_string(), false)
+        ]
+        .into_iter()
+        .collect(),
+    );
+    // eligible: the principal can activate the role; the grant is kept, marked conditional
+    let g = grants(&pim("eligible", ""));
+    assert_eq!(
+        g,
+        [
+            ("raw".to_string(), "list".to_string(), true),
+            ("raw".to_string(), "read".to_string(), true)
+        ]
+        .into_iter()
+        .collect(),
+    );
+    // an unknown principal is never guessed, PIM or not
+    let g = grants(&pim("eligible", "").replace(
+        "azurerm_user_assigned_identity.u.principal_id",
+        "var.someone",
+    ));
+    assert!(g.is_empty(), "{g:?}");
+}
+
+fn lake_acl(aces: &str) -> String {
+    format!(
+        r#"
+resource "azurerm_storage_account" "dl" {{
+  name                      = "acmedl"
+  is_hns_enabled            = true
+  shared_access_key_enabled = false
+}}
+resource "azurerm_storage_data_lake_gen2_filesystem" "fs" {{
+  name               = "landing"
+  storage_account_id = azurerm_storage_account.dl.id
+}}
+resource "azurerm_storage_data_lake_gen2_path" "p" {{
+  path               = "incoming"
+  filesystem_name    = azurerm_storage_data_lake_gen2_filesystem.fs.name
+  storage_account_id = azurerm_storage_account.dl.id
+  resource           = "directory"
+  {aces}
+}}
+"#
+    )
+}
+
+fn ace(scope: &str, kind: &str, id: bool, perms: &str) -> String {
+    let id = if id {
+        "\n    id          = azurerm_user_assigned_identity.u.principal_id"
+    } else {
+        ""
+    };
+    format!("ace {{\n    scope       = \"{scope}\"\n    type        = \"{kind}\"{id}\n    permissions = \"{perms}\"\n  }}\n  ")
+}
+
+#[test]
+fn acl_masks_limit_named_entries_and_default_entries_grant_future_data() {
+    let landing = |g: &BTreeSet<(String, String, String)>| -> Vec<(String, String)> {
+        g.iter()
+            .filter(|(n, _, _)| n == "landing")
+            .map(|(_, c, a)| (c.clone(), a.clone()))
+            .collect()
+    };
+    let pair = |c: &str, a: &str| (c.to_string(), a.to_string());
+    // no mask: the named entry's permissions
+    let g = grant_actions(&lake_acl(&ace("access", "user", true, "rwx")));
+    assert_eq!(landing(&g), [pair("read", "ACL r"), pair("write", "ACL w")]);
+    // a mask of r-x: the named user reads, no longer writes
+    let g = grant_actions(&lake_acl(&format!(
+        "{}{}",
+        ace("access", "user", true, "rwx"),
+        ace("access", "mask", false, "r-x")
+    )));
+    assert_eq!(landing(&g), [pair("read", "ACL r")]);
+    // a mask of --- removes the entry altogether
+    let g = grant_actions(&lake_acl(&format!(
+        "{}{}",
+        ace("access", "mask", false, "---"),
+        ace("access", "user", true, "rwx")
+    )));
+    assert!(landing(&g).is_empty(), "{g:?}");
+    // a default-scope mask limits default entries only
+    let g = grant_actions(&lake_acl(&format!(
+        "{}{}",
+        ace("access", "user", true, "rw-"),
+        ace("default", "mask", false, "---")
+    )));
+    assert_eq!(landing(&g), [pair("read", "ACL r"), pair("write", "ACL w")]);
+    // default entries: the access of data written under the path later
+    let g = grant_actions(&lake_acl(&format!(
+        "{}{}",
+        ace("default", "user", true, "rwx"),
+        ace("default", "mask", false, "rw-")
+    )));
+    assert_eq!(
+        landing(&g),
+        [
+            pair("read", "default ACL r"),
+            pair("write", "default ACL w")
+        ]
+    );
+}

@@ -286,36 +286,57 @@ fn a_criterion_with_nothing_in_scope_is_not_applicable_not_passed() {
 
 #[test]
 fn a_control_that_cannot_check_the_codes_cloud_is_not_applicable_not_passed() {
-    // the GCP platform has Vertex AI endpoints, which MM001 and MR003 cannot check on GCP
+    // the Azure platform has online endpoints, which MM001 and MR003 cannot check on Azure
     let engine = Engine::load(&[]).unwrap();
-    let out = run(&example("gcp-ml-platform"), &engine, &|_| true);
+    let out = run(&example("azure-ml-platform"), &engine, &|_| true);
     let doc = doc_for(&out, &engine, &|_| true);
     assert!(schema().is_valid(&doc));
-    let control = |c: &str, rule: &str| {
-        criterion(&doc, c)["controls"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["rule"] == rule)
-            .unwrap()
-            .clone()
-    };
-    for (c, rule) in [("CC7.2", "MM001"), ("CC8.1", "MR003"), ("CC7.1", "LL001")] {
-        let r = control(c, rule);
+    for (c, rule) in [("CC7.2", "MM001"), ("CC8.1", "MR003")] {
+        let r = control_of(&doc, c, rule);
         assert_eq!(r["status"], "not-applicable", "{r}");
-        assert_eq!(r["not_checkable_on"], serde_json::json!(["gcp"]), "{r}");
+        assert_eq!(r["not_checkable_on"], serde_json::json!(["azure"]), "{r}");
     }
     // PI1.3 rests on MM001 alone: nothing checked it, so it did not pass
     assert_eq!(criterion(&doc, "PI1.3")["status"], "not-applicable");
-    // rules that check GCP still pass
-    assert_eq!(control("CC8.1", "MR002")["status"], "passed");
-    assert!(control("CC8.1", "MR002").get("not_checkable_on").is_none());
+    // rules that check Azure still pass
+    assert_eq!(control_of(&doc, "CC8.1", "MR002")["status"], "passed");
+    assert!(control_of(&doc, "CC8.1", "MR002")
+        .get("not_checkable_on")
+        .is_none());
     let md = evidence::markdown(&doc);
-    assert!(md.contains("not applicable (not checkable on gcp)"), "{md}");
+    assert!(
+        md.contains("not applicable (not checkable on azure)"),
+        "{md}"
+    );
     // AWS code is checked by all three as before
     let out = run(&example("ml-platform"), &engine, &|_| true);
     let doc = doc_for(&out, &engine, &|_| true);
     assert_eq!(control_of(&doc, "CC7.2", "MM001")["status"], "passed");
+}
+
+#[test]
+fn monitoring_registry_and_guardrail_controls_check_google_cloud() {
+    // the GCP platform: an alert policy watches its endpoint, no Model Garden deployment, a
+    // Model Armor floor setting covers its agent
+    let engine = Engine::load(&[]).unwrap();
+    let out = run(&example("gcp-ml-platform"), &engine, &|_| true);
+    let doc = doc_for(&out, &engine, &|_| true);
+    assert!(schema().is_valid(&doc));
+    for (c, rule) in [("CC7.2", "MM001"), ("CC8.1", "MR003"), ("CC7.1", "LL001")] {
+        let r = control_of(&doc, c, rule);
+        assert_eq!(r["status"], "passed", "{r}");
+        assert!(r.get("not_checkable_on").is_none(), "{r}");
+    }
+    assert_eq!(criterion(&doc, "PI1.3")["status"], "passed");
+    assert_eq!(criterion(&doc, "CC7.1")["checked"]["guardrails"], 1);
+    // and the violations platform fails each of them once
+    let out = run(&example("gcp-ml-platform-violations"), &engine, &|_| true);
+    let doc = doc_for(&out, &engine, &|_| true);
+    for (c, rule) in [("CC7.2", "MM001"), ("CC8.1", "MR003"), ("CC7.1", "LL001")] {
+        let r = control_of(&doc, c, rule);
+        assert_eq!(r["status"], "failed", "{r}");
+        assert_eq!(r["failed"], 1, "{r}");
+    }
 }
 
 fn control_of(doc: &Value, c: &str, rule: &str) -> Value {

@@ -4,14 +4,20 @@
 //!
 //! - A role grants an operation when its actions (or dataActions) match it and its notActions
 //!   (notDataActions) do not (`azure_roles`); the assignment's scope reaches every resource
-//!   below it (management group > subscription > resource group > account > container).
+//!   below it (management group > subscription > resource group > account > container); a
+//!   management group whose declared subscriptions leave out the deployment's reaches none
+//!   of it.
 //! - `listKeys`, `ListAccountSas` and `listServiceSas` on an account whose shared-key access is
 //!   not disabled (`shared_access_key_enabled` absent or true) read and write every container
 //!   of the account: control-plane roles such as Contributor are data readers there.
-//! - An ABAC `condition` makes every grant of the assignment conditional (never dropped).
+//! - An ABAC `condition` makes every grant of the assignment conditional (never dropped), and
+//!   so does PIM eligibility: the principal gets the role when it activates it, which it may
+//!   do at any time the role's policy allows.
 //! - An unknown role, scope or assignee grants nothing (never guessed); a role name the
 //!   built-in table does not know is listed so users see it.
-//! - ACL entries (`ace` with `r`/`w`) grant read/write on their filesystem outside RBAC.
+//! - ACL entries (`ace` with `r`/`w`, after the ACL's `mask`) grant read/write on their
+//!   filesystem outside RBAC; `default` entries grant it on data written later under the
+//!   path, which is the filesystem's data too.
 
 use super::azure_roles::{self, Operation, RoleDefinition, Target};
 use super::catalog::ActionClass;
@@ -58,7 +64,7 @@ pub fn role_of<'a>(az: &'a Azure, a: &RoleAssignment) -> Option<&'a RoleDefiniti
 /// What a role assignment grants, after Azure's scope inheritance and the key paths.
 pub fn assignment_reach(az: &Azure, a: &RoleAssignment) -> Reach {
     let mut out = Reach {
-        conditional: a.condition,
+        conditional: a.condition || a.eligible,
         wildcard_resource: a.scope.is_broad(),
         ..Reach::default()
     };
@@ -68,6 +74,13 @@ pub fn assignment_reach(az: &Azure, a: &RoleAssignment) -> Reach {
     out.role_known = true;
     if a.scope == Scope::Unknown || a.scope == Scope::Other {
         return out;
+    }
+    // a management group whose declared subscriptions leave out this deployment's reaches
+    // nothing of it
+    if let Some(group) = &a.management_group {
+        if az.management_group_holds_unit(group) == Some(false) {
+            return out;
+        }
     }
     let ops = role.operations();
     // what the scope covers, once per assignment (not once per operation)
@@ -167,17 +180,24 @@ pub fn ace_reach(az: &Azure, ace: usize) -> Reach {
         ..Reach::default()
     };
     let store = Store::Container(e.container);
+    // the operation names say which ACL granted it: the path's own, or the default ACL its
+    // new children inherit
+    let scope = if e.default_scope {
+        "default ACL"
+    } else {
+        "ACL"
+    };
     if e.read {
         out.stores
             .entry((store, ActionClass::Read))
             .or_default()
-            .insert("ACL r".into());
+            .insert(format!("{scope} r"));
     }
     if e.write {
         out.stores
             .entry((store, ActionClass::Write))
             .or_default()
-            .insert("ACL w".into());
+            .insert(format!("{scope} w"));
     }
     out
 }
@@ -375,5 +395,211 @@ resource "azurerm_storage_data_lake_gen2_path" "p" {
         let r = ace_reach(&az, 0);
         let classes: Vec<_> = r.stores.keys().map(|(_, c)| c.as_str()).collect();
         assert_eq!(classes, ["read", "write"]);
+    }
+
+    #[test]
+    fn acl_masks_limit_named_entries_and_the_owning_group_only() {
+        let az = eval(
+            r#"
+variable "mask" {}
+resource "azurerm_storage_account" "a" {
+  name = "acmedl"
+}
+resource "azurerm_storage_data_lake_gen2_filesystem" "fs" {
+  name               = "raw"
+  storage_account_id = azurerm_storage_account.a.id
+  ace {
+    type        = "user"
+    permissions = "rwx"
+  }
+  ace {
+    type        = "group"
+    permissions = "rwx"
+  }
+  ace {
+    type        = "user"
+    id          = "11111111-1111-1111-1111-111111111111"
+    permissions = "rw-"
+  }
+  ace {
+    type        = "other"
+    permissions = "rw-"
+  }
+  ace {
+    type        = "mask"
+    permissions = "r--"
+  }
+  ace {
+    scope       = "default"
+    type        = "group"
+    id          = "22222222-2222-2222-2222-222222222222"
+    permissions = "rw-"
+  }
+  ace {
+    scope       = "default"
+    type        = "mask"
+    permissions = var.mask
+  }
+}
+"#,
+        );
+        let got: Vec<(&str, bool, bool, bool, bool)> = az
+            .aces
+            .iter()
+            .map(|e| (e.kind.as_str(), e.default_scope, e.read, e.write, e.masked))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                // the owning user and `other` are outside the mask's class
+                ("user", false, true, true, false),
+                // the owning group and the named user lose `w` to the mask
+                ("group", false, true, false, true),
+                ("user", false, true, false, true),
+                ("other", false, true, true, false),
+                ("mask", false, true, false, false),
+                // a default mask not known limits nothing (never guessed)
+                ("group", true, true, true, false),
+                ("mask", true, false, false, false),
+            ]
+        );
+        // the default entry's grant says it is the default ACL's
+        let r = ace_reach(&az, 5);
+        let ops: Vec<&String> = r.stores.values().flatten().collect();
+        assert_eq!(ops, ["default ACL r", "default ACL w"]);
+    }
+
+    #[test]
+    fn management_groups_reach_the_subscriptions_they_declare() {
+        const SUB: &str = "11111111-1111-1111-1111-111111111111";
+        const OTHER: &str = "22222222-2222-2222-2222-222222222222";
+        // what a Storage Blob Data Reader on `azurerm_management_group.top` reads here
+        let reads = |provider: &str, groups: &str| -> bool {
+            let az = eval(&format!(
+                r#"
+provider "azurerm" {{
+  features {{}}
+  {provider}
+}}
+data "azurerm_subscription" "current" {{}}
+data "azurerm_subscription" "other" {{
+  subscription_id = "{OTHER}"
+}}
+resource "azurerm_storage_account" "a" {{
+  name = "acmelake"
+}}
+resource "azurerm_storage_container" "raw" {{
+  name               = "raw"
+  storage_account_id = azurerm_storage_account.a.id
+}}
+resource "azurerm_user_assigned_identity" "u" {{
+  name = "u"
+}}
+{groups}
+resource "azurerm_role_assignment" "a" {{
+  scope                = azurerm_management_group.top.id
+  role_definition_name = "Storage Blob Data Reader"
+  principal_id         = azurerm_user_assigned_identity.u.principal_id
+}}
+"#
+            ));
+            let a = az.assignments.last().unwrap();
+            assert!(a.management_group.is_some());
+            assignment_reach(&az, a)
+                .stores
+                .keys()
+                .any(|(_, c)| *c == ActionClass::Read)
+        };
+        let provider = format!("subscription_id = \"{SUB}\"");
+        let group = |ids: &str| {
+            format!("resource \"azurerm_management_group\" \"top\" {{\n  display_name = \"top\"\n  {ids}\n}}")
+        };
+        // membership not declared: the group is taken to hold the deployment (as before)
+        assert!(reads(&provider, &group("")));
+        // declared, without the provider's subscription: nothing here
+        assert!(!reads(
+            &provider,
+            &group(&format!("subscription_ids = [\"{OTHER}\"]"))
+        ));
+        assert!(!reads(
+            &provider,
+            &group("subscription_ids = [data.azurerm_subscription.other.subscription_id]")
+        ));
+        // an empty list holds no subscription, whatever the provider's
+        assert!(!reads("", &group("subscription_ids = []")));
+        // declared, with it (case-insensitively, or as the current subscription)
+        assert!(reads(
+            &provider,
+            &group(&format!("subscription_ids = [\"{}\"]", SUB.to_uppercase()))
+        ));
+        assert!(reads(
+            "",
+            &group("subscription_ids = [data.azurerm_subscription.current.subscription_id]")
+        ));
+        // the provider's subscription not known: cannot tell, the group reaches it
+        assert!(reads(
+            "",
+            &group(&format!("subscription_ids = [\"{OTHER}\"]"))
+        ));
+        // a value not known: cannot tell either
+        assert!(reads(
+            &provider,
+            &format!(
+                "variable \"subs\" {{}}\n{}",
+                group("subscription_ids = var.subs")
+            )
+        ));
+        // associations declare membership too
+        let assoc = |sub: &str| {
+            format!("{}\nresource \"azurerm_management_group_subscription_association\" \"s\" {{\n  management_group_id = azurerm_management_group.top.id\n  subscription_id     = \"/subscriptions/{sub}\"\n}}", group(""))
+        };
+        assert!(!reads(&provider, &assoc(OTHER)));
+        assert!(reads(&provider, &assoc(SUB)));
+        // a child group's subscriptions are below its parent
+        let child = |ids: &str| {
+            format!("{}\nresource \"azurerm_management_group\" \"child\" {{\n  parent_management_group_id = azurerm_management_group.top.id\n  {ids}\n}}", group(&format!("subscription_ids = [\"{OTHER}\"]")))
+        };
+        assert!(reads(
+            &provider,
+            &child(&format!("subscription_ids = [\"{SUB}\"]"))
+        ));
+        assert!(!reads(&provider, &child("subscription_ids = []")));
+        // a child whose membership is not declared: cannot tell
+        assert!(reads(&provider, &child("")));
+    }
+
+    #[test]
+    fn pim_eligibility_is_a_conditional_grant() {
+        let base = r#"
+resource "azurerm_storage_account" "a" {
+  name = "acmedl"
+}
+resource "azurerm_storage_container" "raw" {
+  name               = "raw"
+  storage_account_id = azurerm_storage_account.a.id
+}
+resource "azurerm_user_assigned_identity" "u" {
+  name = "u"
+}
+data "azurerm_role_definition" "owner" {
+  name = "Storage Blob Data Owner"
+}
+"#;
+        for (kind, conditional) in [("active", false), ("eligible", true)] {
+            let az = eval(&format!(
+                "{base}\nresource \"azurerm_pim_{kind}_role_assignment\" \"p\" {{\n  scope = azurerm_storage_account.a.id\n  role_definition_id = data.azurerm_role_definition.owner.id\n  principal_id = azurerm_user_assigned_identity.u.principal_id\n}}\n"
+            ));
+            assert_eq!(az.assignments.len(), 1, "{kind}");
+            assert_eq!(az.assignments[0].eligible, conditional);
+            assert_eq!(
+                az.assignments[0].role,
+                crate::model::azure::RoleRef::Builtin("Storage Blob Data Owner".into())
+            );
+            let r = assignment_reach(&az, &az.assignments[0]);
+            assert!(r.role_known, "{kind}");
+            assert_eq!(r.conditional, conditional, "{kind}");
+            let classes: BTreeSet<&str> = r.stores.keys().map(|(_, c)| c.as_str()).collect();
+            assert!(classes.contains("read") && classes.contains("manage-permissions"));
+        }
     }
 }

@@ -64,11 +64,18 @@ pub fn classify(permission: &str, kind: StoreKind) -> Option<ActionClass> {
         _ => None,
     };
     match (kind, service, resource) {
-        (StoreKind::Bucket, "storage", "objects") => match verb {
+        (StoreKind::Bucket | StoreKind::Prefix, "storage", "objects") => match verb {
             "get" => Some(Read),
             "create" | "delete" | "update" | "restore" | "move" => Some(Write),
             "list" => Some(List),
             "setIamPolicy" => Some(ManagePermissions),
+            _ => Some(Admin),
+        },
+        // a prefix (managed folder) is administered through its own IAM policy
+        (StoreKind::Prefix, "storage", "managedFolders") => match verb {
+            "setIamPolicy" => Some(ManagePermissions),
+            "list" => Some(List),
+            "create" => None,
             _ => Some(Admin),
         },
         (StoreKind::Bucket, "storage", "buckets" | "managedFolders") => match verb {
@@ -626,7 +633,8 @@ impl Ctx<'_> {
             })
         };
         match kind {
-            Some(StoreKind::Bucket) => {
+            // a prefix's objects are its bucket's: the bucket's default access reaches them
+            Some(StoreKind::Bucket | StoreKind::Prefix) => {
                 let legacy: &[&str] = if basic == "roles/viewer" {
                     &[
                         "roles/storage.legacyObjectReader",

@@ -98,16 +98,20 @@ pub struct Container {
 pub struct Ace {
     /// Index into `Azure::containers`.
     pub container: usize,
-    /// `user`, `group`, `mask`, `other`.
+    /// `user`, `group`, `mask`, `other` (lower case).
     pub kind: String,
     /// The object id (`id`), as written.
     pub id: Option<Value>,
     /// Who `id` names, resolved once identities are known.
     pub assignee: Assignee,
+    /// What the entry grants, after the ACL's mask.
     pub read: bool,
     pub write: bool,
     /// `default` entries apply to children created later; `access` entries to the path itself.
     pub default_scope: bool,
+    /// The ACL's `mask` entry removed some of the entry's permissions (`read` and `write` are
+    /// what is left).
+    pub masked: bool,
     pub span: Span,
 }
 
@@ -316,6 +320,36 @@ pub struct RoleAssignment {
     pub assignee: Assignee,
     /// An ABAC `condition`: the grant is conditional.
     pub condition: bool,
+    /// A PIM eligible assignment (`azurerm_pim_eligible_role_assignment`): the principal holds
+    /// the role only once it activates it.
+    pub eligible: bool,
+    /// The scope is a management group of the configuration (its address).
+    pub management_group: Option<Arc<Address>>,
+}
+
+/// A subscription a management group declares it holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subscription {
+    /// The subscription the provider deploys into (`data "azurerm_subscription"` without
+    /// `subscription_id`).
+    Current,
+    /// A subscription id (GUID), lower case.
+    Id(String),
+    /// Not known statically.
+    Unknown,
+}
+
+/// An `azurerm_management_group` of the configuration.
+#[derive(Clone, Debug)]
+pub struct ManagementGroup {
+    pub address: Arc<Address>,
+    /// `parent_management_group_id`, when it names a management group of the configuration.
+    pub parent: Option<Arc<Address>>,
+    /// Its subscriptions: `subscription_ids` and `azurerm_management_group_subscription_association`s.
+    pub members: Vec<Subscription>,
+    /// `subscription_ids` is written, or an association names the group: the configuration
+    /// says which subscriptions it holds.
+    pub declared: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -352,6 +386,11 @@ pub struct Azure {
     pub assignments: Vec<RoleAssignment>,
     pub role_definitions: Vec<CustomRole>,
     pub ml_datastores: Vec<MlDatastore>,
+    /// Management groups of the configuration and the subscriptions they declare.
+    pub management_groups: Vec<ManagementGroup>,
+    /// The default `azurerm` provider's `subscription_id`, when written literally: the
+    /// subscription this root module deploys into.
+    pub provider_subscription: Option<String>,
     /// Identities used by ML resources, with the workload the resource shows and why.
     pub workloads: Vec<(usize, &'static str, String, Span)>,
 }
@@ -425,6 +464,43 @@ impl Azure {
                 }),
             _ => false,
         }
+    }
+
+    /// Does a management group of the configuration hold this root module's subscription?
+    /// `Some(false)` only when the configuration declares the subscriptions of the group and of
+    /// every group below it, each of them is known, and none is the provider's subscription
+    /// (or the group holds none at all); `None` when that cannot be told (never guessed).
+    pub fn management_group_holds_unit(&self, group: &Address) -> Option<bool> {
+        let mut pending = vec![group];
+        let mut seen: BTreeSet<&Address> = BTreeSet::new();
+        let mut unknown = false;
+        while let Some(g) = pending.pop() {
+            if !seen.insert(g) {
+                continue;
+            }
+            let mg = self.management_groups.iter().find(|m| *m.address == *g)?;
+            if !mg.declared {
+                return None;
+            }
+            for m in &mg.members {
+                match m {
+                    Subscription::Current => return Some(true),
+                    Subscription::Id(id) => match &self.provider_subscription {
+                        Some(p) if p == id => return Some(true),
+                        Some(_) => {}
+                        None => unknown = true,
+                    },
+                    Subscription::Unknown => unknown = true,
+                }
+            }
+            pending.extend(
+                self.management_groups
+                    .iter()
+                    .filter(|c| c.parent.as_deref() == Some(g))
+                    .map(|c| &*c.address),
+            );
+        }
+        (!unknown).then_some(false)
     }
 
     fn in_group(
@@ -668,6 +744,7 @@ impl<'a> Collector<'a> {
             }
         }
         self.ml_datastores();
+        self.management_groups();
     }
 
     fn accounts(&mut self) {
@@ -830,22 +907,58 @@ impl<'a> Collector<'a> {
         }
     }
 
+    /// The ACL entries one filesystem or path writes. A `mask` entry limits the named user and
+    /// group entries and the owning group of its scope (`access` or `default`): what such an
+    /// entry grants is its permissions AND the mask's. An entry whose permissions are not known
+    /// grants nothing (never guessed); an unknown mask limits nothing.
     fn aces(&mut self, r: &ResourceInstance, container: usize) {
-        for e in blocks(r, "ace") {
-            let perms = e.get("permissions").and_then(Value::as_str).unwrap_or("");
-            let kind = e
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
+        let entries: Vec<(&Value, String, bool, Option<&str>)> = blocks(r, "ace")
+            .into_iter()
+            .map(|e| {
+                let kind = e
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                // `access` is the provider's default scope
+                let default_scope = e
+                    .get("scope")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("default"));
+                let perms = e.get("permissions").and_then(Value::as_str);
+                (e, kind, default_scope, perms)
+            })
+            .collect();
+        let bits = |perms: &str| (perms.starts_with('r'), perms.get(1..2) == Some("w"));
+        let mask = |default_scope: bool| {
+            entries
+                .iter()
+                .find(|(_, kind, d, _)| kind == "mask" && *d == default_scope)
+                .and_then(|(_, _, _, perms)| perms.map(bits))
+        };
+        for &(e, ref kind, default_scope, perms) in &entries {
+            let (mut read, mut write) = bits(perms.unwrap_or_default());
+            let id = e.get("id").filter(|v| !v.is_null()).cloned();
+            // named users and groups, and the owning group (a `group` entry without id)
+            let limited = kind == "group" || (kind == "user" && id.is_some());
+            let masked = match mask(default_scope) {
+                Some((mr, mw)) if limited => {
+                    let before = (read, write);
+                    read &= mr;
+                    write &= mw;
+                    before != (read, write)
+                }
+                _ => false,
+            };
             self.az.aces.push(Ace {
                 container,
-                kind,
-                id: e.get("id").filter(|v| !v.is_null()).cloned(),
+                kind: kind.clone(),
+                id,
                 assignee: Assignee::Unknown,
-                read: perms.starts_with('r'),
-                write: perms.get(1..2) == Some("w"),
-                default_scope: e.get("scope").and_then(Value::as_str) == Some("default"),
+                read,
+                write,
+                default_scope,
+                masked,
                 span: e.span,
             });
         }
@@ -1060,7 +1173,8 @@ impl<'a> Collector<'a> {
                 let name = ["display_name", "user_principal_name"]
                     .iter()
                     .find_map(|k| r.attrs.get(k).and_then(Value::as_str))
-                    .map(str::to_string);
+                    .map(str::to_string)
+                    .or_else(|| self.application_name(r));
                 self.az.identities.push(Identity {
                     address: r.address.clone(),
                     span: r.span,
@@ -1115,6 +1229,21 @@ impl<'a> Collector<'a> {
                 }
             }
         }
+    }
+
+    /// A service principal's display name is its application's (`azuread_application`, named
+    /// by `client_id` in azuread 3.x, `application_id` in 2.x; `name` before 1.0). The
+    /// application's `description` is prose, not a name, and is not read.
+    fn application_name(&self, sp: &ResourceInstance) -> Option<String> {
+        let app = ["client_id", "application_id"]
+            .iter()
+            .find_map(|k| ref_target(sp.attrs.get(k)))
+            .filter(|t| t.mode == Mode::Managed && t.rtype == "azuread_application")?;
+        let app = self.by_address.get(&app)?;
+        ["display_name", "name"]
+            .iter()
+            .find_map(|k| app.attrs.get(k).and_then(Value::as_str))
+            .map(str::to_string)
     }
 
     /// The workload a resource's identity does: ML compute trains or runs notebooks, online
@@ -1216,8 +1345,17 @@ impl<'a> Collector<'a> {
     }
 
     fn assignments(&mut self) {
-        let rs: Vec<&ResourceInstance> = self.managed("azurerm_role_assignment").collect();
-        for r in rs {
+        // PIM active assignments are role assignments with a schedule; eligible ones let the
+        // principal activate the role (docs/azure.md, "PIM")
+        let rs: Vec<(&ResourceInstance, bool)> = [
+            ("azurerm_role_assignment", false),
+            ("azurerm_pim_active_role_assignment", false),
+            ("azurerm_pim_eligible_role_assignment", true),
+        ]
+        .into_iter()
+        .flat_map(|(rtype, eligible)| self.managed(rtype).map(move |r| (r, eligible)))
+        .collect();
+        for (r, eligible) in rs {
             let scope_value = r.attrs.get("scope");
             let scope = scope_value.map_or(Scope::Unknown, |v| self.scope(v));
             let (role, role_span) = self.role(r);
@@ -1237,6 +1375,11 @@ impl<'a> Collector<'a> {
                     .attrs
                     .get("condition")
                     .is_some_and(|v| !v.is_null() && v.as_str() != Some("")),
+                eligible,
+                management_group: scope_value
+                    .and_then(single_ref)
+                    .map(|x| x.target.clone())
+                    .filter(|t| t.mode == Mode::Managed && t.rtype == "azurerm_management_group"),
             });
         }
     }
@@ -1265,7 +1408,9 @@ impl<'a> Collector<'a> {
         }
         if let Some(v) = r.attrs.get("role_definition_id").filter(|v| !v.is_null()) {
             if let Some(x) = single_ref(v) {
-                if x.target.rtype == "azurerm_role_definition" {
+                // a custom role of the configuration; `data.azurerm_role_definition` names
+                // a role by its `name` (below)
+                if x.target.rtype == "azurerm_role_definition" && x.target.mode == Mode::Managed {
                     return (self.custom_by_address(&x.target), v.span);
                 }
                 // `data.azurerm_role_definition.x.id` with a known name
@@ -1458,6 +1603,84 @@ impl<'a> Collector<'a> {
                 kind: kind.and_then(Value::as_str).map(str::to_string),
             },
             _ => Assignee::Unknown,
+        }
+    }
+
+    /// Management groups and the subscriptions they declare (`subscription_ids`, authoritative
+    /// on the group, or `azurerm_management_group_subscription_association`s; the provider
+    /// does not support both on one group), and the provider's subscription.
+    fn management_groups(&mut self) {
+        self.az.provider_subscription = self.ev.providers.iter().find_map(|(name, body)| {
+            (name == "azurerm" && body.get("alias").is_none())
+                .then(|| body.get("subscription_id").and_then(Value::as_str))
+                .flatten()
+                .map(str::to_ascii_lowercase)
+        });
+        for r in self.managed("azurerm_management_group") {
+            let ids = r.attrs.get("subscription_ids").filter(|v| !v.is_null());
+            // a list not known as a whole is one unknown member
+            let members = match ids.map(|v| v.as_list()) {
+                Some(Some(items)) => items.iter().map(|x| self.subscription(x)).collect(),
+                Some(None) => vec![Subscription::Unknown],
+                None => Vec::new(),
+            };
+            self.az.management_groups.push(ManagementGroup {
+                address: r.address.clone(),
+                parent: ref_target(r.attrs.get("parent_management_group_id"))
+                    .filter(|t| t.mode == Mode::Managed),
+                members,
+                declared: ids.is_some(),
+            });
+        }
+        for r in self.managed("azurerm_management_group_subscription_association") {
+            let Some(group) = ref_target(r.attrs.get("management_group_id")) else {
+                continue;
+            };
+            let member = r
+                .attrs
+                .get("subscription_id")
+                .map_or(Subscription::Unknown, |v| self.subscription(v));
+            if let Some(mg) = self
+                .az
+                .management_groups
+                .iter_mut()
+                .find(|m| m.address == group)
+            {
+                mg.declared = true;
+                mg.members.push(member);
+            }
+        }
+    }
+
+    /// A subscription as written: a GUID, `/subscriptions/GUID`, or a `data
+    /// "azurerm_subscription"` (the current one without `subscription_id`).
+    fn subscription(&self, v: &Value) -> Subscription {
+        if let Some(r) = single_ref(v) {
+            if r.target.mode == Mode::Data && r.target.rtype == "azurerm_client_config" {
+                return Subscription::Current;
+            }
+            if r.target.mode == Mode::Data && r.target.rtype == "azurerm_subscription" {
+                let data = self.by_address.get(&r.target);
+                return match data.and_then(|d| d.attrs.get("subscription_id")) {
+                    None => Subscription::Current,
+                    Some(id) => id.as_str().map_or(Subscription::Unknown, |id| {
+                        Subscription::Id(id.to_ascii_lowercase())
+                    }),
+                };
+            }
+            return Subscription::Unknown;
+        }
+        match v.as_str() {
+            Some(text) => {
+                let id = text
+                    .trim()
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default();
+                Subscription::Id(id.to_ascii_lowercase())
+            }
+            None => Subscription::Unknown,
         }
     }
 

@@ -162,7 +162,10 @@ pub fn workloads_from_name(name: &str, skip: &dyn Fn(&str) -> bool) -> BTreeSet<
             "train" | "training" | "trainer" => "training",
             "inference" | "serving" => "inference",
             "etl" | "pipeline" => "pipeline",
-            "deploy" | "promote" | "cicd" => "promotion",
+            // `deployment` and `deployer` name the identity that deploys (a CI/CD deployment
+            // service principal), as `deploy` does; `deployment` as a variable or tag key
+            // naming the environment is `is_environment_key`'s concern, not a name word's
+            "deploy" | "deployer" | "deployment" | "promote" | "cicd" => "promotion",
             _ => continue,
         };
         out.insert(workload);
@@ -287,5 +290,22 @@ mod tests {
         );
         assert!(workloads_from_name("constraint", &|_| false).is_empty());
         assert!(workloads_from_name("web-training", &|w| w == "training").is_empty());
+        // the deployment identity of a platform (MLOPs-AzureML's `sp-aml-deployment-platform`)
+        for name in [
+            "sp-aml-deployment-platform",
+            "deployment_sp",
+            "ml-deployer",
+            "deploy-role",
+        ] {
+            assert_eq!(
+                workloads_from_name(name, &|_| false)
+                    .into_iter()
+                    .collect::<Vec<_>>(),
+                ["promotion"],
+                "{name}"
+            );
+        }
+        // whole words only
+        assert!(workloads_from_name("redeployer", &|_| false).is_empty());
     }
 }

@@ -1,12 +1,15 @@
-//! Google Cloud recognition: GCS buckets, BigQuery datasets and tables, Vertex AI datasets and
-//! feature stores, Cloud Logging buckets as datastores (labels are their tags); service
-//! accounts and IAM members as principals; every IAM binding resource as a `Binding` document
-//! whose statements are the bindings it writes; Vertex AI endpoints' request-response logging
-//! as the inference-log graph; the Vertex AI workloads' service accounts; Data Access audit
-//! configs. `access::gcp` turns the bindings into grants.
+//! Google Cloud recognition: GCS buckets and their prefixes, BigQuery datasets and tables,
+//! Vertex AI datasets and feature stores, Cloud Logging buckets as datastores (labels are their
+//! tags); service accounts and IAM members as principals; every IAM binding resource as a
+//! `Binding` document whose statements are the bindings it writes; Vertex AI endpoints'
+//! request-response logging as the inference-log graph; the service accounts workloads run as;
+//! Vertex AI endpoints, Model Garden deployments and agent engines with what monitors and guards
+//! them (alert policies, Model Armor floor settings); Data Access audit configs. `access::gcp`
+//! turns the bindings into grants.
 //!
-//! Resource and attribute names follow the google provider's documentation at v5.29.0 (commit
-//! e03b7622a26c of hashicorp/terraform-provider-google, `website/docs/r/`).
+//! Resource and attribute names follow the google provider's documentation and schema at commit
+//! e03b7622a26c of hashicorp/terraform-provider-google (2026-08-21, after release v7.45.0;
+//! `website/docs/r/`, `google/services/`).
 
 use super::classify::Tier;
 use super::policy::{Condition, Effect, Element, Field, Principal as PolicyPrincipal, Statement};
@@ -43,6 +46,32 @@ pub struct Gcp {
     pub deny_rules: Vec<DenyRule>,
     /// `google_project` resources: the names a project goes by and where it sits.
     pub projects: Vec<ProjectDecl>,
+    /// What each service account of the configuration runs that carries no workload itself
+    /// (Cloud Run services, functions, Kubernetes workloads through Workload Identity): their
+    /// names, for the name step.
+    pub hosts: BTreeMap<PrincipalId, Vec<Host>>,
+}
+
+/// A service, function or Kubernetes workload a service account runs.
+#[derive(Clone, Debug)]
+pub struct Host {
+    /// Its name (`fraud-scoring`, `ml-serving/predictor`).
+    pub name: String,
+    /// What it is, for the reason text.
+    pub what: String,
+}
+
+/// The Kubernetes namespace and service account of a Workload Identity member,
+/// `serviceAccount:PROJECT.svc.id.goog[NAMESPACE/KSA]`.
+pub fn kubernetes_account(member: &str) -> Option<(&str, &str)> {
+    let rest = member.strip_prefix("serviceAccount:")?;
+    let (pool, tail) = rest.split_once('[')?;
+    if !pool.ends_with(".svc.id.goog") {
+        return None;
+    }
+    let inner = tail.strip_suffix(']')?;
+    let (ns, ksa) = inner.split_once('/')?;
+    (!ns.is_empty() && !ksa.is_empty()).then_some((ns, ksa))
 }
 
 impl Gcp {
@@ -64,6 +93,8 @@ pub struct StoreInfo {
     pub parent: Option<DatastoreId>,
     /// A bucket with uniform bucket-level access (`true`): object ACLs do not apply.
     pub uniform: bool,
+    /// A prefix's path in its bucket (`curated/`), with `parent` its bucket.
+    pub prefix: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -233,6 +264,7 @@ impl Builder<'_> {
                             .get("uniform_bucket_level_access")
                             .and_then(Value::as_bool)
                             == Some(true),
+                        prefix: None,
                     },
                 );
                 self.gcp_storage(r, id, kind);
@@ -255,6 +287,24 @@ impl Builder<'_> {
                 self.inv.gcp.service_accounts.insert(p, project);
             }
         }
+        // managed folders and the config's `gs://` prefixes: datastores inside their bucket
+        for r in managed(ev).filter(|r| r.address.rtype == "google_storage_managed_folder") {
+            let Some(bucket) = r
+                .attrs
+                .get("bucket")
+                .and_then(|v| self.gcp_store_ref(v, StoreKind::Bucket))
+            else {
+                continue;
+            };
+            let path = r.attrs.get("name");
+            let known = path.and_then(Value::as_str);
+            if known.is_none_or(str::is_empty) {
+                // a folder whose path is not known: nothing to compare keys or config with
+                continue;
+            }
+            self.gcp_prefix(bucket, known.unwrap_or(""), Some(r));
+        }
+        self.gcp_config_prefixes();
         // tables belong to their dataset
         let tables: Vec<(DatastoreId, DatastoreId)> = managed(ev)
             .filter(|r| r.address.rtype == "google_bigquery_table")
@@ -309,9 +359,13 @@ impl Builder<'_> {
         }
         self.gcp_acls(ev, &default_project);
         self.gcp_deny_policies(ev);
+        let first_endpoint = self.inv.endpoints.len();
         for r in managed(ev) {
             self.gcp_graph(r);
         }
+        self.gcp_workload_identity(ev);
+        self.gcp_endpoint_alerts(ev, first_endpoint);
+        self.gcp_agents(ev, &default_project);
     }
 
     /// The datastore declared at an address of this root.
@@ -379,6 +433,8 @@ impl Builder<'_> {
                 block(a, "encryption_spec").and_then(|e| e.entry("kms_key_name"))
             }
             StoreKind::LogBucket => block(a, "cmek_settings").and_then(|e| e.entry("kms_key_name")),
+            // a prefix holds its bucket's settings
+            StoreKind::Prefix => None,
         };
         let st = &mut self.inv.datastores[id].storage;
         if let Some(e) = key {
@@ -465,7 +521,7 @@ impl Builder<'_> {
                 // Cloud Logging keeps a bucket's logs 30 days unless told otherwise
                 None => st.retention_days = Some(30),
             },
-            StoreKind::MlDataset | StoreKind::FeatureStore => {}
+            StoreKind::MlDataset | StoreKind::FeatureStore | StoreKind::Prefix => {}
         }
         let ds = &mut self.inv.datastores[id];
         ds.unknown.extend(unknown.into_iter().map(str::to_string));
@@ -584,6 +640,10 @@ impl Builder<'_> {
                 .and_then(|v| self.gcp_store_ref(v, StoreKind::Bucket))
             {
                 Some(d) => (Level::Datastore(d), "bucket"),
+                None => return,
+            },
+            "google_storage_managed_folder" => match self.managed_folder_ref(a) {
+                Some(d) => (Level::Datastore(d), "managed_folder"),
                 None => return,
             },
             "google_bigquery_dataset" | "google_bigquery_dataset_access" => {
@@ -971,11 +1031,78 @@ impl Builder<'_> {
                 let why = format!("service account of the training cluster {}", r.address);
                 self.gcp_workload(sa, "training", &why);
             }
+            "google_vertex_ai_endpoint_with_model_garden_deployment" => {
+                self.model_garden_deployment(r);
+            }
+            "google_colab_notebook_execution" => {
+                let why = format!("service account of the notebook execution {}", r.address);
+                self.gcp_workload(a.get("service_account"), "notebook", &why);
+            }
+            "google_colab_schedule" => {
+                let sa = block(a, "create_notebook_execution_job_request")
+                    .and_then(|j| block(j, "notebook_execution_job"))
+                    .and_then(|j| j.get("service_account"));
+                let why = format!("service account of the notebook schedule {}", r.address);
+                self.gcp_workload(sa, "notebook", &why);
+            }
+            // ETL, as a Glue job is on AWS: a pipeline, but not ML evidence by itself
+            "google_dataflow_job" | "google_dataflow_flex_template_job" => {
+                let why = format!("service account of the Dataflow job {}", r.address);
+                self.gcp_etl_workload(a.get("service_account_email"), &why);
+            }
+            "google_composer_environment" => {
+                let sa = block(a, "config")
+                    .and_then(|c| block(c, "node_config"))
+                    .and_then(|n| n.get("service_account"));
+                let why = format!("service account of the Composer environment {}", r.address);
+                self.gcp_etl_workload(sa, &why);
+            }
+            // serverless services carry no workload of their own, as a Lambda function on AWS:
+            // their names feed the name step of the account they run as
+            "google_cloud_run_v2_service" | "google_cloud_run_v2_worker_pool" => {
+                let sa = block(a, "template").and_then(|t| t.get("service_account"));
+                self.gcp_host(sa, r, "Cloud Run service");
+            }
+            "google_cloud_run_v2_job" => {
+                let sa = block(a, "template")
+                    .and_then(|t| block(t, "template"))
+                    .and_then(|t| t.get("service_account"));
+                self.gcp_host(sa, r, "Cloud Run job");
+            }
+            "google_cloud_run_service" => {
+                let sa = block(a, "template")
+                    .and_then(|t| block(t, "spec"))
+                    .and_then(|s| s.get("service_account_name"));
+                self.gcp_host(sa, r, "Cloud Run service");
+            }
+            "google_cloudfunctions2_function" => {
+                let sa = block(a, "service_config").and_then(|c| c.get("service_account_email"));
+                self.gcp_host(sa, r, "Cloud Function");
+            }
+            "google_cloudfunctions_function" => {
+                self.gcp_host(a.get("service_account_email"), r, "Cloud Function");
+            }
             _ => {}
         }
     }
 
     fn gcp_workload(&mut self, v: Option<&Value>, workload: &'static str, why: &str) {
+        self.gcp_graph_workload(v, workload, why, true);
+    }
+
+    fn gcp_etl_workload(&mut self, v: Option<&Value>, why: &str) {
+        self.gcp_graph_workload(v, "pipeline", why, false);
+    }
+
+    /// `ml`: the workload is ML evidence for the unit (a Vertex AI resource runs as the account),
+    /// not only ETL that may or may not feed ML.
+    fn gcp_graph_workload(
+        &mut self,
+        v: Option<&Value>,
+        workload: &'static str,
+        why: &str,
+        ml: bool,
+    ) {
         let Some(v) = v else { return };
         let p = match self.gcp_member_principal(v) {
             Some(p) => p,
@@ -984,7 +1111,114 @@ impl Builder<'_> {
         self.graph_workloads
             .entry(p)
             .or_default()
-            .push((workload, why.to_string(), v.span, true));
+            .push((workload, why.to_string(), v.span, ml));
+    }
+
+    /// A service account runs a serverless service or function: the service's name is a name
+    /// the name step may read for the account.
+    fn gcp_host(&mut self, sa: Option<&Value>, r: &ResourceInstance, what: &'static str) {
+        let Some(p) = sa.and_then(|v| self.gcp_member_principal(v)) else {
+            return;
+        };
+        let Some(name) = r.attrs.get("name").and_then(Value::as_str) else {
+            return;
+        };
+        self.inv.gcp.hosts.entry(p).or_default().push(Host {
+            name: name.to_string(),
+            what: format!("{what} {}", r.address),
+        });
+    }
+
+    /// GKE Workload Identity: a `roles/iam.workloadIdentityUser` binding on a service account
+    /// whose member is a Kubernetes service account (`serviceAccount:P.svc.id.goog[ns/ksa]`)
+    /// lets pods running as that Kubernetes account act as it. The Kubernetes account's
+    /// namespace and name, and the names of the Kubernetes workloads of the configuration that
+    /// run as it, are names the name step may read for the Google account.
+    fn gcp_workload_identity(&mut self, ev: &Evaluated) {
+        let mut ksas: Vec<(PrincipalId, String, String, Span)> = Vec::new();
+        for r in managed(ev) {
+            let rtype = r.address.rtype.as_str();
+            if rtype != "google_service_account_iam_member"
+                && rtype != "google_service_account_iam_binding"
+            {
+                continue;
+            }
+            let a = &r.attrs;
+            if a.get("role").and_then(Value::as_str) != Some("roles/iam.workloadIdentityUser") {
+                continue;
+            }
+            let Some(gsa) = a
+                .get("service_account_id")
+                .and_then(|v| self.gcp_service_account_ref(v))
+            else {
+                continue;
+            };
+            let members = a.get("member").or_else(|| a.get("members"));
+            for m in members.map(Value::one_or_many).unwrap_or_default() {
+                if let Some((ns, ksa)) = m.as_str().and_then(kubernetes_account) {
+                    ksas.push((gsa, ns.to_string(), ksa.to_string(), m.span));
+                }
+            }
+        }
+        if ksas.is_empty() {
+            return;
+        }
+        // Kubernetes workloads of the configuration: (namespace, service account, name, address)
+        let mut pods: Vec<(String, String, String, String)> = Vec::new();
+        for r in ev
+            .instances
+            .iter()
+            .filter(|r| r.address.mode == Mode::Managed)
+        {
+            let rtype = r.address.rtype.as_str();
+            let kind = rtype.strip_suffix("_v1").unwrap_or(rtype);
+            let pod_spec = match kind {
+                "kubernetes_deployment" | "kubernetes_stateful_set" | "kubernetes_job" => {
+                    block(&r.attrs, "spec")
+                        .and_then(|s| block(s, "template"))
+                        .and_then(|t| block(t, "spec"))
+                }
+                "kubernetes_cron_job" => block(&r.attrs, "spec")
+                    .and_then(|s| block(s, "job_template"))
+                    .and_then(|j| block(j, "spec"))
+                    .and_then(|s| block(s, "template"))
+                    .and_then(|t| block(t, "spec")),
+                _ => None,
+            };
+            let Some(pod_spec) = pod_spec else { continue };
+            let Some(ksa) = pod_spec.get("service_account_name").and_then(Value::as_str) else {
+                continue;
+            };
+            let meta = block(&r.attrs, "metadata");
+            let Some(name) = meta.and_then(|m| m.get("name")).and_then(Value::as_str) else {
+                continue;
+            };
+            let ns = meta
+                .and_then(|m| m.get("namespace"))
+                .and_then(Value::as_str)
+                .unwrap_or("default");
+            pods.push((
+                ns.to_string(),
+                ksa.to_string(),
+                name.to_string(),
+                r.address.to_string(),
+            ));
+        }
+        for (gsa, ns, ksa, _) in ksas {
+            let hosts = self.inv.gcp.hosts.entry(gsa).or_default();
+            hosts.push(Host {
+                name: format!("{ns}/{ksa}"),
+                what: format!("Kubernetes service account {ns}/{ksa} (through Workload Identity)"),
+            });
+            for (_, _, name, address) in pods.iter().filter(|(n, k, ..)| *n == ns && *k == ksa) {
+                hosts.push(Host {
+                    name: name.clone(),
+                    what: format!(
+                        "Kubernetes workload {address} ({ns}/{ksa}, through Workload Identity)"
+                    ),
+                });
+            }
+        }
     }
 
     /// A service account of the configuration a value names (reference or email).
@@ -1093,6 +1327,18 @@ impl Builder<'_> {
             .and_then(|l| l.get("data-classification"))
             .and_then(Value::as_str)
             == Some("public");
+        // the endpoint itself, for MM001 (its id is `name`, what alert filters name)
+        self.inv.endpoints.push(super::ml::Endpoint {
+            root: self.root,
+            address: r.address.to_string(),
+            name: a.get("name").and_then(Value::as_str).map(str::to_string),
+            span: r.span,
+            config: Some(self.inv.endpoint_configs.len()),
+            monitored: false,
+            alarmed: false,
+            public,
+            unknown: BTreeSet::new(),
+        });
         self.inv.endpoint_configs.push(super::ml::EndpointConfig {
             root: self.root,
             address: r.address.to_string(),
@@ -1114,6 +1360,448 @@ impl Builder<'_> {
             public,
             unknown,
         });
+    }
+}
+
+impl Builder<'_> {
+    /// The prefix datastore of a GCS bucket (`curated/`), created on first use: a managed
+    /// folder (its own resource) or a `[tiers]` key `gs://bucket/prefix/*`. It holds its
+    /// bucket's settings, labels (for provenance) and the lifecycle rules that cover it.
+    fn gcp_prefix(
+        &mut self,
+        bucket: DatastoreId,
+        prefix: &str,
+        resource: Option<&ResourceInstance>,
+    ) -> DatastoreId {
+        let prefix = if prefix.ends_with('/') {
+            prefix.to_string()
+        } else {
+            format!("{prefix}/")
+        };
+        if let Some(d) = self.gcp_prefix_of(bucket, &prefix) {
+            return d;
+        }
+        let b = self.inv.datastores[bucket].clone();
+        let info = self.inv.gcp.stores.get(&bucket).cloned();
+        let mut storage = b.storage.clone();
+        // rules whose `matches_prefix` covers every key under the prefix cover the prefix whole
+        storage.lifecycle = storage
+            .lifecycle
+            .into_iter()
+            .filter(|l| prefix.starts_with(l.prefix.as_str()))
+            .map(|l| LifecycleRule {
+                prefix: String::new(),
+                ..l
+            })
+            .collect();
+        let id = self.inv.datastores.len();
+        self.inv.datastores.push(super::Datastore {
+            address: resource.map_or_else(
+                || format!("{}/{prefix}", b.address),
+                |r| r.address.to_string(),
+            ),
+            target: resource.map_or(b.target.clone(), |r| r.address.clone()),
+            kind: DatastoreKind::Store {
+                cloud: Cloud::Gcp,
+                kind: StoreKind::Prefix,
+            },
+            name: b.name.as_ref().map(|n| format!("{n}/{prefix}")),
+            name_prefix: None,
+            span: resource.map_or(b.span, |r| r.span),
+            tier: None,
+            tier_reason: super::Reason::default(),
+            name_hint: None,
+            roles: BTreeSet::new(),
+            storage,
+            capture_spans: Vec::new(),
+            app_log_spans: Vec::new(),
+            ..b
+        });
+        if let Some(r) = resource {
+            self.by_address
+                .insert((*r.address).clone(), Entity::Datastore(id));
+        }
+        self.inv.gcp.stores.insert(
+            id,
+            StoreInfo {
+                project: info.as_ref().map(|i| i.project.clone()).unwrap_or_default(),
+                parent: Some(bucket),
+                uniform: info.is_some_and(|i| i.uniform),
+                prefix: Some(prefix),
+            },
+        );
+        id
+    }
+
+    fn gcp_prefix_of(&self, bucket: DatastoreId, prefix: &str) -> Option<DatastoreId> {
+        self.inv
+            .gcp
+            .stores
+            .iter()
+            .find(|(_, i)| i.parent == Some(bucket) && i.prefix.as_deref() == Some(prefix))
+            .map(|(d, _)| *d)
+    }
+
+    /// `[tiers]` keys `gs://bucket/prefix/*`: the prefix of a bucket of this root.
+    fn gcp_config_prefixes(&mut self) {
+        let keys: Vec<String> = self
+            .config
+            .tiers
+            .keys()
+            .filter_map(|k| k.get_ref().strip_prefix("gs://").map(str::to_string))
+            .collect();
+        for rest in keys {
+            let Some((bucket, key)) = rest.split_once('/') else {
+                continue;
+            };
+            let prefix = key.trim_end_matches('*');
+            if prefix.is_empty() || prefix.contains(['*', '?']) || bucket.contains(['*', '?']) {
+                continue;
+            }
+            if let Some(b) = self.gcp_store_named(StoreKind::Bucket, bucket) {
+                self.gcp_prefix(b, prefix, None);
+            }
+        }
+    }
+
+    /// The managed folder an IAM resource names: by reference, or by its path in `bucket`.
+    fn managed_folder_ref(&self, a: &Value) -> Option<DatastoreId> {
+        let v = a.get("managed_folder")?;
+        if let Some(r) = sole_ref(v) {
+            return self.store_of(&r.target);
+        }
+        let bucket = a
+            .get("bucket")
+            .and_then(|b| self.gcp_store_ref(b, StoreKind::Bucket))?;
+        let path = v.as_str()?;
+        // `managedFolders/curated/` or `curated/`
+        let path = path.strip_prefix("managedFolders/").unwrap_or(path);
+        let path = if path.ends_with('/') {
+            path.to_string()
+        } else {
+            format!("{path}/")
+        };
+        self.gcp_prefix_of(bucket, &path)
+    }
+
+    /// A Model Garden deployment: an endpoint (MM001) serving a publisher's or Hugging Face
+    /// model picked by name, never a version of the project's Model Registry (MR003).
+    fn model_garden_deployment(&mut self, r: &ResourceInstance) {
+        let a = &r.attrs;
+        let source = a
+            .entry("publisher_model_name")
+            .filter(|e| !e.value.is_null())
+            .or_else(|| {
+                a.entry("hugging_face_model_id")
+                    .filter(|e| !e.value.is_null())
+            });
+        self.inv.endpoints.push(super::ml::Endpoint {
+            root: self.root,
+            address: r.address.to_string(),
+            name: None,
+            span: r.span,
+            config: None,
+            monitored: false,
+            alarmed: false,
+            public: false,
+            unknown: BTreeSet::new(),
+        });
+        self.inv.models.push(super::ml::Model {
+            root: self.root,
+            address: r.address.to_string(),
+            name: source.and_then(|e| e.value.as_str()).map(str::to_string),
+            span: r.span,
+            container_span: source.map_or(r.span, |e| e.key_span.to(e.value.span)),
+            from_registry: false,
+            served: true,
+            unknown: BTreeSet::new(),
+        });
+    }
+
+    /// MM001's weaker evidence on Google Cloud: a Cloud Monitoring alert policy whose condition
+    /// selects Vertex AI endpoint metrics. It names one endpoint by reference or by
+    /// `endpoint_id`, or, naming none, watches every endpoint of the unit. (Vertex AI model
+    /// monitoring jobs have no Terraform resource.)
+    fn gcp_endpoint_alerts(&mut self, ev: &Evaluated, first: usize) {
+        if first == self.inv.endpoints.len() {
+            return;
+        }
+        let endpoints: Vec<usize> = (first..self.inv.endpoints.len()).collect();
+        for r in managed(ev).filter(|r| r.address.rtype == "google_monitoring_alert_policy") {
+            if r.attrs.get("enabled").and_then(Value::as_bool) == Some(false) {
+                continue;
+            }
+            for cond in blocks(&r.attrs, "conditions") {
+                for (kind, key) in ALERT_QUERIES {
+                    if let Some(q) = block(cond, kind).and_then(|c| c.get(key)) {
+                        self.alert_covers(q, &endpoints);
+                    }
+                }
+            }
+        }
+    }
+
+    fn alert_covers(&mut self, q: &Value, endpoints: &[usize]) {
+        let Some(parts) = q.string_parts() else {
+            if q.has_unknown() {
+                // a filter not known: it may watch the endpoints; never a finding for want of it
+                for &e in endpoints {
+                    self.inv.endpoints[e].unknown.insert("alarmed".into());
+                }
+            }
+            return;
+        };
+        let mut text = String::new();
+        let mut named = Vec::new();
+        let mut other_refs = false;
+        for p in &parts {
+            match p {
+                Part::Lit(l) => text.push_str(l),
+                Part::Ref(r) => {
+                    let target = r.target.to_string();
+                    match endpoints
+                        .iter()
+                        .find(|&&e| self.inv.endpoints[e].address == target)
+                    {
+                        Some(&e) => named.push(e),
+                        None => other_refs = true,
+                    }
+                    text.push('\u{0}');
+                }
+            }
+        }
+        if !named.is_empty() {
+            for e in named {
+                self.inv.endpoints[e].alarmed = true;
+            }
+            return;
+        }
+        if !VERTEX_ENDPOINT_METRICS.iter().any(|m| text.contains(m)) {
+            return;
+        }
+        match endpoint_ids(&text) {
+            // no endpoint_id: every endpoint's series
+            None => {
+                for &e in endpoints {
+                    self.inv.endpoints[e].alarmed = true;
+                }
+            }
+            Some(ids) if ids.iter().any(|i| i.contains('\u{0}')) || other_refs => {
+                for &e in endpoints {
+                    self.inv.endpoints[e].unknown.insert("alarmed".into());
+                }
+            }
+            Some(ids) => {
+                for &e in endpoints {
+                    let ep = &self.inv.endpoints[e];
+                    let id = ep.name.as_deref();
+                    if ids.iter().any(|i| id_matches(i, id)) {
+                        self.inv.endpoints[e].alarmed = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// LL001 on Google Cloud: an agent (`google_vertex_ai_reasoning_engine`) is guarded when a
+    /// Model Armor floor setting of the configuration covers its project (set on the project,
+    /// or on a folder or organization, which reach every project of the unit), screens Vertex
+    /// AI (`integrated_services` has `AI_PLATFORM`) in blocking mode
+    /// (`ai_platform_floor_setting.inspect_and_block`), is enforced, and enables a filter.
+    fn gcp_agents(&mut self, ev: &Evaluated, default_project: &Project) {
+        let floors: Vec<(Option<Project>, Option<bool>)> = managed(ev)
+            .filter(|r| r.address.rtype == "google_model_armor_floorsetting")
+            .map(|r| (floor_scope(r.attrs.get("parent")), floor_blocks(&r.attrs)))
+            .collect();
+        for r in managed(ev).filter(|r| r.address.rtype == "google_model_armor_floorsetting") {
+            self.inv.components.push(super::ml::Component {
+                root: self.root,
+                kind: "guardrail",
+                address: r.address.to_string(),
+                name: r
+                    .attrs
+                    .get("parent")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                span: r.span,
+                role: None,
+                refs: Vec::new(),
+                attrs: Vec::new(),
+            });
+        }
+        for r in managed(ev).filter(|r| r.address.rtype == "google_vertex_ai_reasoning_engine") {
+            let project = self.gcp_project(r.attrs.get("project"), default_project);
+            let mut guardrail = false;
+            let mut unknown = false;
+            for (scope, blocks) in &floors {
+                let covers = match scope {
+                    None => Some(true),
+                    Some(p) => same_project_of_unit(p, &project),
+                };
+                match (covers, blocks) {
+                    (Some(true), Some(true)) => guardrail = true,
+                    (Some(false), _) | (_, Some(false)) => {}
+                    _ => unknown = true,
+                }
+            }
+            self.inv.agents.push(super::ml::Agent {
+                root: self.root,
+                address: r.address.to_string(),
+                span: r.span,
+                guardrail,
+                unknown: if unknown && !guardrail {
+                    BTreeSet::from(["guardrail".to_string()])
+                } else {
+                    BTreeSet::new()
+                },
+            });
+        }
+    }
+}
+
+/// Alert policy conditions and the attribute holding their query.
+const ALERT_QUERIES: [(&str, &str); 5] = [
+    ("condition_threshold", "filter"),
+    ("condition_absent", "filter"),
+    ("condition_matched_log", "filter"),
+    ("condition_monitoring_query_language", "query"),
+    ("condition_prometheus_query_language", "query"),
+];
+
+/// How a query selects Vertex AI online prediction: the endpoint resource type, its metric
+/// prefix, and the PromQL spelling of those metrics.
+const VERTEX_ENDPOINT_METRICS: [&str; 3] = [
+    "aiplatform.googleapis.com/Endpoint",
+    "aiplatform.googleapis.com/prediction/online/",
+    "aiplatform_googleapis_com:prediction_online_",
+];
+
+/// The values an alert query compares `endpoint_id` with (`resource.labels.endpoint_id =
+/// "123"`, `endpoint_id == '123'`, `endpoint_id="123"`), or `None` when it names none. A
+/// value written with a reference holds a NUL where the reference was.
+fn endpoint_ids(text: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut seen = false;
+    for (at, _) in text.match_indices("endpoint_id") {
+        seen = true;
+        let rest = text[at + "endpoint_id".len()..]
+            .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '=' | '~' | '!' | ':'));
+        let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            // a comparison not written as a quoted literal: not known
+            out.push("\u{0}".to_string());
+            continue;
+        };
+        let inner = &rest[1..];
+        let end = inner.find(quote).unwrap_or(inner.len());
+        out.push(inner[..end].to_string());
+    }
+    seen.then_some(out)
+}
+
+/// Does an `endpoint_id` value name this endpoint id? A regular expression (`=~ "12.*"`)
+/// names whatever it may match: any endpoint.
+fn id_matches(value: &str, id: Option<&str>) -> bool {
+    if value.contains(['*', '|', '+', '?', '[']) {
+        return true;
+    }
+    id == Some(value)
+}
+
+/// A floor setting's `parent`: `projects/P` (a project), else a folder or organization
+/// (`None`: every project of the unit).
+fn floor_scope(parent: Option<&Value>) -> Option<Project> {
+    let Some(v) = parent else {
+        return Some(Project(None));
+    };
+    let parts = v.string_parts().unwrap_or_default();
+    let head = match parts.first() {
+        Some(Part::Lit(l)) => l.as_str(),
+        _ => return Some(Project(None)),
+    };
+    if head.starts_with("folders/") || head.starts_with("organizations/") {
+        return None;
+    }
+    // the provider's own example writes `project/NAME`
+    let Some(rest) = head
+        .strip_prefix("projects/")
+        .or_else(|| head.strip_prefix("project/"))
+    else {
+        return Some(Project(None));
+    };
+    match parts.get(1) {
+        None => Some(Project(Some(rest.to_string()))),
+        Some(Part::Ref(r)) if rest.is_empty() && r.target.rtype == "google_project" => {
+            Some(Project(Some(format!("{}", r.target))))
+        }
+        _ => Some(Project(None)),
+    }
+}
+
+/// Does a floor setting's project cover an agent's? Known ids must be equal; a project number
+/// against an id cannot be compared (`None`); an unknown project is the unit's (the same one).
+fn same_project_of_unit(floor: &Project, agent: &Project) -> Option<bool> {
+    match (&floor.0, &agent.0) {
+        (Some(f), Some(a)) if f == a => Some(true),
+        (Some(f), Some(a)) => {
+            let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            if number(f) != number(a) {
+                None
+            } else {
+                Some(false)
+            }
+        }
+        _ => Some(true),
+    }
+}
+
+/// Does a floor setting block what its filters find in Vertex AI? `None` when a setting that
+/// decides it is not known.
+fn floor_blocks(a: &Value) -> Option<bool> {
+    let enforced = match a.get("enable_floor_setting_enforcement") {
+        None => Some(false),
+        Some(v) if v.is_null() => Some(false),
+        Some(v) => v.as_bool(),
+    };
+    let vertex = match a.get("integrated_services") {
+        None => Some(false),
+        Some(v) if v.has_unknown() => None,
+        Some(v) => Some(
+            v.one_or_many()
+                .iter()
+                .any(|s| s.as_str() == Some("AI_PLATFORM")),
+        ),
+    };
+    let blocking =
+        match block(a, "ai_platform_floor_setting").and_then(|s| s.get("inspect_and_block")) {
+            None => Some(false),
+            Some(v) if v.is_null() => Some(false),
+            Some(v) => v.as_bool(),
+        };
+    let filters = block(a, "filter_config").map_or(Some(false), |f| {
+        if f.has_unknown() {
+            return None;
+        }
+        let enabled = |b: Option<&Value>| {
+            b.and_then(|x| x.get("filter_enforcement"))
+                .and_then(Value::as_str)
+                == Some("ENABLED")
+        };
+        let sdp = block(f, "sdp_settings");
+        Some(
+            enabled(block(f, "pi_and_jailbreak_filter_settings"))
+                || enabled(block(f, "malicious_uri_filter_settings"))
+                || block(f, "rai_settings").is_some_and(|r| !blocks(r, "rai_filters").is_empty())
+                || enabled(sdp.and_then(|s| block(s, "basic_config")))
+                || sdp.and_then(|s| block(s, "advanced_config")).is_some(),
+        )
+    });
+    let all = [enforced, vertex, blocking, filters];
+    if all.contains(&Some(false)) {
+        Some(false)
+    } else if all.contains(&None) {
+        None
+    } else {
+        Some(true)
     }
 }
 
@@ -1252,9 +1940,10 @@ pub fn convenience_role(basic: &str) -> &'static str {
 }
 
 impl super::Inventory {
-    /// A BigQuery table without a tier of its own holds its dataset's tier: the dataset is the
-    /// unit of access and of classification. Runs after the name step, so a dataset classified
-    /// by its name passes that on (and the table's findings are of medium confidence too).
+    /// A BigQuery table without a tier of its own holds its dataset's tier, and a GCS prefix
+    /// (managed folder) its bucket's: the dataset or bucket is the unit of access and of
+    /// classification. Runs after the name step, so a dataset classified by its name passes
+    /// that on (and the table's findings are of medium confidence too).
     pub(super) fn gcp_inherit_tiers(&mut self) {
         let inherits: Vec<(DatastoreId, DatastoreId)> = self
             .gcp
@@ -1269,8 +1958,10 @@ impl super::Inventory {
             let reason = super::Reason {
                 source: parent.tier_reason.source,
                 text: format!(
-                    "in dataset {} ({})",
-                    parent.address, parent.tier_reason.text
+                    "in {} {} ({})",
+                    parent.kind.as_str(),
+                    parent.address,
+                    parent.tier_reason.text
                 ),
                 span: parent.tier_reason.span,
             };
@@ -1278,5 +1969,83 @@ impl super::Inventory {
             table.tier = Some(tier);
             table.tier_reason = reason;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workload_identity_members_name_a_kubernetes_account() {
+        assert_eq!(
+            kubernetes_account("serviceAccount:acme-ml.svc.id.goog[ml/runner]"),
+            Some(("ml", "runner"))
+        );
+        assert_eq!(
+            kubernetes_account("serviceAccount:a@acme-ml.iam.gserviceaccount.com"),
+            None
+        );
+        assert_eq!(
+            kubernetes_account("user:acme-ml.svc.id.goog[ml/runner]"),
+            None
+        );
+        assert_eq!(
+            kubernetes_account("serviceAccount:acme-ml.svc.id.goog[ml/]"),
+            None
+        );
+        assert_eq!(
+            kubernetes_account("serviceAccount:acme-ml.svc.id.goog[ml/runner"),
+            None
+        );
+    }
+
+    #[test]
+    fn alert_queries_name_endpoint_ids() {
+        assert_eq!(
+            endpoint_ids("resource.type = \"aiplatform.googleapis.com/Endpoint\""),
+            None
+        );
+        assert_eq!(
+            endpoint_ids("resource.labels.endpoint_id = \"123\" AND x"),
+            Some(vec!["123".to_string()])
+        );
+        assert_eq!(
+            endpoint_ids("filter resource.endpoint_id == '7'"),
+            Some(vec!["7".to_string()])
+        );
+        // a comparison with a value not written as a quoted literal is not known
+        assert_eq!(
+            endpoint_ids("endpoint_id = \u{0}"),
+            Some(vec!["\u{0}".to_string()])
+        );
+        assert!(id_matches("123", Some("123")));
+        assert!(!id_matches("123", Some("124")));
+        assert!(!id_matches("123", None));
+        assert!(id_matches("12.*", Some("999")));
+    }
+
+    #[test]
+    fn floor_settings_cover_projects_folders_and_organizations() {
+        let s = Span::default();
+        assert_eq!(
+            floor_scope(Some(&Value::string("projects/acme-ml", s))),
+            Some(Project(Some("acme-ml".into())))
+        );
+        assert_eq!(floor_scope(Some(&Value::string("folders/12", s))), None);
+        assert_eq!(
+            floor_scope(Some(&Value::string("organizations/12", s))),
+            None
+        );
+        assert_eq!(floor_scope(None), Some(Project(None)));
+        let id = |x: &str| Project(Some(x.to_string()));
+        assert_eq!(same_project_of_unit(&id("a"), &id("a")), Some(true));
+        assert_eq!(same_project_of_unit(&id("a"), &id("b")), Some(false));
+        // a project number against an id cannot be compared
+        assert_eq!(same_project_of_unit(&id("123456"), &id("acme-ml")), None);
+        assert_eq!(
+            same_project_of_unit(&Project(None), &id("acme-ml")),
+            Some(true)
+        );
     }
 }

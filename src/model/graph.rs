@@ -380,7 +380,8 @@ impl Builder<'_> {
         let mut best: Option<(&String, &toml::Spanned<String>)> = None;
         for (key, tier) in &self.config.tiers {
             let k = key.get_ref();
-            let hit = if k.starts_with("arn:") {
+            // `gs://bucket/prefix/*` is the GCS spelling of an S3 ARN pattern
+            let hit = if k.starts_with("arn:") || k.starts_with("gs://") {
                 arn.as_deref().is_some_and(|a| {
                     crate::access::catalog::glob_match(k, a, false) || k.trim_end_matches('*') == a
                 })
@@ -403,7 +404,7 @@ impl Builder<'_> {
             );
         }
         // 2. a tag (prefixes inherit their bucket's tags, so a tag classifies the bucket only)
-        if !matches!(ds.kind, DatastoreKind::Prefix { .. }) {
+        if !ds.kind.is_prefix() {
             for key in TIER_TAG_KEYS {
                 if let Some(v) = ds.tags.map.get(key) {
                     match Tier::from_tag_value(v) {
@@ -588,6 +589,11 @@ fn arn_of(d: DatastoreId, all: &[super::Datastore]) -> Option<String> {
             .name
             .as_ref()
             .map(|n| format!("arn:aws:logs:*:*:log-group:{n}")),
+        // GCS: `gs://bucket`, and a prefix's name is `bucket/prefix/`
+        DatastoreKind::Store {
+            cloud: super::Cloud::Gcp,
+            kind: super::StoreKind::Bucket | super::StoreKind::Prefix,
+        } => ds.name.as_ref().map(|n| format!("gs://{n}")),
         DatastoreKind::Store { .. } => None,
     }
 }
@@ -820,6 +826,16 @@ impl super::Inventory {
         let unit = &self.evidence[ds.root];
         let label = match &ds.kind {
             DatastoreKind::Prefix { prefix, .. } => prefix.clone(),
+            // a GCS prefix's words are its path's, not its bucket's
+            DatastoreKind::Store {
+                kind: super::StoreKind::Prefix,
+                ..
+            } => self
+                .gcp
+                .stores
+                .get(&d)
+                .and_then(|i| i.prefix.clone())
+                .unwrap_or_default(),
             _ => ds.name.clone().unwrap_or_else(|| ds.target.name.clone()),
         };
         let none = |text: String| Reason {
@@ -852,7 +868,10 @@ impl super::Inventory {
         if let DatastoreKind::Store { kind, .. } = ds.kind {
             // of other clouds' stores, only object buckets and datasets take a tier from their
             // name (a table takes its dataset's)
-            if !matches!(kind, super::StoreKind::Bucket | super::StoreKind::Dataset) {
+            if !matches!(
+                kind,
+                super::StoreKind::Bucket | super::StoreKind::Dataset | super::StoreKind::Prefix
+            ) {
                 let text = format!(
                     "no tier in config, tags or graph; a {} takes none from its name ({label:?})",
                     kind.as_str()
@@ -944,14 +963,30 @@ impl super::Inventory {
                 .unwrap_or_default()
         });
         let stage = |w: &str| unit.stage_words.contains_key(w);
-        let found = classify::workloads_from_name(&label, &stage);
+        let mut found = classify::workloads_from_name(&label, &stage);
+        let mut label = format!("{label:?}");
+        // a GCP service account without workload words of its own: the names of the services
+        // and Kubernetes workloads it runs (model::gcp `hosts`)
+        if found.is_empty() {
+            let mut named = Vec::new();
+            for h in self.gcp.hosts.get(&p).into_iter().flatten() {
+                let words = classify::workloads_from_name(&h.name, &stage);
+                if !words.is_empty() {
+                    found.extend(words);
+                    named.push(format!("{:?} of the {}, which runs as it", h.name, h.what));
+                }
+            }
+            if !named.is_empty() {
+                label = named.join(", ");
+            }
+        }
         if found.is_empty() {
             return none("no workload in config, tags, graph or name".into());
         }
         let list = found.iter().copied().collect::<Vec<_>>().join(", ");
         if !names_on {
             return none(format!(
-                "no workload in config, tags or graph; names are off ([classification] names = false), {label:?} suggests {list}"
+                "no workload in config, tags or graph; names are off ([classification] names = false), {label} suggests {list}"
             ));
         }
         let evidence = match (&pr.ml_service, self.ml_action_of(p, attached), unit.ml.first()) {
@@ -960,7 +995,7 @@ impl super::Inventory {
             (None, None, Some(e)) => format!("ML evidence: {e}"),
             (None, None, None) => {
                 return none(format!(
-                    "no workload in config, tags or graph; the name {label:?} suggests {list}, not used: no ML evidence"
+                    "no workload in config, tags or graph; the name {label} suggests {list}, not used: no ML evidence"
                 ))
             }
         };
@@ -968,7 +1003,7 @@ impl super::Inventory {
             found.into_iter().map(str::to_string).collect(),
             Reason {
                 source: "name",
-                text: format!("name {label:?}; {evidence}"),
+                text: format!("name {label}; {evidence}"),
                 span: None,
             },
         )

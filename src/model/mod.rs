@@ -98,6 +98,9 @@ pub enum StoreKind {
     FeatureStore,
     /// A log store (Cloud Logging bucket, Log Analytics workspace): like a log group.
     LogBucket,
+    /// The objects under a prefix of a bucket (a GCS managed folder, or a prefix named in the
+    /// config): like an S3 prefix.
+    Prefix,
 }
 
 impl StoreKind {
@@ -109,6 +112,7 @@ impl StoreKind {
             StoreKind::MlDataset => "ml-dataset",
             StoreKind::FeatureStore => "feature-store",
             StoreKind::LogBucket => "log-bucket",
+            StoreKind::Prefix => "prefix",
         }
     }
 }
@@ -154,6 +158,19 @@ impl DatastoreKind {
             DatastoreKind::Store { cloud, .. } => *cloud,
             _ => Cloud::Aws,
         }
+    }
+
+    /// Keys under a prefix of a bucket (an S3 prefix, a GCS managed folder or prefix): its tier
+    /// comes from config, graph or name, never from the bucket's tags.
+    pub fn is_prefix(&self) -> bool {
+        matches!(
+            self,
+            DatastoreKind::Prefix { .. }
+                | DatastoreKind::Store {
+                    kind: StoreKind::Prefix,
+                    ..
+                }
+        )
     }
 
     /// Holds logs (a log group, a log bucket): never a tier from its name, never a bucket rule.
