@@ -522,3 +522,41 @@ resource "google_iam_deny_policy" "many" {{
         "{errors:?}"
     );
 }
+
+#[test]
+fn an_object_acl_reaches_the_managed_folders_that_may_hold_the_object() {
+    let tf = r#"
+provider "google" {
+  project = "acme-ml"
+}
+resource "google_storage_bucket" "lake" {
+  name     = "acme-lake"
+  location = "US"
+}
+resource "google_storage_managed_folder" "curated" {
+  bucket = google_storage_bucket.lake.name
+  name   = "curated/"
+}
+resource "google_storage_managed_folder" "raw" {
+  bucket = google_storage_bucket.lake.name
+  name   = "raw/"
+}
+resource "google_storage_object_acl" "report" {
+  bucket      = google_storage_bucket.lake.name
+  object      = "curated/report.csv"
+  role_entity = ["READER:user-liz@acme.example"]
+}
+"#;
+    let g = grants(tf);
+    let reads_of = |d: &str| {
+        g.contains(&(
+            "user:liz@acme.example".to_string(),
+            d.to_string(),
+            "read".to_string(),
+            String::new(),
+        ))
+    };
+    assert!(reads_of("google_storage_bucket.lake"), "{g:?}");
+    assert!(reads_of("google_storage_managed_folder.curated"), "{g:?}");
+    assert!(!reads_of("google_storage_managed_folder.raw"), "{g:?}");
+}

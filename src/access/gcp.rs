@@ -449,6 +449,14 @@ impl Ctx<'_> {
             if acl.is_some() && self.gcp.stores.get(&d).is_some_and(|i| i.uniform) {
                 continue;
             }
+            // one object's ACL reaches the prefixes that may hold it
+            if acl == Some(Acl::Object) {
+                let path = self.gcp.stores.get(&d).and_then(|i| i.prefix.as_deref());
+                let object = self.gcp.acl_objects.get(&b);
+                if path.zip(object).is_some_and(|(p, o)| !o.starts_with(p)) {
+                    continue;
+                }
+            }
             let mut by_class: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
             for p in perms {
                 if let Some(c) = classify(p, kind) {

@@ -42,6 +42,8 @@ pub struct Gcp {
     pub vertex_audit_logging: bool,
     /// Bindings that are GCS ACL entries (index into `bindings`), with what they cover.
     pub acls: HashMap<usize, Acl>,
+    /// The object an object ACL binding is on, when its name is known.
+    pub acl_objects: HashMap<usize, String>,
     /// The rules of `google_iam_deny_policy` resources.
     pub deny_rules: Vec<DenyRule>,
     /// `google_project` resources: the names a project goes by and where it sits.

@@ -210,11 +210,15 @@ impl Builder<'_> {
                 resource_field,
                 default_project,
             );
+            let object = a.get("object").and_then(Value::as_str).map(str::to_string);
             // every written entry has a role, so statement i is entry i
             for b in first..self.inv.gcp.bindings.len() {
                 let statement = self.inv.gcp.bindings[b].statement;
                 if let Some(scope) = scopes.get(statement) {
                     self.inv.gcp.acls.insert(b, *scope);
+                    if let (Acl::Object, Some(o)) = (scope, &object) {
+                        self.inv.gcp.acl_objects.insert(b, o.clone());
+                    }
                 }
             }
         }
