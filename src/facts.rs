@@ -903,12 +903,15 @@ fn grant_fact(inv: &Inventory, g: &Grant) -> Fact {
             });
         }
     }
-    if let Some(sa) = g.through.map(|t| &inv.principals[t]) {
-        // impersonation: the path goes through the service account whose rights it uses
+    // impersonation: the path goes through each service account whose rights it uses
+    let mut actor = p;
+    for sa in g.through.iter().flat_map(|path| path.iter()) {
+        let sa = &inv.principals[*sa];
         related.push(Related {
             span: sa.span,
-            label: format!("`{}` acts as `{}`", p.address, sa.address),
+            label: format!("`{}` acts as `{}`", actor.address, sa.address),
         });
+        actor = sa;
     }
     related.push(Related {
         span: d.span,

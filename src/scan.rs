@@ -290,6 +290,17 @@ pub fn prepare(req: &ScanRequest) -> Prepared {
     // access -> facts -> engine -> findings
     clock.lap("model");
     let analysis = crate::access::analyze(&inventory, &req.config);
+    // a chain the analysis stopped following may hide grants: an error, as a budget is
+    errors.extend(
+        analysis
+            .budget_errors
+            .iter()
+            .map(|(span, message)| ScanError {
+                span: Some(*span),
+                path: None,
+                message: message.clone(),
+            }),
+    );
     clock.lap("access");
     let facts = facts::build(&inventory, &analysis, &sources, &req.config);
     clock.lap("facts");

@@ -7,7 +7,7 @@
 //! the AWS IAM analysis produces, so facts, rules and reports do not know which cloud they read.
 
 use super::catalog::ActionClass;
-use super::{firm_tier, Analysis, ControlGrant, Grant};
+use super::{firm_tier, Analysis, ControlGrant, Coverage, Grant};
 use crate::model::classify::Tier;
 use crate::model::{DocumentId, Inventory, PrincipalId};
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,13 +40,17 @@ pub struct Resolved {
     /// Grants reached through another principal (impersonation): they add grants, but the
     /// statement's own reach (DT001, DT005, DT006) stays what its role gives on its scope.
     pub derived: bool,
+    /// How much of each datastore it covers; `None` is the whole resource (a binding is on a
+    /// bucket, dataset or table, or a scope above it), `Part` one object's ACL.
+    pub coverage: Option<Coverage>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Member {
     pub principal: PrincipalId,
-    /// The service account whose rights it uses (impersonation), when not its own.
-    pub through: Option<PrincipalId>,
+    /// The service accounts whose rights it uses (impersonation), when not its own: it acts as
+    /// the first, which acts as the next, ...
+    pub through: Option<Arc<[PrincipalId]>>,
 }
 
 /// Add what the resolved bindings grant to the analysis: one grant per (member, datastore,
@@ -101,10 +105,9 @@ pub fn apply(inv: &Inventory, resolved: &[Resolved], out: &mut Analysis) {
                     wildcard_action: r.wildcard_action,
                     wildcard_resource: r.wildcard_resource,
                     kms_gate: "not-needed",
-                    // a binding is on the whole resource: a bucket, dataset or table, or a scope
-                    // above it (conditions that narrow it keep the grant `conditional`)
-                    coverage: crate::access::Coverage::Whole,
-                    through: m.through,
+                    // conditions that narrow a binding keep the grant `conditional`
+                    coverage: r.coverage.unwrap_or(Coverage::Whole),
+                    through: m.through.clone(),
                 });
             }
             for (class, actions) in &r.control {

@@ -4,15 +4,20 @@
 //! tables), what its role allows (predefined roles from the generated table, custom roles from
 //! the configuration, permissions mapped to action classes), who it names (members,
 //! convenience groups of the basic roles, BigQuery's special groups), the default access
-//! GCS and BigQuery give the basic roles, and impersonation (one hop: whoever can act as a
-//! service account reaches what it reaches).
+//! GCS and BigQuery give the basic roles, GCS ACL entries (legacy roles, ignored under uniform
+//! bucket-level access), deny policies (`access::gcp_deny`: what they surely remove), and
+//! impersonation (whoever can act as a service account reaches what it reaches, along chains of
+//! accounts within a budget).
 
 use super::bindings::{Member as Reached, Resolved};
 use super::catalog::ActionClass;
+use super::gcp_deny::Denies;
+use super::Coverage;
 use crate::config::Config;
-use crate::model::gcp::{Authority, Binding, Gcp, Level, Member, Project, RoleRef};
+use crate::model::gcp::{Acl, Authority, Binding, Gcp, Level, Member, Project, RoleRef};
 use crate::model::{Cloud, DatastoreId, DatastoreKind, Inventory, PrincipalId, StoreKind};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use crate::source::Span;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, OnceLock};
 
 /// The generated role table: `scripts/gen_gcp_roles.py`.
@@ -197,9 +202,21 @@ struct Ctx<'a> {
     /// Per datastore, the authoritative bindings on it: `None` for a whole policy, else the
     /// role an `_iam_binding` owns (they replace the default access of the basic roles).
     replacing: HashMap<DatastoreId, Vec<Option<String>>>,
+    denies: Denies<'a>,
 }
 
-pub fn resolve(inv: &Inventory, _config: &Config) -> Vec<Resolved> {
+/// Per datastore and class, the permissions a binding grants there.
+type StoreGrants = Vec<(DatastoreId, ActionClass, BTreeSet<String>)>;
+/// Per control-plane class, the permissions.
+type ControlGrants = Vec<(ActionClass, BTreeSet<String>)>;
+
+/// Chains of impersonation: at most this many accounts from the principal to the grant, and
+/// at most this many (principal, account reached) steps per scan (docs/security.md).
+const MAX_HOPS: usize = 8;
+const MAX_CHAINS: usize = 100_000;
+
+/// The resolved bindings, and where a budget stopped the analysis (a span and why).
+pub fn resolve(inv: &Inventory, _config: &Config) -> (Vec<Resolved>, Vec<(Span, String)>) {
     let gcp = &inv.gcp;
     let live = in_force(gcp);
     let mut perms = HashMap::new();
@@ -218,21 +235,24 @@ pub fn resolve(inv: &Inventory, _config: &Config) -> Vec<Resolved> {
             }
         }
     }
+    let (denies, deny_error) = Denies::new(inv);
     let ctx = Ctx {
         inv,
         gcp,
         live,
         perms,
         replacing,
+        denies,
     };
     // who holds each basic role on each project: the convenience groups' members
     let basic_holders = ctx.basic_holders();
     let mut out = Vec::new();
     for &b in &ctx.live {
-        out.push(ctx.resolve_binding(b, &basic_holders));
+        out.extend(ctx.resolve_binding(b, &basic_holders));
     }
-    ctx.impersonation(&mut out);
-    out
+    let mut errors = ctx.impersonation(&mut out, &basic_holders);
+    errors.extend(deny_error);
+    (out, errors)
 }
 
 /// Bindings that hold: an `_iam_policy` replaces every other binding of its resource, an
@@ -249,7 +269,10 @@ fn in_force(gcp: &Gcp) -> Vec<usize> {
     };
     let mut with_policy: BTreeSet<String> = BTreeSet::new();
     let mut role_bound: BTreeSet<(String, String)> = BTreeSet::new();
-    for b in &gcp.bindings {
+    for (i, b) in gcp.bindings.iter().enumerate() {
+        if gcp.acls.contains_key(&i) {
+            continue;
+        }
         let Some(k) = resource_key(b) else { continue };
         match b.authority {
             Authority::Policy if !b.dataset_acl => {
@@ -266,6 +289,10 @@ fn in_force(gcp: &Gcp) -> Vec<usize> {
     (0..gcp.bindings.len())
         .filter(|&i| {
             let b = &gcp.bindings[i];
+            // ACL entries are not IAM: no policy or binding replaces them
+            if gcp.acls.contains_key(&i) {
+                return true;
+            }
             let Some(k) = resource_key(b) else {
                 return true;
             };
@@ -401,22 +428,11 @@ impl Ctx<'_> {
         &self,
         b: usize,
         holders: &[(&'static str, Project, usize, PrincipalId)],
-    ) -> Resolved {
+    ) -> Vec<Resolved> {
         let binding = &self.gcp.bindings[b];
         let perms = &self.perms[&b];
-        let (members, public) = self.members(binding, holders);
-        let mut r = Resolved {
-            document: binding.document,
-            statement: binding.statement,
-            members,
-            public,
-            conditional: binding.conditional,
-            wildcard_resource: matches!(
-                binding.level,
-                Level::Project(_) | Level::Folder | Level::Organization
-            ),
-            ..Resolved::default()
-        };
+        let (members, _) = self.members(binding, holders);
+        let acl = self.gcp.acls.get(&b).copied();
         let basic = match &binding.level {
             Level::Project(_) => match &binding.role {
                 RoleRef::Predefined(r) => basic_default(r),
@@ -424,11 +440,23 @@ impl Ctx<'_> {
             },
             _ => None,
         };
-        let mut classes_seen: BTreeSet<ActionClass> = BTreeSet::new();
+        let mut stores: Vec<(DatastoreId, ActionClass, BTreeSet<String>)> = Vec::new();
         for d in self.stores_under(binding) {
             let Some(kind) = store_kind(&self.inv.datastores[d].kind) else {
                 continue;
             };
+            // GCS ignores ACLs on a bucket with uniform bucket-level access
+            if acl.is_some() && self.gcp.stores.get(&d).is_some_and(|i| i.uniform) {
+                continue;
+            }
+            // one object's ACL reaches the prefixes that may hold it
+            if acl == Some(Acl::Object) {
+                let path = self.gcp.stores.get(&d).and_then(|i| i.prefix.as_deref());
+                let object = self.gcp.acl_objects.get(&b);
+                if path.zip(object).is_some_and(|(p, o)| !o.starts_with(p)) {
+                    continue;
+                }
+            }
             let mut by_class: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
             for p in perms {
                 if let Some(c) = classify(p, kind) {
@@ -437,44 +465,152 @@ impl Ctx<'_> {
             }
             // a basic role reaches objects and table data through the store's default access
             if let Some((_, defaults)) = basic.filter(|(_, _)| self.default_in_force(d, binding)) {
-                for p in defaults.iter().filter(|p| classify(p, kind).is_some()) {
+                for p in defaults.iter() {
                     if let Some(c) = classify(p, kind) {
                         by_class.entry(c).or_default().insert(p.to_string());
                     }
                 }
             }
-            for (c, actions) in by_class {
-                classes_seen.insert(c);
-                r.stores.push((d, c, Arc::new(actions)));
-            }
+            stores.extend(by_class.into_iter().map(|(c, a)| (d, c, a)));
         }
-        // a role that reads, writes and grants: it covers every data permission of the service.
-        // A dataset's `projectOwners` OWNER entry is everywhere (a dataset needs an owner): the
-        // project's owner binding that fills the group is the grant to judge, not the entry.
-        r.wildcard_action = [
-            ActionClass::Read,
-            ActionClass::Write,
-            ActionClass::ManagePermissions,
-        ]
-        .iter()
-        .all(|c| classes_seen.contains(c))
-            && binding
-                .members
-                .iter()
-                .any(|m| !matches!(m, Member::Convenience { .. }));
+        let mut control: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
         if matches!(
             binding.level,
             Level::Project(_) | Level::Folder | Level::Organization
         ) {
-            let mut control: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
             for p in perms {
                 if let Some(c) = control_class(p) {
                     control.entry(c).or_default().insert(p.clone());
                 }
             }
-            r.control = control.into_iter().collect();
         }
-        r
+        let control: Vec<(ActionClass, BTreeSet<String>)> = control.into_iter().collect();
+        if self.denies.is_empty() {
+            return vec![self.finish(b, members, &stores, control, acl)];
+        }
+        // deny rules take permissions from some members: members left the same share a grant
+        let control_project = match &binding.level {
+            Level::Project(p) => p.clone(),
+            _ => Project(None),
+        };
+        let mut groups: Vec<(Vec<Reached>, StoreGrants, ControlGrants)> = Vec::new();
+        for m in members {
+            let p = m.principal;
+            let kept: Vec<(DatastoreId, ActionClass, BTreeSet<String>)> = stores
+                .iter()
+                .filter_map(|(d, c, actions)| {
+                    let (project, root) = self.scope_of(*d);
+                    let left: BTreeSet<String> = actions
+                        .iter()
+                        .filter(|a| !self.denies.denies(p, a, &project, root))
+                        .cloned()
+                        .collect();
+                    (!left.is_empty()).then_some((*d, *c, left))
+                })
+                .collect();
+            let kept_control: Vec<(ActionClass, BTreeSet<String>)> = control
+                .iter()
+                .filter_map(|(c, actions)| {
+                    let left: BTreeSet<String> = actions
+                        .iter()
+                        .filter(|a| !self.denies.denies(p, a, &control_project, binding.root))
+                        .cloned()
+                        .collect();
+                    (!left.is_empty()).then_some((*c, left))
+                })
+                .collect();
+            match groups
+                .iter_mut()
+                .find(|(_, s, c)| *s == kept && *c == kept_control)
+            {
+                Some(g) => g.0.push(m),
+                None => groups.push((vec![m], kept, kept_control)),
+            }
+        }
+        if groups.is_empty() {
+            return vec![self.finish(b, Vec::new(), &stores, control, acl)];
+        }
+        groups
+            .into_iter()
+            .map(|(members, stores, control)| self.finish(b, members, &stores, control, acl))
+            .collect()
+    }
+
+    /// A datastore's project and unit, where deny policies are placed.
+    fn scope_of(&self, d: DatastoreId) -> (Project, usize) {
+        let project = self
+            .gcp
+            .stores
+            .get(&d)
+            .map(|i| i.project.clone())
+            .unwrap_or_default();
+        (project, self.inv.datastores[d].root)
+    }
+
+    /// One resolved grant of a binding to some of its members.
+    fn finish(
+        &self,
+        b: usize,
+        members: Vec<Reached>,
+        stores: &[(DatastoreId, ActionClass, BTreeSet<String>)],
+        control: Vec<(ActionClass, BTreeSet<String>)>,
+        acl: Option<Acl>,
+    ) -> Resolved {
+        let binding = &self.gcp.bindings[b];
+        let classes_seen: BTreeSet<ActionClass> = stores.iter().map(|(_, c, _)| *c).collect();
+        // a public member opens the statement only if it is left something
+        let public = !stores.is_empty()
+            && members
+                .iter()
+                .any(|m| self.inv.principals[m.principal].kind.is_public());
+        // share one list among the stores granted the same permissions
+        let mut shared: Vec<Arc<BTreeSet<String>>> = Vec::new();
+        let stores = stores
+            .iter()
+            .map(|(d, c, actions)| {
+                let arc = match shared.iter().find(|a| ***a == *actions) {
+                    Some(a) => a.clone(),
+                    None => {
+                        shared.push(Arc::new(actions.clone()));
+                        shared[shared.len() - 1].clone()
+                    }
+                };
+                (*d, *c, arc)
+            })
+            .collect();
+        Resolved {
+            document: binding.document,
+            statement: binding.statement,
+            members,
+            stores,
+            control,
+            public,
+            conditional: binding.conditional,
+            wildcard_resource: matches!(
+                binding.level,
+                Level::Project(_) | Level::Folder | Level::Organization
+            ),
+            // a role that reads, writes and grants: it covers every data permission of the
+            // service. A dataset's `projectOwners` OWNER entry is everywhere (a dataset needs
+            // an owner): the project's owner binding that fills the group is the grant to
+            // judge, not the entry.
+            wildcard_action: [
+                ActionClass::Read,
+                ActionClass::Write,
+                ActionClass::ManagePermissions,
+            ]
+            .iter()
+            .all(|c| classes_seen.contains(c))
+                && binding
+                    .members
+                    .iter()
+                    .any(|m| !matches!(m, Member::Convenience { .. }))
+                // an ACL's OWNER is full control of one bucket or its objects, not a service
+                && acl.is_none(),
+            // one object's ACL is a part of the bucket the configuration names
+            coverage: (acl == Some(Acl::Object)).then_some(Coverage::Part),
+            derived: false,
+        }
     }
 
     /// Is the default access for the basic roles in force on a store? A GCS bucket gives project editors and owners
@@ -526,17 +662,26 @@ impl Ctx<'_> {
         }
     }
 
-    /// One hop of impersonation: a member that can act as a service account gets, through it,
-    /// every store grant the account has, pointed at the binding that lets it act.
-    fn impersonation(&self, out: &mut Vec<Resolved>) {
-        // (binding index, service accounts it lets its members act as)
-        let mut acting: Vec<(usize, Vec<PrincipalId>)> = Vec::new();
+    /// Impersonation: a member that can act as a service account gets, through it, every
+    /// grant the account has, pointed at the binding that lets it act; an account that can act
+    /// as another passes that one's grants on: a principal reaches, by the shortest chain of at
+    /// most `MAX_HOPS` accounts, the accounts it cannot act as directly (each once, so cycles
+    /// end), at most `MAX_CHAINS` steps in all.
+    fn impersonation(
+        &self,
+        out: &mut Vec<Resolved>,
+        holders: &[(&'static str, Project, usize, PrincipalId)],
+    ) -> Vec<(Span, String)> {
+        let mut errors = Vec::new();
+        // (binding, account, members that may act as it, binding conditional)
+        let mut acting: Vec<(usize, PrincipalId, Vec<PrincipalId>)> = Vec::new();
         for &b in &self.live {
             let binding = &self.gcp.bindings[b];
-            if !self.perms[&b]
+            let acts: Vec<&String> = self.perms[&b]
                 .iter()
-                .any(|p| IMPERSONATION.contains(&p.as_str()))
-            {
+                .filter(|p| IMPERSONATION.contains(&p.as_str()))
+                .collect();
+            if acts.is_empty() {
                 continue;
             }
             let accounts: Vec<PrincipalId> = match &binding.level {
@@ -552,52 +697,161 @@ impl Ctx<'_> {
                     .collect(),
                 _ => Vec::new(),
             };
-            if !accounts.is_empty() {
-                acting.push((b, accounts));
+            let (members, _) = self.members(binding, holders);
+            for sa in accounts {
+                let project = self
+                    .gcp
+                    .service_accounts
+                    .get(&sa)
+                    .cloned()
+                    .unwrap_or_default();
+                let root = self.inv.principals[sa].root;
+                // a member denied every way of acting as the account does not act as it
+                let can: Vec<PrincipalId> = members
+                    .iter()
+                    .map(|m| m.principal)
+                    .filter(|&m| m != sa)
+                    .filter(|&m| {
+                        acts.iter()
+                            .any(|a| !self.denies.denies(m, a, &project, root))
+                    })
+                    .collect();
+                if !can.is_empty() {
+                    acting.push((b, sa, can));
+                }
             }
         }
-        // what each account reaches itself, indexed once (linear in the resolved bindings)
+        if acting.is_empty() {
+            return errors;
+        }
+        // what each account reaches itself (linear in the resolved bindings)
         let mut own: HashMap<PrincipalId, Vec<usize>> = HashMap::new();
         for (i, r) in out.iter().enumerate().filter(|(_, r)| !r.derived) {
+            if r.stores.is_empty() && r.control.is_empty() {
+                continue;
+            }
             for m in r.members.iter().filter(|m| m.through.is_none()) {
                 own.entry(m.principal).or_default().push(i);
             }
         }
+        // which accounts each principal can act as: whether only under a condition, and the
+        // binding a chain through that first account is pointed at (an unconditional one first)
+        let mut next: BTreeMap<PrincipalId, BTreeMap<PrincipalId, (bool, usize)>> = BTreeMap::new();
+        for (b, sa, can) in &acting {
+            let conditional = self.gcp.bindings[*b].conditional;
+            for m in can {
+                let e = next
+                    .entry(*m)
+                    .or_default()
+                    .entry(*sa)
+                    .or_insert((conditional, *b));
+                if e.0 && !conditional {
+                    *e = (false, *b);
+                }
+            }
+        }
         let mut extra = Vec::new();
-        for (b, accounts) in acting {
+        let derive = |extra: &mut Vec<Resolved>,
+                      b: usize,
+                      members: Vec<Reached>,
+                      account: PrincipalId,
+                      conditional: bool| {
             let binding = &self.gcp.bindings[b];
-            let (members, _) = self.members(binding, &[]);
-            for sa in accounts {
-                let mut stores = Vec::new();
-                let mut control = Vec::new();
-                for &i in own.get(&sa).into_iter().flatten() {
-                    stores.extend(out[i].stores.iter().cloned());
-                    control.extend(out[i].control.iter().cloned());
-                }
-                let through: Vec<Reached> = members
-                    .iter()
-                    .filter(|m| m.principal != sa)
-                    .map(|m| Reached {
-                        principal: m.principal,
-                        through: Some(sa),
-                    })
-                    .collect();
-                if stores.is_empty() && control.is_empty() || through.is_empty() {
-                    continue;
-                }
+            for &i in own.get(&account).into_iter().flatten() {
+                let r = &out[i];
                 extra.push(Resolved {
                     document: binding.document,
                     statement: binding.statement,
-                    members: through,
-                    stores,
-                    control,
-                    conditional: binding.conditional,
+                    members: members.clone(),
+                    stores: r.stores.clone(),
+                    control: r.control.clone(),
+                    conditional: conditional || r.conditional,
+                    coverage: r.coverage,
                     derived: true,
                     ..Resolved::default()
                 });
             }
+        };
+        // one hop: each binding passes on the grants of each account it lets its members act as
+        for (b, sa, can) in &acting {
+            let members = can
+                .iter()
+                .map(|m| Reached {
+                    principal: *m,
+                    through: Some(Arc::from([*sa])),
+                })
+                .collect();
+            derive(
+                &mut extra,
+                *b,
+                members,
+                *sa,
+                self.gcp.bindings[*b].conditional,
+            );
+        }
+        // chains: from each principal, the accounts it reaches only through others, each by
+        // its shortest path, pointed at the binding of the first hop
+        let mut steps = 0usize;
+        'principals: for (m, direct) in &next {
+            let mut seen: BTreeSet<PrincipalId> = direct.keys().copied().collect();
+            seen.insert(*m);
+            let mut queue: VecDeque<(Vec<PrincipalId>, bool, usize)> = direct
+                .iter()
+                .map(|(sa, (c, b))| (vec![*sa], *c, *b))
+                .collect();
+            while let Some((path, conditional, first)) = queue.pop_front() {
+                steps += 1;
+                if steps > MAX_CHAINS {
+                    let binding = &self.gcp.bindings[first];
+                    let st = &self.inv.documents[binding.document].statements[binding.statement];
+                    errors.push((
+                        st.span,
+                        format!(
+                            "impersonation chains pass the budget of {MAX_CHAINS} steps here: \
+                             the grants of the chains not followed are not in the analysis"
+                        ),
+                    ));
+                    break 'principals;
+                }
+                let last = path[path.len() - 1];
+                if path.len() > 1 {
+                    let members = vec![Reached {
+                        principal: *m,
+                        through: Some(path.clone().into()),
+                    }];
+                    derive(&mut extra, first, members, last, conditional);
+                }
+                let Some(onward) = next.get(&last) else {
+                    continue;
+                };
+                for (t, (c, _)) in onward {
+                    if seen.contains(t) {
+                        continue;
+                    }
+                    if path.len() >= MAX_HOPS {
+                        let binding = &self.gcp.bindings[first];
+                        let st =
+                            &self.inv.documents[binding.document].statements[binding.statement];
+                        errors.push((
+                            st.span,
+                            format!(
+                                "a chain of impersonation from here is longer than {MAX_HOPS} \
+                                 service accounts: it is followed no further"
+                            ),
+                        ));
+                        break;
+                    }
+                    seen.insert(*t);
+                    let mut longer = path.clone();
+                    longer.push(*t);
+                    queue.push_back((longer, conditional || *c, first));
+                }
+            }
         }
         out.extend(extra);
+        errors.sort();
+        errors.dedup();
+        errors
     }
 }
 

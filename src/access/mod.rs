@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod catalog;
 pub mod conditions;
 pub mod gcp;
+pub mod gcp_deny;
 pub mod matcher;
 
 use crate::config::Config;
@@ -49,9 +50,10 @@ pub struct Grant {
     pub kms_gate: &'static str,
     /// How much of the datastore the statement's resources cover for these actions.
     pub coverage: Coverage,
-    /// The service account whose rights the principal uses (impersonation through
-    /// `iam.serviceAccounts.getAccessToken` and the like), when the grant is not its own.
-    pub through: Option<PrincipalId>,
+    /// The service accounts whose rights the principal uses (impersonation through
+    /// `iam.serviceAccounts.getAccessToken` and the like), when the grant is not its own: the
+    /// principal acts as the first, which acts as the next; the grant is the last one's.
+    pub through: Option<Arc<[PrincipalId]>>,
 }
 
 /// How much of a datastore a statement's resource patterns cover, for one kind of resource.
@@ -120,6 +122,9 @@ pub struct Analysis {
     pub document_tiers: Vec<BTreeSet<Tier>>,
     /// The same without name-derived tiers.
     pub document_firm_tiers: Vec<BTreeSet<Tier>>,
+    /// Where the analysis stopped at a budget (docs/security.md), and why: the scan reports each
+    /// as an error, since what it did not follow may hide grants.
+    pub budget_errors: Vec<(crate::source::Span, String)>,
 }
 
 /// (datastore, action, how much of the datastore) triples a statement's Action and Resource
@@ -235,8 +240,9 @@ pub fn analyze(inv: &Inventory, config: &Config) -> Analysis {
         });
     }
     if !inv.gcp.is_empty() {
-        let resolved = gcp::resolve(inv, config);
+        let (resolved, budget_errors) = gcp::resolve(inv, config);
         bindings::apply(inv, &resolved, &mut out);
+        out.budget_errors.extend(budget_errors);
     }
     if !inv.azure.is_empty() {
         let resolved = azure_resolve::resolve(inv, config);

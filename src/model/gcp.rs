@@ -23,6 +23,11 @@ use crate::terraform::{Evaluated, ResourceInstance};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+mod acl;
+mod deny;
+pub use acl::Acl;
+pub use deny::{Attachment, DenyRule, DenySubject, ProjectDecl};
+
 /// What the GCP front end found that the binding analysis needs.
 #[derive(Debug, Default)]
 pub struct Gcp {
@@ -35,6 +40,14 @@ pub struct Gcp {
     pub custom_roles: Vec<CustomRole>,
     /// A Data Access audit config covers `aiplatform.googleapis.com` (or `allServices`).
     pub vertex_audit_logging: bool,
+    /// Bindings that are GCS ACL entries (index into `bindings`), with what they cover.
+    pub acls: HashMap<usize, Acl>,
+    /// The object an object ACL binding is on, when its name is known.
+    pub acl_objects: HashMap<usize, String>,
+    /// The rules of `google_iam_deny_policy` resources.
+    pub deny_rules: Vec<DenyRule>,
+    /// `google_project` resources: the names a project goes by and where it sits.
+    pub projects: Vec<ProjectDecl>,
     /// What each service account of the configuration runs that carries no workload itself
     /// (Cloud Run services, functions, Kubernetes workloads through Workload Identity): their
     /// names, for the name step.
@@ -346,6 +359,8 @@ impl Builder<'_> {
         for r in managed(ev) {
             self.gcp_iam(r, &default_project, &policies);
         }
+        self.gcp_acls(ev, &default_project);
+        self.gcp_deny_policies(ev);
         let first_endpoint = self.inv.endpoints.len();
         for r in managed(ev) {
             self.gcp_graph(r);
@@ -682,7 +697,14 @@ impl Builder<'_> {
                     path: format!("binding[{i}]"),
                 });
             }
-            if rtype == "google_project_iam_policy" && audits_vertex_policy(&data.attrs) {
+            // `audit_config` holds on project, folder and organization policies alike
+            if matches!(
+                rtype,
+                "google_project_iam_policy"
+                    | "google_folder_iam_policy"
+                    | "google_organization_iam_policy"
+            ) && audits_vertex_policy(&data.attrs)
+            {
                 self.inv.gcp.vertex_audit_logging = true;
             }
         } else if rtype == "google_bigquery_dataset_access" {

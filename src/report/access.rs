@@ -82,7 +82,13 @@ fn collect<'a>(
             at: location(sources, span),
             conditional: g.conditional,
             kms_gate: g.kms_gate,
-            through: g.through.map(|t| inv.principals[t].address.clone()),
+            // a chain of impersonation reads `a -> b`
+            through: g.through.as_ref().map(|path| {
+                path.iter()
+                    .map(|t| inv.principals[*t].address.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" -> ")
+            }),
         });
     }
     let listed: Vec<usize> = (0..inv.datastores.len())
