@@ -63,9 +63,10 @@ fn named_workloads(p: &Principal) -> bool {
     p.workload_reason.source == "name"
 }
 
-/// Does this datastore's tier come from its name?
+/// Does this datastore's tier come from its name (or another inference that is not evidence,
+/// such as an Azure ML workspace's default storage holding model artifacts)?
 fn named_tier(d: &Datastore) -> bool {
-    d.tier_reason.source == "name"
+    matches!(d.tier_reason.source, "name" | "inferred")
 }
 
 fn workload_basis(p: &Principal) -> Arc<str> {
@@ -73,7 +74,10 @@ fn workload_basis(p: &Principal) -> Arc<str> {
 }
 
 fn tier_basis(d: &Datastore) -> Arc<str> {
-    format!("tier of `{}` from its name", d.address).into()
+    match d.tier_reason.source {
+        "inferred" => format!("tier of `{}` inferred: {}", d.address, d.tier_reason.text).into(),
+        _ => format!("tier of `{}` from its name", d.address).into(),
+    }
 }
 
 pub fn uid(kind: &str, id: &str) -> EntityUid {
@@ -1075,13 +1079,16 @@ fn ml_facts(
     entities: &mut Vec<cedar_policy::Entity>,
     facts: &mut Vec<Fact>,
 ) {
+    // an endpoint tagged public makes its configuration exempt too (found once, not per
+    // configuration)
+    let public_configs: std::collections::HashSet<usize> = inv
+        .endpoints
+        .iter()
+        .filter(|e| e.public)
+        .filter_map(|e| e.config)
+        .collect();
     for (i, c) in inv.endpoint_configs.iter().enumerate() {
-        // an endpoint tagged public makes its configuration exempt too
-        let public = c.public
-            || inv
-                .endpoints
-                .iter()
-                .any(|e| e.config == Some(i) && e.public);
+        let public = c.public || public_configs.contains(&i);
         let mut attrs = vec![
             ("address", s(&c.address)),
             ("capture", b(c.capture_span.is_some())),

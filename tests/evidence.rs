@@ -286,32 +286,54 @@ fn a_criterion_with_nothing_in_scope_is_not_applicable_not_passed() {
 
 #[test]
 fn a_control_that_cannot_check_the_codes_cloud_is_not_applicable_not_passed() {
-    // the Azure platform has online endpoints, which MM001 and MR003 cannot check on Azure
-    let engine = Engine::load(&[]).unwrap();
+    // every built-in rule checks the three clouds now: a user's monitoring rule that names AWS
+    // only cannot check the Azure platform's online endpoint
+    let dir = tempfile::tempdir().unwrap();
+    let rule = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("policies/MM001-endpoint-without-monitoring.cedar"),
+    )
+    .unwrap();
+    let rule: String = rule
+        .lines()
+        .filter(|l| !l.starts_with("@message_") && !l.starts_with("@help_"))
+        .map(|l| match l {
+            l if l.starts_with("@id(") => "@id(\"MM900\")".to_string(),
+            l if l.starts_with("@name(") => {
+                "@name(\"endpoint-without-sagemaker-monitor\")".to_string()
+            }
+            l if l.starts_with("@tsc(") => "@tsc(\"PI1.5\")".to_string(),
+            l if l.starts_with("@clouds(") => "@clouds(\"aws\")".to_string(),
+            l => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(
+        dir.path()
+            .join("MM900-endpoint-without-sagemaker-monitor.cedar"),
+        rule,
+    )
+    .unwrap();
+    let engine = Engine::load(&[dir.path()]).unwrap();
     let out = run(&example("azure-ml-platform"), &engine, &|_| true);
     let doc = doc_for(&out, &engine, &|_| true);
     assert!(schema().is_valid(&doc));
-    for (c, rule) in [("CC7.2", "MM001"), ("CC8.1", "MR003")] {
-        let r = control_of(&doc, c, rule);
-        assert_eq!(r["status"], "not-applicable", "{r}");
-        assert_eq!(r["not_checkable_on"], serde_json::json!(["azure"]), "{r}");
-    }
-    // PI1.3 rests on MM001 alone: nothing checked it, so it did not pass
-    assert_eq!(criterion(&doc, "PI1.3")["status"], "not-applicable");
-    // rules that check Azure still pass
-    assert_eq!(control_of(&doc, "CC8.1", "MR002")["status"], "passed");
-    assert!(control_of(&doc, "CC8.1", "MR002")
-        .get("not_checkable_on")
-        .is_none());
+    let r = control_of(&doc, "PI1.5", "MM900");
+    assert_eq!(r["status"], "not-applicable", "{r}");
+    assert_eq!(r["not_checkable_on"], serde_json::json!(["azure"]), "{r}");
+    // PI1.5 rests on MM900 alone: nothing checked it, so it did not pass
+    assert_eq!(criterion(&doc, "PI1.5")["status"], "not-applicable");
+    // the built-in MM001 checks Azure
+    assert_eq!(control_of(&doc, "PI1.3", "MM001")["status"], "passed");
     let md = evidence::markdown(&doc);
     assert!(
         md.contains("not applicable (not checkable on azure)"),
         "{md}"
     );
-    // AWS code is checked by all three as before
+    // AWS code is checked by it
     let out = run(&example("ml-platform"), &engine, &|_| true);
     let doc = doc_for(&out, &engine, &|_| true);
-    assert_eq!(control_of(&doc, "CC7.2", "MM001")["status"], "passed");
+    assert_eq!(control_of(&doc, "PI1.5", "MM900")["status"], "passed");
 }
 
 #[test]
@@ -347,4 +369,32 @@ fn control_of(doc: &Value, c: &str, rule: &str) -> Value {
         .find(|r| r["rule"] == rule)
         .unwrap()
         .clone()
+}
+
+#[test]
+fn azure_endpoints_are_evidence_for_mm001_and_mr003() {
+    // the clean Azure platform has an online endpoint with a model monitor and a deployment that
+    // serves a registered model: both controls passed, checkable on Azure
+    let engine = Engine::load(&[]).unwrap();
+    let out = run(&example("azure-ml-platform"), &engine, &|_| true);
+    let doc = doc_for(&out, &engine, &|_| true);
+    assert!(schema().is_valid(&doc));
+    for (c, rule) in [("CC7.2", "MM001"), ("PI1.3", "MM001"), ("CC8.1", "MR003")] {
+        let r = control_of(&doc, c, rule);
+        assert_eq!(r["status"], "passed", "{r}");
+        assert!(r.get("not_checkable_on").is_none(), "{r}");
+    }
+    assert_eq!(criterion(&doc, "PI1.3")["status"], "passed");
+    assert_eq!(criterion(&doc, "PI1.3")["checked"]["endpoints"], 1);
+    assert_eq!(doc["accounts"][0]["kind"], "subscription");
+    let md = evidence::markdown(&doc);
+    assert!(
+        md.contains("| Deploys into | Azure subscription this subscription |"),
+        "{md}"
+    );
+    // the violations platform fails both, once each
+    let out = run(&example("azure-ml-platform-violations"), &engine, &|_| true);
+    let doc = doc_for(&out, &engine, &|_| true);
+    assert_eq!(control_of(&doc, "PI1.3", "MM001")["failed"], 1);
+    assert_eq!(control_of(&doc, "CC8.1", "MR003")["failed"], 1);
 }

@@ -802,3 +802,110 @@ fn access_inventory_and_evidence_escape_every_name() {
         "{row}"
     );
 }
+
+#[test]
+fn azure_subscriptions_endpoints_and_deployments_are_escaped_in_every_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = hcl(EVIL);
+    let tf = format!(
+        r#"provider "azurerm" {{
+  features {{}}
+  subscription_id = "{evil}"
+}}
+resource "azurerm_user_assigned_identity" "u" {{
+  name = "u"
+}}
+resource "azurerm_role_assignment" "a" {{
+  scope                = "/subscriptions/{evil}/resourceGroups/rg"
+  role_definition_name = "Reader"
+  principal_id         = azurerm_user_assigned_identity.u.principal_id
+}}
+resource "azurerm_storage_account" "ws" {{
+  name = "acme-{evil}"
+}}
+resource "azurerm_machine_learning_workspace" "ml" {{
+  name               = "ml"
+  storage_account_id = azurerm_storage_account.ws.id
+}}
+resource "azapi_resource" "ep" {{
+  type      = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints@2024-04-01"
+  name      = "ep-{evil}"
+  parent_id = azurerm_machine_learning_workspace.ml.id
+  body      = {{ properties = {{ authMode = "Key" }} }}
+}}
+resource "azapi_resource" "dep" {{
+  type      = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments@2024-04-01"
+  name      = "dep-{evil}"
+  parent_id = azapi_resource.ep.id
+  body      = {{ properties = {{ model = "azureml:{evil}:1", appInsightsEnabled = true }} }}
+}}
+resource "azapi_resource" "monitor" {{
+  type      = "Microsoft.MachineLearningServices/workspaces/schedules@2024-04-01"
+  name      = "mon-{evil}"
+  parent_id = azurerm_machine_learning_workspace.ml.id
+  body = {{
+    properties = {{
+      trigger = {{ triggerType = "Cron", expression = "{evil}" }}
+      action = {{
+        actionType        = "CreateMonitor"
+        monitorDefinition = {{
+          monitoringTarget = {{ deploymentId = azapi_resource.dep.id }}
+          signals          = {{ s = {{ signalType = "{evil}" }} }}
+        }}
+      }}
+    }}
+  }}
+}}
+resource "azurerm_cognitive_account" "oai" {{
+  name = "oai"
+  kind = "OpenAI"
+}}
+resource "azurerm_cognitive_deployment" "chat" {{
+  name                 = "chat-{evil}"
+  cognitive_account_id = azurerm_cognitive_account.oai.id
+  rai_policy_name      = "{evil}"
+  model {{
+    format  = "OpenAI"
+    name    = "{evil}"
+    version = "{evil}"
+  }}
+}}
+"#
+    );
+    std::fs::write(dir.path().join("main.tf"), tf).unwrap();
+    let root = path(dir.path());
+    let human = run(&["access", root]);
+    assert_eq!(human.status.code(), Some(0), "{}", stderr(&human));
+    let text = stdout(&human);
+    assert_no_raw_controls("access", &text);
+    assert_no_workflow_commands("access", &text);
+    assert!(text.contains("Azure subscription x|<img"), "{text}");
+    for command in ["access", "inventory", "evidence"] {
+        let out = run(&[command, "--format", "markdown", root]);
+        assert_eq!(out.status.code(), Some(0), "{command}: {}", stderr(&out));
+        let md = stdout(&out);
+        assert_safe_markdown(command, &md);
+        assert!(
+            md.contains("x\\|<img") || md.contains("x|<img"),
+            "{command}: {md}"
+        );
+    }
+    // JSON carries the values exactly
+    let out = run(&["inventory", "--format", "json", root]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // the provider's id as written (a scope's is cut at its first `/`, as ARM ids are read)
+    assert!(
+        doc["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == EVIL),
+        "{}",
+        doc["accounts"]
+    );
+    assert_eq!(doc["serving"]["ai_deployments"][0]["model_version"], EVIL);
+    assert_eq!(
+        doc["serving"]["endpoints"][0]["monitoring_schedules"][0]["schedule"],
+        EVIL
+    );
+}

@@ -85,6 +85,13 @@ fn check_locations(dir: &Path, doc: &Value) -> usize {
             continue;
         };
         if let Some(address) = item.get("address").and_then(Value::as_str) {
+            // an Azure resource's own identity is declared by its `identity` block
+            if address.ends_with(" (system-assigned identity)") {
+                if !at.trim_start().starts_with("identity") {
+                    problems.push(format!("{file}:{line} is no identity block: {at}"));
+                }
+                continue;
+            }
             let (rtype, label) = type_and_label(address);
             // the block's first line: `resource "aws_s3_bucket" "lake" {`
             if !(at.contains(&format!("\"{rtype}\"")) && at.contains(&format!("\"{label}\""))) {
@@ -111,6 +118,8 @@ fn inventory_json_follows_its_schema() {
         "ml-platform-violations",
         "gcp-ml-platform",
         "gcp-ml-platform-violations",
+        "azure-ml-platform",
+        "azure-ml-platform-violations",
     ] {
         let doc = inventory_json(&example(name));
         let errors: Vec<String> = schema
@@ -129,6 +138,8 @@ fn every_inventory_item_points_at_the_line_that_declares_it() {
         "ml-platform-violations",
         "gcp-ml-platform",
         "gcp-ml-platform-violations",
+        "azure-ml-platform",
+        "azure-ml-platform-violations",
     ] {
         let dir = example(name);
         let n = check_locations(&dir, &inventory_json(&dir));

@@ -70,6 +70,8 @@ pub struct StorageAccount {
     pub cmk: bool,
     /// `blob_properties { versioning_enabled = true }`.
     pub versioning: bool,
+    /// `versioning_enabled` is written but not known statically.
+    pub versioning_unknown: bool,
     /// Lifecycle rules (`azurerm_storage_management_policy`) that delete base blobs: (prefix
     /// filters, days; empty prefixes cover every container).
     pub lifecycle: Vec<(Vec<String>, i64)>,
@@ -90,6 +92,9 @@ pub struct Container {
     pub metadata_span: Option<Span>,
     /// An ADLS Gen2 filesystem (`azurerm_storage_data_lake_gen2_filesystem`).
     pub filesystem: bool,
+    /// Not a declared container: the containers Azure ML creates itself in an ML workspace's
+    /// default storage account (`address` and `account` are the account's).
+    pub whole_account: bool,
     pub unknown: BTreeSet<String>,
 }
 
@@ -170,6 +175,86 @@ pub struct OnlineEndpoint {
     pub body_unknown: bool,
     /// `tags` say `data-classification = public`.
     pub public_data: bool,
+    /// A deployment's endpoint (`parent_id`, a reference to the endpoint resource).
+    pub parent: Option<Arc<Address>>,
+    /// A deployment's `properties.model`: the model asset it serves (a workspace or registry
+    /// model id), as written; `None` when not written (a custom container carries the model).
+    pub model: Option<String>,
+    pub model_span: Option<Span>,
+    /// `properties.model` is written but not known statically.
+    pub model_unknown: bool,
+}
+
+/// An Azure ML schedule (`azapi_resource` of the `.../workspaces/schedules` type) whose action
+/// creates a model monitor (`actionType = "CreateMonitor"`), with what it monitors.
+#[derive(Clone, Debug)]
+pub struct MonitorSchedule {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub name: Option<String>,
+    /// `properties.monitorDefinition.monitoringTarget.deploymentId`: the resources it refers to.
+    pub target_refs: Vec<Arc<Address>>,
+    /// The same, as text when written literally (an ARM or `azureml:` id).
+    pub target_text: Option<String>,
+    /// The target could not be read (unknown, or not written): it may monitor any endpoint.
+    pub target_unknown: bool,
+    /// `signals` by their `signalType` (`DataDrift`, `PredictionDrift`, ...).
+    pub signals: Vec<String>,
+    /// The trigger: a cron `expression`, or a recurrence `frequency`.
+    pub trigger: Option<String>,
+}
+
+/// `azurerm_monitor_metric_alert`: the resources its `scopes` name.
+#[derive(Clone, Debug)]
+pub struct MetricAlert {
+    pub address: Arc<Address>,
+    pub span: Span,
+    pub scope_refs: Vec<Arc<Address>>,
+    pub scope_texts: Vec<String>,
+    /// Some scope could not be read.
+    pub scopes_unknown: bool,
+}
+
+/// What monitors or alerts target, indexed once (a lookup per endpoint, not a scan): the
+/// first item naming each address or endpoint name, and the first whose target is not known.
+#[derive(Clone, Debug, Default)]
+pub struct TargetIndex {
+    by_address: HashMap<Arc<Address>, usize>,
+    /// Endpoint names (lower case) in `/onlineEndpoints/<name>` of ARM or `azureml:` ids.
+    by_name: HashMap<String, usize>,
+    unknown: Option<usize>,
+}
+
+impl TargetIndex {
+    fn add(&mut self, i: usize, refs: &[Arc<Address>], texts: &[&str], unknown: bool) {
+        for r in refs {
+            self.by_address.entry(r.clone()).or_insert(i);
+        }
+        for t in texts {
+            let lower = t.to_ascii_lowercase();
+            for after in lower.split("/onlineendpoints/").skip(1) {
+                let name = after.split('/').next().unwrap_or_default();
+                if !name.is_empty() {
+                    self.by_name.entry(name.to_string()).or_insert(i);
+                }
+            }
+        }
+        if unknown && self.unknown.is_none() {
+            self.unknown = Some(i);
+        }
+    }
+}
+
+/// A subscription the configuration deploys into or names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedSubscription {
+    /// Its id when written literally; `None` is the subscription the provider runs in, not
+    /// known statically ("this subscription", as an unknown AWS account is "this account").
+    pub id: Option<String>,
+    /// What names it (`provider "azurerm"`, `data.azurerm_subscription.current`, the scope of
+    /// `azurerm_role_assignment.x`).
+    pub how: String,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -194,7 +279,11 @@ impl CognitiveAccount {
 pub struct CognitiveDeployment {
     pub address: Arc<Address>,
     pub span: Span,
+    pub name: Option<String>,
     pub account: Option<Arc<Address>>,
+    /// `model { format, name }` (`OpenAI/gpt-4o`) and `version`.
+    pub model: Option<String>,
+    pub model_version: Option<String>,
     pub rai_policy: Option<Value>,
 }
 
@@ -386,6 +475,15 @@ pub struct Azure {
     pub assignments: Vec<RoleAssignment>,
     pub role_definitions: Vec<CustomRole>,
     pub ml_datastores: Vec<MlDatastore>,
+    /// Model monitors (Azure ML schedules that create a monitor).
+    pub schedules: Vec<MonitorSchedule>,
+    pub metric_alerts: Vec<MetricAlert>,
+    /// Per online endpoint (by index into `endpoints`), its deployments.
+    pub endpoint_deployments: Vec<Vec<usize>>,
+    monitor_targets: TargetIndex,
+    alert_targets: TargetIndex,
+    /// The subscriptions it deploys into (the provider's first) and names.
+    pub subscriptions: Vec<NamedSubscription>,
     /// Management groups of the configuration and the subscriptions they declare.
     pub management_groups: Vec<ManagementGroup>,
     /// The default `azurerm` provider's `subscription_id`, when written literally: the
@@ -405,6 +503,46 @@ impl Azure {
             && self.endpoints.is_empty()
             && self.cognitive.is_empty()
             && self.assignments.is_empty()
+    }
+
+    /// The deployments of an online endpoint (their `parent_id` names it).
+    pub fn deployments_of(&self, e: usize) -> impl Iterator<Item = usize> + '_ {
+        self.endpoint_deployments
+            .get(e)
+            .into_iter()
+            .flatten()
+            .copied()
+    }
+
+    /// The first of `items` (by index) whose target names an online endpoint or one of its
+    /// deployments.
+    fn target_of(&self, index: &TargetIndex, e: usize) -> Option<usize> {
+        let addresses = std::iter::once(&self.endpoints[e].address)
+            .chain(self.deployments_of(e).map(|d| &self.endpoints[d].address));
+        let by_name = self.endpoints[e]
+            .name
+            .as_ref()
+            .and_then(|n| index.by_name.get(&n.to_ascii_lowercase()));
+        addresses
+            .filter_map(|a| index.by_address.get(a))
+            .chain(by_name)
+            .chain(index.unknown.as_ref())
+            .min()
+            .copied()
+    }
+
+    /// The model monitor that targets an online endpoint (one of its deployments); a monitor
+    /// whose target is not known may target it.
+    pub fn monitor_of(&self, e: usize) -> Option<&MonitorSchedule> {
+        self.target_of(&self.monitor_targets, e)
+            .map(|i| &self.schedules[i])
+    }
+
+    /// A metric alert whose scopes include the endpoint or one of its deployments (weaker
+    /// evidence); an alert whose scopes are not known may watch it.
+    pub fn alert_of(&self, e: usize) -> Option<&MetricAlert> {
+        self.target_of(&self.alert_targets, e)
+            .map(|i| &self.metric_alerts[i])
     }
 
     /// Does a scope cover a container? Azure's inheritance: an assignment on a management
@@ -525,6 +663,56 @@ fn single_ref(v: &Value) -> Option<&Reference> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// A value as the report shows it: the text, or its parts with references as `${...}`.
+pub(crate) fn display_text(v: &Value) -> String {
+    if let Some(s) = v.as_str() {
+        return s.to_string();
+    }
+    match v.string_parts() {
+        Some(parts) => parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => s.clone(),
+                Part::Ref(r) => format!("${{{}.{}}}", r.target, r.attr),
+            })
+            .collect(),
+        None => "(not known statically)".to_string(),
+    }
+}
+
+/// A subscription's id from its GUID or its resource id (`/subscriptions/<id>`).
+fn subscription_id(text: &str) -> &str {
+    let t = text.trim_matches('/');
+    match t.split_once('/') {
+        Some((head, rest)) if head.eq_ignore_ascii_case("subscriptions") => {
+            rest.split('/').next().unwrap_or_default()
+        }
+        _ if t.contains('/') => "",
+        _ => t,
+    }
+}
+
+/// One element of a metric alert's `scopes`.
+fn scope_item(v: &Value, alert: &mut MetricAlert) {
+    match v.string_parts() {
+        Some(parts) => {
+            let mut any = false;
+            for p in &parts {
+                if let Part::Ref(r) = p {
+                    alert.scope_refs.push(r.target.clone());
+                    any = true;
+                }
+            }
+            match v.as_str() {
+                Some(s) => alert.scope_texts.push(s.to_string()),
+                None if !any => alert.scopes_unknown = true,
+                None => {}
+            }
+        }
+        None => alert.scopes_unknown = true,
     }
 }
 
@@ -727,12 +915,17 @@ impl<'a> Collector<'a> {
                         .and_then(Value::as_str)
                         .map(str::to_string),
                     resource_group: r.attrs.get("parent_id").and_then(Value::string_parts),
-                    storage_account: None,
+                    storage_account: self.azapi_storage_account(r),
                     app_insights: None,
                 });
             }
         }
+        self.default_storage();
         self.endpoints();
+        self.schedules();
+        self.metric_alerts();
+        self.index_targets();
+        self.subscriptions();
         self.cognitive();
         self.diagnostics();
         self.identities();
@@ -770,6 +963,15 @@ impl<'a> Collector<'a> {
             let versioning = blocks(r, "blob_properties")
                 .iter()
                 .any(|b| b.get("versioning_enabled").and_then(Value::as_bool) == Some(true));
+            // a `versioning_enabled` from a value not known, or blob properties not known at
+            // all (absent means off: the provider's default)
+            let versioning_unknown = !versioning
+                && (r.attrs.get("blob_properties").is_some_and(|v| {
+                    v.has_unknown() && v.as_object().is_none() && v.one_or_many().is_empty()
+                }) || blocks(r, "blob_properties").iter().any(|b| {
+                    b.get("versioning_enabled")
+                        .is_some_and(|v| !v.is_null() && v.as_bool().is_none())
+                }));
             let cmk = !blocks(r, "customer_managed_key").is_empty();
             self.az.accounts.push(StorageAccount {
                 address: r.address.clone(),
@@ -788,6 +990,7 @@ impl<'a> Collector<'a> {
                 shared_key: Flag::of(r.attrs.get("shared_access_key_enabled")),
                 cmk,
                 versioning,
+                versioning_unknown,
                 lifecycle: Vec::new(),
                 unknown,
             });
@@ -882,6 +1085,7 @@ impl<'a> Collector<'a> {
                     metadata,
                     metadata_span: attr_span(r, "metadata"),
                     filesystem,
+                    whole_account: false,
                     unknown,
                 });
                 if filesystem {
@@ -1034,6 +1238,7 @@ impl<'a> Collector<'a> {
                     .is_some_and(|m| m.eq_ignore_ascii_case("Enabled"))
             };
             let (tags, _) = string_map(r.attrs.get("tags"));
+            let model = props.and_then(|p| p.get("model")).filter(|v| !v.is_null());
             self.az.endpoints.push(OnlineEndpoint {
                 address: r.address.clone(),
                 span: r.span,
@@ -1052,8 +1257,359 @@ impl<'a> Collector<'a> {
                 public_data: tags
                     .get("data-classification")
                     .is_some_and(|v| v.eq_ignore_ascii_case("public")),
+                parent: ref_target(r.attrs.get("parent_id")),
+                model: model.map(display_text),
+                model_span: model.map(|v| v.span),
+                model_unknown: model.is_some_and(|v| v.has_unknown()),
             });
         }
+        // azurerm 4.x has the endpoint (its deployments are still azapi resources)
+        for r in self.managed("azurerm_machine_learning_online_endpoint") {
+            let (tags, _) = string_map(r.attrs.get("tags"));
+            self.az.endpoints.push(OnlineEndpoint {
+                address: r.address.clone(),
+                span: r.span,
+                name: r
+                    .attrs
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                deployment: false,
+                app_insights: Flag::Absent,
+                data_collector: false,
+                logging_span: None,
+                body_unknown: false,
+                public_data: tags
+                    .get("data-classification")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("public")),
+                parent: None,
+                model: None,
+                model_span: None,
+                model_unknown: false,
+            });
+        }
+    }
+
+    /// Deployments by their endpoint, and what monitors and alerts target, once.
+    fn index_targets(&mut self) {
+        let az = &mut self.az;
+        let by_address: HashMap<Arc<Address>, usize> = az
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.deployment)
+            .map(|(i, e)| (e.address.clone(), i))
+            .collect();
+        az.endpoint_deployments = vec![Vec::new(); az.endpoints.len()];
+        for (d, e) in az
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.deployment)
+        {
+            if let Some(&i) = e.parent.as_ref().and_then(|p| by_address.get(p)) {
+                az.endpoint_deployments[i].push(d);
+            }
+        }
+        for (i, m) in az.schedules.iter().enumerate() {
+            let texts: Vec<&str> = m.target_text.as_deref().into_iter().collect();
+            az.monitor_targets
+                .add(i, &m.target_refs, &texts, m.target_unknown);
+        }
+        for (i, a) in az.metric_alerts.iter().enumerate() {
+            let texts: Vec<&str> = a.scope_texts.iter().map(String::as_str).collect();
+            az.alert_targets
+                .add(i, &a.scope_refs, &texts, a.scopes_unknown);
+        }
+    }
+
+    /// `properties.storageAccount` of an azapi workspace: a reference to a storage account of
+    /// the configuration, or its ARM id.
+    fn azapi_storage_account(&self, r: &ResourceInstance) -> Option<usize> {
+        let v = r
+            .attrs
+            .get("body")
+            .map(Value::decoded)
+            .and_then(|b| b.get("properties"))
+            .map(Value::decoded)
+            .and_then(|p| p.get("storageAccount"))?;
+        if let Some(a) = self.account_index(Some(v)) {
+            return Some(a);
+        }
+        let text = v.as_str()?.to_ascii_lowercase();
+        let name = text.split("/storageaccounts/").nth(1)?.split('/').next()?;
+        self.az.accounts.iter().position(|a| {
+            a.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// The default storage account of an ML workspace holds containers Azure ML creates itself
+    /// (`azureml-blobstore-<id>` for registered models and job outputs, `azureml` for run
+    /// files), never declared in Terraform: one store for them, named by the account. The
+    /// containers the configuration declares there are stores of their own.
+    fn default_storage(&mut self) {
+        let accounts: BTreeSet<usize> = self
+            .az
+            .ml_workspaces
+            .iter()
+            .filter_map(|w| w.storage_account)
+            .collect();
+        for a in accounts {
+            let account = &self.az.accounts[a];
+            self.az.containers.push(Container {
+                address: account.address.clone(),
+                span: account.span,
+                name: None,
+                account: Some(a),
+                access_type: None,
+                access_type_span: None,
+                metadata: BTreeMap::new(),
+                metadata_span: None,
+                filesystem: false,
+                whole_account: true,
+                unknown: BTreeSet::new(),
+            });
+        }
+    }
+
+    /// Azure ML schedules that create a model monitor, with the deployment they target.
+    fn schedules(&mut self) {
+        const SCHEDULE: &str = "microsoft.machinelearningservices/workspaces/schedules@";
+        for r in self.managed("azapi_resource") {
+            let is_schedule = r
+                .attrs
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.to_ascii_lowercase().starts_with(SCHEDULE));
+            if !is_schedule {
+                continue;
+            }
+            let props = r
+                .attrs
+                .get("body")
+                .map(Value::decoded)
+                .and_then(|b| b.get("properties"))
+                .map(Value::decoded);
+            // a disabled schedule monitors nothing
+            if props
+                .and_then(|p| p.get("isEnabled"))
+                .and_then(Value::as_bool)
+                == Some(false)
+            {
+                continue;
+            }
+            let action = props.and_then(|p| p.get("action")).map(Value::decoded);
+            let action_type = action.and_then(|a| a.get("actionType"));
+            match action_type.and_then(Value::as_str) {
+                Some(t) if t.eq_ignore_ascii_case("CreateMonitor") => {}
+                // a job or batch-endpoint schedule, or a body not known: not a monitor
+                _ => continue,
+            }
+            let definition = action
+                .and_then(|a| a.get("monitorDefinition"))
+                .map(Value::decoded);
+            let target = definition
+                .and_then(|d| d.get("monitoringTarget"))
+                .and_then(|t| t.get("deploymentId"))
+                .filter(|v| !v.is_null());
+            let (target_refs, target_text, target_unknown) = match target {
+                Some(v) => match v.string_parts() {
+                    Some(parts) => {
+                        let refs: Vec<Arc<Address>> = parts
+                            .iter()
+                            .filter_map(|p| match p {
+                                Part::Ref(r) => Some(r.target.clone()),
+                                Part::Lit(_) => None,
+                            })
+                            .collect();
+                        let text = v.as_str().map(str::to_string);
+                        let unknown = refs.is_empty() && text.is_none();
+                        (refs, text, unknown)
+                    }
+                    None => (Vec::new(), None, true),
+                },
+                None => (Vec::new(), None, true),
+            };
+            let signals = definition
+                .and_then(|d| d.get("signals"))
+                .and_then(Value::as_object)
+                .map(|entries| {
+                    entries
+                        .iter()
+                        .map(|e| {
+                            e.value
+                                .get("signalType")
+                                .and_then(Value::as_str)
+                                .unwrap_or(e.key.as_str())
+                                .to_string()
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let trigger = props.and_then(|p| p.get("trigger")).map(Value::decoded);
+            let trigger = trigger
+                .and_then(|t| t.get("expression").or_else(|| t.get("frequency")))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            self.az.schedules.push(MonitorSchedule {
+                address: r.address.clone(),
+                span: r.span,
+                name: r
+                    .attrs
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                target_refs,
+                target_text,
+                target_unknown,
+                signals,
+                trigger,
+            });
+        }
+    }
+
+    fn metric_alerts(&mut self) {
+        for r in self.managed("azurerm_monitor_metric_alert") {
+            let mut alert = MetricAlert {
+                address: r.address.clone(),
+                span: r.span,
+                scope_refs: Vec::new(),
+                scope_texts: Vec::new(),
+                scopes_unknown: false,
+            };
+            match r.attrs.get("scopes") {
+                Some(v) if v.has_unknown() && single_ref(v).is_none() => {
+                    // a list with an unresolved element still names its known elements
+                    let items = v.one_or_many();
+                    alert.scopes_unknown = items.is_empty();
+                    for item in items {
+                        scope_item(item, &mut alert);
+                    }
+                }
+                Some(v) => {
+                    for item in v.one_or_many() {
+                        scope_item(item, &mut alert);
+                    }
+                }
+                None => alert.scopes_unknown = true,
+            }
+            self.az.metric_alerts.push(alert);
+        }
+    }
+
+    /// The provider's subscription (or "this subscription"), then the subscriptions the
+    /// configuration names: `azurerm_subscription` data sources and resources with a
+    /// `subscription_id`, and role-assignment scopes written as `/subscriptions/<id>/...`.
+    fn subscriptions(&mut self) {
+        let provider = self
+            .ev
+            .providers
+            .iter()
+            .filter(|(name, _)| name == "azurerm")
+            .find(|(_, body)| body.get("alias").is_none_or(Value::is_null));
+        let (id, span) = match provider {
+            Some((_, body)) => {
+                let v = body.get("subscription_id").filter(|v| !v.is_null());
+                (
+                    v.and_then(Value::as_str)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                    v.map_or(body.span, |v| v.span),
+                )
+            }
+            None => (None, Span::default()),
+        };
+        self.az.subscriptions.push(NamedSubscription {
+            id,
+            how: "provider \"azurerm\"".into(),
+            span,
+        });
+        let mut named = Vec::new();
+        // `data "azurerm_subscription" "current" {}` and `azurerm_client_config` read the
+        // provider's own subscription
+        for r in self.ev.instances.iter().filter(|r| {
+            r.address.mode == Mode::Data
+                && (r.address.rtype == "azurerm_client_config"
+                    || (r.address.rtype == "azurerm_subscription"
+                        && r.attrs.get("subscription_id").is_none_or(Value::is_null)))
+        }) {
+            self.az.subscriptions.push(NamedSubscription {
+                id: self.az.subscriptions[0].id.clone(),
+                how: r.address.to_string(),
+                span: r.span,
+            });
+        }
+        for r in self.ev.instances.iter().filter(|r| {
+            r.address.rtype == "azurerm_subscription"
+                || (r.address.mode == Mode::Data
+                    && matches!(
+                        r.address.rtype.as_str(),
+                        "azurerm_subscription" | "azurerm_subscriptions"
+                    ))
+        }) {
+            if let Some(id) = r.attrs.get("subscription_id").and_then(Value::as_str) {
+                named.push(NamedSubscription {
+                    id: Some(id.to_string()),
+                    how: r.address.to_string(),
+                    span: attr_span(r, "subscription_id").unwrap_or(r.span),
+                });
+            }
+        }
+        // the subscriptions a management group holds: `subscription_ids` (GUIDs) and
+        // associations (`/subscriptions/<id>`)
+        for r in self.managed("azurerm_management_group") {
+            let Some(v) = r.attrs.get("subscription_ids").filter(|v| !v.is_null()) else {
+                continue;
+            };
+            for item in v.one_or_many() {
+                if let Some(id) = item.as_str().map(subscription_id).filter(|s| !s.is_empty()) {
+                    named.push(NamedSubscription {
+                        id: Some(id.to_string()),
+                        how: r.address.to_string(),
+                        span: item.span,
+                    });
+                }
+            }
+        }
+        for r in self.managed("azurerm_management_group_subscription_association") {
+            let Some(v) = r.attrs.get("subscription_id") else {
+                continue;
+            };
+            if let Some(id) = v.as_str().map(subscription_id).filter(|s| !s.is_empty()) {
+                named.push(NamedSubscription {
+                    id: Some(id.to_string()),
+                    how: r.address.to_string(),
+                    span: v.span,
+                });
+            }
+        }
+        for r in self.managed("azurerm_role_assignment") {
+            let Some(v) = r.attrs.get("scope") else {
+                continue;
+            };
+            let Some(parts) = v.string_parts() else {
+                continue;
+            };
+            let Some(Part::Lit(text)) = parts.first() else {
+                continue;
+            };
+            let mut segs = text.trim_start_matches('/').split('/');
+            if segs
+                .next()
+                .is_some_and(|s| s.eq_ignore_ascii_case("subscriptions"))
+            {
+                if let Some(id) = segs.next().filter(|s| !s.is_empty()) {
+                    named.push(NamedSubscription {
+                        id: Some(id.to_string()),
+                        how: format!("the scope of {}", r.address),
+                        span: v.span,
+                    });
+                }
+            }
+        }
+        self.az.subscriptions.extend(named);
     }
 
     fn cognitive(&mut self) {
@@ -1079,9 +1635,27 @@ impl<'a> Collector<'a> {
             });
         }
         for r in self.managed("azurerm_cognitive_deployment") {
+            let model = blocks(r, "model").first().copied();
+            let text = |k: &str| {
+                model
+                    .and_then(|m| m.get(k))
+                    .filter(|v| !v.is_null())
+                    .map(display_text)
+            };
             self.az.deployments.push(CognitiveDeployment {
                 address: r.address.clone(),
                 span: r.span,
+                name: r
+                    .attrs
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                model: match (text("format"), text("name")) {
+                    (Some(f), Some(n)) => Some(format!("{f}/{n}")),
+                    (None, n) => n,
+                    (Some(_), None) => None,
+                },
+                model_version: text("version"),
                 account: ref_target(r.attrs.get("cognitive_account_id")),
                 rai_policy: r
                     .attrs
@@ -1253,11 +1827,16 @@ impl<'a> Collector<'a> {
             "azurerm_machine_learning_compute_cluster" => Some("training"),
             "azurerm_machine_learning_compute_instance" => Some("notebook"),
             "azurerm_machine_learning_synapse_spark" => Some("pipeline"),
+            "azurerm_machine_learning_online_endpoint" => Some("inference"),
             "azapi_resource" => {
-                if self.az.endpoints.iter().any(|e| e.address == r.address) {
+                let ty = r.attrs.get("type").and_then(Value::as_str)?;
+                // online endpoints and their deployments (`endpoints()` reads the same types)
+                if ty
+                    .to_ascii_lowercase()
+                    .starts_with("microsoft.machinelearningservices/workspaces/onlineendpoints")
+                {
                     return Some("inference");
                 }
-                let ty = r.attrs.get("type").and_then(Value::as_str)?;
                 if !ty
                     .to_ascii_lowercase()
                     .starts_with("microsoft.machinelearningservices/workspaces/computes@")

@@ -33,6 +33,11 @@ pub struct AzureUnit {
     pub aces: Vec<(usize, DocumentId, usize, Vec<PrincipalId>)>,
     /// Public containers: (container index, document, the `anyone` principal, classes).
     pub public: Vec<(usize, DocumentId, PrincipalId)>,
+    /// Stores of an ML workspace's default storage account: model artifacts by inference,
+    /// when nothing else classifies them (`Inventory::azure_inferred_tiers`).
+    pub inferred: Vec<(DatastoreId, String, Span)>,
+    /// Inventory endpoint of each online endpoint, by the front end's index.
+    pub endpoints: BTreeMap<usize, usize>,
 }
 
 /// What the Azure front ends found, per root module.
@@ -121,6 +126,9 @@ impl Builder<'_> {
                     d.storage.kms_key = true;
                 }
                 d.storage.versioning = a.versioning;
+                if a.versioning_unknown {
+                    d.unknown.insert("versioning".into());
+                }
                 // DT009: blob public access off and the account closed to the public network
                 d.storage.public_access_block = a.nested_public == azure::Flag::Known(false)
                     && (a.public_network == azure::Flag::Known(false) || a.network_deny);
@@ -399,8 +407,8 @@ impl Builder<'_> {
             });
             unit.public.push((ci, document, anyone));
         }
-        self.azure_graph(&front, &unit);
-        self.azure_ml(&front);
+        self.azure_graph(&front, &mut unit);
+        self.azure_ml(&front, &mut unit);
         unit.front = front;
         self.inv.azure.units.push(unit);
     }
@@ -441,7 +449,7 @@ impl Builder<'_> {
     /// land in inference-log stores (a workspace's own diagnostic logs are job and compute
     /// events, application logs); the Application Insights of a workspace whose deployments
     /// log to it; a container an ML datastore points at is ML data (evidence for names).
-    fn azure_graph(&mut self, front: &Azure, unit: &AzureUnit) {
+    fn azure_graph(&mut self, front: &Azure, unit: &mut AzureUnit) {
         let inference_targets: BTreeSet<Arc<Address>> = front
             .cognitive
             .iter()
@@ -494,12 +502,57 @@ impl Builder<'_> {
                 self.inv.evidence[self.root].ml_buckets.insert(name);
             }
         }
+        // a workspace's default storage: the containers Azure ML creates there hold registered
+        // models and job outputs (the first workspace naming the account says why)
+        let mut workspace_of: HashMap<usize, &azure::MlWorkspace> = HashMap::new();
+        for w in &front.ml_workspaces {
+            if let Some(a) = w.storage_account {
+                workspace_of.entry(a).or_insert(w);
+            }
+        }
+        for (c, container) in front.containers.iter().enumerate() {
+            let Some(a) = container.account.filter(|_| container.whole_account) else {
+                continue;
+            };
+            let (Some(w), Some(&d)) = (workspace_of.get(&a), unit.containers.get(c)) else {
+                continue;
+            };
+            let why = format!(
+                "the containers Azure ML creates in {}, the default storage of the Azure ML workspace {}, hold its registered models and job outputs",
+                front.accounts[a].name.as_deref().unwrap_or("?"),
+                w.address
+            );
+            unit.inferred.push((d, why, w.span));
+        }
     }
 
-    /// Online endpoint deployments (IL001), Azure OpenAI accounts (TP001, IL002) and custom
+    /// Online endpoint deployments (IL001), online endpoints (MM001), Azure OpenAI accounts (TP001, IL002) and custom
     /// content filters that turn filtering off (LL001).
-    fn azure_ml(&mut self, front: &Azure) {
-        for e in front.endpoints.iter().filter(|e| e.deployment) {
+    fn azure_ml(&mut self, front: &Azure, unit: &mut AzureUnit) {
+        let mut configs: BTreeMap<usize, usize> = BTreeMap::new();
+        for (di, e) in front
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.deployment)
+        {
+            configs.insert(di, self.inv.endpoint_configs.len());
+            // what it serves (MR003): a model asset of a workspace or registry, or, without
+            // `model`, whatever its container image carries
+            let mut model_unknown = BTreeSet::new();
+            if e.body_unknown || e.model_unknown {
+                model_unknown.insert("model_package_name".to_string());
+            }
+            self.inv.models.push(super::ml::Model {
+                root: self.root,
+                address: e.address.to_string(),
+                name: e.name.clone(),
+                span: e.span,
+                container_span: e.model_span.unwrap_or(e.span),
+                from_registry: e.model.is_some(),
+                served: true,
+                unknown: model_unknown,
+            });
             let mut unknown = BTreeSet::new();
             if e.body_unknown || e.app_insights == azure::Flag::Unknown {
                 unknown.insert("capture".to_string());
@@ -521,6 +574,33 @@ impl Builder<'_> {
                 serverless: false,
                 public: e.public_data,
                 unknown,
+            });
+        }
+        // online endpoints (MM001, the inventory's model serving): monitored when a model
+        // monitor targets one of their deployments, alarmed when a metric alert watches them
+        for (ei, e) in front
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.deployment)
+        {
+            unit.endpoints.insert(ei, self.inv.endpoints.len());
+            let public = e.public_data
+                || front
+                    .deployments_of(ei)
+                    .any(|d| front.endpoints[d].public_data);
+            self.inv.endpoints.push(super::ml::Endpoint {
+                root: self.root,
+                address: e.address.to_string(),
+                name: e.name.clone(),
+                span: e.span,
+                config: front
+                    .deployments_of(ei)
+                    .find_map(|d| configs.get(&d).copied()),
+                monitored: front.monitor_of(ei).is_some(),
+                alarmed: front.alert_of(ei).is_some(),
+                public,
+                unknown: BTreeSet::new(),
             });
         }
         // ML resources written with azapi are ML evidence like azurerm_machine_learning_*
@@ -567,6 +647,30 @@ impl Builder<'_> {
                         unknown: BTreeSet::new(),
                     });
                 }
+            }
+        }
+    }
+}
+
+impl super::Inventory {
+    /// After the name step: the stores of an ML workspace's default storage account that
+    /// config, metadata, tags, the graph and names left unclassified hold model artifacts, by
+    /// inference (`source = "inferred"`: findings resting on it are of medium confidence).
+    pub(super) fn azure_inferred_tiers(&mut self) {
+        for unit in &self.azure.units {
+            for (d, why, span) in &unit.inferred {
+                let ds = &mut self.datastores[*d];
+                if ds.tier.is_some()
+                    || ds.tier_reason.source != "none" && !ds.tier_reason.source.is_empty()
+                {
+                    continue;
+                }
+                ds.tier = Some(Tier::ModelArtifacts);
+                ds.tier_reason = super::Reason {
+                    source: "inferred",
+                    text: why.clone(),
+                    span: Some(*span),
+                };
             }
         }
     }

@@ -805,6 +805,9 @@ impl super::Inventory {
         if !self.gcp.stores.is_empty() {
             self.gcp_inherit_tiers();
         }
+        if !self.azure.is_empty() {
+            self.azure_inferred_tiers();
+        }
         // documents by the principal they attach to, once (groups reach their members)
         let mut attached: std::collections::HashMap<PrincipalId, Vec<usize>> = Default::default();
         for a in &self.attachments {

@@ -5,6 +5,7 @@
 use crate::access::catalog::ActionClass;
 use crate::access::Analysis;
 use crate::model::{Datastore, Inventory};
+use crate::report::accounts;
 use crate::report::escape::{self, md_code, md_code_cell, md_message, text};
 use crate::source::{Sources, Span};
 use serde_json::{json, Value};
@@ -123,7 +124,7 @@ fn collect<'a>(
 pub fn json(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Value {
     let stores: Vec<Value> = collect(inv, analysis, sources)
         .into_iter()
-        .map(|(_, d, rows)| {
+        .map(|(id, d, rows)| {
             let at = location(sources, d.span);
             let mut access = serde_json::Map::new();
             for class in ActionClass::ALL {
@@ -142,10 +143,11 @@ pub fn json(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> Value {
             }
             json!({"address": d.address, "unit": unit_of(inv, d.root), "kind": d.kind.as_str(), "name": d.label(&inv.datastores),
                    "tier": d.tier.map(|t| t.as_str()), "tier_reason": d.tier_reason.text,
-                   "file": at.file, "line": at.line, "access": access})
+                   "file": at.file, "line": at.line, "access": access,
+                   "account": accounts::of_datastore(inv, id, d)})
         })
         .collect();
-    json!({"version": 1, "datastores": stores})
+    json!({"version": 1, "datastores": stores, "accounts": accounts::json(inv, sources)})
 }
 
 fn who(r: &Row) -> String {
@@ -251,6 +253,20 @@ pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String 
         }
         out.push('\n');
     }
+    let clouds = accounts::collect(inv);
+    if !clouds.is_empty() {
+        let _ = writeln!(out, "accounts:");
+        for a in &clouds {
+            let units: Vec<&str> = a.units.iter().map(unit_text).collect();
+            let _ = writeln!(
+                out,
+                "  {}  unit {}",
+                text(&a.label()),
+                text(&units.join(", "))
+            );
+        }
+        out.push('\n');
+    }
     let _ = writeln!(
         out,
         "{} datastores, {} grants",
@@ -262,6 +278,23 @@ pub fn human(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String 
 
 pub fn markdown(inv: &Inventory, analysis: &Analysis, sources: &Sources) -> String {
     let mut out = String::from("# Effective access to data stores\n\n");
+    let clouds = accounts::collect(inv);
+    if !clouds.is_empty() {
+        out.push_str("The code deploys into: ");
+        let items: Vec<String> = clouds
+            .iter()
+            .map(|a| {
+                let units: Vec<&str> = a.units.iter().map(unit_text).collect();
+                format!(
+                    "{} (unit {})",
+                    md_message(&a.label(), false),
+                    md_code(&units.join(", "))
+                )
+            })
+            .collect();
+        out.push_str(&items.join(", "));
+        out.push_str(".\n\n");
+    }
     for (_, d, rows) in collect(inv, analysis, sources) {
         let at = location(sources, d.span);
         let tier = d

@@ -384,6 +384,7 @@ pub fn json(
                     "not_tested": untested, "not_applicable": not_applicable, "findings": scan.findings.len() + scan.baseline.len(),
                     "suppressed": scan.suppressed.len(), "audit": scan.audit},
         "population": counts,
+        "accounts": crate::report::accounts::json(&scan.inventory, &scan.sources),
         "criteria": out,
     })
 }
@@ -473,6 +474,29 @@ pub fn markdown(doc: &Value) -> String {
         rules["custom"],
         rules["ran"],
     );
+    let accounts: Vec<String> = doc["accounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            let cloud = match s(&a["cloud"]) {
+                "aws" => "AWS",
+                "gcp" => "Google Cloud",
+                _ => "Azure",
+            };
+            let name = if a["id"].is_null() {
+                md_text(s(&a["name"]))
+            } else {
+                md_code_cell(s(&a["id"]))
+            };
+            format!("{cloud} {} {name}", md_text(s(&a["kind"])))
+        })
+        .collect();
+    if !accounts.is_empty() {
+        // a row of the table above: the deployment targets the evidence is about
+        out.truncate(out.trim_end_matches('\n').len());
+        let _ = writeln!(out, "\n| Deploys into | {} |\n", accounts.join("<br>"));
+    }
     if doc["summary"]["audit"] == true {
         out.push_str("Suppressions were turned off for this run: every finding counts.\n\n");
     }

@@ -15,7 +15,7 @@ use crate::model::{Datastore, DatastoreKind, Inventory, PrincipalId};
 use crate::report::escape::{md_code, md_code_cell, md_message, md_text};
 use crate::source::{Sources, Span};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 /// Everything the report reads, from one scan.
@@ -178,6 +178,7 @@ impl<'a> Ctx<'a> {
                 "unknown": d.unknown.iter().collect::<Vec<_>>(),
                 "read": self.rows(id, ActionClass::Read),
                 "write": self.rows(id, ActionClass::Write),
+                "account": crate::report::accounts::of_datastore(inv, id, d),
             })),
         )
     }
@@ -319,6 +320,7 @@ pub fn json(i: &Input) -> Value {
     let schedules = cx.components(&["monitoring-schedule"]);
     let jobs = cx.components(&["monitoring-job"]);
     let scaling = cx.components(&["autoscaling-target"]);
+    let azure_index = azure_endpoints(inv);
     let mut endpoints: Vec<&crate::model::ml::Endpoint> = inv.endpoints.iter().collect();
     endpoints.sort_by(|a, b| (&a.address, a.root).cmp(&(&b.address, b.root)));
     let endpoints: Vec<Value> = endpoints
@@ -326,7 +328,8 @@ pub fn json(i: &Input) -> Value {
         .map(|e| {
             let config = e.config.map(|c| &inv.endpoint_configs[c]);
             let config_comp = config.and_then(|c| configs.iter().find(|x| x.address == c.address));
-            let served: Vec<Value> = models
+            let azure = azure_endpoint(i, &azure_index, e);
+            let mut served: Vec<Value> = models
                 .iter()
                 .filter(|m| {
                     config_comp.is_some_and(|c| {
@@ -357,7 +360,7 @@ pub fn json(i: &Input) -> Value {
                     "modes": c.capture_modes.iter().collect::<Vec<_>>(),
                     "destination": config_comp.and_then(|x| setting(x, "destination_s3_uri"))})
             });
-            let monitoring: Vec<Value> = schedules
+            let mut monitoring: Vec<Value> = schedules
                 .iter()
                 .filter(|s| {
                     jobs.iter().any(|j| {
@@ -404,13 +407,23 @@ pub fn json(i: &Input) -> Value {
                     obj(json!({"address": c.address, "name": c.name, "serverless": c.serverless})),
                 )
             });
-            located(
-                sources,
-                e.span,
-                obj(json!({"address": e.address, "unit": unit(inv, e.root), "name": e.name, "configuration": config_v,
+            let mut extra = Map::new();
+            let mut capture = capture;
+            if let Some(az) = &azure {
+                if let (Some(c), Some(d)) = (capture.as_mut(), az.destination) {
+                    c["destination"] = json!(d);
+                }
+            }
+            if let Some(az) = azure {
+                served.extend(az.models);
+                monitoring.extend(az.monitors);
+                extra.insert("deployments".into(), json!(az.deployments));
+            }
+            let mut v = obj(json!({"address": e.address, "unit": unit(inv, e.root), "name": e.name, "configuration": config_v,
                     "models": served, "data_capture": capture, "monitoring_schedules": monitoring,
-                    "metric_alarm": e.alarmed, "autoscaling": autoscaling})),
-            )
+                    "metric_alarm": e.alarmed, "autoscaling": autoscaling}));
+            v.extend(extra);
+            located(sources, e.span, v)
         })
         .collect();
 
@@ -497,29 +510,160 @@ pub fn json(i: &Input) -> Value {
                 "declared": declared.contains(svc), "detected": uses})
         })
         .collect();
+    let deployment_spans: HashMap<(usize, String), Span> = inv
+        .azure
+        .units
+        .iter()
+        .flat_map(|u| {
+            u.front
+                .deployments
+                .iter()
+                .map(move |d| ((u.root, d.address.to_string()), d.span))
+        })
+        .collect();
     let mut agents: Vec<&crate::model::ml::Agent> = inv.agents.iter().collect();
     agents.sort_by(|a, b| (&a.address, a.root).cmp(&(&b.address, b.root)));
     let agents: Vec<Value> = agents
         .into_iter()
         .map(|a| {
+            // an Azure OpenAI deployment is declared by its block (its finding points at the
+            // content filter that is off)
+            let span = deployment_spans
+                .get(&(a.root, a.address.clone()))
+                .copied()
+                .unwrap_or(a.span);
             located(
                 sources,
-                a.span,
+                span,
                 obj(json!({"address": a.address, "unit": unit(inv, a.root), "guardrail": a.guardrail})),
             )
         })
         .collect();
 
+    let ai_deployments = azure_openai_deployments(i);
     json!({
         "version": 1,
         "tool": {"name": "mlguard", "version": env!("CARGO_PKG_VERSION")},
+        "accounts": crate::report::accounts::json(inv, sources),
         "data_stores": data_stores,
         "training": training,
-        "serving": {"endpoints": endpoints},
+        "serving": {"endpoints": endpoints, "ai_deployments": ai_deployments},
         "inference_logs": inference_logs,
         "model_registry": registry,
         "ai_services": {"services": services, "agents": agents, "guardrails": comp(&["guardrail"])},
     })
+}
+
+/// What an Azure ML online endpoint serves: its deployments (each a configuration), the model
+/// assets they name, and the model monitors that target them.
+struct AzureEndpoint {
+    deployments: Vec<Value>,
+    models: Vec<Value>,
+    monitors: Vec<Value>,
+    /// Where the first deployment's requests and responses go.
+    destination: Option<&'static str>,
+}
+
+/// Each Azure online endpoint of the inventory, by (root, address): its unit and its index
+/// in the front end.
+type AzureEndpoints<'a> =
+    HashMap<(usize, &'a str), (&'a crate::model::azure_build::AzureUnit, usize)>;
+
+fn azure_endpoints(inv: &Inventory) -> AzureEndpoints<'_> {
+    let mut out = HashMap::new();
+    for unit in &inv.azure.units {
+        for (&fi, &ii) in &unit.endpoints {
+            if let Some(e) = inv.endpoints.get(ii) {
+                out.insert((e.root, e.address.as_str()), (unit, fi));
+            }
+        }
+    }
+    out
+}
+
+fn azure_endpoint(
+    i: &Input,
+    index: &AzureEndpoints,
+    e: &crate::model::ml::Endpoint,
+) -> Option<AzureEndpoint> {
+    let &(unit, fi) = index.get(&(e.root, e.address.as_str()))?;
+    let front = &unit.front;
+    let mut out = AzureEndpoint {
+        deployments: Vec::new(),
+        models: Vec::new(),
+        monitors: Vec::new(),
+        destination: None,
+    };
+    out.destination = front.deployments_of(fi).next().and_then(|d| {
+        let dep = &front.endpoints[d];
+        if dep.data_collector {
+            Some("the deployment's data collector")
+        } else if dep.app_insights == crate::model::azure::Flag::Known(true) {
+            Some("the workspace's Application Insights")
+        } else {
+            None
+        }
+    });
+    for d in front.deployments_of(fi) {
+        let dep = &front.endpoints[d];
+        let logged =
+            dep.data_collector || dep.app_insights == crate::model::azure::Flag::Known(true);
+        out.deployments.push(located(
+            i.sources,
+            dep.span,
+            obj(
+                json!({"address": dep.address.to_string(), "name": dep.name, "model": dep.model,
+                "request_logging": logged}),
+            ),
+        ));
+        // a deployment serves a model asset of a workspace or a registry, or a custom
+        // container that carries its model
+        out.models.push(located(
+            i.sources,
+            dep.span,
+            obj(
+                json!({"address": dep.address.to_string(), "name": dep.model,
+                "source": if dep.model.is_some() { "model-registry" } else { "container" },
+                "model_package": dep.model, "artifact": null, "execution_role": null}),
+            ),
+        ));
+    }
+    if let Some(m) = front.monitor_of(fi) {
+        out.monitors.push(located(
+            i.sources,
+            m.span,
+            obj(json!({"address": m.address.to_string(), "name": m.name,
+                "type": if m.signals.is_empty() { None } else { Some(m.signals.join(", ")) },
+                "schedule": m.trigger})),
+        ));
+    }
+    Some(out)
+}
+
+/// Azure OpenAI model deployments (`azurerm_cognitive_deployment`): which model, on which
+/// account, with which content filter.
+fn azure_openai_deployments(i: &Input) -> Vec<Value> {
+    let inv = i.inventory;
+    let mut rows: Vec<(String, usize, Value)> = Vec::new();
+    for unit in &inv.azure.units {
+        for d in &unit.front.deployments {
+            rows.push((
+                d.address.to_string(),
+                unit.root,
+                located(
+                    i.sources,
+                    d.span,
+                    obj(json!({"address": d.address.to_string(), "unit": self::unit(inv, unit.root),
+                        "service": "azure-openai", "name": d.name,
+                        "account": d.account.as_ref().map(|a| a.to_string()),
+                        "model": d.model, "model_version": d.model_version,
+                        "content_filter": d.rai_policy.as_ref().map(crate::model::azure::display_text)})),
+                ),
+            ));
+        }
+    }
+    rows.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    rows.into_iter().map(|(_, _, v)| v).collect()
 }
 
 // ---- Markdown, rendered from the JSON document ----
@@ -660,6 +804,55 @@ pub fn markdown(doc: &Value) -> String {
          it. It is a first draft of the system boundary: review it, add what lives outside this \
          code (people, procedures, other repositories), and remove what is out of scope.\n\n",
     );
+
+    // where it runs: accounts, projects and subscriptions
+    let accounts = doc["accounts"].as_array().cloned().unwrap_or_default();
+    if !accounts.is_empty() {
+        out.push_str("## Cloud accounts, projects and subscriptions\n\n");
+        out.push_str(
+            "The accounts the code deploys into. One the code does not name is the one Terraform \
+             runs in (\"this account\", \"this project\", \"this subscription\").\n\n",
+        );
+        out.push_str("| Cloud | Kind | Id | Units | Named by |\n|---|---|---|---|---|\n");
+        for a in &accounts {
+            let named: Vec<String> = a["declared"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| format!("{} at {}", md_code_cell(s(&d["how"])), loc(d)))
+                .collect();
+            let units: Vec<String> = a["units"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(code)
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                match s(&a["cloud"]) {
+                    "aws" => "AWS",
+                    "gcp" => "Google Cloud",
+                    _ => "Azure",
+                },
+                md_text(s(&a["kind"])),
+                if a["id"].is_null() {
+                    md_text(s(&a["name"]))
+                } else {
+                    code(&a["id"])
+                },
+                units.join(", "),
+                if named.is_empty() && a["id"].is_null() {
+                    "not named: the one Terraform runs in".to_string()
+                } else if named.is_empty() {
+                    "the provider".to_string()
+                } else {
+                    named.join("<br>")
+                }
+            );
+        }
+        out.push('\n');
+    }
 
     // 1. data stores
     out.push_str("## 1. Data stores and data tiers\n\n");
@@ -805,6 +998,32 @@ pub fn markdown(doc: &Value) -> String {
                 format!("{} at {}", addr(&cfg["address"]), loc(cfg))
             }
         );
+        if let Some(deps) = e["deployments"].as_array() {
+            let list: Vec<String> = deps
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} at {} ({})",
+                        addr(&d["address"]),
+                        loc(d),
+                        if d["request_logging"] == true {
+                            "logs requests and responses"
+                        } else {
+                            "no request logging"
+                        }
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "| Deployments | {} |",
+                if list.is_empty() {
+                    "none in the code".to_string()
+                } else {
+                    list.join("<br>")
+                }
+            );
+        }
         let models = e["models"].as_array().cloned().unwrap_or_default();
         if models.is_empty() {
             out.push_str("| Model | not found in the code |\n");
@@ -848,7 +1067,9 @@ pub fn markdown(doc: &Value) -> String {
             .cloned()
             .unwrap_or_default();
         let monitoring = if schedules.is_empty() {
-            if e["metric_alarm"] == true {
+            if e["metric_alarm"] == true && e.get("deployments").is_some() {
+                "no model monitor; an Azure Monitor metric alert watches it".into()
+            } else if e["metric_alarm"] == true {
                 "no monitoring schedule; a CloudWatch alarm watches it".into()
             } else {
                 "none".into()
@@ -888,6 +1109,31 @@ pub fn markdown(doc: &Value) -> String {
                 .join("<br>")
         };
         let _ = writeln!(out, "| Autoscaling | {scaling} |\n");
+    }
+
+    let ai = doc["serving"]["ai_deployments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if !ai.is_empty() {
+        out.push_str("### Azure OpenAI deployments\n\n| Deployment | Name | Account | Model | Version | Content filter | Declared at |\n|---|---|---|---|---|---|---|\n");
+        for d in &ai {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                addr(&d["address"]),
+                code(&d["name"]),
+                code(&d["account"]),
+                code(&d["model"]),
+                code(&d["model_version"]),
+                match d["content_filter"].as_str() {
+                    Some(p) => md_code_cell(p),
+                    None => "the default (Microsoft.DefaultV2)".into(),
+                },
+                loc(d)
+            );
+        }
+        out.push('\n');
     }
 
     // 4. inference logs

@@ -1,6 +1,7 @@
 //! Reports: one module per output format behind one trait.
 
 pub mod access;
+pub mod accounts;
 pub mod dot;
 pub mod escape;
 pub mod evidence;
