@@ -518,8 +518,8 @@ impl Builder<'_> {
                 continue;
             };
             let why = format!(
-                "the containers Azure ML creates in {}, the default storage of the Azure ML workspace {}, hold its registered models and job outputs",
-                front.accounts[a].name.as_deref().unwrap_or("?"),
+                "the containers Azure ML creates in `{}`, the default storage of the Azure ML workspace `{}`, hold its registered models and job outputs",
+                front.accounts[a].address,
                 w.address
             );
             unit.inferred.push((d, why, w.span));
