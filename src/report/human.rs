@@ -247,9 +247,10 @@ pub fn summary(report: &Report) -> String {
         .filter(|f| f.confidence == crate::findings::Confidence::Medium)
         .count();
     if medium > 0 {
-        // names guessed these: `mlguard init` turns them into a reviewed classification
+        // names or inferences decided these: `mlguard init` turns them into a reviewed
+        // classification
         line.push_str(&format!(
-            "; {medium} rest on names (medium confidence: confirm them with `mlguard init`)"
+            "; {medium} rest on names or inferences (medium confidence: confirm them with `mlguard init`)"
         ));
     }
     if !scan.suppressed.is_empty() {
