@@ -140,6 +140,23 @@ pub fn classify(permission: &str, kind: StoreKind) -> Option<ActionClass> {
     }
 }
 
+/// Permissions grouped by the class each gives on a kind of store, in class order.
+fn classes_of<'p>(
+    permissions: impl Iterator<Item = &'p str>,
+    kind: StoreKind,
+) -> Vec<(ActionClass, Arc<BTreeSet<String>>)> {
+    let mut by_class: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
+    for p in permissions {
+        if let Some(c) = classify(p, kind) {
+            by_class.entry(c).or_default().insert(p.to_string());
+        }
+    }
+    by_class
+        .into_iter()
+        .map(|(c, actions)| (c, Arc::new(actions)))
+        .collect()
+}
+
 /// The ML control plane: deploying to endpoints and uploading models.
 fn control_class(permission: &str) -> Option<ActionClass> {
     match permission {
@@ -418,27 +435,33 @@ impl Ctx<'_> {
             _ => None,
         };
         let mut classes_seen: BTreeSet<ActionClass> = BTreeSet::new();
+        // the role's classes depend on the kind of store only: classified once per kind, not
+        // per store (a project binding reaches every store of the project), and the stores of
+        // one kind share the permission sets
+        let mut by_kind: HashMap<StoreKind, Vec<(ActionClass, Arc<BTreeSet<String>>)>> =
+            HashMap::new();
         for d in self.stores_under(binding) {
             let Some(kind) = store_kind(&self.inv.datastores[d].kind) else {
                 continue;
             };
-            let mut by_class: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
-            for p in perms {
-                if let Some(c) = classify(p, kind) {
-                    by_class.entry(c).or_default().insert(p.clone());
-                }
-            }
+            let role_classes = by_kind
+                .entry(kind)
+                .or_insert_with(|| classes_of(perms.iter().map(String::as_str), kind));
             // a basic role reaches objects and table data through the store's default access
-            if let Some((_, defaults)) = basic.filter(|(_, _)| self.default_in_force(d, binding)) {
-                for p in defaults.iter().filter(|p| classify(p, kind).is_some()) {
-                    if let Some(c) = classify(p, kind) {
-                        by_class.entry(c).or_default().insert(p.to_string());
-                    }
-                }
-            }
-            for (c, actions) in by_class {
-                classes_seen.insert(c);
-                r.stores.push((d, c, Arc::new(actions)));
+            let with_defaults = basic
+                .filter(|(_, _)| self.default_in_force(d, binding))
+                .map(|(_, defaults)| {
+                    classes_of(
+                        perms
+                            .iter()
+                            .map(String::as_str)
+                            .chain(defaults.iter().copied()),
+                        kind,
+                    )
+                });
+            for (c, actions) in with_defaults.as_ref().unwrap_or(role_classes) {
+                classes_seen.insert(*c);
+                r.stores.push((d, *c, actions.clone()));
             }
         }
         // a role that reads, writes and grants: it covers every data permission of the service.
