@@ -11,7 +11,7 @@ use cedar_policy::{
 };
 use miette::{Diagnostic, NamedSource, Report};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -225,9 +225,9 @@ enum ContextReads {
 }
 
 impl ContextReads {
-    /// The attributes of `var` (`context`, `resource`) a rule's text reads. A mention in a
-    /// comment or string only costs the sharing, never a decision; so does any use this does not
-    /// recognise.
+    /// The attributes of `var` (`context`, `resource`) a rule's text reads; mentions in strings
+    /// and comments are not reads. Any use this does not recognise only costs the sharing, never
+    /// a decision.
     fn of(text: &str, var: &str) -> ContextReads {
         let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
         // the scope: from `forbid (` (or `permit (`) to the first `)`
@@ -244,9 +244,14 @@ impl ContextReads {
             })
             .min_by_key(|r| r.start)
             .unwrap_or(0..0);
+        // the mentions in the rule's code: words in an annotation (`@help("... resource
+        // group ...")`), another string or a comment are not reads
+        let in_code: HashSet<usize> = cedar_tokens(text)
+            .filter_map(|(at, token)| (token == Token::Word(var)).then_some(at))
+            .collect();
         let mut names = Vec::new();
         for (at, _) in text.match_indices(var) {
-            if text[..at].chars().next_back().is_some_and(ident) {
+            if !in_code.contains(&at) || text[..at].chars().next_back().is_some_and(ident) {
                 continue;
             }
             let rest = &text[at + var.len()..];
@@ -1317,6 +1322,14 @@ mod tests {
             read.reads_context,
             ContextReads::Named(vec!["coverage".to_string()])
         );
+        // no built-in rule reads a whole resource: declarations alike in what the rules read
+        // share a decision (words like "resource group" in an annotation do not stop it)
+        for ((action, ty), partition) in &engine.partitions {
+            assert!(
+                matches!(partition.reads_resource, ContextReads::Named(_)),
+                "{action} {ty} reads the whole resource"
+            );
+        }
         // MR002 reads `context.actions`
         let registry = (
             crate::facts::action_uid("deploy-model"),
@@ -1353,6 +1366,15 @@ mod tests {
         assert_eq!(
             res("forbid (principal, action, resource) when { [resource, 1].isEmpty() };"),
             ContextReads::All
+        );
+        // words in annotations, other strings and comments are not reads
+        assert_eq!(
+            res("@help(\"a resource group\")\nforbid (principal, action, resource)\nwhen { resource.tier == \"resource x\" // resource policy\n};"),
+            named(&["tier"])
+        );
+        assert_eq!(
+            of("@message(\"context \\\" context[1]\") forbid (principal, action, resource) when { context.a };"),
+            named(&["a"])
         );
         let mut r = named(&["a"]);
         r.add(named(&["b", "a"]));
