@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
@@ -192,7 +192,8 @@ impl Diagnostic for InRuleFile {
 }
 
 pub struct Engine {
-    schema: Schema,
+    /// Loaded when first needed (see `load_on_this_thread`).
+    schema: OnceLock<Schema>,
     policies: PolicySet,
     /// The rules split by (action, resource type): a fact is decided only against the rules
     /// whose scope can match it, and not at all when no rule can.
@@ -215,7 +216,7 @@ struct Partition {
 }
 
 /// What a partition's rules read of a fact's context (or of its resource entity).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum ContextReads {
     /// These attributes, by name (none when empty).
     Named(Vec<String>),
@@ -405,11 +406,6 @@ impl Engine {
     }
 
     fn load_on_this_thread(extra: &[&Path]) -> Result<Engine, Vec<Report>> {
-        let schema = Schema::from_json_str(SCHEMA_JSON).map_err(|e| {
-            vec![Report::new(e).wrap_err(
-                "policies/mlguard.cedarschema.json does not load: regenerate it from the text form",
-            )]
-        })?;
         let mut files: Vec<(String, Arc<String>, bool)> = builtin::BUILTIN_POLICIES
             .iter()
             .map(|(name, text)| (format!("policies/{name}"), Arc::new(text.to_string()), true))
@@ -423,6 +419,13 @@ impl Engine {
         }
         // the built-in rules alone are validated by a test, not at every start
         let users_rules = files.iter().any(|(_, _, builtin)| !builtin);
+        // the schema validates users' rules and, in debug builds, the facts; a release scan with
+        // the built-in rules only needs the actions' resource types, read without it
+        let schema = OnceLock::new();
+        if users_rules || cfg!(debug_assertions) {
+            let loaded = load_schema().map_err(|e| vec![e])?;
+            let _ = schema.set(loaded);
+        }
         let mut engine = Engine {
             schema,
             policies: PolicySet::new(),
@@ -477,7 +480,7 @@ impl Engine {
     /// error too.
     fn validate(&self, texts: &HashMap<String, (String, Arc<String>)>) -> Vec<Report> {
         let result =
-            Validator::new(self.schema.clone()).validate(&self.policies, ValidationMode::Strict);
+            Validator::new(self.schema().clone()).validate(&self.policies, ValidationMode::Strict);
         let report = |id: &PolicyId, what: &str, diagnostic: &dyn Diagnostic| {
             let (name, text) = texts
                 .get(id.to_string().as_str())
@@ -499,18 +502,19 @@ impl Engine {
     /// admit; a pair no rule admits gets no set.
     fn partition(&mut self) {
         use cedar_policy::{ActionConstraint, ResourceConstraint};
-        let pairs: Vec<(EntityUid, EntityTypeName)> = self
-            .schema
-            .actions()
-            .flat_map(|action| {
-                self.schema
-                    .resources_for_action(action)
-                    .into_iter()
-                    .flatten()
-                    .map(move |ty| (action.clone(), ty.clone()))
+        // what each rule reads, found once however many partitions it falls in
+        let reads: HashMap<&PolicyId, (ContextReads, ContextReads)> = self
+            .policies
+            .policies()
+            .filter(|p| p.effect() == cedar_policy::Effect::Forbid)
+            .map(|p| {
+                let text = p.to_string();
+                let of = |var| ContextReads::of(&text, var);
+                (p.id(), (of("context"), of("resource")))
             })
             .collect();
-        for (action, ty) in pairs {
+        let mut partitions = HashMap::new();
+        for (action, ty) in action_resource_pairs() {
             let mut rules = PolicySet::new();
             let mut forbids = 0;
             let mut reads_context = ContextReads::Named(Vec::new());
@@ -527,17 +531,16 @@ impl Engine {
                     ResourceConstraint::Any | ResourceConstraint::In(_) => true,
                 };
                 if action_ok && type_ok {
-                    if p.effect() == cedar_policy::Effect::Forbid {
+                    if let Some((context, resource)) = reads.get(p.id()) {
                         forbids += 1;
-                        let text = p.to_string();
-                        reads_context.add(ContextReads::of(&text, "context"));
-                        reads_resource.add(ContextReads::of(&text, "resource"));
+                        reads_context.add(context.clone());
+                        reads_resource.add(resource.clone());
                     }
                     let _ = rules.add(p.clone());
                 }
             }
             if forbids > 0 {
-                self.partitions.insert(
+                partitions.insert(
                     (action, ty),
                     Partition {
                         rules,
@@ -547,6 +550,7 @@ impl Engine {
                 );
             }
         }
+        self.partitions = partitions;
     }
 
     fn add_file(
@@ -753,14 +757,17 @@ impl Engine {
     }
 
     pub fn schema(&self) -> &Schema {
-        &self.schema
+        self.schema.get_or_init(|| {
+            load_schema()
+                .expect("the embedded schema loads (engine::tests::json_schema_is_the_text_schema)")
+        })
     }
 
     /// The schema facts are checked against. Facts are built by `facts.rs`, not read from
     /// input, so whether they fit is a property of the code: debug builds (every test) check it,
     /// release builds skip the check, which costs a fifth of the decision time.
     fn fact_schema(&self) -> Option<&Schema> {
-        cfg!(debug_assertions).then_some(&self.schema)
+        cfg!(debug_assertions).then(|| self.schema())
     }
 
     /// Decide every fact; returns the rules that fired and any evaluation errors.
@@ -935,6 +942,58 @@ impl Engine {
             .collect();
         (hits, errors)
     }
+}
+
+fn load_schema() -> Result<Schema, Report> {
+    Schema::from_json_str(SCHEMA_JSON).map_err(|e| {
+        Report::new(e).wrap_err(
+            "policies/mlguard.cedarschema.json does not load: regenerate it from the text form",
+        )
+    })
+}
+
+/// Every (action, resource type) pair the schema's actions apply to, read from its JSON form
+/// alone: building the schema costs a quarter of loading the rules, and only validation needs it.
+fn action_resource_pairs() -> Vec<(EntityUid, EntityTypeName)> {
+    #[derive(serde::Deserialize)]
+    struct Namespace {
+        #[serde(default)]
+        actions: BTreeMap<String, Action>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Action {
+        #[serde(rename = "appliesTo", default)]
+        applies_to: Option<AppliesTo>,
+    }
+    #[derive(serde::Deserialize)]
+    struct AppliesTo {
+        #[serde(rename = "resourceTypes", default)]
+        resource_types: Vec<String>,
+    }
+    let namespaces: BTreeMap<String, Namespace> =
+        serde_json::from_str(SCHEMA_JSON).unwrap_or_default();
+    let mut pairs = Vec::new();
+    for (ns, namespace) in &namespaces {
+        let qualified = |name: &str| match ns.is_empty() || name.contains("::") {
+            true => name.to_string(),
+            false => format!("{ns}::{name}"),
+        };
+        let Ok(action_type) = EntityTypeName::from_str(&qualified("Action")) else {
+            continue;
+        };
+        for (name, action) in &namespace.actions {
+            let uid = EntityUid::from_type_name_and_id(
+                action_type.clone(),
+                cedar_policy::EntityId::new(name),
+            );
+            for ty in action.applies_to.iter().flat_map(|a| &a.resource_types) {
+                if let Ok(ty) = EntityTypeName::from_str(&qualified(ty)) {
+                    pairs.push((uid.clone(), ty));
+                }
+            }
+        }
+    }
+    pairs
 }
 
 /// The base permit and the built-in rules parsed as one text, each file's policies apart, in
@@ -1207,6 +1266,29 @@ mod tests {
             shipped == expected,
             "policies/mlguard.cedarschema.json is stale: run `MLGUARD_BLESS=1 cargo test --lib engine`"
         );
+    }
+
+    /// The partitions are built from the actions read out of the schema's JSON form; they are
+    /// the pairs the schema itself gives.
+    #[test]
+    fn action_resource_pairs_are_the_schemas() {
+        let schema = load_schema().unwrap();
+        let expected: std::collections::BTreeSet<(String, String)> = schema
+            .actions()
+            .flat_map(|action| {
+                schema
+                    .resources_for_action(action)
+                    .into_iter()
+                    .flatten()
+                    .map(move |ty| (action.to_string(), ty.to_string()))
+            })
+            .collect();
+        let read: std::collections::BTreeSet<(String, String)> = action_resource_pairs()
+            .into_iter()
+            .map(|(a, t)| (a.to_string(), t.to_string()))
+            .collect();
+        assert!(!read.is_empty());
+        assert_eq!(read, expected);
     }
 
     /// Start-up skips validation when only the built-in rules are loaded; this is the check.
