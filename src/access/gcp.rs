@@ -140,11 +140,14 @@ pub fn classify(permission: &str, kind: StoreKind) -> Option<ActionClass> {
     }
 }
 
+/// A class and the permissions that give it.
+type ClassPermissions = (ActionClass, Arc<BTreeSet<String>>);
+
 /// Permissions grouped by the class each gives on a kind of store, in class order.
 fn classes_of<'p>(
     permissions: impl Iterator<Item = &'p str>,
     kind: StoreKind,
-) -> Vec<(ActionClass, Arc<BTreeSet<String>>)> {
+) -> Vec<ClassPermissions> {
     let mut by_class: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
     for p in permissions {
         if let Some(c) = classify(p, kind) {
@@ -438,8 +441,7 @@ impl Ctx<'_> {
         // the role's classes depend on the kind of store only: classified once per kind, not
         // per store (a project binding reaches every store of the project), and the stores of
         // one kind share the permission sets
-        let mut by_kind: HashMap<StoreKind, Vec<(ActionClass, Arc<BTreeSet<String>>)>> =
-            HashMap::new();
+        let mut by_kind: HashMap<StoreKind, Vec<ClassPermissions>> = HashMap::new();
         for d in self.stores_under(binding) {
             let Some(kind) = store_kind(&self.inv.datastores[d].kind) else {
                 continue;
