@@ -18,35 +18,46 @@ use std::sync::{Arc, OnceLock};
 /// The generated role table: `scripts/gen_gcp_roles.py`.
 const ROLES: &str = include_str!("data/gcp_roles.tsv");
 
-/// Role -> the permissions the analysis reads, parsed on first use: an AWS-only scan never
-/// pays for it.
-fn roles() -> &'static HashMap<&'static str, Vec<&'static str>> {
-    static TABLE: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+/// The role table, indexed on first use (an AWS-only scan never pays for it); a role's
+/// permission list is parsed the first time that role is looked up (a scan meets a few of the
+/// table's roles).
+struct RoleTable {
+    /// The permissions the analysis reads; roles name them by index.
+    permissions: Vec<&'static str>,
+    /// Role -> its permission indices as written, and the permissions once parsed.
+    roles: HashMap<&'static str, (&'static str, OnceLock<Vec<&'static str>>)>,
+}
+
+fn roles() -> &'static RoleTable {
+    static TABLE: OnceLock<RoleTable> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut lines = ROLES.lines().filter(|l| !l.starts_with('#'));
-        let perms: Vec<&str> = lines
+        let permissions: Vec<&str> = lines
             .next()
             .and_then(|l| l.strip_prefix("permissions\t"))
             .map(|l| l.split(',').collect())
             .unwrap_or_default();
-        lines
-            .filter_map(|l| {
-                let (role, ids) = l.split_once('\t')?;
-                let list = ids
-                    .split(',')
-                    .filter_map(|i| i.parse::<usize>().ok())
-                    .filter_map(|i| perms.get(i).copied())
-                    .collect();
-                Some((role, list))
-            })
-            .collect()
+        let roles = lines
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(role, ids)| (role, (ids, OnceLock::new())))
+            .collect();
+        RoleTable { permissions, roles }
     })
 }
 
 /// The permissions of a predefined role (empty when the role is not in the table or holds
 /// nothing the analysis reads).
 pub fn role_permissions(role: &str) -> &'static [&'static str] {
-    roles().get(role).map_or(&[], Vec::as_slice)
+    let table = roles();
+    let Some((ids, parsed)) = table.roles.get(role) else {
+        return &[];
+    };
+    parsed.get_or_init(|| {
+        ids.split(',')
+            .filter_map(|i| i.parse::<usize>().ok())
+            .filter_map(|i| table.permissions.get(i).copied())
+            .collect()
+    })
 }
 
 /// The class a permission gives on a kind of store, if it touches one.
@@ -650,7 +661,7 @@ mod tests {
 
     #[test]
     fn the_role_table_expands_predefined_roles() {
-        assert!(roles().len() > 250, "{} roles", roles().len());
+        assert!(roles().roles.len() > 250, "{} roles", roles().roles.len());
         let viewer = role_permissions("roles/storage.objectViewer");
         assert!(viewer.contains(&"storage.objects.get"));
         assert!(!viewer.contains(&"storage.objects.create"));
@@ -660,6 +671,14 @@ mod tests {
         assert!(role_permissions("roles/iam.serviceAccountTokenCreator")
             .contains(&"iam.serviceAccounts.getAccessToken"));
         assert!(role_permissions("roles/no.such").is_empty());
+        // every role's list, parsed on its first lookup, names only permissions of the table
+        for (role, (ids, _)) in &roles().roles {
+            assert_eq!(
+                role_permissions(role).len(),
+                ids.split(',').count(),
+                "{role}"
+            );
+        }
     }
 
     #[test]
