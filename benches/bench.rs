@@ -7,7 +7,8 @@
 //! or with `--for-each N` one module with a bucket `for_each` over N instances, or with
 //! `--monorepo N` one production estate of N files in many root modules (one per application and
 //! environment, eight files each) calling shared local modules, whose roles carry AWS managed
-//! policies and inline statements with `*` resources. Then it scans the
+//! policies and inline statements with `*` resources, or with `--gcp-module N` one Google Cloud
+//! module of N files (the example GCP platform once per team). Then it scans the
 //! tree and prints wall time, throughput, time and peak memory per stage, next to the parse-only
 //! floor (hcl-edit alone on the same files). `--repos` scans it as a bulk scan (`scan --repos`),
 //! one project per repository; otherwise the whole tree is one project.
