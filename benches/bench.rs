@@ -1,4 +1,4 @@
-//! `cargo run --release --bin mlguard-bench -- [--files N | --for-each N | --module N | --monorepo N] [--repos] [--jobs N]
+//! `cargo run --release --bin mlguard-bench -- [--files N | --for-each N | --module N | --gcp-module N | --monorepo N] [--repos] [--jobs N]
 //!  [--dir DIR] [--keep] [--reuse]`
 //!
 //! Generates a deterministic tree of realistic Terraform (many git repositories, each with a
@@ -7,7 +7,8 @@
 //! or with `--for-each N` one module with a bucket `for_each` over N instances, or with
 //! `--monorepo N` one production estate of N files in many root modules (one per application and
 //! environment, eight files each) calling shared local modules, whose roles carry AWS managed
-//! policies and inline statements with `*` resources. Then it scans the
+//! policies and inline statements with `*` resources, or with `--gcp-module N` one Google Cloud
+//! module of N files (the example GCP platform once per team). Then it scans the
 //! tree and prints wall time, throughput, time and peak memory per stage, next to the parse-only
 //! floor (hcl-edit alone on the same files). `--repos` scans it as a bulk scan (`scan --repos`),
 //! one project per repository; otherwise the whole tree is one project.
@@ -24,13 +25,14 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: mlguard-bench [--files N | --for-each N | --module N | --monorepo N] [--repos] [--jobs N] [--dir DIR] [--keep] [--reuse]";
+const USAGE: &str = "usage: mlguard-bench [--files N | --for-each N | --module N | --gcp-module N | --monorepo N] [--repos] [--jobs N] [--dir DIR] [--keep] [--reuse]";
 
 #[derive(Clone, Copy, PartialEq)]
 enum Shape {
     Files(usize),
     ForEach(usize),
     Module(usize),
+    GcpModule(usize),
     Monorepo(usize),
 }
 
@@ -51,6 +53,7 @@ fn main() {
             "--files" => shape = Shape::Files(number(args.next())),
             "--for-each" => shape = Shape::ForEach(number(args.next())),
             "--module" => shape = Shape::Module(number(args.next())),
+            "--gcp-module" => shape = Shape::GcpModule(number(args.next())),
             "--monorepo" => shape = Shape::Monorepo(number(args.next())),
             "--jobs" => jobs = Some(number(args.next()).max(1)),
             "--dir" => dir = args.next().map(PathBuf::from),
@@ -72,6 +75,7 @@ fn main() {
         Shape::Files(n) => format!("mlguard-bench-{n}"),
         Shape::ForEach(n) => format!("mlguard-bench-foreach-{n}"),
         Shape::Module(n) => format!("mlguard-bench-module-{n}"),
+        Shape::GcpModule(n) => format!("mlguard-bench-gcp-module-{n}"),
         Shape::Monorepo(n) => format!("mlguard-bench-monorepo-{n}"),
     };
     let root = dir.unwrap_or_else(|| std::env::temp_dir().join(name));
@@ -82,6 +86,7 @@ fn main() {
             Shape::Files(n) => format!("files {n}"),
             Shape::ForEach(n) => format!("for-each {n}"),
             Shape::Module(n) => format!("module {n}"),
+            Shape::GcpModule(n) => format!("gcp-module {n}"),
             Shape::Monorepo(n) => format!("monorepo {n}"),
         }
     );
@@ -93,6 +98,7 @@ fn main() {
             Shape::Files(n) => generate(&root, n),
             Shape::ForEach(n) => generate_for_each(&root, n),
             Shape::Module(n) => generate_module(&root, n),
+            Shape::GcpModule(n) => generate_gcp_module(&root, n),
             Shape::Monorepo(n) => generate_monorepo(&root, n),
         };
         if let Err(e) = written.and_then(|_| std::fs::write(&marker, &spec)) {
@@ -1279,3 +1285,243 @@ resource "aws_iam_role_policy" "store_{i}" {{
 "#
     )
 }
+
+/// One Google Cloud module directory of `n` files, the shape of `fixtures/examples/gcp-ml-platform`
+/// repeated per team: a `providers.tf` (provider with default labels, keys, the Data Access audit
+/// config) and, per team, four files (tiered buckets with `for_each` and CMEK, a BigQuery
+/// dataset with `access` blocks, service accounts, bucket/dataset/project bindings, a Vertex
+/// endpoint logging requests to BigQuery, a reasoning engine, a persistent training resource).
+/// An `mlguard.toml` declares each team's pipeline and promotion workloads.
+fn generate_gcp_module(root: &Path, n: usize) -> std::io::Result<()> {
+    let dir = root.join("platform");
+    write(&root.join(".git/HEAD"), "ref: refs/heads/main\n")?;
+    write(&dir.join("providers.tf"), GCP_PROVIDERS)?;
+    let mut config = String::from("[workloads]\n");
+    let mut written = 1;
+    let mut team = 0;
+    while written < n {
+        let label = format!("_t{team:02}");
+        let name = format!("t{team:02}");
+        for (file, text) in GCP_TEAM_FILES.iter().take(n - written) {
+            let text = text.replace("@L", &label).replace("@N", &name);
+            write(&dir.join(format!("{file}_{name}.tf")), &text)?;
+            written += 1;
+        }
+        let _ = writeln!(
+            config,
+            "\"google_service_account.etl{label}\" = [\"pipeline\"]\n\"google_service_account.release{label}\" = [\"promotion\"]"
+        );
+        team += 1;
+    }
+    config.push_str(
+        "\n[inference_logs]\nreaders = [\"group:ml-audit@acme.example\"]\n\n[subservices]\ndeclared = [\"vertex-ai\"]\n",
+    );
+    write(&dir.join("mlguard.toml"), &config)
+}
+
+const GCP_PROVIDERS: &str = r#"provider "google" {
+  project = "acme-ml"
+  default_labels = {
+    data-source  = "partner-feed"
+    data-license = "cc-by-4"
+  }
+}
+
+locals {
+  data_key = "projects/acme-ml/locations/us/keyRings/ml/cryptoKeys/data"
+  logs_key = "projects/acme-ml/locations/us/keyRings/ml/cryptoKeys/inference-logs"
+}
+
+# Data Access audit logs for Vertex AI (IL002).
+resource "google_project_iam_audit_config" "vertex" {
+  project = "acme-ml"
+  service = "aiplatform.googleapis.com"
+  audit_log_config {
+    log_type = "DATA_READ"
+  }
+  audit_log_config {
+    log_type = "DATA_WRITE"
+  }
+}
+"#;
+
+/// A team's four files; `@L` becomes the team's label suffix (`_t03`), `@N` its name (`t03`).
+const GCP_TEAM_FILES: [(&str, &str); 4] = [
+    (
+        "data_lake",
+        r#"# One bucket per tier, each private, with a customer-managed key.
+resource "google_storage_bucket" "tier@L" {
+  for_each = {
+    raw      = "raw"
+    curated  = "processed"
+    features = "training-ready"
+  }
+  name                        = "acme-${each.key}-@N"
+  location                    = "US"
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  labels                      = { data-tier = each.value, team = "@N" }
+  encryption {
+    default_kms_key_name = local.data_key
+  }
+}
+
+resource "google_storage_bucket" "models@L" {
+  name                        = "acme-models-@N"
+  location                    = "US"
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  labels                      = { data-tier = "model-artifacts", team = "@N" }
+  versioning {
+    enabled = true
+  }
+  encryption {
+    default_kms_key_name = local.data_key
+  }
+}
+
+resource "google_bigquery_dataset" "feature_tables@L" {
+  dataset_id = "feature_tables@L"
+  labels     = { data-tier = "training-ready" }
+  default_encryption_configuration {
+    kms_key_name = local.data_key
+  }
+  access {
+    role          = "OWNER"
+    special_group = "projectOwners"
+  }
+  access {
+    role          = "WRITER"
+    user_by_email = google_service_account.etl@L.email
+  }
+  access {
+    role          = "READER"
+    user_by_email = google_service_account.trainer@L.email
+  }
+}
+"#,
+    ),
+    (
+        "pipeline",
+        r#"resource "google_service_account" "etl@L" {
+  account_id = "etl-@N"
+}
+
+# The pipeline reads each tier and writes the next one, bucket by bucket.
+resource "google_storage_bucket_iam_member" "etl_reads_raw@L" {
+  bucket = google_storage_bucket.tier@L["raw"].name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.etl@L.email}"
+}
+
+resource "google_storage_bucket_iam_member" "etl_writes_curated@L" {
+  bucket = google_storage_bucket.tier@L["curated"].name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${google_service_account.etl@L.email}"
+}
+
+resource "google_storage_bucket_iam_member" "etl_writes_features@L" {
+  bucket = google_storage_bucket.tier@L["features"].name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${google_service_account.etl@L.email}"
+}
+"#,
+    ),
+    (
+        "serving",
+        r#"resource "google_service_account" "serving@L" {
+  account_id = "serving-@N"
+}
+
+resource "google_service_account" "release@L" {
+  account_id = "release-@N"
+}
+
+resource "google_bigquery_dataset" "inference_logs@L" {
+  dataset_id                  = "inference_logs@L"
+  default_table_expiration_ms = 7776000000
+  default_encryption_configuration {
+    kms_key_name = local.logs_key
+  }
+}
+
+resource "google_vertex_ai_endpoint" "ranker@L" {
+  name         = "ranker-@N"
+  display_name = "ranker-@N"
+  location     = "us-central1"
+  predict_request_response_logging_config {
+    enabled       = true
+    sampling_rate = 0.25
+    bigquery_destination {
+      output_uri = "bq://acme-ml.${google_bigquery_dataset.inference_logs@L.dataset_id}.requests"
+    }
+  }
+}
+
+resource "google_vertex_ai_reasoning_engine" "assistant@L" {
+  display_name = "assistant-@N"
+  region       = "us-central1"
+  spec {
+    service_account = google_service_account.serving@L.email
+  }
+}
+
+resource "google_storage_bucket_iam_member" "serving_models@L" {
+  bucket = google_storage_bucket.models@L.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.serving@L.email}"
+}
+
+# Only the release pipeline deploys models.
+resource "google_project_iam_member" "release_deploys@L" {
+  project = "acme-ml"
+  role    = "roles/aiplatform.user"
+  member  = "serviceAccount:${google_service_account.release@L.email}"
+}
+
+# The ML audit group reads inference logs, and is declared a reader.
+resource "google_bigquery_dataset_iam_member" "audit_reads_logs@L" {
+  dataset_id = google_bigquery_dataset.inference_logs@L.dataset_id
+  role       = "roles/bigquery.dataViewer"
+  member     = "group:ml-audit@acme.example"
+}
+"#,
+    ),
+    (
+        "training",
+        r#"resource "google_service_account" "trainer@L" {
+  account_id = "trainer-@N"
+}
+
+resource "google_vertex_ai_persistent_resource" "training@L" {
+  name         = "training-@N"
+  display_name = "training-@N"
+  region       = "us-central1"
+  resource_pools {
+    machine_spec {
+      machine_type = "n1-standard-8"
+    }
+    replica_count = 1
+  }
+  resource_runtime_spec {
+    service_account_spec {
+      enable_custom_service_account = true
+      service_account               = google_service_account.trainer@L.email
+    }
+  }
+}
+
+resource "google_storage_bucket_iam_member" "trainer_features@L" {
+  bucket = google_storage_bucket.tier@L["features"].name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.trainer@L.email}"
+}
+
+resource "google_storage_bucket_iam_member" "trainer_models@L" {
+  bucket = google_storage_bucket.models@L.name
+  role   = "roles/storage.objectCreator"
+  member = "serviceAccount:${google_service_account.trainer@L.email}"
+}
+"#,
+    ),
+];

@@ -44,6 +44,16 @@ else
   done
 fi
 
+echo; echo "== pre-commit: one Google Cloud module of 53 files, process start included =="
+$BENCH --gcp-module 53 --reuse
+GCP="$TMP/mlguard-bench-gcp-module-53/platform"
+if command -v hyperfine >/dev/null; then
+  hyperfine -N --warmup 3 --runs 20 "$BIN scan --no-progress --format json $GCP" 2>&1 | grep -E 'Time|Range|Benchmark'
+else
+  for i in $(seq 1 20); do timed "$BIN" scan --no-progress --format json "$GCP" | cut -d' ' -f1; done \
+    | median | xargs printf "scan %s: median %s ms over 20 runs\n" "$GCP"
+fi
+
 echo; echo "== 3,000 files, one project and bulk =="
 $BENCH --files 3000 --reuse
 $BENCH --files 3000 --reuse --repos

@@ -11,10 +11,10 @@ use cedar_policy::{
 };
 use miette::{Diagnostic, NamedSource, Report};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
@@ -27,6 +27,8 @@ pub const SCHEMA: &str = include_str!("../policies/mlguard.cedarschema");
 /// (start-up time is most of a pre-commit run); a test keeps it equal to [`SCHEMA`].
 pub const SCHEMA_JSON: &str = include_str!("../policies/mlguard.cedarschema.json");
 const BASE_PERMIT_ID: &str = "mlguard::base-permit";
+/// The policy every partition starts with: a request no rule forbids is allowed.
+const BASE_PERMIT: &str = "permit(principal, action, resource);";
 /// Deepest nesting accepted in a user's rule file (brackets, `else if` chains, `.` chains: see
 /// `too_deep`). Cedar's parser, validator and evaluator recurse once per level and overflow the
 /// stack (an abort, not an error) somewhere past a few hundred; the built-in rules reach 7.
@@ -190,7 +192,8 @@ impl Diagnostic for InRuleFile {
 }
 
 pub struct Engine {
-    schema: Schema,
+    /// Loaded when first needed (see `load_on_this_thread`).
+    schema: OnceLock<Schema>,
     policies: PolicySet,
     /// The rules split by (action, resource type): a fact is decided only against the rules
     /// whose scope can match it, and not at all when no rule can.
@@ -213,7 +216,7 @@ struct Partition {
 }
 
 /// What a partition's rules read of a fact's context (or of its resource entity).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum ContextReads {
     /// These attributes, by name (none when empty).
     Named(Vec<String>),
@@ -223,9 +226,9 @@ enum ContextReads {
 }
 
 impl ContextReads {
-    /// The attributes of `var` (`context`, `resource`) a rule's text reads. A mention in a
-    /// comment or string only costs the sharing, never a decision; so does any use this does not
-    /// recognise.
+    /// The attributes of `var` (`context`, `resource`) a rule's text reads; mentions in strings
+    /// and comments are not reads. Any use this does not recognise only costs the sharing, never
+    /// a decision.
     fn of(text: &str, var: &str) -> ContextReads {
         let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
         // the scope: from `forbid (` (or `permit (`) to the first `)`
@@ -242,9 +245,14 @@ impl ContextReads {
             })
             .min_by_key(|r| r.start)
             .unwrap_or(0..0);
+        // the mentions in the rule's code: words in an annotation (`@help("... resource
+        // group ...")`), another string or a comment are not reads
+        let in_code: HashSet<usize> = cedar_tokens(text)
+            .filter_map(|(at, token)| (token == Token::Word(var)).then_some(at))
+            .collect();
         let mut names = Vec::new();
         for (at, _) in text.match_indices(var) {
-            if text[..at].chars().next_back().is_some_and(ident) {
+            if !in_code.contains(&at) || text[..at].chars().next_back().is_some_and(ident) {
                 continue;
             }
             let rest = &text[at + var.len()..];
@@ -398,11 +406,6 @@ impl Engine {
     }
 
     fn load_on_this_thread(extra: &[&Path]) -> Result<Engine, Vec<Report>> {
-        let schema = Schema::from_json_str(SCHEMA_JSON).map_err(|e| {
-            vec![Report::new(e).wrap_err(
-                "policies/mlguard.cedarschema.json does not load: regenerate it from the text form",
-            )]
-        })?;
         let mut files: Vec<(String, Arc<String>, bool)> = builtin::BUILTIN_POLICIES
             .iter()
             .map(|(name, text)| (format!("policies/{name}"), Arc::new(text.to_string()), true))
@@ -416,6 +419,13 @@ impl Engine {
         }
         // the built-in rules alone are validated by a test, not at every start
         let users_rules = files.iter().any(|(_, _, builtin)| !builtin);
+        // the schema validates users' rules and, in debug builds, the facts; a release scan with
+        // the built-in rules only needs the actions' resource types, read without it
+        let schema = OnceLock::new();
+        if users_rules || cfg!(debug_assertions) {
+            let loaded = load_schema().map_err(|e| vec![e])?;
+            let _ = schema.set(loaded);
+        }
         let mut engine = Engine {
             schema,
             policies: PolicySet::new(),
@@ -424,18 +434,36 @@ impl Engine {
             by_id: HashMap::new(),
             authorizer: Authorizer::new(),
         };
-        let base = cedar_policy::Policy::parse(
-            Some(PolicyId::new(BASE_PERMIT_ID)),
-            "permit(principal, action, resource);",
-        )
-        .expect("the base permit parses");
+        let mut texts: HashMap<String, (String, Arc<String>)> = HashMap::new();
+        let builtin_count = files.iter().take_while(|(_, _, builtin)| *builtin).count();
+        let (builtin_files, user_files) = files.split_at(builtin_count);
+        let (base, parsed_builtins) = match parse_builtins(builtin_files) {
+            Some((base, by_file)) => (base, Some(by_file)),
+            None => (
+                cedar_policy::Policy::parse(Some(PolicyId::new(BASE_PERMIT_ID)), BASE_PERMIT)
+                    .expect("the base permit parses"),
+                None,
+            ),
+        };
         engine
             .policies
             .add(base)
             .expect("the base permit is added first");
-        let mut texts: HashMap<String, (String, Arc<String>)> = HashMap::new();
-        for (name, text, builtin) in files {
-            engine.add_file(&name, &text, builtin, &mut errors, &mut texts);
+        match parsed_builtins {
+            Some(by_file) => {
+                for ((name, text, _), policies) in builtin_files.iter().zip(by_file) {
+                    engine.add_policies(name, text, true, policies, &mut errors, &mut texts);
+                }
+            }
+            // the file that does not parse is reported with its own name and text
+            None => {
+                for (name, text, _) in builtin_files {
+                    engine.add_file(name, text, true, &mut errors, &mut texts);
+                }
+            }
+        }
+        for (name, text, builtin) in user_files {
+            engine.add_file(name, text, *builtin, &mut errors, &mut texts);
         }
         if errors.is_empty() && users_rules {
             errors.extend(engine.validate(&texts));
@@ -452,7 +480,7 @@ impl Engine {
     /// error too.
     fn validate(&self, texts: &HashMap<String, (String, Arc<String>)>) -> Vec<Report> {
         let result =
-            Validator::new(self.schema.clone()).validate(&self.policies, ValidationMode::Strict);
+            Validator::new(self.schema().clone()).validate(&self.policies, ValidationMode::Strict);
         let report = |id: &PolicyId, what: &str, diagnostic: &dyn Diagnostic| {
             let (name, text) = texts
                 .get(id.to_string().as_str())
@@ -474,18 +502,19 @@ impl Engine {
     /// admit; a pair no rule admits gets no set.
     fn partition(&mut self) {
         use cedar_policy::{ActionConstraint, ResourceConstraint};
-        let pairs: Vec<(EntityUid, EntityTypeName)> = self
-            .schema
-            .actions()
-            .flat_map(|action| {
-                self.schema
-                    .resources_for_action(action)
-                    .into_iter()
-                    .flatten()
-                    .map(move |ty| (action.clone(), ty.clone()))
+        // what each rule reads, found once however many partitions it falls in
+        let reads: HashMap<&PolicyId, (ContextReads, ContextReads)> = self
+            .policies
+            .policies()
+            .filter(|p| p.effect() == cedar_policy::Effect::Forbid)
+            .map(|p| {
+                let text = p.to_string();
+                let of = |var| ContextReads::of(&text, var);
+                (p.id(), (of("context"), of("resource")))
             })
             .collect();
-        for (action, ty) in pairs {
+        let mut partitions = HashMap::new();
+        for (action, ty) in action_resource_pairs() {
             let mut rules = PolicySet::new();
             let mut forbids = 0;
             let mut reads_context = ContextReads::Named(Vec::new());
@@ -502,17 +531,16 @@ impl Engine {
                     ResourceConstraint::Any | ResourceConstraint::In(_) => true,
                 };
                 if action_ok && type_ok {
-                    if p.effect() == cedar_policy::Effect::Forbid {
+                    if let Some((context, resource)) = reads.get(p.id()) {
                         forbids += 1;
-                        let text = p.to_string();
-                        reads_context.add(ContextReads::of(&text, "context"));
-                        reads_resource.add(ContextReads::of(&text, "resource"));
+                        reads_context.add(context.clone());
+                        reads_resource.add(resource.clone());
                     }
                     let _ = rules.add(p.clone());
                 }
             }
             if forbids > 0 {
-                self.partitions.insert(
+                partitions.insert(
                     (action, ty),
                     Partition {
                         rules,
@@ -522,6 +550,7 @@ impl Engine {
                 );
             }
         }
+        self.partitions = partitions;
     }
 
     fn add_file(
@@ -606,7 +635,22 @@ impl Engine {
                 help: Some("remove `?principal`/`?resource` slots".into()),
             }));
         }
-        for p in parsed.policies() {
+        let policies = parsed.policies().cloned().collect();
+        self.add_policies(name, text, builtin, policies, errors, texts);
+    }
+
+    /// Check the parsed rules of one file and add them.
+    fn add_policies(
+        &mut self,
+        name: &str,
+        text: &Arc<String>,
+        builtin: bool,
+        policies: Vec<cedar_policy::Policy>,
+        errors: &mut Vec<Report>,
+        texts: &mut HashMap<String, (String, Arc<String>)>,
+    ) {
+        let src = || NamedSource::new(name, text.clone());
+        for p in &policies {
             // `Policy::annotation` parses its key on every call; read them all once
             let annotations: HashMap<&str, &str> = p.annotations().collect();
             // the policy API keeps no location: point at the rule's @id annotation when it has one
@@ -713,14 +757,17 @@ impl Engine {
     }
 
     pub fn schema(&self) -> &Schema {
-        &self.schema
+        self.schema.get_or_init(|| {
+            load_schema()
+                .expect("the embedded schema loads (engine::tests::json_schema_is_the_text_schema)")
+        })
     }
 
     /// The schema facts are checked against. Facts are built by `facts.rs`, not read from
     /// input, so whether they fit is a property of the code: debug builds (every test) check it,
     /// release builds skip the check, which costs a fifth of the decision time.
     fn fact_schema(&self) -> Option<&Schema> {
-        cfg!(debug_assertions).then_some(&self.schema)
+        cfg!(debug_assertions).then(|| self.schema())
     }
 
     /// Decide every fact; returns the rules that fired and any evaluation errors.
@@ -895,6 +942,94 @@ impl Engine {
             .collect();
         (hits, errors)
     }
+}
+
+fn load_schema() -> Result<Schema, Report> {
+    Schema::from_json_str(SCHEMA_JSON).map_err(|e| {
+        Report::new(e).wrap_err(
+            "policies/mlguard.cedarschema.json does not load: regenerate it from the text form",
+        )
+    })
+}
+
+/// Every (action, resource type) pair the schema's actions apply to, read from its JSON form
+/// alone: building the schema costs a quarter of loading the rules, and only validation needs it.
+fn action_resource_pairs() -> Vec<(EntityUid, EntityTypeName)> {
+    #[derive(serde::Deserialize)]
+    struct Namespace {
+        #[serde(default)]
+        actions: BTreeMap<String, Action>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Action {
+        #[serde(rename = "appliesTo", default)]
+        applies_to: Option<AppliesTo>,
+    }
+    #[derive(serde::Deserialize)]
+    struct AppliesTo {
+        #[serde(rename = "resourceTypes", default)]
+        resource_types: Vec<String>,
+    }
+    let namespaces: BTreeMap<String, Namespace> =
+        serde_json::from_str(SCHEMA_JSON).unwrap_or_default();
+    let mut pairs = Vec::new();
+    for (ns, namespace) in &namespaces {
+        let qualified = |name: &str| match ns.is_empty() || name.contains("::") {
+            true => name.to_string(),
+            false => format!("{ns}::{name}"),
+        };
+        let Ok(action_type) = EntityTypeName::from_str(&qualified("Action")) else {
+            continue;
+        };
+        for (name, action) in &namespace.actions {
+            let uid = EntityUid::from_type_name_and_id(
+                action_type.clone(),
+                cedar_policy::EntityId::new(name),
+            );
+            for ty in action.applies_to.iter().flat_map(|a| &a.resource_types) {
+                if let Ok(ty) = EntityTypeName::from_str(&qualified(ty)) {
+                    pairs.push((uid.clone(), ty));
+                }
+            }
+        }
+    }
+    pairs
+}
+
+/// The base permit and the built-in rules parsed as one text, each file's policies apart, in
+/// text order. Cedar's lexer builds its automaton afresh for every text it parses, which was
+/// half the cost of parsing the rules one file at a time. None when the text does not parse, holds a template or
+/// a policy cannot be placed in its file: the files are then parsed one by one, which reports
+/// the error in its file.
+fn parse_builtins(
+    files: &[(String, Arc<String>, bool)],
+) -> Option<(cedar_policy::Policy, Vec<Vec<cedar_policy::Policy>>)> {
+    let mut all = format!("{BASE_PERMIT}\n");
+    let mut starts = Vec::with_capacity(files.len());
+    for (_, text, _) in files {
+        starts.push(all.len());
+        all.push_str(text);
+        all.push('\n');
+    }
+    let set = PolicySet::from_str(&all).ok()?;
+    if set.templates().next().is_some() {
+        return None;
+    }
+    let mut policies = set.policies();
+    let base = policies.next().filter(|p| p.to_string() == BASE_PERMIT)?;
+    let base = base.new_id(PolicyId::new(BASE_PERMIT_ID));
+    let mut by_file = vec![Vec::new(); files.len()];
+    let mut cursor = BASE_PERMIT.len();
+    for p in policies {
+        // a policy's text is its slice of the whole, and the policies come in text order
+        let at = cursor + all[cursor..].find(&p.to_string())?;
+        cursor = at + 1;
+        let file = starts
+            .partition_point(|&start| start <= at)
+            .checked_sub(1)?;
+        by_file[file].push(p.clone());
+    }
+    Some((base, by_file))
 }
 
 /// A token of Cedar text for the depth check: strings and `//` comments (Cedar has no others)
@@ -1133,6 +1268,29 @@ mod tests {
         );
     }
 
+    /// The partitions are built from the actions read out of the schema's JSON form; they are
+    /// the pairs the schema itself gives.
+    #[test]
+    fn action_resource_pairs_are_the_schemas() {
+        let schema = load_schema().unwrap();
+        let expected: std::collections::BTreeSet<(String, String)> = schema
+            .actions()
+            .flat_map(|action| {
+                schema
+                    .resources_for_action(action)
+                    .into_iter()
+                    .flatten()
+                    .map(move |ty| (action.to_string(), ty.to_string()))
+            })
+            .collect();
+        let read: std::collections::BTreeSet<(String, String)> = action_resource_pairs()
+            .into_iter()
+            .map(|(a, t)| (a.to_string(), t.to_string()))
+            .collect();
+        assert!(!read.is_empty());
+        assert_eq!(read, expected);
+    }
+
     /// Start-up skips validation when only the built-in rules are loaded; this is the check.
     #[test]
     fn builtin_rules_validate_strictly() {
@@ -1140,6 +1298,47 @@ mod tests {
         let errors = engine.validate(&HashMap::new());
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(engine.rules().len(), builtin::BUILTIN_POLICIES.len());
+    }
+
+    /// The built-in rules are parsed as one text: every policy lands in the file it was
+    /// written in, as parsing each file alone gives it, and the base permit comes first.
+    #[test]
+    fn builtin_rules_parsed_together_keep_their_files() {
+        let files: Vec<(String, Arc<String>, bool)> = builtin::BUILTIN_POLICIES
+            .iter()
+            .map(|(name, text)| (name.to_string(), Arc::new(text.to_string()), true))
+            .collect();
+        let (base, by_file) = parse_builtins(&files).expect("the built-in rules parse together");
+        assert_eq!(base.id().to_string(), BASE_PERMIT_ID);
+        assert_eq!(base.effect(), cedar_policy::Effect::Permit);
+        assert_eq!(by_file.len(), files.len());
+        for ((name, text, _), together) in files.iter().zip(&by_file) {
+            let alone: Vec<String> = PolicySet::from_str(text)
+                .unwrap()
+                .policies()
+                .map(ToString::to_string)
+                .collect();
+            let together: Vec<String> = together.iter().map(ToString::to_string).collect();
+            assert!(!alone.is_empty(), "{name}");
+            assert_eq!(together, alone, "{name}");
+        }
+        let engine = Engine::load(&[]).unwrap();
+        for rule in engine.rules() {
+            let text = builtin::BUILTIN_POLICIES
+                .iter()
+                .find(|(name, _)| format!("policies/{name}") == rule.file)
+                .map(|(_, text)| *text)
+                .unwrap();
+            assert!(
+                text.contains(&format!("@id(\"{}\")", rule.id)),
+                "{}",
+                rule.id
+            );
+        }
+        // a file that does not parse is left to the per-file path, which names it
+        let mut broken = files.clone();
+        broken.push(("broken.cedar".into(), Arc::new("forbid (".into()), true));
+        assert!(parse_builtins(&broken).is_none());
     }
 
     #[test]
@@ -1205,6 +1404,14 @@ mod tests {
             read.reads_context,
             ContextReads::Named(vec!["coverage".to_string()])
         );
+        // no built-in rule reads a whole resource: declarations alike in what the rules read
+        // share a decision (words like "resource group" in an annotation do not stop it)
+        for ((action, ty), partition) in &engine.partitions {
+            assert!(
+                matches!(partition.reads_resource, ContextReads::Named(_)),
+                "{action} {ty} reads the whole resource"
+            );
+        }
         // MR002 reads `context.actions`
         let registry = (
             crate::facts::action_uid("deploy-model"),
@@ -1241,6 +1448,15 @@ mod tests {
         assert_eq!(
             res("forbid (principal, action, resource) when { [resource, 1].isEmpty() };"),
             ContextReads::All
+        );
+        // words in annotations, other strings and comments are not reads
+        assert_eq!(
+            res("@help(\"a resource group\")\nforbid (principal, action, resource)\nwhen { resource.tier == \"resource x\" // resource policy\n};"),
+            named(&["tier"])
+        );
+        assert_eq!(
+            of("@message(\"context \\\" context[1]\") forbid (principal, action, resource) when { context.a };"),
+            named(&["a"])
         );
         let mut r = named(&["a"]);
         r.add(named(&["b", "a"]));

@@ -23,35 +23,46 @@ use std::sync::{Arc, OnceLock};
 /// The generated role table: `scripts/gen_gcp_roles.py`.
 const ROLES: &str = include_str!("data/gcp_roles.tsv");
 
-/// Role -> the permissions the analysis reads, parsed on first use: an AWS-only scan never
-/// pays for it.
-fn roles() -> &'static HashMap<&'static str, Vec<&'static str>> {
-    static TABLE: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+/// The role table, indexed on first use (an AWS-only scan never pays for it); a role's
+/// permission list is parsed the first time that role is looked up (a scan meets a few of the
+/// table's roles).
+struct RoleTable {
+    /// The permissions the analysis reads; roles name them by index.
+    permissions: Vec<&'static str>,
+    /// Role -> its permission indices as written, and the permissions once parsed.
+    roles: HashMap<&'static str, (&'static str, OnceLock<Vec<&'static str>>)>,
+}
+
+fn roles() -> &'static RoleTable {
+    static TABLE: OnceLock<RoleTable> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut lines = ROLES.lines().filter(|l| !l.starts_with('#'));
-        let perms: Vec<&str> = lines
+        let permissions: Vec<&str> = lines
             .next()
             .and_then(|l| l.strip_prefix("permissions\t"))
             .map(|l| l.split(',').collect())
             .unwrap_or_default();
-        lines
-            .filter_map(|l| {
-                let (role, ids) = l.split_once('\t')?;
-                let list = ids
-                    .split(',')
-                    .filter_map(|i| i.parse::<usize>().ok())
-                    .filter_map(|i| perms.get(i).copied())
-                    .collect();
-                Some((role, list))
-            })
-            .collect()
+        let roles = lines
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(role, ids)| (role, (ids, OnceLock::new())))
+            .collect();
+        RoleTable { permissions, roles }
     })
 }
 
 /// The permissions of a predefined role (empty when the role is not in the table or holds
 /// nothing the analysis reads).
 pub fn role_permissions(role: &str) -> &'static [&'static str] {
-    roles().get(role).map_or(&[], Vec::as_slice)
+    let table = roles();
+    let Some((ids, parsed)) = table.roles.get(role) else {
+        return &[];
+    };
+    parsed.get_or_init(|| {
+        ids.split(',')
+            .filter_map(|i| i.parse::<usize>().ok())
+            .filter_map(|i| table.permissions.get(i).copied())
+            .collect()
+    })
 }
 
 /// The class a permission gives on a kind of store, if it touches one.
@@ -152,6 +163,26 @@ pub fn classify(permission: &str, kind: StoreKind) -> Option<ActionClass> {
     }
 }
 
+/// A class and the permissions that give it.
+type ClassPermissions = (ActionClass, Arc<BTreeSet<String>>);
+
+/// Permissions grouped by the class each gives on a kind of store, in class order.
+fn classes_of<'p>(
+    permissions: impl Iterator<Item = &'p str>,
+    kind: StoreKind,
+) -> Vec<ClassPermissions> {
+    let mut by_class: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
+    for p in permissions {
+        if let Some(c) = classify(p, kind) {
+            by_class.entry(c).or_default().insert(p.to_string());
+        }
+    }
+    by_class
+        .into_iter()
+        .map(|(c, actions)| (c, Arc::new(actions)))
+        .collect()
+}
+
 /// The ML control plane: deploying to endpoints and uploading models.
 fn control_class(permission: &str) -> Option<ActionClass> {
     match permission {
@@ -206,7 +237,7 @@ struct Ctx<'a> {
 }
 
 /// Per datastore and class, the permissions a binding grants there.
-type StoreGrants = Vec<(DatastoreId, ActionClass, BTreeSet<String>)>;
+type StoreGrants = Vec<(DatastoreId, ActionClass, Arc<BTreeSet<String>>)>;
 /// Per control-plane class, the permissions.
 type ControlGrants = Vec<(ActionClass, BTreeSet<String>)>;
 
@@ -440,7 +471,11 @@ impl Ctx<'_> {
             },
             _ => None,
         };
-        let mut stores: Vec<(DatastoreId, ActionClass, BTreeSet<String>)> = Vec::new();
+        let mut stores: StoreGrants = Vec::new();
+        // the role's classes depend on the kind of store only: classified once per kind, not
+        // per store (a project binding reaches every store of the project), and the stores of
+        // one kind share the permission sets
+        let mut by_kind: HashMap<StoreKind, Vec<ClassPermissions>> = HashMap::new();
         for d in self.stores_under(binding) {
             let Some(kind) = store_kind(&self.inv.datastores[d].kind) else {
                 continue;
@@ -457,21 +492,24 @@ impl Ctx<'_> {
                     continue;
                 }
             }
-            let mut by_class: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
-            for p in perms {
-                if let Some(c) = classify(p, kind) {
-                    by_class.entry(c).or_default().insert(p.clone());
-                }
-            }
+            let role_classes = by_kind
+                .entry(kind)
+                .or_insert_with(|| classes_of(perms.iter().map(String::as_str), kind));
             // a basic role reaches objects and table data through the store's default access
-            if let Some((_, defaults)) = basic.filter(|(_, _)| self.default_in_force(d, binding)) {
-                for p in defaults.iter() {
-                    if let Some(c) = classify(p, kind) {
-                        by_class.entry(c).or_default().insert(p.to_string());
-                    }
-                }
+            let with_defaults = basic
+                .filter(|(_, _)| self.default_in_force(d, binding))
+                .map(|(_, defaults)| {
+                    classes_of(
+                        perms
+                            .iter()
+                            .map(String::as_str)
+                            .chain(defaults.iter().copied()),
+                        kind,
+                    )
+                });
+            for (c, actions) in with_defaults.as_ref().unwrap_or(role_classes) {
+                stores.push((d, *c, actions.clone()));
             }
-            stores.extend(by_class.into_iter().map(|(c, a)| (d, c, a)));
         }
         let mut control: BTreeMap<ActionClass, BTreeSet<String>> = BTreeMap::new();
         if matches!(
@@ -496,7 +534,7 @@ impl Ctx<'_> {
         let mut groups: Vec<(Vec<Reached>, StoreGrants, ControlGrants)> = Vec::new();
         for m in members {
             let p = m.principal;
-            let kept: Vec<(DatastoreId, ActionClass, BTreeSet<String>)> = stores
+            let kept: StoreGrants = stores
                 .iter()
                 .filter_map(|(d, c, actions)| {
                     let (project, root) = self.scope_of(*d);
@@ -505,6 +543,11 @@ impl Ctx<'_> {
                         .filter(|a| !self.denies.denies(p, a, &project, root))
                         .cloned()
                         .collect();
+                    let left = if left.len() == actions.len() {
+                        actions.clone()
+                    } else {
+                        Arc::new(left)
+                    };
                     (!left.is_empty()).then_some((*d, *c, left))
                 })
                 .collect();
@@ -552,7 +595,7 @@ impl Ctx<'_> {
         &self,
         b: usize,
         members: Vec<Reached>,
-        stores: &[(DatastoreId, ActionClass, BTreeSet<String>)],
+        stores: &[(DatastoreId, ActionClass, Arc<BTreeSet<String>>)],
         control: Vec<(ActionClass, BTreeSet<String>)>,
         acl: Option<Acl>,
     ) -> Resolved {
@@ -568,11 +611,14 @@ impl Ctx<'_> {
         let stores = stores
             .iter()
             .map(|(d, c, actions)| {
-                let arc = match shared.iter().find(|a| ***a == *actions) {
+                let arc = match shared
+                    .iter()
+                    .find(|a| Arc::ptr_eq(a, actions) || **a == *actions)
+                {
                     Some(a) => a.clone(),
                     None => {
-                        shared.push(Arc::new(actions.clone()));
-                        shared[shared.len() - 1].clone()
+                        shared.push(actions.clone());
+                        actions.clone()
                     }
                 };
                 (*d, *c, arc)
@@ -887,7 +933,7 @@ mod tests {
 
     #[test]
     fn the_role_table_expands_predefined_roles() {
-        assert!(roles().len() > 250, "{} roles", roles().len());
+        assert!(roles().roles.len() > 250, "{} roles", roles().roles.len());
         let viewer = role_permissions("roles/storage.objectViewer");
         assert!(viewer.contains(&"storage.objects.get"));
         assert!(!viewer.contains(&"storage.objects.create"));
@@ -897,6 +943,14 @@ mod tests {
         assert!(role_permissions("roles/iam.serviceAccountTokenCreator")
             .contains(&"iam.serviceAccounts.getAccessToken"));
         assert!(role_permissions("roles/no.such").is_empty());
+        // every role's list, parsed on its first lookup, names only permissions of the table
+        for (role, (ids, _)) in &roles().roles {
+            assert_eq!(
+                role_permissions(role).len(),
+                ids.split(',').count(),
+                "{role}"
+            );
+        }
     }
 
     #[test]
