@@ -425,56 +425,68 @@ impl RoleDefinition {
     }
 }
 
+/// The built-in role table, indexed on first use (an Azure-free scan never pays for it); a
+/// role's definition is parsed the first time that role is looked up (a scan meets a few of the
+/// table's 928 roles).
 struct Table {
-    roles: Vec<RoleDefinition>,
+    lines: Vec<&'static str>,
+    parsed: Vec<OnceLock<RoleDefinition>>,
     by_name: HashMap<String, usize>,
     by_id: HashMap<String, usize>,
+}
+
+impl Table {
+    fn role(&self, i: usize) -> &RoleDefinition {
+        self.parsed[i].get_or_init(|| parse_role(self.lines[i]))
+    }
+}
+
+/// One line of the table: name, id, actions, notActions, dataActions, notDataActions.
+fn parse_role(line: &str) -> RoleDefinition {
+    let cols: Vec<&str> = line.split('\t').collect();
+    let list = |i: usize| -> Vec<String> {
+        cols.get(i)
+            .map(|c| {
+                c.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    RoleDefinition {
+        name: cols.first().copied().unwrap_or_default().to_string(),
+        id: cols
+            .get(1)
+            .copied()
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
+        actions: list(2),
+        not_actions: list(3),
+        data_actions: list(4),
+        not_data_actions: list(5),
+    }
 }
 
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut roles = Vec::new();
-        for line in ROLES_TSV.lines() {
-            if line.starts_with('#') || line.is_empty() {
-                continue;
-            }
-            let cols: Vec<&str> = line.split('\t').collect();
-            let list = |i: usize| -> Vec<String> {
-                cols.get(i)
-                    .map(|c| {
-                        c.split(',')
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            roles.push(RoleDefinition {
-                name: cols.first().copied().unwrap_or_default().to_string(),
-                id: cols
-                    .get(1)
-                    .copied()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase(),
-                actions: list(2),
-                not_actions: list(3),
-                data_actions: list(4),
-                not_data_actions: list(5),
-            });
+        let lines: Vec<&str> = ROLES_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .collect();
+        let mut by_name = HashMap::with_capacity(lines.len());
+        let mut by_id = HashMap::with_capacity(lines.len());
+        for (i, line) in lines.iter().enumerate() {
+            let mut cols = line.split('\t');
+            let name = cols.next().unwrap_or_default();
+            let id = cols.next().unwrap_or_default();
+            by_name.insert(name.to_ascii_lowercase(), i);
+            by_id.insert(id.to_ascii_lowercase(), i);
         }
-        let by_name = roles
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.name.to_ascii_lowercase(), i))
-            .collect();
-        let by_id = roles
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
         Table {
-            roles,
+            parsed: lines.iter().map(|_| OnceLock::new()).collect(),
+            lines,
             by_name,
             by_id,
         }
@@ -486,7 +498,7 @@ pub fn builtin_by_name(name: &str) -> Option<&'static RoleDefinition> {
     let t = table();
     t.by_name
         .get(&name.trim().to_ascii_lowercase())
-        .map(|&i| &t.roles[i])
+        .map(|&i| t.role(i))
 }
 
 /// A built-in role by its id: the GUID alone or a role definition resource id
@@ -494,13 +506,11 @@ pub fn builtin_by_name(name: &str) -> Option<&'static RoleDefinition> {
 pub fn builtin_by_id(id: &str) -> Option<&'static RoleDefinition> {
     let guid = id.trim().rsplit('/').next().unwrap_or_default();
     let t = table();
-    t.by_id
-        .get(&guid.to_ascii_lowercase())
-        .map(|&i| &t.roles[i])
+    t.by_id.get(&guid.to_ascii_lowercase()).map(|&i| t.role(i))
 }
 
 pub fn builtin_count() -> usize {
-    table().roles.len()
+    table().lines.len()
 }
 
 #[cfg(test)]
@@ -536,6 +546,12 @@ mod tests {
         );
         assert!(builtin_by_name("storage blob data reader").is_some());
         assert!(builtin_by_name("No Such Role").is_none());
+        // each role, parsed on its first lookup, is found again by its name and its id
+        for line in &table().lines {
+            let role = parse_role(line);
+            assert_eq!(builtin_by_name(&role.name), Some(&role), "{}", role.name);
+            assert_eq!(builtin_by_id(&role.id), Some(&role), "{}", role.name);
+        }
     }
 
     #[test]
