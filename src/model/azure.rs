@@ -10,6 +10,7 @@
 //! Azure's inheritance (management group > subscription > resource group > account > container)
 //! without reading Terraform again.
 
+use super::{tags_in, Tags};
 use crate::source::Span;
 use crate::terraform::value::{Address, Mode, Part, Reference, Value};
 use crate::terraform::{Evaluated, ResourceInstance};
@@ -720,30 +721,6 @@ fn ref_target(v: Option<&Value>) -> Option<Arc<Address>> {
     v.and_then(single_ref).map(|r| r.target.clone())
 }
 
-fn string_map(v: Option<&Value>) -> (BTreeMap<String, String>, bool) {
-    let mut out = BTreeMap::new();
-    let mut unknown = false;
-    match v.map(Value::decoded) {
-        Some(v) if v.is_null() => {}
-        Some(v) => match v.as_object() {
-            Some(entries) => {
-                for e in entries {
-                    match e.value.to_plain_string() {
-                        Some(s) => {
-                            out.insert(e.key.clone(), s);
-                        }
-                        None if e.value.is_null() => {}
-                        None => unknown = true,
-                    }
-                }
-            }
-            None => unknown = true,
-        },
-        None => {}
-    }
-    (out, unknown)
-}
-
 fn blocks<'a>(r: &'a ResourceInstance, name: &str) -> Vec<&'a Value> {
     r.attrs
         .get(name)
@@ -944,7 +921,11 @@ impl<'a> Collector<'a> {
         for r in self.managed("azurerm_storage_account") {
             let mut unknown = BTreeSet::new();
             let name = name_of(r, &mut unknown);
-            let (tags, tags_unknown) = string_map(r.attrs.get("tags"));
+            let Tags {
+                map: tags,
+                unknown: tags_unknown,
+                ..
+            } = tags_in(r, "tags", &BTreeMap::new());
             if tags_unknown {
                 unknown.insert("tags".into());
             }
@@ -1066,7 +1047,11 @@ impl<'a> Collector<'a> {
                 let account = self
                     .account_index(r.attrs.get("storage_account_id"))
                     .or_else(|| self.account_by_name(r.attrs.get("storage_account_name")));
-                let (metadata, md_unknown) = string_map(r.attrs.get("metadata"));
+                let Tags {
+                    map: metadata,
+                    unknown: md_unknown,
+                    ..
+                } = tags_in(r, "metadata", &BTreeMap::new());
                 if md_unknown {
                     unknown.insert("metadata".into());
                 }
@@ -1172,7 +1157,11 @@ impl<'a> Collector<'a> {
         for r in self.managed("azurerm_log_analytics_workspace") {
             let mut unknown = BTreeSet::new();
             let name = name_of(r, &mut unknown);
-            let (tags, tags_unknown) = string_map(r.attrs.get("tags"));
+            let Tags {
+                map: tags,
+                unknown: tags_unknown,
+                ..
+            } = tags_in(r, "tags", &BTreeMap::new());
             if tags_unknown {
                 unknown.insert("tags".into());
             }
@@ -1237,7 +1226,7 @@ impl<'a> Collector<'a> {
                     .and_then(Value::as_str)
                     .is_some_and(|m| m.eq_ignore_ascii_case("Enabled"))
             };
-            let (tags, _) = string_map(r.attrs.get("tags"));
+            let tags = tags_in(r, "tags", &BTreeMap::new()).map;
             let model = props.and_then(|p| p.get("model")).filter(|v| !v.is_null());
             self.az.endpoints.push(OnlineEndpoint {
                 address: r.address.clone(),
@@ -1265,7 +1254,7 @@ impl<'a> Collector<'a> {
         }
         // azurerm 4.x has the endpoint (its deployments are still azapi resources)
         for r in self.managed("azurerm_machine_learning_online_endpoint") {
-            let (tags, _) = string_map(r.attrs.get("tags"));
+            let tags = tags_in(r, "tags", &BTreeMap::new()).map;
             self.az.endpoints.push(OnlineEndpoint {
                 address: r.address.clone(),
                 span: r.span,
