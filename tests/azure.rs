@@ -263,16 +263,22 @@ fn unknown_roles_and_principals_grant_nothing() {
 
 /// `mlguard <command> --format json` on a directory, run as the built binary.
 fn command_json(command: &str, dir: &Path) -> Value {
+    serde_json::from_str(&command_output(&[command, "--format", "json"], dir)).unwrap()
+}
+
+/// What `mlguard ARGS DIR` prints, the command having succeeded.
+fn command_output(args: &[&str], dir: &Path) -> String {
     let out = assert_cmd::cargo::cargo_bin_cmd!("mlguard")
-        .args([command, "--format", "json", dir.to_str().unwrap()])
+        .args(args)
+        .arg(dir)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "{command}: {}",
+        "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// (cloud, kind, id or "this ...", [how]) of an `accounts` list.
@@ -417,11 +423,7 @@ resource "google_storage_bucket" "raw" {
         Some(serde_json::json!("11111111-1111-1111-1111-111111111111"))
     );
     // the Markdown says it too
-    let out = assert_cmd::cargo::cargo_bin_cmd!("mlguard")
-        .args(["inventory", dir.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    let md = String::from_utf8(out.stdout).unwrap();
+    let md = command_output(&["inventory"], dir.path());
     assert!(
         md.contains("| Azure | subscription | `33333333-3333-3333-3333-333333333333` | `.` | `the scope of azurerm_role_assignment.audit` at `main.tf:27` |"),
         "{md}"
@@ -448,11 +450,7 @@ fn an_unnamed_subscription_is_this_subscription() {
     );
     assert_eq!(doc["accounts"][0]["id"], Value::Null);
     assert_eq!(doc["datastores"][0]["account"], "this subscription");
-    let out = assert_cmd::cargo::cargo_bin_cmd!("mlguard")
-        .args(["access", dir.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = command_output(&["access"], dir.path());
     assert!(
         text.contains("accounts:\n  Azure subscription this subscription  unit ."),
         "{text}"
