@@ -1611,11 +1611,9 @@ impl Builder<'_> {
     /// AI (`integrated_services` has `AI_PLATFORM`) in blocking mode
     /// (`ai_platform_floor_setting.inspect_and_block`), is enforced, and enables a filter.
     fn gcp_agents(&mut self, ev: &Evaluated, default_project: &Project) {
-        let floors: Vec<(Option<Project>, Option<bool>)> = managed(ev)
-            .filter(|r| r.address.rtype == "google_model_armor_floorsetting")
-            .map(|r| (floor_scope(r.attrs.get("parent")), floor_blocks(&r.attrs)))
-            .collect();
+        let mut floors: Vec<(Option<Project>, Option<bool>)> = Vec::new();
         for r in managed(ev).filter(|r| r.address.rtype == "google_model_armor_floorsetting") {
+            floors.push((floor_scope(r.attrs.get("parent")), floor_blocks(&r.attrs)));
             self.inv.components.push(super::ml::Component {
                 root: self.root,
                 kind: "guardrail",
